@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package plcstack needs. Idempotent; run as root.
+# Package roles are listed in docs/build.md.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libcmocka-dev      # unit and integration tests
+  libfec-dev         # test oracle for Reed-Solomon and Viterbi (never linked into the product)
+  libfftw3-dev       # FFT for the OFDM modem on Linux
+  libliquid-dev      # SDR front end DSP and benchmark peer
+  libmbedtls-dev     # AES-CCM* for MAC security
+  libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
+  libsqlite3-dev     # gateway store
+  gnuplot-nox        # plots in docs/
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages (${missing[*]}); run this script as root" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "setup: installed ${missing[*]}"
