@@ -187,8 +187,9 @@ int plc_rs_decode(const plc_rs *rs, uint8_t *cw, size_t n, const int *erasures, 
     for (unsigned i = 0; i <= nr; i++)
         if (lambda[i])
             deg = i;
-    /* 2e + s <= nroots, with e + s = deg. */
-    if (deg == 0 || 2 * deg - (unsigned)n_eras > nr)
+    /* A consistent locator has the degree Berlekamp-Massey's register length says, and
+     * 2e + s <= nroots with e + s = deg. */
+    if (deg == 0 || deg != el || 2 * deg - (unsigned)n_eras > nr)
         return PLC_ERR_UNCORRECTABLE;
 
     /* Chien search over the positions that exist in the shortened codeword: position j
@@ -228,6 +229,8 @@ int plc_rs_decode(const plc_rs *rs, uint8_t *cw, size_t n, const int *erasures, 
         if (v)
             deg_omega = i;
     }
+    if (deg_omega >= deg) /* the evaluator of a true errata pattern has lower degree */
+        return PLC_ERR_UNCORRECTABLE;
 
     /* Forney: e = omega(X^-1) / lambda'(X^-1) (first consecutive root 1, so no X factor).
      * Values are computed for every location before the buffer is touched. */
