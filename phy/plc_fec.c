@@ -155,12 +155,14 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
     if (rc)
         return rc;
     bits_to_bytes(rs_bits, lay->conv_in_bits, fec->bytes);
-    rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, erasures, n_erasures, NULL);
+    int positions[16];
+    rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, erasures, n_erasures, positions);
     if (rc < 0)
         return rc;
     if (res) {
         res->rs_corrected = rc;
         res->rs_erasures_used = n_erasures;
+        memcpy(res->rs_positions, positions, (size_t)rc * sizeof(int));
     }
     plc_scrambler scr;
     plc_scrambler_init(&scr, PLC_PHY_SCRAMBLER_SEED);
@@ -170,14 +172,15 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
 }
 
 int plc_fec_encode_fch(plc_fec *fec, const plc_fch_layout *lay, const uint8_t *header,
-                       uint8_t *bits)
+                       uint8_t *bits, const plc_fec_trace *trace)
 {
     if (!fec || !lay || !header || !bits)
         return PLC_ERR_ARG;
     uint8_t hb[128];
     plc_bits_unpack_msb(header, lay->header_bits, hb);
     return encode_block(fec, hb, lay->header_bits, PLC_PHY_FCH_COPIES, lay->carriers,
-                        lay->total_bits, bits, NULL, NULL);
+                        lay->total_bits, bits, trace ? trace->coded : NULL,
+                        trace ? trace->repeated : NULL);
 }
 
 int plc_fec_decode_fch(plc_fec *fec, const plc_fch_layout *lay, const int8_t *soft,

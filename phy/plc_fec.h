@@ -37,6 +37,7 @@ int plc_fec_encode_payload(plc_fec *fec, const plc_payload_layout *lay, const ui
 typedef struct plc_fec_result {
     int rs_corrected;     /* bytes corrected by Reed-Solomon (>= 0) */
     int rs_erasures_used; /* erasures handed to the RS decoder */
+    int rs_positions[16]; /* codeword positions of the corrected bytes */
 } plc_fec_result;
 
 /* Decodes lay->total_bits soft bits into lay->capacity PSDU bytes. erasures: RS
@@ -46,9 +47,10 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
                            const int *erasures, int n_erasures, uint8_t *psdu,
                            plc_fec_result *res);
 
-/* Frame control header: header bits packed MSB first (plc_fch.h). */
+/* Frame control header: header bits packed MSB first (plc_fch.h). trace may be NULL; only
+ * its coded and repeated members are used. */
 int plc_fec_encode_fch(plc_fec *fec, const plc_fch_layout *lay, const uint8_t *header,
-                       uint8_t *bits);
+                       uint8_t *bits, const plc_fec_trace *trace);
 /* Decodes soft bits back to the packed header (the CRC is checked by plc_fch_unpack_*). */
 int plc_fec_decode_fch(plc_fec *fec, const plc_fch_layout *lay, const int8_t *soft,
                        uint8_t *header);

@@ -233,7 +233,7 @@ static void test_fch_through_chain(void **state)
     plc_fch f = {.pdc = 7, .mod = PLC_MOD_D8PSK, .fl = 10, .tm = 0x3F, .dt = 1};
     uint8_t hdr[PLC_FCH_CENELEC_BYTES], back[PLC_FCH_CENELEC_BYTES];
     assert_int_equal(plc_fch_pack_cenelec(&f, hdr), PLC_OK);
-    assert_int_equal(plc_fec_encode_fch(fec, &fl, hdr, bits), PLC_OK);
+    assert_int_equal(plc_fec_encode_fch(fec, &fl, hdr, bits, NULL), PLC_OK);
     uint64_t rng = 88;
     /* x6 repetition and the code survive Es/N0 of -5 dB per coded bit */
     for (int trial = 0; trial < 20; trial++) {

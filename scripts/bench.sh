@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Builds the optimised flavour and runs the benchmarks (peers in the same run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh release >/dev/null
+build/bench/bench_coding "${1:-1.0}"

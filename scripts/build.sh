@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of the project.
+#   scripts/build.sh release   -> build/       (optimised; tools and benchmarks)
+#   scripts/build.sh ci        -> build-ci/    (AddressSanitizer + UBSan, warnings as errors)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+jobs=$(nproc 2>/dev/null || echo 2)
+case "$flavour" in
+  release) dir=build; opts=(-DCMAKE_BUILD_TYPE=Release) ;;
+  ci) dir=build-ci; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLC_WERROR=ON -DPLC_SANITIZE=ON) ;;
+  *) echo "usage: scripts/build.sh release|ci" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" "${opts[@]}" >/dev/null
+cmake --build "$dir" -j "$jobs"
