@@ -109,19 +109,39 @@ int plc_rs_encode(const plc_rs *rs, const uint8_t *data, size_t k, uint8_t *pari
     return PLC_OK;
 }
 
-/* S_r = c(alpha^(r+1)) with the first codeword byte as the highest-degree coefficient. */
+/* S_r = c(alpha^(r+1)) with the first codeword byte as the highest-degree coefficient.
+ * Eight roots per pass over the codeword keep the accumulators in registers and give the
+ * CPU eight independent table-lookup chains. */
 static int rs_syndromes(const plc_rs *rs, const uint8_t *cw, size_t n, uint8_t *syn)
 {
     const unsigned nr = rs->nroots;
-    for (unsigned r = 0; r < nr; r++)
-        syn[r] = cw[0];
-    for (size_t j = 1; j < n; j++) {
-        const uint8_t c = cw[j];
-        for (unsigned r = 0; r < nr; r++)
-            syn[r] = rs->mul_syn[r][syn[r]] ^ c;
+    unsigned r = 0;
+    for (; r + 8 <= nr; r += 8) {
+        const uint8_t(*t)[256] = &rs->mul_syn[r];
+        unsigned s0 = cw[0], s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (size_t j = 1; j < n; j++) {
+            const unsigned c = cw[j];
+            s0 = t[0][s0] ^ c;
+            s1 = t[1][s1] ^ c;
+            s2 = t[2][s2] ^ c;
+            s3 = t[3][s3] ^ c;
+            s4 = t[4][s4] ^ c;
+            s5 = t[5][s5] ^ c;
+            s6 = t[6][s6] ^ c;
+            s7 = t[7][s7] ^ c;
+        }
+        syn[r] = (uint8_t)s0, syn[r + 1] = (uint8_t)s1, syn[r + 2] = (uint8_t)s2;
+        syn[r + 3] = (uint8_t)s3, syn[r + 4] = (uint8_t)s4, syn[r + 5] = (uint8_t)s5;
+        syn[r + 6] = (uint8_t)s6, syn[r + 7] = (uint8_t)s7;
+    }
+    for (; r < nr; r++) {
+        unsigned sr = cw[0];
+        for (size_t j = 1; j < n; j++)
+            sr = rs->mul_syn[r][sr] ^ cw[j];
+        syn[r] = (uint8_t)sr;
     }
     uint8_t any = 0;
-    for (unsigned r = 0; r < nr; r++)
+    for (r = 0; r < nr; r++)
         any |= syn[r];
     return any != 0;
 }
@@ -193,21 +213,25 @@ int plc_rs_decode(const plc_rs *rs, uint8_t *cw, size_t n, const int *erasures, 
         return PLC_ERR_UNCORRECTABLE;
 
     /* Chien search over the positions that exist in the shortened codeword: position j
-     * has degree d = n-1-j and is an error location when lambda(alpha^-d) = 0. reg[i]
-     * holds log(lambda_i) + i*(-d) as d increases from 0. */
-    unsigned reg[PLC_RS_MAX_NROOTS + 1];
-    for (unsigned i = 0; i <= deg; i++)
-        reg[i] = lg[lambda[i]];
+     * has degree d = n-1-j and is an error location when lambda(alpha^-d) = 0. For each
+     * nonzero term, reg holds log(lambda_i) - i*d (mod NN) as d increases from 0. */
+    unsigned reg[PLC_RS_MAX_NROOTS + 1], step[PLC_RS_MAX_NROOTS + 1], nterms = 0;
+    for (unsigned i = 1; i <= deg; i++) {
+        if (lambda[i]) {
+            reg[nterms] = lg[lambda[i]];
+            step[nterms] = NN - i;
+            nterms++;
+        }
+    }
     uint8_t root_log[PLC_RS_MAX_NROOTS]; /* log of the root alpha^-d */
     int loc[PLC_RS_MAX_NROOTS];
     unsigned count = 0;
     for (size_t d = 0; d < n && count < deg; d++) {
-        uint8_t q = 1; /* lambda_0 is always 1 */
-        for (unsigned i = 1; i <= deg; i++) {
-            if (reg[i] != A0) {
-                q ^= ex[reg[i]];
-                reg[i] = modnn(reg[i] + NN - i);
-            }
+        unsigned q = 1; /* lambda_0 is always 1 */
+        for (unsigned k = 0; k < nterms; k++) {
+            q ^= ex[reg[k]];
+            unsigned v = reg[k] + step[k];
+            reg[k] = v >= NN ? v - NN : v;
         }
         if (q == 0) {
             root_log[count] = (uint8_t)(d ? NN - d : 0);
