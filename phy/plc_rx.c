@@ -1,0 +1,525 @@
+#include "plc_rx.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_err.h"
+#include "plc_fec.h"
+#include "plc_fft.h"
+#include "plc_ofdm.h"
+
+#define RXBUF 16384
+#define HOP PLC_OFDM_N
+#define DET_THRESHOLD 0.30f  /* two-hop preamble metric; noise alone averages about 0.12 */
+#define SYNC_RHO 0.25f       /* correlation of consecutive aligned windows: + SYNCP, - SYNCM */
+#define MAX_SYNCP 12
+#define WIN_OFFSET 15        /* FFT window start inside the 286-sample extended symbol: the
+                              * middle of the clean span 8..22 between the overlap ramps */
+#define LLR_GAIN 8.0f        /* int8 soft value = LLR_GAIN * projection / (|ref| * noise) */
+#define DRIFT_GAIN 0.05      /* loop gain of the sampling-clock drift estimate */
+#define DRIFT_MAX 0.06       /* samples per symbol (about 215 ppm) */
+#define SHIFT_HYSTERESIS 2.0 /* move the window only when the drift exceeds this */
+#define TWO_PI 6.283185307179586
+
+enum rx_state { ST_SEARCH, ST_SYNC, ST_HEADER, ST_PAYLOAD };
+
+struct plc_rx {
+    plc_rx_config cfg;
+    plc_rx_stats stats;
+    plc_fec *fec;
+    plc_fft *fft;
+    uint8_t used[PLC_PHY_CARRIERS]; /* carrier allowed by the tone mask */
+    plc_cf syncp[PLC_PHY_CARRIERS]; /* unit SYNCP phasors */
+    plc_cf comp[PLC_PHY_CARRIERS];  /* undoes the data window's cyclic shift */
+    uint8_t fch_idx[PLC_PHY_CARRIERS];
+    unsigned fch_m;
+
+    float buf[RXBUF];
+    uint64_t base; /* absolute index of buf[0] */
+    size_t len;
+    float dc_x1, dc_y1;
+
+    enum rx_state state;
+    uint64_t hop_end;
+    plc_cf prev_corr;
+    float prev_norm;
+    int have_prev;
+
+    uint64_t align;
+    unsigned nsyncp;
+    plc_cf yw[MAX_SYNCP][PLC_PHY_CARRIERS];
+
+    uint64_t frame_start;
+    float noise[PLC_PHY_CARRIERS];
+    float blank_level;
+    plc_cf ref[PLC_PHY_CARRIERS];
+    unsigned sym;
+    double tau, delta;
+    long shift, prev_shift;
+    plc_fch_layout fl;
+    plc_payload_layout pl;
+    unsigned pm, bpc;
+    uint8_t pidx[PLC_PHY_CARRIERS];
+    int8_t soft[PLC_PHY_MAX_FRAME_BITS];
+    plc_rx_frame frame;
+    plc_cf fin[PLC_OFDM_N], fout[PLC_OFDM_N];
+};
+
+void plc_rx_config_default(plc_rx_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->tonemask = PLC_TONEMASK_ALL;
+    cfg->blanking_factor = 4.5f;
+}
+
+static void rx_reset_search(plc_rx *rx, uint64_t hop_end)
+{
+    rx->state = ST_SEARCH;
+    rx->hop_end = hop_end;
+    rx->have_prev = 0;
+}
+
+plc_rx *plc_rx_create(const plc_rx_config *cfg)
+{
+    plc_rx *rx = calloc(1, sizeof(*rx));
+    if (!rx)
+        return NULL;
+    if (cfg)
+        rx->cfg = *cfg;
+    else
+        plc_rx_config_default(&rx->cfg);
+    rx->fec = plc_fec_create();
+    rx->fft = plc_fft_create(PLC_OFDM_N);
+    rx->fch_m = plc_active_carriers(PLC_TONEMAP_ALL, rx->cfg.tonemask, rx->fch_idx);
+    if (!rx->fec || !rx->fft || rx->fch_m < 2 || !(rx->cfg.blanking_factor > 0)) {
+        plc_rx_destroy(rx);
+        return NULL;
+    }
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        const unsigned k = PLC_PHY_FIRST_CARRIER + c;
+        rx->used[c] = (uint8_t)((rx->cfg.tonemask >> c) & 1u);
+        double a = plc_ofdm_syncp_phase[c] * TWO_PI / 16.0;
+        rx->syncp[c] = (plc_cf){(float)cos(a), (float)sin(a)};
+        double w = -TWO_PI * k * (WIN_OFFSET - PLC_OFDM_CP) / PLC_OFDM_N;
+        rx->comp[c] = (plc_cf){(float)cos(w), (float)sin(w)};
+    }
+    rx_reset_search(rx, HOP);
+    return rx;
+}
+
+void plc_rx_destroy(plc_rx *rx)
+{
+    if (!rx)
+        return;
+    plc_fec_destroy(rx->fec);
+    plc_fft_destroy(rx->fft);
+    free(rx);
+}
+
+void plc_rx_get_stats(const plc_rx *rx, plc_rx_stats *stats)
+{
+    *stats = rx->stats;
+}
+
+static inline plc_cf cmul(plc_cf a, plc_cf b)
+{
+    return (plc_cf){a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+}
+static inline plc_cf cmulc(plc_cf a, plc_cf b) /* a * conj(b) */
+{
+    return (plc_cf){a.re * b.re + a.im * b.im, a.im * b.re - a.re * b.im};
+}
+static inline float cabs2(plc_cf a)
+{
+    return a.re * a.re + a.im * a.im;
+}
+
+/* FFT of the 256 samples starting at absolute index start; bins of carriers 23..58. */
+static void rx_fft(plc_rx *rx, uint64_t start, int blank, plc_cf *y)
+{
+    const float *s = rx->buf + (start - rx->base);
+    for (unsigned n = 0; n < PLC_OFDM_N; n++) {
+        float v = s[n];
+        if (blank && fabsf(v) > rx->blank_level) {
+            v = 0.0f;
+            rx->stats.blanked_samples++;
+        }
+        rx->fin[n] = (plc_cf){v, 0.0f};
+    }
+    plc_fft_forward(rx->fft, rx->fin, rx->fout);
+    memcpy(y, rx->fout + PLC_PHY_FIRST_CARRIER, PLC_PHY_CARRIERS * sizeof(plc_cf));
+}
+
+static void rx_report(plc_rx *rx)
+{
+    if (rx->cfg.callback)
+        rx->cfg.callback(&rx->frame, rx->cfg.user);
+}
+
+/* ---- search: timing-blind preamble metric every 256 samples ---- */
+static void rx_search_step(plc_rx *rx)
+{
+    plc_cf y[PLC_PHY_CARRIERS];
+    const uint64_t w = rx->hop_end - HOP;
+    rx_fft(rx, w, 0, y);
+    plc_cf corr = {0, 0};
+    float norm = 0;
+    for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
+        if (!rx->used[c] || !rx->used[c + 1])
+            continue;
+        plc_cf t = cmul(cmulc(y[c], y[c + 1]), cmulc(rx->syncp[c + 1], rx->syncp[c]));
+        corr.re += t.re;
+        corr.im += t.im;
+        norm += sqrtf(cabs2(y[c]) * cabs2(y[c + 1]));
+    }
+    rx->hop_end += HOP;
+    if (rx->have_prev) {
+        plc_cf tot = {corr.re + rx->prev_corr.re, corr.im + rx->prev_corr.im};
+        float totn = norm + rx->prev_norm;
+        if (totn > 0 && sqrtf(cabs2(tot)) > DET_THRESHOLD * totn) {
+            /* the window starts tau samples into a SYNCP period */
+            double tau = -atan2(tot.im, tot.re) * PLC_OFDM_N / TWO_PI;
+            rx->stats.detections++;
+            rx->state = ST_SYNC;
+            rx->align = (uint64_t)((int64_t)w - (int64_t)lround(tau));
+            rx->nsyncp = 0;
+            return;
+        }
+    }
+    rx->prev_corr = corr;
+    rx->prev_norm = norm;
+    rx->have_prev = 1;
+}
+
+/* ---- sync: aligned SYNCP windows until the SYNCM sign flip ---- */
+static void rx_start_frame(plc_rx *rx, const plc_cf *ym);
+
+static void rx_sync_step(plc_rx *rx)
+{
+    plc_cf y[PLC_PHY_CARRIERS];
+    rx_fft(rx, rx->align, 0, y);
+    if (rx->nsyncp > 0) {
+        const plc_cf *prev = rx->yw[rx->nsyncp - 1];
+        float num = 0, den = 0;
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+            if (!rx->used[c])
+                continue;
+            num += cmulc(y[c], prev[c]).re;
+            den += sqrtf(cabs2(y[c]) * cabs2(prev[c]));
+        }
+        float rho = den > 0 ? num / den : 0;
+        if (rho < -SYNC_RHO) {
+            rx_start_frame(rx, y);
+            return;
+        }
+        if (rho <= SYNC_RHO || rx->nsyncp == MAX_SYNCP) {
+            rx->stats.sync_lost++;
+            rx_reset_search(rx, rx->align + 2 * HOP);
+            return;
+        }
+    }
+    memcpy(rx->yw[rx->nsyncp++], y, sizeof(y));
+    rx->align += HOP;
+}
+
+static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
+{
+    const uint64_t b = rx->align; /* start of SYNCM */
+    rx->frame_start = b - PLC_OFDM_SYNCM_START;
+    /* The first aligned window may have started before the preamble: drop it when
+     * enough others exist. */
+    const unsigned first = rx->nsyncp >= 3 ? 1 : 0;
+    const unsigned nwin = rx->nsyncp - first + 1;
+    plc_cf mean[PLC_PHY_CARRIERS];
+    float var[PLC_PHY_CARRIERS];
+    float psig = 0, pnoise = 0, ptime = 0;
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        plc_cf m = {-ym[c].re, -ym[c].im};
+        for (unsigned j = first; j < rx->nsyncp; j++) {
+            m.re += rx->yw[j][c].re;
+            m.im += rx->yw[j][c].im;
+        }
+        m.re /= (float)nwin;
+        m.im /= (float)nwin;
+        float v = cabs2((plc_cf){-ym[c].re - m.re, -ym[c].im - m.im});
+        for (unsigned j = first; j < rx->nsyncp; j++)
+            v += cabs2((plc_cf){rx->yw[j][c].re - m.re, rx->yw[j][c].im - m.im});
+        mean[c] = m;
+        var[c] = v / (float)(nwin - 1);
+    }
+    /* Smooth the noise over neighbouring carriers: few windows give a rough estimate. */
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        if (!rx->used[c])
+            continue;
+        float s = 0;
+        unsigned n = 0;
+        for (int d = -2; d <= 2; d++) {
+            int k = (int)c + d;
+            if (k >= 0 && k < PLC_PHY_CARRIERS && rx->used[k]) {
+                s += var[k];
+                n++;
+            }
+        }
+        float sig = cabs2(mean[c]);
+        float nz = s / (float)n;
+        nz = fmaxf(nz, 1e-7f * sig + 1e-30f);
+        rx->noise[c] = nz;
+        float p = fmaxf(sig - nz / (float)nwin, 1e-3f * nz);
+        rx->frame.carrier_snr_db[c] = 10.0f * log10f(p / nz);
+        psig += p;
+        pnoise += nz;
+        ptime += sig;
+        rx->ref[c] = (plc_cf){-mean[c].re, -mean[c].im}; /* SYNCM phases */
+    }
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        if (!rx->used[c])
+            rx->frame.carrier_snr_db[c] = -99.0f;
+    rx->frame.snr_db = 10.0f * log10f(psig / pnoise);
+    float lqi = (rx->frame.snr_db + 10.0f) * 4.0f;
+    rx->frame.lqi = (uint8_t)(lqi < 0 ? 0 : (lqi > 255 ? 255 : lqi));
+    /* Parseval for a real signal seen through its positive-frequency bins. */
+    rx->blank_level = rx->cfg.blanking_factor * sqrtf(2.0f * ptime) / PLC_OFDM_N;
+
+    rx->frame.offset = rx->frame_start;
+    rx->frame.header_ok = 0;
+    rx->frame.psdu_len = 0;
+    rx->frame.rs_corrected = 0;
+    rx->sym = 0;
+    rx->tau = rx->delta = 0;
+    rx->shift = rx->prev_shift = 0;
+    plc_fch_layout_get(PLC_FCH_CENELEC_BITS, rx->fch_m, &rx->fl);
+    rx->state = ST_HEADER;
+}
+
+static uint64_t rx_symbol_window(const plc_rx *rx)
+{
+    return rx->frame_start + (uint64_t)PLC_OFDM_SYMBOL_START(rx->sym) + WIN_OFFSET +
+           (uint64_t)rx->shift;
+}
+
+/* Demodulates one data symbol: soft bits of the listed carriers into the frame's soft
+ * buffer, references updated on every used carrier, drift loop updated. */
+static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned bpc,
+                           size_t sym_in_part)
+{
+    plc_cf y[PLC_PHY_CARRIERS];
+    rx_fft(rx, rx_symbol_window(rx), rx->cfg.impulse_blanking, y);
+    const double pred = (double)(rx->shift - rx->prev_shift) - rx->delta;
+    plc_cf acc = {0, 0}, prevz = {0, 0};
+    int have_prevz = 0;
+    const unsigned power = bpc == 1 ? 2 : (bpc == 2 ? 4 : 8);
+    for (unsigned i = 0; i < m; i++) {
+        const unsigned c = idx[i], k = PLC_PHY_FIRST_CARRIER + c;
+        plc_cf z = cmul(y[c], rx->comp[c]);
+        plc_cf d = cmulc(z, rx->ref[c]);
+        const double a = -TWO_PI * k * pred / PLC_OFDM_N;
+        d = cmul(d, (plc_cf){(float)cos(a), (float)sin(a)});
+        const float refmag = sqrtf(cabs2(rx->ref[c]));
+        const float g = LLR_GAIN / (refmag * rx->noise[c] + 1e-30f);
+        float llr[3];
+        if (bpc == 1) {
+            llr[0] = d.re;
+        } else if (bpc == 2) {
+            plc_cf r = cmul(d, (plc_cf){0.70710678f, -0.70710678f});
+            llr[0] = r.re;
+            llr[1] = -r.im;
+        } else {
+            plc_cf r = cmul(d, (plc_cf){0.92387953f, 0.38268343f});
+            llr[0] = r.im;
+            llr[1] = r.re;
+            llr[2] = (fabsf(r.re) - fabsf(r.im)) * 0.70710678f;
+        }
+        for (unsigned b = 0; b < bpc; b++) {
+            float q = llr[b] * g;
+            q = q > 127.0f ? 127.0f : (q < -127.0f ? -127.0f : q);
+            rx->soft[(sym_in_part * bpc + b) * m + i] = (int8_t)lrintf(q);
+        }
+        /* modulation removed by the M-th power; adjacent-carrier phase gives the drift */
+        plc_cf u = d;
+        for (unsigned p = 1; p < power; p <<= 1)
+            u = cmul(u, u);
+        float mag = sqrtf(cabs2(u));
+        if (mag > 0) {
+            float s = sqrtf(cabs2(d)) / mag;
+            u.re *= s;
+            u.im *= s;
+        }
+        if (have_prevz && idx[i] == idx[i - 1] + 1) {
+            plc_cf t = cmulc(u, prevz);
+            acc.re += t.re;
+            acc.im += t.im;
+        }
+        prevz = u;
+        have_prevz = 1;
+    }
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        if (rx->used[c])
+            rx->ref[c] = cmul(y[c], rx->comp[c]);
+    if (acc.re != 0 || acc.im != 0) {
+        /* residual slope per carrier, in samples of timing drift */
+        double g = atan2(acc.im, acc.re) / power * PLC_OFDM_N / TWO_PI;
+        rx->delta -= DRIFT_GAIN * g;
+        if (rx->delta > DRIFT_MAX)
+            rx->delta = DRIFT_MAX;
+        if (rx->delta < -DRIFT_MAX)
+            rx->delta = -DRIFT_MAX;
+    }
+    rx->tau += rx->delta;
+    rx->prev_shift = rx->shift;
+    if (fabs(rx->tau - (double)rx->shift) > SHIFT_HYSTERESIS)
+        rx->shift = lround(rx->tau);
+    rx->sym++;
+}
+
+static void rx_finish_header(plc_rx *rx)
+{
+    uint8_t hdr[PLC_FCH_CENELEC_BYTES];
+    plc_fec_decode_fch(rx->fec, &rx->fl, rx->soft, hdr);
+    int rc = plc_fch_unpack_cenelec(hdr, &rx->frame.fch);
+    if (rc == PLC_OK && !plc_fch_is_ack(&rx->frame.fch)) {
+        rx->pm = plc_active_carriers(rx->frame.fch.tm, rx->cfg.tonemask, rx->pidx);
+        rc = rx->pm ? plc_payload_layout_for_fl((plc_modulation)rx->frame.fch.mod, rx->pm,
+                                                rx->frame.fch.fl, &rx->pl)
+                    : PLC_ERR_FORMAT;
+    }
+    if (rc != PLC_OK) {
+        rx->stats.header_errors++;
+        rx_reset_search(rx, rx->frame_start + PLC_OFDM_PREAMBLE + HOP);
+        return;
+    }
+    rx->frame.header_ok = 1;
+    if (plc_fch_is_ack(&rx->frame.fch)) {
+        rx->frame.status = PLC_RX_OK;
+        rx->stats.frames_ok++;
+        rx_report(rx);
+        rx_reset_search(rx, rx->frame_start + plc_ofdm_frame_samples(rx->fl.symbols) + HOP);
+        return;
+    }
+    rx->bpc = plc_mode_get(rx->frame.fch.mod)->bits_per_carrier;
+    rx->state = ST_PAYLOAD;
+}
+
+static void rx_finish_payload(plc_rx *rx)
+{
+    plc_fec_result res;
+    int rc = plc_fec_decode_payload(rx->fec, &rx->pl, rx->soft, NULL, 0, rx->frame.psdu, &res);
+    rx->frame.psdu_len = rx->pl.capacity;
+    if (rc == PLC_OK) {
+        rx->frame.status = PLC_RX_OK;
+        rx->frame.rs_corrected = res.rs_corrected;
+        rx->stats.frames_ok++;
+    } else {
+        rx->frame.status = PLC_RX_RS_FAILED;
+        memset(rx->frame.psdu, 0, sizeof(rx->frame.psdu));
+        rx->stats.rs_failures++;
+    }
+    rx_report(rx);
+    rx_reset_search(rx, rx->frame_start + plc_ofdm_frame_samples(rx->fl.symbols + rx->pl.symbols) +
+                            HOP);
+}
+
+/* Absolute sample index the next step needs to have seen. */
+static uint64_t rx_need(const plc_rx *rx)
+{
+    switch (rx->state) {
+    case ST_SEARCH: return rx->hop_end;
+    case ST_SYNC: return rx->align + HOP;
+    default: return rx_symbol_window(rx) + PLC_OFDM_N;
+    }
+}
+
+static void rx_run(plc_rx *rx)
+{
+    while (rx_need(rx) <= rx->base + rx->len) {
+        switch (rx->state) {
+        case ST_SEARCH: rx_search_step(rx); break;
+        case ST_SYNC: rx_sync_step(rx); break;
+        case ST_HEADER:
+            rx_data_symbol(rx, rx->fch_idx, rx->fch_m, 1, rx->sym);
+            if (rx->sym == rx->fl.symbols)
+                rx_finish_header(rx);
+            break;
+        case ST_PAYLOAD:
+            rx_data_symbol(rx, rx->pidx, rx->pm, rx->bpc, rx->sym - rx->fl.symbols);
+            if (rx->sym == rx->fl.symbols + rx->pl.symbols)
+                rx_finish_payload(rx);
+            break;
+        }
+    }
+}
+
+/* Drops samples no step will look at again. */
+static void rx_compact(plc_rx *rx)
+{
+    uint64_t keep;
+    switch (rx->state) {
+    case ST_SEARCH: keep = rx->hop_end > 3 * HOP ? rx->hop_end - 3 * HOP : 0; break;
+    case ST_SYNC: keep = rx->align > HOP ? rx->align - HOP : 0; break;
+    default: keep = rx_symbol_window(rx) - 64; break;
+    }
+    if (keep <= rx->base)
+        return;
+    size_t drop = (size_t)(keep - rx->base);
+    if (drop > rx->len)
+        drop = rx->len;
+    memmove(rx->buf, rx->buf + drop, (rx->len - drop) * sizeof(float));
+    rx->len -= drop;
+    rx->base += drop;
+}
+
+int plc_rx_push(plc_rx *rx, const float *samples, size_t n)
+{
+    if (!rx || (n && !samples))
+        return PLC_ERR_ARG;
+    size_t done = 0;
+    while (done < n) {
+        if (rx->len == RXBUF) {
+            rx_compact(rx);
+            if (rx->len == RXBUF) /* cannot happen: every state needs < RXBUF samples */
+                return PLC_ERR_BUFFER;
+        }
+        size_t take = RXBUF - rx->len;
+        if (take > n - done)
+            take = n - done;
+        float *dst = rx->buf + rx->len;
+        for (size_t i = 0; i < take; i++) {
+            float x = samples[done + i];
+            if (!isfinite(x)) {
+                x = 0.0f;
+                rx->stats.nonfinite_samples++;
+            }
+            /* DC blocker: y = x - x[-1] + 0.999 y[-1] */
+            float yv = x - rx->dc_x1 + 0.999f * rx->dc_y1;
+            rx->dc_x1 = x;
+            rx->dc_y1 = yv;
+            dst[i] = yv;
+        }
+        rx->len += take;
+        rx->stats.samples += take;
+        done += take;
+        rx_run(rx);
+    }
+    return PLC_OK;
+}
+
+int plc_rx_flush(plc_rx *rx)
+{
+    if (!rx)
+        return PLC_ERR_ARG;
+    if (rx->state != ST_SEARCH) {
+        if (rx->state == ST_SYNC) {
+            rx->frame.offset = rx->align - (uint64_t)rx->nsyncp * HOP;
+            rx->frame.header_ok = 0;
+        }
+        rx->frame.status = PLC_RX_TRUNCATED;
+        rx->frame.psdu_len = 0;
+        rx->stats.truncated++;
+        rx_report(rx);
+    }
+    rx->base += rx->len;
+    rx->len = 0;
+    rx->dc_x1 = rx->dc_y1 = 0;
+    rx_reset_search(rx, rx->base + HOP);
+    return PLC_OK;
+}

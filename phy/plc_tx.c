@@ -1,0 +1,216 @@
+#include "plc_tx.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_err.h"
+#include "plc_fec.h"
+#include "plc_fft.h"
+#include "plc_ofdm.h"
+#include "plc_phy_conventions.h"
+#include "plc_scrambler.h"
+
+struct plc_tx {
+    plc_tx_config cfg;
+    plc_fec *fec;
+    plc_fft *fft;
+    uint8_t fch_idx[PLC_PHY_CARRIERS];
+    unsigned fch_m;
+    float cos16[16], sin16[16]; /* phases in units of pi/8 */
+    uint8_t bits[PLC_PHY_MAX_FRAME_BITS];
+    plc_cf freq[PLC_OFDM_N], time[PLC_OFDM_N];
+};
+
+void plc_tx_config_default(plc_tx_config *cfg)
+{
+    cfg->tonemask = PLC_TONEMASK_ALL;
+    cfg->amplitude = 0.05f;
+}
+
+plc_tx *plc_tx_create(const plc_tx_config *cfg)
+{
+    plc_tx *tx = calloc(1, sizeof(*tx));
+    if (!tx)
+        return NULL;
+    if (cfg)
+        tx->cfg = *cfg;
+    else
+        plc_tx_config_default(&tx->cfg);
+    tx->fch_m = plc_active_carriers(PLC_TONEMAP_ALL, tx->cfg.tonemask, tx->fch_idx);
+    tx->fec = plc_fec_create();
+    tx->fft = plc_fft_create(PLC_OFDM_N);
+    if (!tx->fec || !tx->fft || tx->fch_m == 0 || !(tx->cfg.amplitude > 0.0f)) {
+        plc_tx_destroy(tx);
+        return NULL;
+    }
+    for (int p = 0; p < 16; p++) {
+        tx->cos16[p] = cosf(3.14159265f * p / 8);
+        tx->sin16[p] = sinf(3.14159265f * p / 8);
+    }
+    return tx;
+}
+
+void plc_tx_destroy(plc_tx *tx)
+{
+    if (!tx)
+        return;
+    plc_fec_destroy(tx->fec);
+    plc_fft_destroy(tx->fft);
+    free(tx);
+}
+
+/* Sizes of the two parts for a request. */
+static int tx_layouts(const plc_tx *tx, const plc_tx_request *req, size_t psdu_len,
+                      plc_fch_layout *fl, plc_payload_layout *pl, unsigned *payload_m)
+{
+    int rc = plc_fch_layout_get(PLC_FCH_CENELEC_BITS, tx->fch_m, fl);
+    if (rc)
+        return rc;
+    if (req->dt == PLC_DT_ACK || req->dt == PLC_DT_NACK) {
+        memset(pl, 0, sizeof(*pl));
+        return PLC_OK;
+    }
+    if (req->tonemap > PLC_TONEMAP_ALL)
+        return PLC_ERR_ARG;
+    *payload_m = plc_active_carriers(req->tonemap, tx->cfg.tonemask, NULL);
+    if (*payload_m == 0)
+        return PLC_ERR_ARG;
+    return plc_payload_layout_for_psdu(req->mod, *payload_m, psdu_len, pl);
+}
+
+long plc_tx_frame_samples(const plc_tx *tx, const plc_tx_request *req, size_t psdu_len)
+{
+    if (!tx || !req)
+        return PLC_ERR_ARG;
+    plc_fch_layout fl;
+    plc_payload_layout pl;
+    unsigned m = 0;
+    int rc = tx_layouts(tx, req, psdu_len, &fl, &pl, &m);
+    if (rc)
+        return rc;
+    return (long)plc_ofdm_frame_samples(fl.symbols + pl.symbols);
+}
+
+/* IFFT of one symbol with the given carrier phases (pi/8 units, 255 = off). */
+static void tx_body(plc_tx *tx, const uint8_t *phase)
+{
+    memset(tx->freq, 0, sizeof(tx->freq));
+    const float a = 0.5f * tx->cfg.amplitude;
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        if (phase[c] == 255)
+            continue;
+        const unsigned k = PLC_PHY_FIRST_CARRIER + c;
+        tx->freq[k].re = a * tx->cos16[phase[c]];
+        tx->freq[k].im = a * tx->sin16[phase[c]];
+        tx->freq[PLC_OFDM_N - k].re = tx->freq[k].re;
+        tx->freq[PLC_OFDM_N - k].im = -tx->freq[k].im;
+    }
+    plc_fft_inverse(tx->fft, tx->freq, tx->time);
+}
+
+/* Adds a cyclic-prefixed, windowed data symbol starting at out[start]. */
+static void tx_add_symbol(const plc_tx *tx, float *out, size_t start)
+{
+    const unsigned ext = PLC_OFDM_N + PLC_OFDM_CP;
+    for (unsigned m = 0; m < ext; m++) {
+        float w = 1.0f;
+        if (m < PLC_OFDM_OVERLAP)
+            w = plc_ofdm_ramp(m);
+        else if (m >= ext - PLC_OFDM_OVERLAP)
+            w = plc_ofdm_ramp(ext - 1 - m);
+        out[start + m] += w * tx->time[(m + PLC_OFDM_N - PLC_OFDM_CP) % PLC_OFDM_N].re;
+    }
+}
+
+int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, size_t psdu_len,
+                 float *out, size_t max, size_t *written)
+{
+    if (!tx || !req || !out || !written)
+        return PLC_ERR_ARG;
+    const int is_ack = req->dt == PLC_DT_ACK || req->dt == PLC_DT_NACK;
+    if (!is_ack && !psdu)
+        return PLC_ERR_ARG;
+    plc_fch_layout fl;
+    plc_payload_layout pl;
+    unsigned pm = 0;
+    int rc = tx_layouts(tx, req, psdu_len, &fl, &pl, &pm);
+    if (rc)
+        return rc;
+    const size_t total = plc_ofdm_frame_samples(fl.symbols + pl.symbols);
+    if (total > max)
+        return PLC_ERR_BUFFER;
+
+    plc_fch f = {.pdc = req->pdc, .mod = (uint8_t)req->mod, .dt = req->dt,
+                 .fl = (uint16_t)pl.fl, .tm = req->tonemap, .fcs = req->ack_fcs};
+    uint8_t hdr[PLC_FCH_CENELEC_BYTES];
+    if ((rc = plc_fch_pack_cenelec(&f, hdr)) != PLC_OK)
+        return rc;
+    memset(out, 0, total * sizeof(float));
+
+    /* Preamble: 8 SYNCP, 1.5 SYNCM = -SYNCP, rising ramp at the start and falling ramp
+     * under the first symbol's rising one. */
+    uint8_t phase[PLC_PHY_CARRIERS];
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        phase[c] = ((tx->cfg.tonemask >> c) & 1u) ? plc_ofdm_syncp_phase[c] : 255;
+    tx_body(tx, phase);
+    for (unsigned n = 0; n < PLC_OFDM_PREAMBLE; n++) {
+        float v = tx->time[n % PLC_OFDM_N].re;
+        if (n >= PLC_OFDM_SYNCM_START)
+            v = -v;
+        if (n < PLC_OFDM_OVERLAP)
+            v *= plc_ofdm_ramp(n);
+        else if (n >= PLC_OFDM_PREAMBLE - PLC_OFDM_OVERLAP)
+            v *= plc_ofdm_ramp(PLC_OFDM_PREAMBLE - 1 - n);
+        out[n] = v;
+    }
+    /* Differential reference: the SYNCM phases. */
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        if (phase[c] != 255)
+            phase[c] = (uint8_t)((phase[c] + 8) & 15);
+
+    /* Frame control header: DBPSK on every unmasked carrier. */
+    if ((rc = plc_fec_encode_fch(tx->fec, &fl, hdr, tx->bits, NULL)) != PLC_OK)
+        return rc;
+    unsigned sym = 0;
+    for (unsigned s = 0; s < fl.symbols; s++, sym++) {
+        for (unsigned i = 0; i < fl.carriers; i++) {
+            unsigned c = tx->fch_idx[i];
+            phase[c] = (uint8_t)((phase[c] + 8u * tx->bits[s * fl.carriers + i]) & 15);
+        }
+        tx_body(tx, phase);
+        tx_add_symbol(tx, out, PLC_OFDM_SYMBOL_START(sym));
+    }
+
+    if (!is_ack) {
+        if ((rc = plc_fec_encode_payload(tx->fec, &pl, psdu, psdu_len, tx->bits, NULL)))
+            return rc;
+        const unsigned bpc = plc_mode_get(req->mod)->bits_per_carrier;
+        uint8_t idx[PLC_PHY_CARRIERS], active[PLC_PHY_CARRIERS] = {0};
+        plc_active_carriers(req->tonemap, tx->cfg.tonemask, idx);
+        for (unsigned i = 0; i < pm; i++)
+            active[idx[i]] = 1;
+        plc_scrambler pn;
+        plc_scrambler_init(&pn, PLC_PHY_SCRAMBLER_SEED);
+        for (unsigned s = 0; s < pl.symbols; s++, sym++) {
+            for (unsigned i = 0; i < pm; i++) {
+                uint8_t b[3];
+                for (unsigned k = 0; k < bpc; k++)
+                    b[k] = tx->bits[((size_t)s * bpc + k) * pm + i];
+                unsigned inc = 2u * plc_ofdm_map_phase(b, bpc);
+                phase[idx[i]] = (uint8_t)((phase[idx[i]] + inc) & 15);
+            }
+            for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+                if (phase[c] == 255 || active[c])
+                    continue;
+                uint8_t pnbit = 0;
+                plc_scrambler_bits(&pn, &pnbit, 1);
+                phase[c] = (uint8_t)((phase[c] + 8u * pnbit) & 15);
+            }
+            tx_body(tx, phase);
+            tx_add_symbol(tx, out, PLC_OFDM_SYMBOL_START(sym));
+        }
+    }
+    *written = total;
+    return PLC_OK;
+}
