@@ -1,0 +1,467 @@
+/* OFDM modem: transmitter + streaming receiver under each condition the receiver must
+ * handle, each its own test: every mode, partial tone map and tone mask, chunking, 60 dB of
+ * amplitude, start offsets, back-to-back frames, +/-100 ppm sampling clock, DC offset,
+ * truncation, pure noise, malformed samples. Plus the FFT against a direct DFT. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include <cmocka.h>
+
+#include "plc_channel.h"
+#include "plc_err.h"
+#include "plc_fft.h"
+#include "plc_rx.h"
+#include "plc_tx.h"
+
+#define MAXS 600000
+#define MAXF 16
+
+typedef struct capture {
+    int n;
+    plc_rx_frame f[MAXF];
+} capture;
+
+static void on_frame(const plc_rx_frame *f, void *user)
+{
+    capture *c = user;
+    if (c->n < MAXF)
+        c->f[c->n] = *f;
+    c->n++;
+}
+
+static float stream[MAXS], tmp[MAXS];
+
+static void fill_psdu(uint8_t *p, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)(seed * 131u + i * 29u + (i >> 3));
+}
+
+/* Appends one frame at stream[*pos]; returns its length. */
+static size_t put_frame(plc_tx *tx, plc_modulation mod, unsigned tonemap, size_t len,
+                        unsigned seed, size_t *pos)
+{
+    uint8_t psdu[255];
+    fill_psdu(psdu, len, seed);
+    plc_tx_request rq = {.mod = mod, .tonemap = tonemap, .dt = PLC_DT_SOF_RESPONSE, .pdc = 0};
+    size_t w = 0;
+    assert_int_equal(plc_tx_frame(tx, &rq, psdu, len, stream + *pos, MAXS - *pos, &w), PLC_OK);
+    *pos += w;
+    return w;
+}
+
+/* Runs the receiver over n samples in chunks of `chunk`. */
+static void receive(const float *x, size_t n, size_t chunk, const plc_rx_config *base,
+                    capture *cap, plc_rx_stats *st)
+{
+    plc_rx_config cfg;
+    if (base)
+        cfg = *base;
+    else
+        plc_rx_config_default(&cfg);
+    cfg.callback = on_frame;
+    cfg.user = cap;
+    memset(cap, 0, sizeof(*cap));
+    plc_rx *rx = plc_rx_create(&cfg);
+    assert_non_null(rx);
+    for (size_t i = 0; i < n; i += chunk)
+        assert_int_equal(plc_rx_push(rx, x + i, n - i < chunk ? n - i : chunk), PLC_OK);
+    assert_int_equal(plc_rx_flush(rx), PLC_OK);
+    if (st)
+        plc_rx_get_stats(rx, st);
+    plc_rx_destroy(rx);
+}
+
+static void expect_frame(const plc_rx_frame *f, plc_modulation mod, size_t len, unsigned seed)
+{
+    uint8_t psdu[255];
+    fill_psdu(psdu, len, seed);
+    assert_int_equal(f->status, PLC_RX_OK);
+    assert_int_equal(f->header_ok, 1);
+    assert_int_equal(f->fch.mod, mod);
+    assert_true(f->psdu_len >= len);
+    assert_memory_equal(f->psdu, psdu, len);
+}
+
+static void add_noise(size_t n, double snr_db, uint64_t seed)
+{
+    plc_rng r;
+    plc_rng_seed(&r, seed);
+    /* per-carrier amplitude 0.05 on 36 carriers: mean power 36 * 0.05^2 / 2 */
+    double sigma = plc_channel_sigma_for_snr(0.045, 36, snr_db);
+    plc_channel_apply(stream, n, 1.0, 0.0, sigma, &r);
+}
+
+static void test_fft_matches_dft(void **state)
+{
+    (void)state;
+    plc_fft *f = plc_fft_create(256);
+    assert_non_null(f);
+    plc_cf x[256], y[256], z[256];
+    plc_rng r;
+    plc_rng_seed(&r, 1);
+    for (int n = 0; n < 256; n++)
+        x[n] = (plc_cf){(float)plc_rng_gauss(&r), (float)plc_rng_gauss(&r)};
+    plc_fft_forward(f, x, y);
+    double maxerr = 0;
+    for (int k = 0; k < 256; k++) {
+        double re = 0, im = 0;
+        for (int n = 0; n < 256; n++) {
+            double a = -6.283185307179586 * k * n / 256;
+            re += x[n].re * cos(a) - x[n].im * sin(a);
+            im += x[n].re * sin(a) + x[n].im * cos(a);
+        }
+        maxerr = fmax(maxerr, fmax(fabs(re - y[k].re), fabs(im - y[k].im)));
+    }
+    assert_true(maxerr < 1e-3); /* |X| ~ 16: relative error < 1e-4 */
+    plc_fft_inverse(f, y, z);
+    for (int n = 0; n < 256; n++)
+        assert_true(fabsf(z[n].re / 256 - x[n].re) < 1e-4f && fabsf(z[n].im / 256 - x[n].im) < 1e-4f);
+    assert_null(plc_fft_create(100));
+    plc_fft_destroy(f);
+}
+
+static void test_loopback_every_mode(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 1000, starts[4];
+    const size_t lens[4] = {133, 133, 200, 239};
+    memset(stream, 0, sizeof(stream));
+    for (int m = 0; m < 4; m++) {
+        starts[m] = pos;
+        put_frame(tx, (plc_modulation)m, 0x3F, lens[m], (unsigned)m, &pos);
+        pos += 3000;
+    }
+    capture cap;
+    plc_rx_stats st;
+    receive(stream, pos, 4096, NULL, &cap, &st);
+    assert_int_equal(cap.n, 4);
+    for (int m = 0; m < 4; m++) {
+        expect_frame(&cap.f[m], (plc_modulation)m, lens[m], (unsigned)m);
+        assert_int_equal(cap.f[m].offset, starts[m]); /* exact on a clean signal */
+        assert_true(cap.f[m].snr_db > 40.0f);
+        assert_int_equal(cap.f[m].lqi, 255);
+    }
+    assert_int_equal(st.frames_ok, 4);
+    assert_int_equal(st.header_errors + st.rs_failures + st.truncated, 0);
+    plc_tx_destroy(tx);
+}
+
+static void test_partial_tonemap_and_tonemask(void **state)
+{
+    (void)state;
+    plc_tx_config tc;
+    plc_tx_config_default(&tc);
+    tc.tonemask = PLC_TONEMASK_ALL & ~(0x7ull << 10); /* notch carriers 10..12 */
+    plc_tx *tx = plc_tx_create(&tc);
+    size_t pos = 500;
+    memset(stream, 0, sizeof(stream));
+    put_frame(tx, PLC_MOD_DQPSK, 0x15, 60, 7, &pos);
+    pos += 2000;
+    put_frame(tx, PLC_MOD_ROBO, 0x3B, 40, 8, &pos);
+    pos += 2000;
+    add_noise(pos, 15.0, 3);
+    plc_rx_config rc;
+    plc_rx_config_default(&rc);
+    rc.tonemask = tc.tonemask;
+    capture cap;
+    receive(stream, pos, 1000, &rc, &cap, NULL);
+    assert_int_equal(cap.n, 2);
+    expect_frame(&cap.f[0], PLC_MOD_DQPSK, 60, 7);
+    assert_int_equal(cap.f[0].fch.tm, 0x15);
+    expect_frame(&cap.f[1], PLC_MOD_ROBO, 40, 8);
+    assert_int_equal(cap.f[1].fch.tm, 0x3B);
+    assert_true(cap.f[0].carrier_snr_db[11] < -90.0f); /* notched carrier not measured */
+    plc_tx_destroy(tx);
+}
+
+static void test_any_chunk_size(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 777;
+    memset(stream, 0, sizeof(stream));
+    put_frame(tx, PLC_MOD_DBPSK, 0x3F, 100, 1, &pos);
+    pos += 1234;
+    put_frame(tx, PLC_MOD_D8PSK, 0x3F, 100, 2, &pos);
+    pos += 500;
+    add_noise(pos, 20.0, 4);
+    const size_t chunks[] = {1, 7, 255, 256, 4096, 100000, MAXS};
+    uint64_t off0 = 0, off1 = 0;
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        capture cap;
+        receive(stream, pos, chunks[i], NULL, &cap, NULL);
+        assert_int_equal(cap.n, 2);
+        expect_frame(&cap.f[0], PLC_MOD_DBPSK, 100, 1);
+        expect_frame(&cap.f[1], PLC_MOD_D8PSK, 100, 2);
+        if (i == 0) {
+            off0 = cap.f[0].offset;
+            off1 = cap.f[1].offset;
+        }
+        assert_int_equal(cap.f[0].offset, off0); /* chunking changes nothing */
+        assert_int_equal(cap.f[1].offset, off1);
+    }
+    plc_tx_destroy(tx);
+}
+
+static void test_amplitude_over_60_db(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    const double gains[] = {1e-3, 3e-2, 1.0, 4.0};
+    for (size_t g = 0; g < 4; g++) {
+        size_t pos = 321;
+        memset(stream, 0, sizeof(stream));
+        put_frame(tx, PLC_MOD_DQPSK, 0x3F, 120, 9, &pos);
+        pos += 1000;
+        add_noise(pos, 18.0, 10 + g);
+        plc_rng r;
+        plc_rng_seed(&r, 0);
+        plc_channel_apply(stream, pos, gains[g], 0.0, 0.0, &r);
+        capture cap;
+        receive(stream, pos, 3000, NULL, &cap, NULL);
+        assert_int_equal(cap.n, 1);
+        expect_frame(&cap.f[0], PLC_MOD_DQPSK, 120, 9);
+        assert_in_range((long)lroundf(cap.f[0].snr_db), 14, 22); /* SNR independent of gain */
+    }
+    plc_tx_destroy(tx);
+}
+
+static void test_any_start_offset(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    const size_t offsets[] = {0, 1, 129, 255, 256, 257, 4099, 12345};
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+        size_t pos = offsets[i];
+        memset(stream, 0, sizeof(stream));
+        put_frame(tx, PLC_MOD_DBPSK, 0x3F, 50, (unsigned)i, &pos);
+        pos += 600;
+        add_noise(pos, 12.0, 20 + i);
+        capture cap;
+        receive(stream, pos, 2048, NULL, &cap, NULL);
+        assert_int_equal(cap.n, 1);
+        expect_frame(&cap.f[0], PLC_MOD_DBPSK, 50, (unsigned)i);
+        assert_true(llabs((long long)cap.f[0].offset - (long long)offsets[i]) <= 2);
+    }
+    plc_tx_destroy(tx);
+}
+
+static void test_back_to_back_frames(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 100;
+    memset(stream, 0, sizeof(stream));
+    for (unsigned i = 0; i < 6; i++)
+        put_frame(tx, (plc_modulation)(i % 4), 0x3F, 30 + 10 * i, i, &pos); /* no gap */
+    add_noise(pos + 500, 15.0, 30);
+    capture cap;
+    plc_rx_stats st;
+    receive(stream, pos + 500, 999, NULL, &cap, &st);
+    assert_int_equal(cap.n, 6);
+    for (unsigned i = 0; i < 6; i++)
+        expect_frame(&cap.f[i], (plc_modulation)(i % 4), 30 + 10 * i, i);
+    assert_int_equal(st.frames_ok, 6);
+    plc_tx_destroy(tx);
+}
+
+/* Resamples stream[0..n) as if the receiver's clock ran ppm fast (cubic interpolation). */
+static size_t resample(size_t n, double ppm)
+{
+    const double step = 1.0 + ppm * 1e-6;
+    size_t m = 0;
+    for (double t = 1.0; t < (double)n - 2 && m < MAXS; t += step) {
+        size_t i = (size_t)t;
+        double u = t - (double)i;
+        double p0 = stream[i - 1], p1 = stream[i], p2 = stream[i + 1], p3 = stream[i + 2];
+        tmp[m++] = (float)(p1 + 0.5 * u * (p2 - p0 + u * (2 * p0 - 5 * p1 + 4 * p2 - p3 +
+                                                           u * (3 * (p1 - p2) + p3 - p0))));
+    }
+    memcpy(stream, tmp, m * sizeof(float));
+    return m;
+}
+
+static void test_sampling_clock_offset_100ppm(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    const double ppms[] = {100.0, -100.0};
+    for (int p = 0; p < 2; p++) {
+        size_t pos = 2000;
+        memset(stream, 0, sizeof(stream));
+        put_frame(tx, PLC_MOD_ROBO, 0x3F, 133, 1, &pos); /* 252 symbols: 7 samples of drift */
+        pos += 1000;
+        put_frame(tx, PLC_MOD_D8PSK, 0x3F, 239, 2, &pos);
+        pos += 1000;
+        put_frame(tx, PLC_MOD_DQPSK, 0x3F, 239, 3, &pos);
+        pos += 1000;
+        size_t n = resample(pos, ppms[p]);
+        add_noise(n, 20.0, 40 + (unsigned)p);
+        capture cap;
+        receive(stream, n, 5000, NULL, &cap, NULL);
+        assert_int_equal(cap.n, 3);
+        expect_frame(&cap.f[0], PLC_MOD_ROBO, 133, 1);
+        expect_frame(&cap.f[1], PLC_MOD_D8PSK, 239, 2);
+        expect_frame(&cap.f[2], PLC_MOD_DQPSK, 239, 3);
+    }
+    plc_tx_destroy(tx);
+}
+
+static void test_dc_offset(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 3000;
+    memset(stream, 0, sizeof(stream));
+    put_frame(tx, PLC_MOD_DQPSK, 0x3F, 100, 5, &pos);
+    pos += 1000;
+    add_noise(pos, 15.0, 50);
+    plc_rng r;
+    plc_rng_seed(&r, 0);
+    plc_channel_apply(stream, pos, 1.0, 0.7, 0.0, &r); /* DC 3x the signal RMS */
+    capture cap;
+    receive(stream, pos, 4096, NULL, &cap, NULL);
+    assert_int_equal(cap.n, 1);
+    expect_frame(&cap.f[0], PLC_MOD_DQPSK, 100, 5);
+    plc_tx_destroy(tx);
+}
+
+static void test_truncated_frame_reported(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 1000;
+    memset(stream, 0, sizeof(stream));
+    size_t w = put_frame(tx, PLC_MOD_DBPSK, 0x3F, 200, 6, &pos);
+    add_noise(pos, 20.0, 60);
+    capture cap;
+    plc_rx_stats st;
+    receive(stream, 1000 + w / 2, 4096, NULL, &cap, &st); /* cut in the middle of the payload */
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].status, PLC_RX_TRUNCATED);
+    assert_int_equal(cap.f[0].header_ok, 1);
+    assert_int_equal(cap.f[0].psdu_len, 0);
+    assert_int_equal(st.truncated, 1);
+    assert_int_equal(st.frames_ok, 0);
+    /* cut inside the preamble */
+    receive(stream, 1000 + 1500, 4096, NULL, &cap, &st);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].status, PLC_RX_TRUNCATED);
+    assert_int_equal(cap.f[0].header_ok, 0);
+    plc_tx_destroy(tx);
+}
+
+static void test_pure_noise_delivers_nothing(void **state)
+{
+    (void)state;
+    const size_t n = 400000; /* one second */
+    memset(stream, 0, n * sizeof(float));
+    plc_rng r;
+    plc_rng_seed(&r, 70);
+    plc_channel_apply(stream, n, 1.0, 0.0, 0.3, &r);
+    capture cap;
+    plc_rx_stats st;
+    receive(stream, n, 8192, NULL, &cap, &st);
+    int delivered = 0;
+    for (int i = 0; i < cap.n && i < MAXF; i++)
+        delivered += cap.f[i].status == PLC_RX_OK;
+    assert_int_equal(delivered, 0);
+    assert_int_equal(st.frames_ok, 0);
+    /* every detection ended as a counted outcome */
+    assert_true(st.detections == st.sync_lost + st.header_errors + st.rs_failures + st.truncated);
+    print_message("1 s of noise: %llu detections, %llu sync lost, %llu header errors\n",
+                  (unsigned long long)st.detections, (unsigned long long)st.sync_lost,
+                  (unsigned long long)st.header_errors);
+}
+
+static void test_malformed_samples(void **state)
+{
+    (void)state;
+    /* random bytes reinterpreted as float32: NaN, Inf, denormals, huge values */
+    plc_rng r;
+    plc_rng_seed(&r, 80);
+    uint32_t *raw = (uint32_t *)(void *)tmp;
+    for (size_t i = 0; i < 200000; i++)
+        raw[i] = (uint32_t)plc_rng_next(&r);
+    capture cap;
+    plc_rx_stats st;
+    receive(tmp, 200000, 5000, NULL, &cap, &st);
+    assert_true(st.nonfinite_samples > 0);
+    assert_int_equal(st.frames_ok, 0);
+    /* a good frame after NaN/Inf still decodes */
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 2000;
+    memset(stream, 0, sizeof(stream));
+    for (size_t i = 0; i < 2000; i += 3)
+        stream[i] = (i % 2) ? NAN : INFINITY;
+    put_frame(tx, PLC_MOD_DBPSK, 0x3F, 64, 11, &pos);
+    pos += 1000;
+    receive(stream, pos, 1500, NULL, &cap, &st);
+    assert_int_equal(cap.n, 1);
+    expect_frame(&cap.f[0], PLC_MOD_DBPSK, 64, 11);
+    assert_int_equal(st.nonfinite_samples, 667);
+    /* zero-length input and bad arguments */
+    plc_rx *rx = plc_rx_create(NULL);
+    assert_int_equal(plc_rx_push(rx, NULL, 0), PLC_OK);
+    assert_int_equal(plc_rx_push(rx, NULL, 5), PLC_ERR_ARG);
+    assert_int_equal(plc_rx_push(NULL, stream, 5), PLC_ERR_ARG);
+    assert_int_equal(plc_rx_flush(rx), PLC_OK);
+    plc_rx_destroy(rx);
+    /* transmitter argument errors */
+    plc_tx_request rq = {.mod = PLC_MOD_ROBO, .tonemap = 0x3F};
+    size_t w;
+    uint8_t p[255] = {0};
+    assert_int_equal(plc_tx_frame(tx, &rq, p, 200, stream, MAXS, &w), PLC_ERR_LENGTH);
+    rq.tonemap = 0x40;
+    assert_int_equal(plc_tx_frame(tx, &rq, p, 10, stream, MAXS, &w), PLC_ERR_ARG);
+    rq.tonemap = 0x3F;
+    assert_int_equal(plc_tx_frame(tx, &rq, p, 10, stream, 100, &w), PLC_ERR_BUFFER);
+    plc_tx_destroy(tx);
+}
+
+static void test_ack_frame(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    plc_tx_request rq = {.dt = PLC_DT_ACK, .ack_fcs = 0xC0DE, .pdc = 9};
+    size_t w;
+    memset(stream, 0, sizeof(stream));
+    assert_int_equal(plc_tx_frame(tx, &rq, NULL, 0, stream + 500, MAXS - 500, &w), PLC_OK);
+    assert_int_equal(w, plc_tx_frame_samples(tx, &rq, 0));
+    assert_int_equal(w, 2432 + 13 * 278);
+    capture cap;
+    receive(stream, 500 + w + 500, 4096, NULL, &cap, NULL);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].status, PLC_RX_OK);
+    assert_int_equal(cap.f[0].fch.dt, PLC_DT_ACK);
+    assert_int_equal(cap.f[0].fch.fcs, 0xC0DE);
+    assert_int_equal(cap.f[0].psdu_len, 0);
+    plc_tx_destroy(tx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fft_matches_dft),
+        cmocka_unit_test(test_loopback_every_mode),
+        cmocka_unit_test(test_partial_tonemap_and_tonemask),
+        cmocka_unit_test(test_any_chunk_size),
+        cmocka_unit_test(test_amplitude_over_60_db),
+        cmocka_unit_test(test_any_start_offset),
+        cmocka_unit_test(test_back_to_back_frames),
+        cmocka_unit_test(test_sampling_clock_offset_100ppm),
+        cmocka_unit_test(test_dc_offset),
+        cmocka_unit_test(test_truncated_frame_reported),
+        cmocka_unit_test(test_pure_noise_delivers_nothing),
+        cmocka_unit_test(test_malformed_samples),
+        cmocka_unit_test(test_ack_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
