@@ -138,6 +138,10 @@ static inline float cabs2(plc_cf a)
 /* FFT of the 256 samples starting at absolute index start; bins of carriers 23..58. */
 static void rx_fft(plc_rx *rx, uint64_t start, int blank, plc_cf *y)
 {
+    if (start < rx->base || start + PLC_OFDM_N > rx->base + rx->len) {
+        memset(y, 0, PLC_PHY_CARRIERS * sizeof(plc_cf)); /* unreachable by construction */
+        return;
+    }
     const float *s = rx->buf + (start - rx->base);
     for (unsigned n = 0; n < PLC_OFDM_N; n++) {
         float v = s[n];
@@ -182,7 +186,10 @@ static void rx_search_step(plc_rx *rx)
             double tau = -atan2(tot.im, tot.re) * PLC_OFDM_N / TWO_PI;
             rx->stats.detections++;
             rx->state = ST_SYNC;
-            rx->align = (uint64_t)((int64_t)w - (int64_t)lround(tau));
+            int64_t a = (int64_t)w - (int64_t)lround(tau);
+            while (a < (int64_t)rx->base) /* that period began before our history */
+                a += HOP;
+            rx->align = (uint64_t)a;
             rx->nsyncp = 0;
             return;
         }
@@ -226,6 +233,8 @@ static void rx_sync_step(plc_rx *rx)
 static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
 {
     const uint64_t b = rx->align; /* start of SYNCM */
+    /* modular arithmetic: a frame that began within a few samples of the stream start may
+     * be estimated to start "before" sample 0; only the reported offset is clamped */
     rx->frame_start = b - PLC_OFDM_SYNCM_START;
     /* The first aligned window may have started before the preamble: drop it when
      * enough others exist. */
@@ -281,7 +290,7 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     /* Parseval for a real signal seen through its positive-frequency bins. */
     rx->blank_level = rx->cfg.blanking_factor * sqrtf(2.0f * ptime) / PLC_OFDM_N;
 
-    rx->frame.offset = rx->frame_start;
+    rx->frame.offset = b >= PLC_OFDM_SYNCM_START ? rx->frame_start : 0;
     rx->frame.header_ok = 0;
     rx->frame.psdu_len = 0;
     rx->frame.rs_corrected = 0;
