@@ -13,6 +13,7 @@
 #include <fec.h>
 
 #include "plc_conv.h"
+#include "plc_rng.h"
 #include "plc_rs.h"
 #include "plc_viterbi.h"
 
@@ -26,19 +27,10 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static uint64_t rng_state = 12345;
+static plc_rng rng = {12345};
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)rng_state;
-}
-
-static double gauss(void)
-{
-    double u1 = (rnd() + 1.0) / 4294967297.0, u2 = rnd() / 4294967296.0;
-    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+    return (uint32_t)plc_rng_next(&rng);
 }
 
 /* Runs fn until at least min_s seconds have passed; returns seconds per call. */
@@ -67,7 +59,7 @@ int main(int argc, char **argv)
             bits[k] = rnd() & 1;
         plc_conv_encode(bits, NB, coded);
         for (int k = 0; k < 2 * NB + 12; k++) {
-            double q = round(((coded[k] ? -1.0 : 1.0) + sigma * gauss()) * 32.0);
+            double q = round(((coded[k] ? -1.0 : 1.0) + sigma * plc_rng_gauss(&rng)) * 32.0);
             q = q > 127 ? 127 : (q < -127 ? -127 : q);
             llr[b][k] = (int8_t)q;
             syms[b][k] = (unsigned char)(128 - llr[b][k]);

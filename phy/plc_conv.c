@@ -2,21 +2,13 @@
 
 #include "plc_phy_conventions.h"
 
-static inline unsigned parity7(unsigned x)
-{
-    x ^= x >> 4;
-    x ^= x >> 2;
-    x ^= x >> 1;
-    return x & 1u;
-}
-
 void plc_conv_encode(const uint8_t *bits, size_t nbits, uint8_t *out)
 {
     unsigned sr = 0; /* bit 6 = current input, bit 0 = input 6 steps ago */
     for (size_t k = 0; k < nbits + PLC_CONV_TAIL; k++) {
         unsigned in = k < nbits ? (bits[k] & 1u) : 0u;
         sr = (sr >> 1) | (in << 6);
-        unsigned a = parity7(sr & PLC_CONV_G0), b = parity7(sr & PLC_CONV_G1);
+        unsigned a = plc_conv_parity7(sr & PLC_CONV_G0), b = plc_conv_parity7(sr & PLC_CONV_G1);
         out[2 * k] = (uint8_t)(PLC_PHY_CONV_133_FIRST ? a : b);
         out[2 * k + 1] = (uint8_t)(PLC_PHY_CONV_133_FIRST ? b : a);
     }

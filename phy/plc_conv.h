@@ -13,6 +13,15 @@
 #define PLC_CONV_G0 0133 /* octal; MSB is the current input bit */
 #define PLC_CONV_G1 0171
 
+/* Parity of the low 7 bits: one generator output for a register value. */
+static inline unsigned plc_conv_parity7(unsigned x)
+{
+    x ^= x >> 4;
+    x ^= x >> 2;
+    x ^= x >> 1;
+    return x & 1u;
+}
+
 /* Number of coded bits for nbits data bits (tail included). */
 static inline size_t plc_conv_coded_len(size_t nbits)
 {

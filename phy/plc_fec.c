@@ -19,6 +19,7 @@ struct plc_fec {
     plc_rs *rs16, *rs8;
     plc_viterbi *vit;
     uint8_t bytes[255];
+    uint8_t rs_bits[MAX_RS_BITS];           /* RS codeword as bits, the encoder's input */
     uint8_t bits_a[PLC_PHY_MAX_FRAME_BITS]; /* transmit scratch */
     uint8_t bits_b[PLC_PHY_MAX_FRAME_BITS];
     int8_t soft_a[PLC_PHY_MAX_FRAME_BITS];  /* receive scratch */
@@ -132,10 +133,8 @@ int plc_fec_encode_payload(plc_fec *fec, const plc_payload_layout *lay, const ui
     if (trace && trace->rs_codeword)
         memcpy(trace->rs_codeword, fec->bytes, lay->rs_len);
 
-    /* bits_a/bits_b are used by encode_block, so the RS bits go into soft_a's storage. */
-    uint8_t *rs_bits = (uint8_t *)fec->soft_a;
-    bytes_to_bits(fec->bytes, lay->conv_in_bits, rs_bits);
-    return encode_block(fec, rs_bits, lay->conv_in_bits, p->copies, lay->carriers,
+    bytes_to_bits(fec->bytes, lay->conv_in_bits, fec->rs_bits);
+    return encode_block(fec, fec->rs_bits, lay->conv_in_bits, p->copies, lay->carriers,
                         lay->total_bits, bits, trace ? trace->coded : NULL,
                         trace ? trace->repeated : NULL);
 }
@@ -149,12 +148,11 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
     const plc_mode_params *p = plc_mode_get(lay->mod);
     plc_rs *rs = p->nroots == 8 ? fec->rs8 : fec->rs16;
 
-    uint8_t *rs_bits = fec->bits_a;
     int rc = decode_block(fec, soft, lay->conv_in_bits, p->copies, lay->carriers,
-                          lay->total_bits, rs_bits);
+                          lay->total_bits, fec->rs_bits);
     if (rc)
         return rc;
-    bits_to_bytes(rs_bits, lay->conv_in_bits, fec->bytes);
+    bits_to_bytes(fec->rs_bits, lay->conv_in_bits, fec->bytes);
     int positions[16];
     rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, erasures, n_erasures, positions);
     if (rc < 0)

@@ -314,16 +314,29 @@ static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned 
 {
     plc_cf y[PLC_PHY_CARRIERS];
     rx_fft(rx, rx_symbol_window(rx), rx->cfg.impulse_blanking, y);
+    /* Predicted drift derotation e^{-j 2pi k pred / N} for every carrier: one cos/sin per
+     * symbol, then a phasor recurrence across the carriers. */
     const double pred = (double)(rx->shift - rx->prev_shift) - rx->delta;
+    plc_cf rot[PLC_PHY_CARRIERS];
+    {
+        const double a0 = -TWO_PI * PLC_PHY_FIRST_CARRIER * pred / PLC_OFDM_N;
+        const double as = -TWO_PI * pred / PLC_OFDM_N;
+        double cr = cos(a0), ci = sin(a0);
+        const double sr = cos(as), si = sin(as);
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+            rot[c] = (plc_cf){(float)cr, (float)ci};
+            const double t = cr * sr - ci * si;
+            ci = cr * si + ci * sr;
+            cr = t;
+        }
+    }
     plc_cf acc = {0, 0}, prevz = {0, 0};
     int have_prevz = 0;
     const unsigned power = bpc == 1 ? 2 : (bpc == 2 ? 4 : 8);
     for (unsigned i = 0; i < m; i++) {
-        const unsigned c = idx[i], k = PLC_PHY_FIRST_CARRIER + c;
+        const unsigned c = idx[i];
         plc_cf z = cmul(y[c], rx->comp[c]);
-        plc_cf d = cmulc(z, rx->ref[c]);
-        const double a = -TWO_PI * k * pred / PLC_OFDM_N;
-        d = cmul(d, (plc_cf){(float)cos(a), (float)sin(a)});
+        plc_cf d = cmul(cmulc(z, rx->ref[c]), rot[c]);
         const float refmag = sqrtf(cabs2(rx->ref[c]));
         const float g = LLR_GAIN / (refmag * rx->noise[c] + 1e-30f);
         float llr[3];

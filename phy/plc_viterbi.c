@@ -16,14 +16,6 @@ struct plc_viterbi {
     int8_t *llr;    /* scratch for the float and hard entry points */
 };
 
-static unsigned parity7(unsigned x)
-{
-    x ^= x >> 4;
-    x ^= x >> 2;
-    x ^= x >> 1;
-    return x & 1u;
-}
-
 static unsigned reverse7(unsigned x)
 {
     unsigned r = 0;
@@ -39,8 +31,8 @@ void plc_viterbi_branch_signs(plc_viterbi_signs *s)
     unsigned g_second = reverse7(PLC_PHY_CONV_133_FIRST ? PLC_CONV_G1 : PLC_CONV_G0);
     for (unsigned k = 0; k < 32; k++) {
         unsigned reg = k << 1; /* predecessor k, input 0 */
-        s->first[k] = (int16_t)(parity7(reg & g_first) ? -1 : 0);
-        s->second[k] = (int16_t)(parity7(reg & g_second) ? -1 : 0);
+        s->first[k] = (int16_t)(plc_conv_parity7(reg & g_first) ? -1 : 0);
+        s->second[k] = (int16_t)(plc_conv_parity7(reg & g_second) ? -1 : 0);
     }
 }
 

@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh release >/dev/null
 build/bench/bench_coding "${1:-1.0}"
+build/bench/bench_modem

@@ -8,14 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct plc_rng {
-    uint64_t s;
-} plc_rng;
-
-void plc_rng_seed(plc_rng *r, uint64_t seed);
-uint64_t plc_rng_next(plc_rng *r);
-double plc_rng_uniform(plc_rng *r); /* (0, 1) */
-double plc_rng_gauss(plc_rng *r);   /* N(0, 1) */
+#include "plc_rng.h"
 
 /* Noise standard deviation per sample for a target in-band SNR (dB), given the signal's
  * mean power per sample and the number of occupied carriers of the 128 positive bins

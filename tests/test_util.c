@@ -1,16 +1,19 @@
 #include "test_util.h"
 
+#include "plc_rng.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* plc_rng's state is the splitmix64 counter, so a uint64_t seed can be its state. */
 uint64_t tu_rand(uint64_t *s)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    plc_rng r = {*s};
+    uint64_t v = plc_rng_next(&r);
+    *s = r.s;
+    return v;
 }
 
 unsigned tu_rand_below(uint64_t *s, unsigned n)
@@ -20,9 +23,10 @@ unsigned tu_rand_below(uint64_t *s, unsigned n)
 
 double tu_gauss(uint64_t *s)
 {
-    double u1 = ((double)(tu_rand(s) >> 11) + 1.0) / 9007199254740993.0;
-    double u2 = (double)(tu_rand(s) >> 11) / 9007199254740992.0;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    plc_rng r = {*s};
+    double g = plc_rng_gauss(&r);
+    *s = r.s;
+    return g;
 }
 
 void tu_rand_bytes(uint64_t *s, uint8_t *buf, size_t n)

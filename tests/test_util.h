@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* splitmix64: tests are deterministic for a given seed. */
+/* Thin wrappers over the project generator (sim/plc_rng) with the seed as the state:
+ * tests are deterministic for a given seed. */
 uint64_t tu_rand(uint64_t *state);
 unsigned tu_rand_below(uint64_t *state, unsigned n);
 double tu_gauss(uint64_t *state);

@@ -12,19 +12,9 @@
 
 #include "plc_err.h"
 #include "plc_fec.h"
+#include "plc_rng.h"
 
-static uint64_t rng;
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return ((rng >> 11) + 0.5) / 9007199254740992.0;
-}
-static double gauss(void)
-{
-    return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform());
-}
+static plc_rng rng;
 
 static void usage(FILE *f)
 {
@@ -44,7 +34,7 @@ int main(int argc, char **argv)
     int mod = PLC_MOD_DBPSK;
     double snr_db = 2.0;
     int impulse = 3;
-    rng = 2026;
+    plc_rng_seed(&rng, 2026);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -60,7 +50,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--impulse") && v) {
             impulse = atoi(v);
         } else if (!strcmp(a, "--seed") && v) {
-            rng = strtoull(v, NULL, 0) | 1;
+            plc_rng_seed(&rng, strtoull(v, NULL, 0));
         } else if (!strcmp(a, "--text") && v) {
             text = v;
         } else {
@@ -99,10 +89,10 @@ int main(int argc, char **argv)
     const size_t hit_last = hit_first + (size_t)(impulse > 0 ? impulse : 0) * per_symbol;
     size_t noise_errors = 0, impulse_errors = 0;
     for (size_t k = 0; k < l.total_bits; k++) {
-        double y = (bits[k] ? -1.0 : 1.0) + sigma * gauss();
+        double y = (bits[k] ? -1.0 : 1.0) + sigma * plc_rng_gauss(&rng);
         int in_impulse = k >= hit_first && k < hit_last && k < l.total_bits;
         if (in_impulse)
-            y = 8.0 * gauss(); /* the impulse dwarfs the signal */
+            y = 8.0 * plc_rng_gauss(&rng); /* the impulse dwarfs the signal */
         double q = fmax(-127.0, fmin(127.0, round(y * scale)));
         soft[k] = (int8_t)q;
         if ((q < 0) != (bits[k] == 1)) {

@@ -11,6 +11,7 @@
 #include "plc_err.h"
 #include "plc_fch.h"
 #include "plc_fec.h"
+#include "plc_rng.h"
 
 typedef struct payload_vector {
     const char *name;
@@ -37,14 +38,6 @@ static const struct {
     {"fch_sof", {.pdc = 0, .mod = PLC_MOD_DBPSK, .fl = 29, .tm = 0x3F, .dt = PLC_DT_SOF_RESPONSE}},
     {"fch_ack", {.pdc = 0x5A, .dt = PLC_DT_ACK, .fcs = 0x2189}},
 };
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static void put_hex(FILE *f, const char *key, const uint8_t *b, size_t n)
 {
@@ -93,9 +86,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
         const payload_vector *v = &payloads[i];
         uint8_t psdu[255], scrambled[255], rs[255];
-        uint64_t s = v->seed;
+        plc_rng r;
+        plc_rng_seed(&r, v->seed);
         for (size_t k = 0; k < v->len; k++)
-            psdu[k] = (uint8_t)splitmix(&s);
+            psdu[k] = (uint8_t)plc_rng_next(&r);
         unsigned m = plc_active_carriers(v->tonemap, v->tonemask, NULL);
         plc_payload_layout l;
         plc_fec_trace tr = {scrambled, rs, coded, repeated};
