@@ -30,7 +30,7 @@
 /* SYNCP phase of carrier c (0..35, absolute carrier 23 + c), in units of pi/8. */
 extern const uint8_t plc_ofdm_syncp_phase[PLC_PHY_CARRIERS];
 
-/* Raised-cosine ramp value for sample m of the 8-sample overlap (rising). */
+/* Raised-cosine ramp value for sample m < 8 of the 8-sample overlap (rising). */
 float plc_ofdm_ramp(unsigned m);
 
 /* Number of samples of a frame with nsym data symbols (FCH + payload). */

@@ -63,7 +63,8 @@ struct plc_rx {
     uint8_t pidx[PLC_PHY_CARRIERS];
     int8_t soft[PLC_PHY_MAX_FRAME_BITS];
     plc_rx_frame frame;
-    plc_cf fin[PLC_OFDM_N], fout[PLC_OFDM_N];
+    float fin[PLC_OFDM_N];
+    plc_cf fout[PLC_OFDM_N / 2 + 1];
 };
 
 void plc_rx_config_default(plc_rx_config *cfg)
@@ -143,15 +144,18 @@ static void rx_fft(plc_rx *rx, uint64_t start, int blank, plc_cf *y)
         return;
     }
     const float *s = rx->buf + (start - rx->base);
-    for (unsigned n = 0; n < PLC_OFDM_N; n++) {
-        float v = s[n];
-        if (blank && fabsf(v) > rx->blank_level) {
-            v = 0.0f;
-            rx->stats.blanked_samples++;
+    if (blank) {
+        for (unsigned n = 0; n < PLC_OFDM_N; n++) {
+            float v = s[n];
+            if (fabsf(v) > rx->blank_level) {
+                v = 0.0f;
+                rx->stats.blanked_samples++;
+            }
+            rx->fin[n] = v;
         }
-        rx->fin[n] = (plc_cf){v, 0.0f};
+        s = rx->fin;
     }
-    plc_fft_forward(rx->fft, rx->fin, rx->fout);
+    plc_fft_forward(rx->fft, s, rx->fout);
     memcpy(y, rx->fout + PLC_PHY_FIRST_CARRIER, PLC_PHY_CARRIERS * sizeof(plc_cf));
 }
 

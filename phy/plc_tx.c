@@ -19,7 +19,8 @@ struct plc_tx {
     unsigned fch_m;
     float cos16[16], sin16[16]; /* phases in units of pi/8 */
     uint8_t bits[PLC_PHY_MAX_FRAME_BITS];
-    plc_cf freq[PLC_OFDM_N], time[PLC_OFDM_N];
+    plc_cf freq[PLC_OFDM_N / 2 + 1];
+    float time[PLC_OFDM_N];
 };
 
 void plc_tx_config_default(plc_tx_config *cfg)
@@ -95,32 +96,34 @@ long plc_tx_frame_samples(const plc_tx *tx, const plc_tx_request *req, size_t ps
 /* IFFT of one symbol with the given carrier phases (pi/8 units, 255 = off). */
 static void tx_body(plc_tx *tx, const uint8_t *phase)
 {
-    memset(tx->freq, 0, sizeof(tx->freq));
+    /* amplitude/2 on bins k and N-k (the real inverse mirrors them) */
     const float a = 0.5f * tx->cfg.amplitude;
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-        if (phase[c] == 255)
+        plc_cf *bin = &tx->freq[PLC_PHY_FIRST_CARRIER + c];
+        if (phase[c] == 255) {
+            *bin = (plc_cf){0.0f, 0.0f};
             continue;
-        const unsigned k = PLC_PHY_FIRST_CARRIER + c;
-        tx->freq[k].re = a * tx->cos16[phase[c]];
-        tx->freq[k].im = a * tx->sin16[phase[c]];
-        tx->freq[PLC_OFDM_N - k].re = tx->freq[k].re;
-        tx->freq[PLC_OFDM_N - k].im = -tx->freq[k].im;
+        }
+        *bin = (plc_cf){a * tx->cos16[phase[c]], a * tx->sin16[phase[c]]};
     }
     plc_fft_inverse(tx->fft, tx->freq, tx->time);
 }
 
-/* Adds a cyclic-prefixed, windowed data symbol starting at out[start]. */
+/* Adds a cyclic-prefixed, windowed data symbol starting at out[start]: the last CP
+ * samples of the body, then the body, with the ramps on the first and last 8 samples. */
 static void tx_add_symbol(const plc_tx *tx, float *out, size_t start)
 {
-    const unsigned ext = PLC_OFDM_N + PLC_OFDM_CP;
-    for (unsigned m = 0; m < ext; m++) {
-        float w = 1.0f;
-        if (m < PLC_OFDM_OVERLAP)
-            w = plc_ofdm_ramp(m);
-        else if (m >= ext - PLC_OFDM_OVERLAP)
-            w = plc_ofdm_ramp(ext - 1 - m);
-        out[start + m] += w * tx->time[(m + PLC_OFDM_N - PLC_OFDM_CP) % PLC_OFDM_N].re;
-    }
+    float *o = out + start;
+    const float *cp = tx->time + PLC_OFDM_N - PLC_OFDM_CP;
+    for (unsigned m = 0; m < PLC_OFDM_OVERLAP; m++)
+        o[m] += plc_ofdm_ramp(m) * cp[m];
+    for (unsigned m = PLC_OFDM_OVERLAP; m < PLC_OFDM_CP; m++)
+        o[m] += cp[m];
+    o += PLC_OFDM_CP;
+    for (unsigned n = 0; n < PLC_OFDM_N - PLC_OFDM_OVERLAP; n++)
+        o[n] += tx->time[n];
+    for (unsigned n = PLC_OFDM_N - PLC_OFDM_OVERLAP; n < PLC_OFDM_N; n++)
+        o[n] += plc_ofdm_ramp(PLC_OFDM_N - 1 - n) * tx->time[n];
 }
 
 int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, size_t psdu_len,
@@ -155,7 +158,7 @@ int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, siz
         phase[c] = ((tx->cfg.tonemask >> c) & 1u) ? plc_ofdm_syncp_phase[c] : 255;
     tx_body(tx, phase);
     for (unsigned n = 0; n < PLC_OFDM_PREAMBLE; n++) {
-        float v = tx->time[n % PLC_OFDM_N].re;
+        float v = tx->time[n % PLC_OFDM_N];
         if (n >= PLC_OFDM_SYNCM_START)
             v = -v;
         if (n < PLC_OFDM_OVERLAP)

@@ -2,6 +2,8 @@
 # Configures and builds one flavour of the project.
 #   scripts/build.sh release   -> build/       (optimised; tools and benchmarks)
 #   scripts/build.sh ci        -> build-ci/    (AddressSanitizer + UBSan, warnings as errors)
+#   scripts/build.sh portable  -> build-portable/ (the firmware configuration: portable FFT
+#                                 instead of FFTW, no SIMD kernels, warnings as errors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
@@ -9,7 +11,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 case "$flavour" in
   release) dir=build; opts=(-DCMAKE_BUILD_TYPE=Release) ;;
   ci) dir=build-ci; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLC_WERROR=ON -DPLC_SANITIZE=ON) ;;
-  *) echo "usage: scripts/build.sh release|ci" >&2; exit 2 ;;
+  portable) dir=build-portable; opts=(-DCMAKE_BUILD_TYPE=Release -DPLC_WERROR=ON -DPLC_FFT=portable -DPLC_SIMD=OFF -DPLC_BUILD_BENCH=OFF) ;;
+  *) echo "usage: scripts/build.sh release|ci|portable" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" "${opts[@]}" >/dev/null
 cmake --build "$dir" -j "$jobs"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds with AddressSanitizer + UBSan and warnings as errors, then runs every test.
+# Builds with AddressSanitizer + UBSan and warnings as errors, then runs every test; then
+# runs them again in the firmware configuration (portable FFT, no SIMD).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh ci
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-ci --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
+scripts/build.sh portable
+ctest --test-dir build-portable --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"

@@ -14,7 +14,6 @@
 
 #include "plc_channel.h"
 #include "plc_err.h"
-#include "plc_fft.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
 
@@ -95,35 +94,6 @@ static void add_noise(size_t n, double snr_db, uint64_t seed)
     /* per-carrier amplitude 0.05 on 36 carriers: mean power 36 * 0.05^2 / 2 */
     double sigma = plc_channel_sigma_for_snr(0.045, 36, snr_db);
     plc_channel_apply(stream, n, 1.0, 0.0, sigma, &r);
-}
-
-static void test_fft_matches_dft(void **state)
-{
-    (void)state;
-    plc_fft *f = plc_fft_create(256);
-    assert_non_null(f);
-    plc_cf x[256], y[256], z[256];
-    plc_rng r;
-    plc_rng_seed(&r, 1);
-    for (int n = 0; n < 256; n++)
-        x[n] = (plc_cf){(float)plc_rng_gauss(&r), (float)plc_rng_gauss(&r)};
-    plc_fft_forward(f, x, y);
-    double maxerr = 0;
-    for (int k = 0; k < 256; k++) {
-        double re = 0, im = 0;
-        for (int n = 0; n < 256; n++) {
-            double a = -6.283185307179586 * k * n / 256;
-            re += x[n].re * cos(a) - x[n].im * sin(a);
-            im += x[n].re * sin(a) + x[n].im * cos(a);
-        }
-        maxerr = fmax(maxerr, fmax(fabs(re - y[k].re), fabs(im - y[k].im)));
-    }
-    assert_true(maxerr < 1e-3); /* |X| ~ 16: relative error < 1e-4 */
-    plc_fft_inverse(f, y, z);
-    for (int n = 0; n < 256; n++)
-        assert_true(fabsf(z[n].re / 256 - x[n].re) < 1e-4f && fabsf(z[n].im / 256 - x[n].im) < 1e-4f);
-    assert_null(plc_fft_create(100));
-    plc_fft_destroy(f);
 }
 
 static void test_loopback_every_mode(void **state)
@@ -449,7 +419,6 @@ static void test_ack_frame(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fft_matches_dft),
         cmocka_unit_test(test_loopback_every_mode),
         cmocka_unit_test(test_partial_tonemap_and_tonemask),
         cmocka_unit_test(test_any_chunk_size),
