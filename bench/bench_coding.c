@@ -27,7 +27,7 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static plc_rng rng = {12345};
+static plc_rng rng = {.s = 12345};
 static uint32_t rnd(void)
 {
     return (uint32_t)plc_rng_next(&rng);

@@ -24,6 +24,7 @@ struct plc_fec {
     uint8_t bits_b[PLC_PHY_MAX_FRAME_BITS];
     int8_t soft_a[PLC_PHY_MAX_FRAME_BITS];  /* receive scratch */
     int8_t soft_b[PLC_PHY_MAX_FRAME_BITS];
+    uint8_t rs_copy[255]; /* codeword before an erasure decode that may be rejected */
 };
 
 plc_fec *plc_fec_create(void)
@@ -102,6 +103,19 @@ static int decode_block(plc_fec *fec, const int8_t *soft, size_t nbits, unsigned
     return plc_viterbi_decode_soft(fec->vit, fec->soft_b, nbits, out_bits);
 }
 
+/* Corrected positions that were not marked as erasures: the errors RS found itself. */
+static int rs_errors_beyond(const int *corrected, int n, const int *erasures, int n_erasures)
+{
+    int e = 0;
+    for (int i = 0; i < n; i++) {
+        int marked = 0;
+        for (int j = 0; j < n_erasures && !marked; j++)
+            marked = corrected[i] == erasures[j];
+        e += !marked;
+    }
+    return e;
+}
+
 static int check_payload_layout(const plc_payload_layout *lay)
 {
     plc_payload_layout ref;
@@ -153,8 +167,26 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
     if (rc)
         return rc;
     bits_to_bytes(fec->rs_bits, lay->conv_in_bits, fec->bytes);
+    /* Erasures spend parity: with s erasures and e errors corrected, accept the result
+     * only if 2e + s <= nroots - 2, so two parity bytes' worth of detection is left and
+     * a decode that merely "fills in" the erasures is not trusted. */
     int positions[16];
-    rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, erasures, n_erasures, positions);
+    if (n_erasures > (int)p->nroots / 2 || (n_erasures > 0 && !erasures))
+        n_erasures = 0;
+    rc = PLC_ERR_UNCORRECTABLE;
+    if (n_erasures > 0) {
+        memcpy(fec->rs_copy, fec->bytes, lay->rs_len);
+        rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, erasures, n_erasures, positions);
+        if (rc >= 0 && 2 * rs_errors_beyond(positions, rc, erasures, n_erasures) + n_erasures >
+                           (int)p->nroots - 2) {
+            memcpy(fec->bytes, fec->rs_copy, lay->rs_len);
+            rc = PLC_ERR_UNCORRECTABLE;
+        }
+    }
+    if (rc < 0) {
+        n_erasures = 0;
+        rc = plc_rs_decode(rs, fec->bytes, lay->rs_len, NULL, 0, positions);
+    }
     if (rc < 0)
         return rc;
     if (res) {
@@ -167,6 +199,39 @@ int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const in
     plc_scrambler_bytes(&scr, fec->bytes, lay->capacity);
     memcpy(psdu, fec->bytes, lay->capacity);
     return PLC_OK;
+}
+
+int plc_fec_payload_erasures(plc_fec *fec, const plc_payload_layout *lay, const uint8_t *erased,
+                             int *positions, int max)
+{
+    if (!fec || !erased || (max > 0 && !positions) || check_payload_layout(lay))
+        return PLC_ERR_ARG;
+    const plc_mode_params *p = plc_mode_get(lay->mod);
+    const size_t per_symbol = lay->total_bits / lay->symbols;
+    /* a mask of the erased soft bits in transmit order, taken through the deinterleaver */
+    for (size_t k = 0; k < lay->total_bits; k++)
+        fec->soft_b[k] = erased[k / per_symbol] ? 1 : 0;
+    plc_interleaver il;
+    int rc = plc_interleaver_init(&il, lay->carriers, (unsigned)(lay->total_bits / lay->carriers));
+    if (rc)
+        return rc;
+    plc_deinterleave_soft(&il, fec->soft_b, fec->soft_a);
+    int n = 0;
+    for (size_t j = 0; j < lay->rs_len && n < max; j++) {
+        size_t lo = 16 * j, hi = lo + 16 + 12;
+        if (hi > lay->coded_bits)
+            hi = lay->coded_bits;
+        size_t hit = 0;
+        for (size_t t = lo; t < hi; t++) {
+            unsigned all = 1;
+            for (unsigned c = 0; c < p->copies; c++)
+                all &= (unsigned)fec->soft_a[c * lay->coded_bits + t];
+            hit += all;
+        }
+        if (2 * hit >= hi - lo)
+            positions[n++] = (int)j;
+    }
+    return n;
 }
 
 int plc_fec_encode_fch(plc_fec *fec, const plc_fch_layout *lay, const uint8_t *header,

@@ -41,11 +41,22 @@ typedef struct plc_fec_result {
 } plc_fec_result;
 
 /* Decodes lay->total_bits soft bits into lay->capacity PSDU bytes. erasures: RS
- * codeword byte positions the receiver flagged as unreliable (may be NULL).
- * Returns PLC_OK or PLC_ERR_UNCORRECTABLE (psdu is then not written). */
+ * codeword byte positions the receiver flagged as unreliable (may be NULL). They are
+ * hints, used only when there are at most nroots/2 of them and the result keeps a
+ * margin (2 * errors + erasures <= nroots - 2); otherwise the Reed-Solomon decode runs
+ * with errors only. res->rs_erasures_used says which decode was kept. Returns PLC_OK or PLC_ERR_UNCORRECTABLE (psdu is then not written). */
 int plc_fec_decode_payload(plc_fec *fec, const plc_payload_layout *lay, const int8_t *soft,
                            const int *erasures, int n_erasures, uint8_t *psdu,
                            plc_fec_result *res);
+
+/* Erasure marking: given the payload symbols the receiver found destroyed (erased[s] != 0
+ * for s < lay->symbols, e.g. hit by an impulse), lists the RS codeword positions whose
+ * coded bits (after deinterleaving and repetition, over the byte's own 16 coded bits and
+ * the 12 that follow it in the convolutional code's memory) came at least half from
+ * destroyed symbols in every copy. Returns how many were written (at most max), or
+ * PLC_ERR_ARG. */
+int plc_fec_payload_erasures(plc_fec *fec, const plc_payload_layout *lay, const uint8_t *erased,
+                             int *positions, int max);
 
 /* Frame control header: header bits packed MSB first (plc_fch.h). trace may be NULL; only
  * its coded and repeated members are used. */

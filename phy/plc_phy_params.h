@@ -18,6 +18,7 @@
 #define PLC_PHY_MAX_SYMBOLS 252      /* FL is 6 bits: 63 * 4 */
 #define PLC_PHY_FCH_COPIES 6
 #define PLC_PHY_ROBO_COPIES 4
+#define PLC_PHY_MAX_RS_ROOTS 16      /* parity bytes of the normal modes (ROBO: 8) */
 #define PLC_PHY_MAX_BITS_PER_CARRIER 3
 /* Largest interleaver block: every symbol, every carrier, 3 bits. */
 #define PLC_PHY_MAX_FRAME_BITS \

@@ -16,10 +16,12 @@
 #define MAX_SYNCP 12
 #define WIN_OFFSET 15        /* FFT window start inside the 286-sample extended symbol: the
                               * middle of the clean span 8..22 between the overlap ramps */
-#define LLR_GAIN 8.0f        /* int8 soft value = LLR_GAIN * projection / (|ref| * noise) */
+#define LLR_QUANT 8.0f       /* int8 soft value = LLR_QUANT * log-likelihood ratio */
 #define DRIFT_GAIN 0.05      /* loop gain of the sampling-clock drift estimate */
 #define DRIFT_MAX 0.06       /* samples per symbol (about 215 ppm) */
 #define SHIFT_HYSTERESIS 2.0 /* move the window only when the drift exceeds this */
+#define ERASE_BLANKED 40     /* a symbol with this many of its 256 samples blanked is treated
+                              * as destroyed: soft bits zeroed, its bytes erasures for RS */
 #define TWO_PI 6.283185307179586
 
 enum rx_state { ST_SEARCH, ST_SYNC, ST_HEADER, ST_PAYLOAD };
@@ -52,7 +54,9 @@ struct plc_rx {
 
     uint64_t frame_start;
     float noise[PLC_PHY_CARRIERS];
-    float blank_level;
+    float llr_scale[PLC_PHY_CARRIERS]; /* int8 soft value per unit of projection */
+    float blank_level;   /* data symbols: blanking factor times the preamble's RMS */
+    float level;         /* search: clipped mean |x| per hop, smoothed (robust to impulses) */
     plc_cf ref[PLC_PHY_CARRIERS];
     unsigned sym;
     double tau, delta;
@@ -62,6 +66,8 @@ struct plc_rx {
     unsigned pm, bpc;
     uint8_t pidx[PLC_PHY_CARRIERS];
     int8_t soft[PLC_PHY_MAX_FRAME_BITS];
+    uint8_t erased[PLC_PHY_MAX_SYMBOLS]; /* payload symbols destroyed by impulses */
+    unsigned n_erased;
     plc_rx_frame frame;
     float fin[PLC_OFDM_N];
     plc_cf fout[PLC_OFDM_N / 2 + 1];
@@ -136,27 +142,28 @@ static inline float cabs2(plc_cf a)
     return a.re * a.re + a.im * a.im;
 }
 
-/* FFT of the 256 samples starting at absolute index start; bins of carriers 23..58. */
-static void rx_fft(plc_rx *rx, uint64_t start, int blank, plc_cf *y)
+/* FFT of the 256 samples starting at absolute index start; bins of carriers 23..58.
+ * With a blanking level (> 0), samples above it are zeroed first; returns how many. */
+static unsigned rx_fft(plc_rx *rx, uint64_t start, float blank_level, plc_cf *y)
 {
     if (start < rx->base || start + PLC_OFDM_N > rx->base + rx->len) {
         memset(y, 0, PLC_PHY_CARRIERS * sizeof(plc_cf)); /* unreachable by construction */
-        return;
+        return 0;
     }
     const float *s = rx->buf + (start - rx->base);
-    if (blank) {
+    unsigned blanked = 0;
+    if (blank_level > 0) {
         for (unsigned n = 0; n < PLC_OFDM_N; n++) {
-            float v = s[n];
-            if (fabsf(v) > rx->blank_level) {
-                v = 0.0f;
-                rx->stats.blanked_samples++;
-            }
-            rx->fin[n] = v;
+            const int hit = fabsf(s[n]) > blank_level;
+            rx->fin[n] = hit ? 0.0f : s[n];
+            blanked += (unsigned)hit;
         }
+        rx->stats.blanked_samples += blanked;
         s = rx->fin;
     }
     plc_fft_forward(rx->fft, s, rx->fout);
     memcpy(y, rx->fout + PLC_PHY_FIRST_CARRIER, PLC_PHY_CARRIERS * sizeof(plc_cf));
+    return blanked;
 }
 
 static void rx_report(plc_rx *rx)
@@ -165,12 +172,29 @@ static void rx_report(plc_rx *rx)
         rx->cfg.callback(&rx->frame, rx->cfg.user);
 }
 
+/* Blanking level before a frame is found: the input's standard deviation estimated from
+ * its mean |x| clipped at 3x the running estimate, so impulses barely move it (for
+ * Gaussian samples E|x| = 0.798 sigma). 0 (no blanking) when the defence is off. */
+static float rx_search_blank_level(plc_rx *rx, uint64_t w)
+{
+    if (!rx->cfg.impulse_blanking)
+        return 0.0f;
+    const float *s = rx->buf + (w - rx->base);
+    const float clip = rx->level > 0 ? 3.0f * rx->level : INFINITY;
+    float sum = 0;
+    for (unsigned n = 0; n < PLC_OFDM_N; n++)
+        sum += fminf(fabsf(s[n]), clip);
+    const float m = sum / PLC_OFDM_N;
+    rx->level = rx->level > 0 ? 0.875f * rx->level + 0.125f * m : m;
+    return rx->cfg.blanking_factor * 1.2533f * rx->level;
+}
+
 /* ---- search: timing-blind preamble metric every 256 samples ---- */
 static void rx_search_step(plc_rx *rx)
 {
     plc_cf y[PLC_PHY_CARRIERS];
     const uint64_t w = rx->hop_end - HOP;
-    rx_fft(rx, w, 0, y);
+    rx_fft(rx, w, rx_search_blank_level(rx, w), y);
     plc_cf corr = {0, 0};
     float norm = 0;
     for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
@@ -209,7 +233,7 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym);
 static void rx_sync_step(plc_rx *rx)
 {
     plc_cf y[PLC_PHY_CARRIERS];
-    rx_fft(rx, rx->align, 0, y);
+    rx_fft(rx, rx->align, rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * 1.2533f * rx->level : 0.0f, y);
     if (rx->nsyncp > 0) {
         const plc_cf *prev = rx->yw[rx->nsyncp - 1];
         float num = 0, den = 0;
@@ -280,6 +304,11 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
         rx->noise[c] = nz;
         float p = fmaxf(sig - nz / (float)nwin, 1e-3f * nz);
         rx->frame.carrier_snr_db[c] = 10.0f * log10f(p / nz);
+        /* Differential detection multiplies two noisy observations: the projection of
+         * y_k y*_k-1 has mean p (times the constellation geometry) and variance
+         * p N + N^2 / 2 per real dimension, so its LLR is 2 p x / (p N + N^2 / 2). This is
+         * independent of the input amplitude and weights carriers by their own SNR. */
+        rx->llr_scale[c] = LLR_QUANT * 2.0f * p / (p * nz + 0.5f * nz * nz);
         psig += p;
         pnoise += nz;
         ptime += sig;
@@ -298,6 +327,8 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     rx->frame.header_ok = 0;
     rx->frame.psdu_len = 0;
     rx->frame.rs_corrected = 0;
+    rx->frame.rs_erasures = 0;
+    rx->frame.symbols_erased = 0;
     rx->sym = 0;
     rx->tau = rx->delta = 0;
     rx->shift = rx->prev_shift = 0;
@@ -312,12 +343,15 @@ static uint64_t rx_symbol_window(const plc_rx *rx)
 }
 
 /* Demodulates one data symbol: soft bits of the listed carriers into the frame's soft
- * buffer, references updated on every used carrier, drift loop updated. */
-static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned bpc,
-                           size_t sym_in_part)
+ * buffer, references updated on every used carrier, drift loop updated. Returns 1 when
+ * impulse blanking found the symbol destroyed (its soft bits are then zero). */
+static int rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned bpc,
+                          size_t sym_in_part)
 {
     plc_cf y[PLC_PHY_CARRIERS];
-    rx_fft(rx, rx_symbol_window(rx), rx->cfg.impulse_blanking, y);
+    const int destroyed =
+        rx_fft(rx, rx_symbol_window(rx), rx->cfg.impulse_blanking ? rx->blank_level : 0.0f, y) >=
+        ERASE_BLANKED;
     /* Predicted drift derotation e^{-j 2pi k pred / N} for every carrier: one cos/sin per
      * symbol, then a phasor recurrence across the carriers. */
     const double pred = (double)(rx->shift - rx->prev_shift) - rx->delta;
@@ -341,8 +375,7 @@ static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned 
         const unsigned c = idx[i];
         plc_cf z = cmul(y[c], rx->comp[c]);
         plc_cf d = cmul(cmulc(z, rx->ref[c]), rot[c]);
-        const float refmag = sqrtf(cabs2(rx->ref[c]));
-        const float g = LLR_GAIN / (refmag * rx->noise[c] + 1e-30f);
+        const float g = rx->llr_scale[c];
         float llr[3];
         if (bpc == 1) {
             llr[0] = d.re;
@@ -357,7 +390,7 @@ static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned 
             llr[2] = (fabsf(r.re) - fabsf(r.im)) * 0.70710678f;
         }
         for (unsigned b = 0; b < bpc; b++) {
-            float q = llr[b] * g;
+            float q = destroyed ? 0.0f : llr[b] * g;
             q = q > 127.0f ? 127.0f : (q < -127.0f ? -127.0f : q);
             rx->soft[(sym_in_part * bpc + b) * m + i] = (int8_t)lrintf(q);
         }
@@ -396,6 +429,7 @@ static void rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned 
     if (fabs(rx->tau - (double)rx->shift) > SHIFT_HYSTERESIS)
         rx->shift = lround(rx->tau);
     rx->sym++;
+    return destroyed;
 }
 
 static void rx_finish_header(plc_rx *rx)
@@ -423,17 +457,26 @@ static void rx_finish_header(plc_rx *rx)
         return;
     }
     rx->bpc = plc_mode_get(rx->frame.fch.mod)->bits_per_carrier;
+    memset(rx->erased, 0, sizeof(rx->erased));
+    rx->n_erased = 0;
     rx->state = ST_PAYLOAD;
 }
 
 static void rx_finish_payload(plc_rx *rx)
 {
     plc_fec_result res;
-    int rc = plc_fec_decode_payload(rx->fec, &rx->pl, rx->soft, NULL, 0, rx->frame.psdu, &res);
+    int erasures[PLC_PHY_MAX_RS_ROOTS];
+    int ne = 0;
+    if (rx->n_erased)
+        ne = plc_fec_payload_erasures(rx->fec, &rx->pl, rx->erased, erasures, PLC_PHY_MAX_RS_ROOTS);
+    int rc = plc_fec_decode_payload(rx->fec, &rx->pl, rx->soft, erasures, ne > 0 ? ne : 0,
+                                    rx->frame.psdu, &res);
     rx->frame.psdu_len = rx->pl.capacity;
+    rx->frame.symbols_erased = rx->n_erased;
     if (rc == PLC_OK) {
         rx->frame.status = PLC_RX_OK;
         rx->frame.rs_corrected = res.rs_corrected;
+        rx->frame.rs_erasures = res.rs_erasures_used;
         rx->stats.frames_ok++;
     } else {
         rx->frame.status = PLC_RX_RS_FAILED;
@@ -466,11 +509,16 @@ static void rx_run(plc_rx *rx)
             if (rx->sym == rx->fl.symbols)
                 rx_finish_header(rx);
             break;
-        case ST_PAYLOAD:
-            rx_data_symbol(rx, rx->pidx, rx->pm, rx->bpc, rx->sym - rx->fl.symbols);
+        case ST_PAYLOAD: {
+            const size_t ps = rx->sym - rx->fl.symbols;
+            if (rx_data_symbol(rx, rx->pidx, rx->pm, rx->bpc, ps)) {
+                rx->erased[ps] = 1;
+                rx->n_erased++;
+            }
             if (rx->sym == rx->fl.symbols + rx->pl.symbols)
                 rx_finish_payload(rx);
             break;
+        }
         }
     }
 }

@@ -9,9 +9,11 @@
  *   header   13 DBPSK symbols, soft bits, Viterbi, CRC-5.
  *   payload  differential demapping with per-carrier reliability, soft bits into plc_fec,
  *            sampling-clock drift tracked from the symbols themselves.
- * A DC blocker runs on the input; NaN/Inf samples are replaced by 0 and counted; optional
- * impulse blanking zeroes samples far above the preamble's level before the FFT. Nothing is
- * allocated after create and nothing reads a clock. */
+ * A DC blocker runs on the input; NaN/Inf samples are replaced by 0 and counted.
+ * Impulse defence (optional): samples far above the preamble's level are zeroed before the
+ * FFT; a symbol that lost many samples is treated as destroyed: its soft bits become
+ * erasures for the Viterbi decoder and the RS bytes that depend on it erasures for RS.
+ * Nothing is allocated after create and nothing reads a clock. */
 #ifndef PLC_RX_H
 #define PLC_RX_H
 
@@ -34,7 +36,9 @@ typedef struct plc_rx_frame {
     int header_ok;        /* 1 when the header passed its CRC */
     size_t psdu_len;      /* PSDU capacity of the payload (0 for ACK/NACK) */
     uint8_t psdu[255];
-    int rs_corrected;
+    int rs_corrected;     /* bytes Reed-Solomon corrected, erasures included */
+    int rs_erasures;      /* RS erasures marked from destroyed symbols and used */
+    unsigned symbols_erased; /* payload symbols impulse blanking found destroyed */
     float snr_db;         /* in-band: mean signal power over mean noise power, from the preamble */
     float carrier_snr_db[PLC_PHY_CARRIERS];
     uint8_t lqi;          /* (snr_db + 10) * 4, clamped to 0..255 */
@@ -44,7 +48,7 @@ typedef void (*plc_rx_callback)(const plc_rx_frame *frame, void *user);
 
 typedef struct plc_rx_config {
     uint64_t tonemask;       /* default PLC_TONEMASK_ALL */
-    int impulse_blanking;    /* default 0 */
+    int impulse_blanking;    /* impulse defence (blanking + erasure marking); default 0 */
     float blanking_factor;   /* blank samples above this many preamble RMS; default 4.5 */
     plc_rx_callback callback;
     void *user;

@@ -14,6 +14,32 @@ void plc_channel_apply(float *x, size_t n, double gain, double dc, double sigma,
         x[i] = (float)(gain * x[i] + dc + (sigma > 0 ? sigma * plc_rng_gauss(r) : 0.0));
 }
 
+size_t plc_channel_add_class_a(float *x, size_t n, double sigma, double A, double gamma,
+                               plc_rng *r)
+{
+    /* standard deviation for m = 0..MAXM impulses; more than MAXM has probability below
+     * 1e-12 for A <= 1 and is folded into MAXM */
+    enum { MAXM = 12 };
+    double sd[MAXM + 1], cdf[MAXM + 1];
+    double p = exp(-A), cum = 0;
+    for (int m = 0; m <= MAXM; m++) {
+        sd[m] = sigma * sqrt((m / A + gamma) / (1.0 + gamma));
+        cum += p;
+        cdf[m] = cum;
+        p *= A / (m + 1);
+    }
+    size_t hit = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double u = plc_rng_uniform(r);
+        int m = 0;
+        while (m < MAXM && u > cdf[m])
+            m++;
+        hit += m > 0;
+        x[i] = (float)(x[i] + sd[m] * plc_rng_gauss(r));
+    }
+    return hit;
+}
+
 double plc_channel_power(const float *x, size_t n)
 {
     double p = 0;

@@ -18,6 +18,13 @@ double plc_channel_sigma_for_snr(double signal_power, unsigned occupied, double 
 /* x = gain * x + dc + sigma * N(0,1), in place. */
 void plc_channel_apply(float *x, size_t n, double gain, double dc, double sigma, plc_rng *r);
 
+/* Middleton Class A impulsive noise added in place (no gain, no DC): for each sample the
+ * number of active impulses m is Poisson(A) and the noise is N(0, sigma^2 (m/A + gamma) /
+ * (1 + gamma)), so sigma^2 is the total noise power, gamma the ratio of Gaussian to
+ * impulsive power and A the impulsive index (spec/channel-models.md; A = 0.1 and
+ * gamma = 0.01 are typical). Returns how many samples carried at least one impulse. */
+size_t plc_channel_add_class_a(float *x, size_t n, double sigma, double A, double gamma,
+                               plc_rng *r);
 /* Mean power of n samples. */
 double plc_channel_power(const float *x, size_t n);
 

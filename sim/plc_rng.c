@@ -5,6 +5,7 @@
 void plc_rng_seed(plc_rng *r, uint64_t seed)
 {
     r->s = seed;
+    r->has_spare = 0;
 }
 
 uint64_t plc_rng_next(plc_rng *r)
@@ -20,8 +21,16 @@ double plc_rng_uniform(plc_rng *r)
     return ((double)(plc_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
 }
 
+/* Box-Muller: one pair of uniforms gives two independent normals; the second is kept. */
 double plc_rng_gauss(plc_rng *r)
 {
-    double u1 = plc_rng_uniform(r), u2 = plc_rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    if (r->has_spare) {
+        r->has_spare = 0;
+        return r->spare;
+    }
+    const double u1 = plc_rng_uniform(r), u2 = plc_rng_uniform(r);
+    const double rad = sqrt(-2.0 * log(u1)), a = 6.283185307179586 * u2;
+    r->spare = rad * sin(a);
+    r->has_spare = 1;
+    return rad * cos(a);
 }

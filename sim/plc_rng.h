@@ -8,6 +8,8 @@
 
 typedef struct plc_rng {
     uint64_t s;
+    double spare; /* second value of the last Box-Muller pair */
+    int has_spare;
 } plc_rng;
 
 void plc_rng_seed(plc_rng *r, uint64_t seed);

@@ -10,7 +10,7 @@
 /* plc_rng's state is the splitmix64 counter, so a uint64_t seed can be its state. */
 uint64_t tu_rand(uint64_t *s)
 {
-    plc_rng r = {*s};
+    plc_rng r = {.s = *s};
     uint64_t v = plc_rng_next(&r);
     *s = r.s;
     return v;
@@ -23,7 +23,7 @@ unsigned tu_rand_below(uint64_t *s, unsigned n)
 
 double tu_gauss(uint64_t *s)
 {
-    plc_rng r = {*s};
+    plc_rng r = {.s = *s};
     double g = plc_rng_gauss(&r);
     *s = r.s;
     return g;

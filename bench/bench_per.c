@@ -1,0 +1,277 @@
+/* Packet error rate versus in-band SNR with real synchronisation (no genie timing).
+ *
+ * Every frame is sent into one continuous stream: a random gap of noise (500..2500
+ * samples), the frame, 1500 samples of noise; the receiver runs on the stream as it would
+ * on a line. A frame counts as received when the receiver reports it decoded at the right
+ * offset (+-40 samples) with the PSDU exactly as sent; anything else is an error. A
+ * decoded PSDU that matches no sent frame is counted as a false delivery.
+ *
+ * Curves: AWGN for every mode at 32, 133 and 239 bytes (ROBO up to 133), DBPSK 133 in AWGN
+ * with the impulse defence on (its cost without impulses), and DBPSK 133 under Middleton
+ * Class A noise (A = 0.1, Gamma = 0.01) with the impulse defence off and on.
+ * Each point runs until 60 errors or --max-frames frames (at least 100); a curve steps by
+ * 0.5 dB until no error is left in --max-frames frames.
+ *
+ *   bench_per [--max-frames N] [--out DIR] [--only awgn|classa] [--verbose]
+ * writes DIR/per_awgn.dat and DIR/per_classa.dat (gnuplot blocks, one per curve; plotted
+ * by bench/per_plot.gp), prints a table of the SNR at PER 10% and 1% and a JSON line. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plc_channel.h"
+#include "plc_rx.h"
+#include "plc_tx.h"
+
+#define LEAD_MIN 500
+#define LEAD_SPAN 2000
+#define TAIL 1500
+#define OFFSET_TOL 40
+#define TARGET_ERRORS 60
+#define MIN_FRAMES 100
+#define MAX_POINTS 24
+#define SIGNAL_POWER 0.045 /* 36 carriers of amplitude 0.05: 36 * 0.05^2 / 2 */
+
+typedef enum { NOISE_AWGN, NOISE_CLASS_A } noise_kind;
+
+static int verbose; /* --verbose: receiver statistics per point on stderr */
+
+typedef struct curve {
+    plc_modulation mod;
+    size_t len;
+    noise_kind noise;
+    int defence;
+    double start_db;
+    double target_db; /* PER 10% target at 133 bytes, or NAN */
+} curve;
+
+typedef struct point {
+    double snr_db;
+    long frames, errors, false_frames;
+} point;
+
+/* What the receiver reported during one push. */
+typedef struct catcher {
+    uint64_t expect_offset;
+    const uint8_t *expect;
+    size_t len;
+    int matched, false_frames;
+} catcher;
+
+static void on_frame(const plc_rx_frame *f, void *user)
+{
+    catcher *c = user;
+    if (f->status != PLC_RX_OK || f->psdu_len == 0)
+        return;
+    const int64_t d = (int64_t)f->offset - (int64_t)c->expect_offset;
+    if (!c->matched && d >= -OFFSET_TOL && d <= OFFSET_TOL && f->psdu_len >= c->len &&
+        memcmp(f->psdu, c->expect, c->len) == 0)
+        c->matched = 1;
+    else {
+        c->false_frames++;
+        if (verbose)
+            fprintf(stderr, "false delivery: offset %+lld, PSDU %s\n", (long long)d,
+                    memcmp(f->psdu, c->expect, c->len) ? "wrong" : "repeated");
+    }
+}
+
+static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t seed,
+                       float *buf, size_t cap, plc_tx *tx)
+{
+    point pt = {.snr_db = snr_db};
+    plc_rng rng;
+    plc_rng_seed(&rng, seed);
+    catcher c = {0};
+    plc_rx_config cfg;
+    plc_rx_config_default(&cfg);
+    cfg.impulse_blanking = cv->defence;
+    cfg.callback = on_frame;
+    cfg.user = &c;
+    plc_rx *rx = plc_rx_create(&cfg);
+    const double sigma = plc_channel_sigma_for_snr(SIGNAL_POWER, 36, snr_db);
+    plc_tx_request rq = {.mod = cv->mod, .tonemap = PLC_TONEMAP_ALL};
+    uint8_t psdu[255];
+    uint64_t pos = 0;
+    while (pt.frames < max_frames && (pt.errors < TARGET_ERRORS || pt.frames < MIN_FRAMES)) {
+        for (size_t i = 0; i < cv->len; i++)
+            psdu[i] = (uint8_t)plc_rng_next(&rng);
+        const size_t lead = LEAD_MIN + (size_t)(plc_rng_next(&rng) % LEAD_SPAN);
+        size_t w = 0;
+        memset(buf, 0, lead * sizeof(float));
+        if (plc_tx_frame(tx, &rq, psdu, cv->len, buf + lead, cap - lead - TAIL, &w) != 0) {
+            fprintf(stderr, "bench_per: cannot build frame\n");
+            exit(2);
+        }
+        const size_t n = lead + w + TAIL;
+        memset(buf + lead + w, 0, TAIL * sizeof(float));
+        if (cv->noise == NOISE_AWGN)
+            plc_channel_apply(buf, n, 1.0, 0.0, sigma, &rng);
+        else
+            plc_channel_add_class_a(buf, n, sigma, 0.1, 0.01, &rng);
+        c.expect_offset = pos + lead;
+        c.expect = psdu;
+        c.len = cv->len;
+        c.matched = 0;
+        plc_rx_push(rx, buf, n);
+        pos += n;
+        pt.frames++;
+        pt.errors += !c.matched;
+        pt.false_frames += c.false_frames;
+        c.false_frames = 0;
+    }
+    if (verbose) {
+        plc_rx_stats st;
+        plc_rx_get_stats(rx, &st);
+        fprintf(stderr, "%.1f dB: frames %ld errors %ld det %lu synclost %lu hdr %lu ok %lu rs %lu\n",
+                snr_db, pt.frames, pt.errors, (unsigned long)st.detections,
+                (unsigned long)st.sync_lost, (unsigned long)st.header_errors,
+                (unsigned long)st.frames_ok, (unsigned long)st.rs_failures);
+    }
+    plc_rx_destroy(rx);
+    return pt;
+}
+
+/* SNR where the curve first falls through the given PER, interpolating log10(PER)
+ * linearly between the two points around it; NAN if it never does. */
+static double snr_at(const point *p, int n, double per)
+{
+    for (int i = 1; i < n; i++) {
+        const double a = (double)p[i - 1].errors / p[i - 1].frames;
+        const double b = (double)p[i].errors / p[i].frames;
+        if (a >= per && b < per) {
+            const double la = log10(a), lb = log10(b > 0 ? b : 0.5 / p[i].frames);
+            return p[i - 1].snr_db + (p[i].snr_db - p[i - 1].snr_db) * (la - log10(per)) / (la - lb);
+        }
+    }
+    if (n > 0 && (double)p[0].errors / p[0].frames < per)
+        return -INFINITY; /* already below at the first point */
+    return NAN;
+}
+
+static const char *noise_name(const curve *cv)
+{
+    if (cv->noise == NOISE_AWGN)
+        return cv->defence ? "awgn-defence-on" : "awgn";
+    return cv->defence ? "classA-defence-on" : "classA-defence-off";
+}
+
+int main(int argc, char **argv)
+{
+    long max_frames = 1000;
+    const char *dir = "docs/per", *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--max-frames") && i + 1 < argc)
+            max_frames = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = 1;
+        else {
+            fprintf(stderr, "usage: bench_per [--max-frames N] [--out DIR] [--only awgn|classa] [--verbose]\n");
+            return 2;
+        }
+    }
+    if (max_frames < MIN_FRAMES)
+        max_frames = MIN_FRAMES;
+    const curve curves[] = {
+        {PLC_MOD_ROBO, 32, NOISE_AWGN, 0, -7.0, NAN},
+        {PLC_MOD_ROBO, 133, NOISE_AWGN, 0, -7.0, -1.0},
+        {PLC_MOD_DBPSK, 32, NOISE_AWGN, 0, -1.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_AWGN, 0, -1.0, 2.8},
+        {PLC_MOD_DBPSK, 239, NOISE_AWGN, 0, -1.0, NAN},
+        {PLC_MOD_DQPSK, 32, NOISE_AWGN, 0, 2.0, NAN},
+        {PLC_MOD_DQPSK, 133, NOISE_AWGN, 0, 2.0, 5.5},
+        {PLC_MOD_DQPSK, 239, NOISE_AWGN, 0, 2.0, NAN},
+        {PLC_MOD_D8PSK, 32, NOISE_AWGN, 0, 6.0, NAN},
+        {PLC_MOD_D8PSK, 133, NOISE_AWGN, 0, 6.0, 9.7},
+        {PLC_MOD_D8PSK, 239, NOISE_AWGN, 0, 6.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_AWGN, 1, -1.0, NAN}, /* what the defence costs in AWGN */
+        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 0, -6.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 1, -26.0, NAN},
+    };
+    const int ncurves = (int)(sizeof(curves) / sizeof(curves[0]));
+    const size_t cap = 80000 + LEAD_MIN + LEAD_SPAN + TAIL;
+    float *buf = malloc(cap * sizeof(float));
+    plc_tx *tx = plc_tx_create(NULL);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/per_awgn.dat", dir);
+    FILE *fa = (!only || !strcmp(only, "awgn")) ? fopen(path, "w") : NULL;
+    snprintf(path, sizeof(path), "%s/per_classa.dat", dir);
+    FILE *fc = (!only || !strcmp(only, "classa")) ? fopen(path, "w") : NULL;
+    if (!buf || !tx || (!fa && !fc)) {
+        fprintf(stderr, "bench_per: cannot write into %s (does it exist?)\n", dir);
+        return 2;
+    }
+    const char *head = "# PER vs in-band SNR, real synchronisation; regenerate: scripts/per.sh\n"
+                       "# columns: snr_db frames errors per false_deliveries\n";
+    if (fa)
+        fputs(head, fa);
+    if (fc)
+        fputs(head, fc);
+
+    printf("%-7s %5s %-19s %9s %9s %8s %7s %7s\n", "mode", "bytes", "noise", "PER10% dB",
+           "PER1% dB", "target", "met", "false");
+    char json[4096];
+    int jl = snprintf(json, sizeof(json), "{\"bench\":\"per\",\"max_frames\":%ld", max_frames);
+    double defence_snr[2] = {NAN, NAN};
+    long false_total = 0;
+    int bad = 0;
+    const double t0 = (double)clock() / CLOCKS_PER_SEC;
+    for (int ci = 0; ci < ncurves; ci++) {
+        const curve *cv = &curves[ci];
+        FILE *f = cv->noise == NOISE_AWGN ? fa : fc;
+        if (!f)
+            continue;
+        const char *mname = plc_mode_get(cv->mod)->name;
+        fprintf(f, "\"%s %zu B %s\" frames errors per false\n", mname, cv->len, noise_name(cv));
+        point pts[MAX_POINTS];
+        int n = 0;
+        long false_frames = 0;
+        for (double snr = cv->start_db; n < MAX_POINTS; snr += 0.5) {
+            pts[n] = run_point(cv, snr, max_frames, 1000u * (uint64_t)ci + (uint64_t)n, buf, cap, tx);
+            const point *p = &pts[n++];
+            false_frames += p->false_frames;
+            fprintf(f, "%.1f %ld %ld %.5f %ld\n", p->snr_db, p->frames, p->errors,
+                    (double)p->errors / p->frames, p->false_frames);
+            fflush(f);
+            if (p->errors == 0)
+                break;
+        }
+        fprintf(f, "\n\n");
+        const double s10 = snr_at(pts, n, 0.10), s1 = snr_at(pts, n, 0.01);
+        const int met = isnan(cv->target_db) ? -1 : (s10 <= cv->target_db);
+        char target[16] = "-";
+        if (!isnan(cv->target_db))
+            snprintf(target, sizeof(target), "<= %.1f", cv->target_db);
+        printf("%-7s %5zu %-19s %9.2f %9.2f %8s %7s %7ld\n", mname, cv->len, noise_name(cv), s10,
+               s1, target, met < 0 ? "-" : (met ? "yes" : "NO"), false_frames);
+        fflush(stdout);
+        jl += snprintf(json + jl, sizeof(json) - (size_t)jl,
+                       ",\"%s_%zu_%s_per10_db\":%.2f,\"%s_%zu_%s_per1_db\":%.2f", mname, cv->len,
+                       noise_name(cv), s10, mname, cv->len, noise_name(cv), s1);
+        if (cv->noise == NOISE_CLASS_A)
+            defence_snr[cv->defence] = s10;
+        bad |= met == 0;
+        false_total += false_frames;
+    }
+    if (!isnan(defence_snr[0]) && !isnan(defence_snr[1])) {
+        const double gain = defence_snr[0] - defence_snr[1];
+        printf("impulse defence gain at PER 10%% (Class A, DBPSK 133 B): %.2f dB (target >= 3)\n", gain);
+        jl += snprintf(json + jl, sizeof(json) - (size_t)jl, ",\"defence_gain_db\":%.2f", gain);
+        bad |= gain < 3.0;
+    }
+    printf("cpu time %.0f s\n", (double)clock() / CLOCKS_PER_SEC - t0);
+    printf("%s,\"false_deliveries\":%ld}\n", json, false_total);
+    if (fa)
+        fclose(fa);
+    if (fc)
+        fclose(fc);
+    plc_tx_destroy(tx);
+    free(buf);
+    return bad || false_total;
+}
