@@ -165,7 +165,8 @@ static void test_erasures_extend_correction(void **state)
     assert_int_equal(plc_payload_layout_for_psdu(PLC_MOD_DBPSK, 36, 150, &l), PLC_OK);
     assert_int_equal(plc_fec_encode_payload(fec, &l, psdu, 150, bits, NULL), PLC_OK);
     to_soft(bits, l.total_bits, 40);
-    damage_bytes(&l, 40, 51); /* 12 bytes: more than t = 8 errors */
+    damage_bytes(&l, 40, 47); /* 8 bytes, and the Viterbi error spills into the neighbours:
+                                * about 10 byte errors, more than t = 8 */
     memset(out, 0x5C, sizeof(out));
     memcpy(sentinel, out, sizeof(out));
     assert_int_equal(plc_fec_decode_payload(fec, &l, soft, NULL, 0, out, NULL),
@@ -173,12 +174,77 @@ static void test_erasures_extend_correction(void **state)
     assert_memory_equal(out, sentinel, sizeof(out)); /* nothing delivered on failure */
     int eras[16];
     for (int i = 0; i < 16; i++)
-        eras[i] = 38 + i; /* the receiver flagged bytes 38..53 */
+        eras[i] = 39 + i;
+    /* 39..46 flagged: the errors left (47 and the spill) keep 2e + 8 <= 14 */
     plc_fec_result res;
-    assert_int_equal(plc_fec_decode_payload(fec, &l, soft, eras, 16, out, &res), PLC_OK);
+    assert_int_equal(plc_fec_decode_payload(fec, &l, soft, eras, 8, out, &res), PLC_OK);
     assert_memory_equal(out, psdu, 150);
-    assert_int_equal(res.rs_erasures_used, 16);
-    assert_true(res.rs_corrected >= 12);
+    assert_int_equal(res.rs_erasures_used, 8);
+    assert_true(res.rs_corrected >= 10);
+    /* more erasures than half the parity are not trusted: errors only, which fails here */
+    memcpy(out, sentinel, sizeof(out));
+    assert_int_equal(plc_fec_decode_payload(fec, &l, soft, eras, 9, out, &res),
+                     PLC_ERR_UNCORRECTABLE);
+    assert_memory_equal(out, sentinel, sizeof(out));
+}
+
+/* Flags wrongly placed on good bytes cost nothing: the decode falls back to errors only
+ * when the erasure decode does not keep its margin. */
+static void test_wrong_erasures_fall_back(void **state)
+{
+    plc_fec *fec = *state;
+    uint8_t psdu[150], out[255];
+    uint64_t rng = 67;
+    tu_rand_bytes(&rng, psdu, sizeof(psdu));
+    plc_payload_layout l;
+    assert_int_equal(plc_payload_layout_for_psdu(PLC_MOD_DBPSK, 36, 150, &l), PLC_OK);
+    assert_int_equal(plc_fec_encode_payload(fec, &l, psdu, 150, bits, NULL), PLC_OK);
+    to_soft(bits, l.total_bits, 40);
+    damage_bytes(&l, 100, 105); /* 6 or 7 errors: 2*6 + 8 erasures > 14 */
+    const int eras[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    plc_fec_result res;
+    assert_int_equal(plc_fec_decode_payload(fec, &l, soft, eras, 8, out, &res), PLC_OK);
+    assert_memory_equal(out, psdu, 150);
+    assert_int_equal(res.rs_erasures_used, 0);
+    assert_true(res.rs_corrected >= 6 && res.rs_corrected <= 8);
+}
+
+/* Symbol erasures map to RS bytes through the deinterleaver, as an independent count
+ * with plc_interleaver_index says. */
+static void test_symbol_erasures_to_rs_positions(void **state)
+{
+    plc_fec *fec = *state;
+    plc_payload_layout l;
+    assert_int_equal(plc_payload_layout_for_psdu(PLC_MOD_DQPSK, 36, 120, &l), PLC_OK);
+    uint8_t erased[PLC_PHY_MAX_SYMBOLS] = {0};
+    int pos[255];
+    assert_int_equal(plc_fec_payload_erasures(fec, &l, erased, pos, 255), 0);
+    for (size_t s = 0; s < l.symbols; s++)
+        erased[s] = 1;
+    assert_int_equal(plc_fec_payload_erasures(fec, &l, erased, pos, 255), (int)l.rs_len);
+    assert_int_equal(plc_fec_payload_erasures(fec, &l, erased, pos, 5), 5);
+
+    memset(erased, 0, sizeof(erased));
+    for (size_t s = l.symbols / 3; s < 2 * l.symbols / 3; s++)
+        erased[s] = 1;
+    const int n = plc_fec_payload_erasures(fec, &l, erased, pos, 255);
+    plc_interleaver il;
+    plc_interleaver_init(&il, l.carriers, (unsigned)(l.total_bits / l.carriers));
+    const size_t per_symbol = l.total_bits / l.symbols;
+    int want = 0;
+    for (size_t j = 0; j < l.rs_len; j++) {
+        size_t hi = 16 * j + 28 < l.coded_bits ? 16 * j + 28 : l.coded_bits, hit = 0;
+        for (size_t t = 16 * j; t < hi; t++)
+            hit += erased[plc_interleaver_index(&il, t) / per_symbol];
+        if (2 * hit >= hi - 16 * j) {
+            assert_true(want < n);
+            assert_int_equal(pos[want], (int)j);
+            want++;
+        }
+    }
+    assert_int_equal(n, want);
+    assert_true(n > 0 && n < (int)l.rs_len);
+    assert_int_equal(plc_fec_payload_erasures(fec, NULL, erased, pos, 255), PLC_ERR_ARG);
 }
 
 static void test_pure_noise_is_rejected(void **state)
@@ -265,6 +331,8 @@ int main(void)
         cmocka_unit_test(test_roundtrip_partial_tonemap),
         cmocka_unit_test(test_noisy_soft_input_corrected),
         cmocka_unit_test(test_erasures_extend_correction),
+        cmocka_unit_test(test_wrong_erasures_fall_back),
+        cmocka_unit_test(test_symbol_erasures_to_rs_positions),
         cmocka_unit_test(test_pure_noise_is_rejected),
         cmocka_unit_test(test_malformed_calls),
         cmocka_unit_test(test_fch_through_chain),

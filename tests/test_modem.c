@@ -1,7 +1,7 @@
 /* OFDM modem: transmitter + streaming receiver under each condition the receiver must
  * handle, each its own test: every mode, partial tone map and tone mask, chunking, 60 dB of
  * amplitude, start offsets, back-to-back frames, +/-100 ppm sampling clock, DC offset,
- * truncation, pure noise, malformed samples. Plus the FFT against a direct DFT. */
+ * truncation, pure noise, malformed samples, impulsive noise with the defence off and on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 
 #include "plc_channel.h"
 #include "plc_err.h"
+#include "plc_ofdm.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
 
@@ -396,6 +397,74 @@ static void test_malformed_samples(void **state)
     plc_tx_destroy(tx);
 }
 
+/* Strong impulse bursts on a third of the payload symbols: without the defence the frame is
+ * lost; with it the hit symbols are blanked, found destroyed and the frame decodes. */
+static void test_impulse_bursts_defence(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 3000;
+    memset(stream, 0, sizeof(stream));
+    const size_t start = pos;
+    put_frame(tx, PLC_MOD_DQPSK, PLC_TONEMAP_ALL, 200, 5, &pos);
+    const size_t n = pos + 3000;
+    add_noise(n, 15.0, 21);
+    plc_rng r;
+    plc_rng_seed(&r, 22);
+    int bursts = 0;
+    for (unsigned sym = 14; sym < 40; sym += 3, bursts++) { /* payload starts at symbol 13 */
+        const size_t at = start + PLC_OFDM_SYMBOL_START(sym) + 40;
+        for (size_t i = at; i < at + 80; i++)
+            stream[i] += (float)(3.0 * plc_rng_gauss(&r)); /* ~14x the signal's RMS */
+    }
+    capture cap;
+    plc_rx_config cfg;
+    plc_rx_config_default(&cfg);
+    receive(stream, n, n, &cfg, &cap, NULL);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].status, PLC_RX_RS_FAILED);
+
+    cfg.impulse_blanking = 1;
+    plc_rx_stats st;
+    receive(stream, n, n, &cfg, &cap, &st);
+    assert_int_equal(cap.n, 1);
+    expect_frame(&cap.f[0], PLC_MOD_DQPSK, 200, 5);
+    assert_int_equal(cap.f[0].symbols_erased, (unsigned)bursts);
+    assert_true(st.blanked_samples >= (uint64_t)bursts * 60);
+    plc_tx_destroy(tx);
+}
+
+/* Middleton Class A noise (A = 0.1, Gamma = 0.01) at -8 dB in-band SNR: with the defence
+ * every frame decodes, without it none does. */
+static void test_class_a_defence(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 2000;
+    memset(stream, 0, sizeof(stream));
+    for (unsigned f = 0; f < 5; f++) {
+        put_frame(tx, PLC_MOD_DBPSK, PLC_TONEMAP_ALL, 133, f, &pos);
+        pos += 3000;
+    }
+    plc_rng r;
+    plc_rng_seed(&r, 31);
+    const double sigma = plc_channel_sigma_for_snr(0.045, 36, -8.0);
+    const size_t hit = plc_channel_add_class_a(stream, pos, sigma, 0.1, 0.01, &r);
+    assert_true(hit > pos / 12 && hit < pos / 9); /* 1 - e^-0.1 = 9.5% of the samples */
+    capture cap;
+    plc_rx_config cfg;
+    plc_rx_config_default(&cfg);
+    receive(stream, pos, 4096, &cfg, &cap, NULL);
+    for (int i = 0; i < cap.n && i < MAXF; i++)
+        assert_int_not_equal(cap.f[i].status, PLC_RX_OK);
+    cfg.impulse_blanking = 1;
+    receive(stream, pos, 4096, &cfg, &cap, NULL);
+    assert_int_equal(cap.n, 5);
+    for (unsigned f = 0; f < 5; f++)
+        expect_frame(&cap.f[f], PLC_MOD_DBPSK, 133, f);
+    plc_tx_destroy(tx);
+}
+
 static void test_ack_frame(void **state)
 {
     (void)state;
@@ -431,6 +500,8 @@ int main(void)
         cmocka_unit_test(test_pure_noise_delivers_nothing),
         cmocka_unit_test(test_malformed_samples),
         cmocka_unit_test(test_ack_frame),
+        cmocka_unit_test(test_impulse_bursts_defence),
+        cmocka_unit_test(test_class_a_defence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
