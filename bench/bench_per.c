@@ -4,7 +4,9 @@
  * samples), the frame, 1500 samples of noise; the receiver runs on the stream as it would
  * on a line. A frame counts as received when the receiver reports it decoded at the right
  * offset (+-40 samples) with the PSDU exactly as sent; anything else is an error. A
- * decoded PSDU that matches no sent frame is counted as a false delivery.
+ * PSDU reported as decoded that matches no sent frame is counted as a false delivery:
+ * Reed-Solomon decoding beyond its radius lands on a wrong codeword now and then (mostly
+ * ROBO, t = 4); G3 has no PHY CRC, the MAC's FCS rejects those frames.
  *
  * Curves: AWGN for every mode at 32, 133 and 239 bytes (ROBO up to 133), DBPSK 133 in AWGN
  * with the impulse defence on (its cost without impulses), and DBPSK 133 under Middleton
@@ -273,5 +275,5 @@ int main(int argc, char **argv)
         fclose(fc);
     plc_tx_destroy(tx);
     free(buf);
-    return bad || false_total;
+    return bad;
 }

@@ -1,9 +1,12 @@
-/* plc-vectors: writes the golden per-stage vectors of the coding chain to a directory.
+/* plc-vectors: writes the golden vectors of the transmit chain to a directory.
  *   plc-vectors DIR      (the project's set lives in vectors/golden)
- * Each vector is a text file of "key value" lines: the inputs (mode, tone map, PSDU or
- * header) and every transmit stage (scrambled, rs_codeword, coded, repeated,
+ * Each coding vector is a text file of "key value" lines: the inputs (mode, tone map, PSDU
+ * or header) and every transmit stage (scrambled, rs_codeword, coded, repeated,
  * interleaved). Bytes are hex, bit arrays are 0/1 strings in transmit order.
- * tests/test_golden.c re-encodes every file and compares each stage bit-exact. */
+ * tests/test_golden.c re-encodes every file and compares each stage bit-exact.
+ * Sample vectors (samples_*.txt) hold the transmitted waveform of a frame at 400 kS/s;
+ * they are compared within SAMPLE_TOLERANCE, because float rounding differs between FFT
+ * backends and compilers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,11 @@
 #include "plc_fch.h"
 #include "plc_fec.h"
 #include "plc_rng.h"
+#include "plc_tx.h"
+
+/* Largest allowed difference per sample (the frame's RMS is about 0.21): float rounding of
+ * a 256-point FFT is below 1e-7 here. */
+#define SAMPLE_TOLERANCE 2e-6
 
 typedef struct payload_vector {
     const char *name;
@@ -20,15 +28,16 @@ typedef struct payload_vector {
     uint64_t tonemask;
     size_t len;
     uint64_t seed;
+    int samples; /* also write the transmitted waveform (long ROBO frames are left out) */
 } payload_vector;
 
 static const payload_vector payloads[] = {
-    {"robo_40", PLC_MOD_ROBO, 0x3F, PLC_TONEMASK_ALL, 40, 1},
-    {"robo_133", PLC_MOD_ROBO, 0x3F, PLC_TONEMASK_ALL, 133, 2},
-    {"dbpsk_133", PLC_MOD_DBPSK, 0x3F, PLC_TONEMASK_ALL, 133, 3},
-    {"dbpsk_64_notched", PLC_MOD_DBPSK, 0x3F, PLC_TONEMASK_ALL & ~0x3ull, 64, 4},
-    {"dqpsk_100_tm3b", PLC_MOD_DQPSK, 0x3B, PLC_TONEMASK_ALL, 100, 5},
-    {"d8psk_239", PLC_MOD_D8PSK, 0x3F, PLC_TONEMASK_ALL, 239, 6},
+    {"robo_40", PLC_MOD_ROBO, 0x3F, PLC_TONEMASK_ALL, 40, 1, 1},
+    {"robo_133", PLC_MOD_ROBO, 0x3F, PLC_TONEMASK_ALL, 133, 2, 0},
+    {"dbpsk_133", PLC_MOD_DBPSK, 0x3F, PLC_TONEMASK_ALL, 133, 3, 1},
+    {"dbpsk_64_notched", PLC_MOD_DBPSK, 0x3F, PLC_TONEMASK_ALL & ~0x3ull, 64, 4, 1},
+    {"dqpsk_100_tm3b", PLC_MOD_DQPSK, 0x3B, PLC_TONEMASK_ALL, 100, 5, 1},
+    {"d8psk_239", PLC_MOD_D8PSK, 0x3F, PLC_TONEMASK_ALL, 239, 6, 1},
 };
 
 static const struct {
@@ -72,6 +81,37 @@ static FILE *open_vector(const char *dir, const char *name)
 
 static uint8_t bits[PLC_PHY_MAX_FRAME_BITS], coded[PLC_PHY_MAX_FRAME_BITS],
     repeated[PLC_PHY_MAX_FRAME_BITS];
+static float wave[80000];
+
+/* samples_<name>.txt: the request, the PSDU and the waveform, 8 samples per line. */
+static void put_samples(const char *dir, const char *name, const plc_tx_request *rq,
+                        uint64_t tonemask, const uint8_t *psdu, size_t len)
+{
+    plc_tx_config cfg;
+    plc_tx_config_default(&cfg);
+    cfg.tonemask = tonemask;
+    plc_tx *tx = plc_tx_create(&cfg);
+    size_t n = 0;
+    int rc = tx ? plc_tx_frame(tx, rq, psdu, len, wave, sizeof(wave) / sizeof(wave[0]), &n)
+                : PLC_ERR_NOMEM;
+    plc_tx_destroy(tx);
+    if (rc) {
+        fprintf(stderr, "plc-vectors: samples_%s: %s\n", name, plc_strerror(rc));
+        exit(1);
+    }
+    char vname[128];
+    snprintf(vname, sizeof(vname), "samples_%s", name);
+    FILE *f = open_vector(dir, vname);
+    fprintf(f, "mode %s\ntonemap 0x%02x\ntonemask 0x%09llx\ndt %u\npdc %u\nack_fcs 0x%04x\n"
+               "amplitude %g\ntolerance %g\n",
+            plc_mode_get(rq->mod)->name, rq->tonemap, (unsigned long long)tonemask, rq->dt,
+            rq->pdc, rq->ack_fcs, cfg.amplitude, SAMPLE_TOLERANCE);
+    put_hex(f, "psdu", psdu, len);
+    fprintf(f, "samples %zu\n", n);
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, "%.8e%c", wave[k], (k % 8 == 7 || k + 1 == n) ? '\n' : ' ');
+    fclose(f);
+}
 
 int main(int argc, char **argv)
 {
@@ -111,7 +151,15 @@ int main(int argc, char **argv)
         put_bits(f, "repeated", repeated, l.repeated_bits);
         put_bits(f, "interleaved", bits, l.total_bits);
         fclose(f);
+        if (v->samples) {
+            const plc_tx_request rq = {.mod = v->mod, .tonemap = v->tonemap,
+                                       .dt = PLC_DT_SOF_RESPONSE};
+            put_samples(argv[1], v->name, &rq, v->tonemask, psdu, v->len);
+        }
     }
+    const plc_tx_request ack = {.mod = PLC_MOD_DBPSK, .tonemap = 0x3F, .dt = PLC_DT_ACK,
+                                .pdc = 0x5A, .ack_fcs = 0x2189};
+    put_samples(argv[1], "ack", &ack, PLC_TONEMASK_ALL, NULL, 0);
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         uint8_t hdr[PLC_FCH_CENELEC_BYTES];
         plc_fch_layout fl;
@@ -134,7 +182,7 @@ int main(int argc, char **argv)
         fclose(f);
     }
     plc_fec_destroy(fec);
-    printf("plc-vectors: wrote %zu payload and %zu header vectors to %s\n",
+    printf("plc-vectors: wrote %zu payload and %zu header vectors and their sample vectors to %s\n",
            sizeof(payloads) / sizeof(payloads[0]), sizeof(headers) / sizeof(headers[0]), argv[1]);
     return 0;
 }
