@@ -181,8 +181,8 @@ int main(int argc, char **argv)
     if (max_frames < MIN_FRAMES)
         max_frames = MIN_FRAMES;
     const curve curves[] = {
-        {PLC_MOD_ROBO, 32, NOISE_AWGN, 0, -7.0, NAN},
-        {PLC_MOD_ROBO, 133, NOISE_AWGN, 0, -7.0, -1.0},
+        {PLC_MOD_ROBO, 32, NOISE_AWGN, 0, -4.0, NAN},
+        {PLC_MOD_ROBO, 133, NOISE_AWGN, 0, -4.0, -1.0},
         {PLC_MOD_DBPSK, 32, NOISE_AWGN, 0, -1.0, NAN},
         {PLC_MOD_DBPSK, 133, NOISE_AWGN, 0, -1.0, 2.8},
         {PLC_MOD_DBPSK, 239, NOISE_AWGN, 0, -1.0, NAN},
@@ -193,8 +193,8 @@ int main(int argc, char **argv)
         {PLC_MOD_D8PSK, 133, NOISE_AWGN, 0, 6.0, 9.7},
         {PLC_MOD_D8PSK, 239, NOISE_AWGN, 0, 6.0, NAN},
         {PLC_MOD_DBPSK, 133, NOISE_AWGN, 1, -1.0, NAN}, /* what the defence costs in AWGN */
-        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 0, -6.0, NAN},
-        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 1, -26.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 0, -1.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 1, -20.0, NAN},
     };
     const int ncurves = (int)(sizeof(curves) / sizeof(curves[0]));
     const size_t cap = 80000 + LEAD_MIN + LEAD_SPAN + TAIL;

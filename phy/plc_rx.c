@@ -13,6 +13,7 @@
 #define HOP PLC_OFDM_N
 #define DET_THRESHOLD 0.30f  /* two-hop preamble metric; noise alone averages about 0.12 */
 #define SYNC_RHO 0.25f       /* correlation of consecutive aligned windows: + SYNCP, - SYNCM */
+#define STRADDLE_RHO 0.5f    /* SYNCP windows this alike make an unclear next one a boundary */
 #define MAX_SYNCP 12
 #define WIN_OFFSET 15        /* FFT window start inside the 286-sample extended symbol: the
                               * middle of the clean span 8..22 between the overlap ramps */
@@ -50,6 +51,9 @@ struct plc_rx {
 
     uint64_t align;
     unsigned nsyncp;
+    int straddle; /* one window skipped as straddling the SYNCP/SYNCM boundary */
+    unsigned restarts; /* first window replaced because it preceded the preamble */
+    float last_rho;    /* correlation of the last two SYNCP windows */
     plc_cf yw[MAX_SYNCP][PLC_PHY_CARRIERS];
 
     uint64_t frame_start;
@@ -172,9 +176,16 @@ static void rx_report(plc_rx *rx)
         rx->cfg.callback(&rx->frame, rx->cfg.user);
 }
 
-/* Blanking level before a frame is found: the input's standard deviation estimated from
- * its mean |x| clipped at 3x the running estimate, so impulses barely move it (for
- * Gaussian samples E|x| = 0.798 sigma). 0 (no blanking) when the defence is off. */
+/* Blanking level before a frame is found: the input's standard deviation, estimated from
+ * its mean |x| clipped at 3x the running estimate so that impulses barely move it (for
+ * Gaussian samples E|x| = 0.798 sigma), times the blanking factor. 0 (no blanking) when
+ * the defence is off. */
+static float rx_level_blank(const plc_rx *rx)
+{
+    return rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * 1.2533f * rx->level : 0.0f;
+}
+
+/* Updates the level estimate with the search window at w; returns the blanking level. */
 static float rx_search_blank_level(plc_rx *rx, uint64_t w)
 {
     if (!rx->cfg.impulse_blanking)
@@ -186,7 +197,7 @@ static float rx_search_blank_level(plc_rx *rx, uint64_t w)
         sum += fminf(fabsf(s[n]), clip);
     const float m = sum / PLC_OFDM_N;
     rx->level = rx->level > 0 ? 0.875f * rx->level + 0.125f * m : m;
-    return rx->cfg.blanking_factor * 1.2533f * rx->level;
+    return rx_level_blank(rx);
 }
 
 /* ---- search: timing-blind preamble metric every 256 samples ---- */
@@ -219,6 +230,9 @@ static void rx_search_step(plc_rx *rx)
                 a += HOP;
             rx->align = (uint64_t)a;
             rx->nsyncp = 0;
+            rx->straddle = 0;
+            rx->restarts = 0;
+            rx->last_rho = 0;
             return;
         }
     }
@@ -230,29 +244,60 @@ static void rx_search_step(plc_rx *rx)
 /* ---- sync: aligned SYNCP windows until the SYNCM sign flip ---- */
 static void rx_start_frame(plc_rx *rx, const plc_cf *ym);
 
+/* Correlation of two aligned windows over the used carriers: about +1 for two SYNCP
+ * windows, -1 for SYNCP against SYNCM, near 0 for noise. */
+static float rx_window_rho(const plc_rx *rx, const plc_cf *y, const plc_cf *prev)
+{
+    float num = 0, den = 0;
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        if (!rx->used[c])
+            continue;
+        num += cmulc(y[c], prev[c]).re;
+        den += sqrtf(cabs2(y[c]) * cabs2(prev[c]));
+    }
+    return den > 0 ? num / den : 0;
+}
+
 static void rx_sync_step(plc_rx *rx)
 {
     plc_cf y[PLC_PHY_CARRIERS];
-    rx_fft(rx, rx->align, rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * 1.2533f * rx->level : 0.0f, y);
+    rx_fft(rx, rx->align, rx_level_blank(rx), y);
     if (rx->nsyncp > 0) {
-        const plc_cf *prev = rx->yw[rx->nsyncp - 1];
-        float num = 0, den = 0;
-        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-            if (!rx->used[c])
-                continue;
-            num += cmulc(y[c], prev[c]).re;
-            den += sqrtf(cabs2(y[c]) * cabs2(prev[c]));
+        float rho = rx_window_rho(rx, y, rx->yw[rx->nsyncp - 1]);
+        if (rho > -SYNC_RHO && rho <= SYNC_RHO && rx->nsyncp >= 3 && !rx->straddle &&
+            rx->last_rho < STRADDLE_RHO &&
+            rx_window_rho(rx, y, rx->yw[rx->nsyncp - 2]) < -SYNC_RHO) {
+            /* the last window, barely like its predecessor, straddled the boundary */
+            rx->nsyncp--;
+            rx->straddle = 1;
+            rx_start_frame(rx, y);
+            return;
         }
-        float rho = den > 0 ? num / den : 0;
+        if (rx->nsyncp == 1 && rho <= SYNC_RHO && rx->restarts < MAX_SYNCP) {
+            /* the first window may have begun before the preamble (noise, or the end of
+             * the previous frame): no SYNCM decision on it, start again from this one */
+            rx->restarts++;
+            memcpy(rx->yw[0], y, sizeof(y));
+            rx->align += HOP;
+            return;
+        }
         if (rho < -SYNC_RHO) {
             rx_start_frame(rx, y);
             return;
         }
-        if (rho <= SYNC_RHO || rx->nsyncp == MAX_SYNCP) {
+        if (rho <= SYNC_RHO && rx->last_rho >= STRADDLE_RHO && !rx->straddle) {
+            /* neither SYNCP nor SYNCM: a window half across the boundary, when the search's
+             * timing was far off; the next one is all SYNCM */
+            rx->straddle = 1;
+            rx->align += HOP;
+            return;
+        }
+        if (rho <= SYNC_RHO || rx->straddle || rx->nsyncp == MAX_SYNCP) {
             rx->stats.sync_lost++;
             rx_reset_search(rx, rx->align + 2 * HOP);
             return;
         }
+        rx->last_rho = rho;
     }
     memcpy(rx->yw[rx->nsyncp++], y, sizeof(y));
     rx->align += HOP;
@@ -260,29 +305,62 @@ static void rx_sync_step(plc_rx *rx)
 
 static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
 {
-    const uint64_t b = rx->align; /* start of SYNCM */
-    /* modular arithmetic: a frame that began within a few samples of the stream start may
-     * be estimated to start "before" sample 0; only the reported offset is clamped */
-    rx->frame_start = b - PLC_OFDM_SYNCM_START;
     /* The first aligned window may have started before the preamble: drop it when
      * enough others exist. */
     const unsigned first = rx->nsyncp >= 3 ? 1 : 0;
-    const unsigned nwin = rx->nsyncp - first + 1;
+    /* Fine timing: the windows sit t samples into the SYNCP period (the search's estimate
+     * is coarse when the preamble began mid-window); the phase slope across carriers of
+     * the averaged SYNCP windows measures it. */
+    plc_cf slope = {0, 0};
+    for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
+        if (!rx->used[c] || !rx->used[c + 1])
+            continue;
+        plc_cf a = {0, 0}, b2 = {0, 0};
+        for (unsigned j = first; j < rx->nsyncp; j++) {
+            a.re += rx->yw[j][c].re;
+            a.im += rx->yw[j][c].im;
+            b2.re += rx->yw[j][c + 1].re;
+            b2.im += rx->yw[j][c + 1].im;
+        }
+        plc_cf t = cmul(cmulc(a, b2), cmulc(rx->syncp[c + 1], rx->syncp[c]));
+        slope.re += t.re;
+        slope.im += t.im;
+    }
+    long t = lround(-atan2(slope.im, slope.re) * PLC_OFDM_N / TWO_PI);
+    /* t is known modulo 256. Without a straddling window the SYNCM window began between
+     * 96 samples before and 128 after the SYNCM; after one, 96..160 samples after it. */
+    if (rx->straddle && t < 0)
+        t += HOP;
+    /* Windows late by t > 0 end t samples into the SYNCM: the last SYNCP window is then
+     * left out (when others remain) while the SYNCM window is clean up to t = 128; windows
+     * early (t < 0) leave the SYNCM window holding SYNCP samples, so it is left out. */
+    unsigned last = rx->nsyncp;
+    if (t > 0 && last - first >= 3)
+        last--;
+    const int with_m = (t >= 0 && t <= HOP / 2) || last - first < 2;
+    const unsigned nwin = last - first + (unsigned)with_m;
+    /* start of SYNCM; modular arithmetic: a frame that began within a few samples of the
+     * stream start may be estimated to start "before" sample 0, only the reported offset
+     * is clamped */
+    const uint64_t b = rx->align - (uint64_t)t;
+    rx->frame_start = b - PLC_OFDM_SYNCM_START;
     plc_cf mean[PLC_PHY_CARRIERS];
     float var[PLC_PHY_CARRIERS];
     float psig = 0, pnoise = 0, ptime = 0;
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-        plc_cf m = {-ym[c].re, -ym[c].im};
-        for (unsigned j = first; j < rx->nsyncp; j++) {
+        plc_cf m = with_m ? (plc_cf){-ym[c].re, -ym[c].im} : (plc_cf){0, 0};
+        for (unsigned j = first; j < last; j++) {
             m.re += rx->yw[j][c].re;
             m.im += rx->yw[j][c].im;
         }
         m.re /= (float)nwin;
         m.im /= (float)nwin;
-        float v = cabs2((plc_cf){-ym[c].re - m.re, -ym[c].im - m.im});
-        for (unsigned j = first; j < rx->nsyncp; j++)
+        float v = with_m ? cabs2((plc_cf){-ym[c].re - m.re, -ym[c].im - m.im}) : 0.0f;
+        for (unsigned j = first; j < last; j++)
             v += cabs2((plc_cf){rx->yw[j][c].re - m.re, rx->yw[j][c].im - m.im});
-        mean[c] = m;
+        /* as a window t samples earlier would have seen it: e^{-j2pi k t / N} */
+        const double w = -TWO_PI * (double)(PLC_PHY_FIRST_CARRIER + c) * (double)t / PLC_OFDM_N;
+        mean[c] = cmul(m, (plc_cf){(float)cos(w), (float)sin(w)});
         var[c] = v / (float)(nwin - 1);
     }
     /* Smooth the noise over neighbouring carriers: few windows give a rough estimate. */
@@ -444,6 +522,9 @@ static void rx_finish_header(plc_rx *rx)
                     : PLC_ERR_FORMAT;
     }
     if (rc != PLC_OK) {
+        /* Often a false sync (noise, the tail of the previous frame): search again from
+         * the end of the supposed SYNCM, over the samples kept during the header, so a
+         * real preamble that arrived meanwhile is still found. */
         rx->stats.header_errors++;
         rx_reset_search(rx, rx->frame_start + PLC_OFDM_PREAMBLE + HOP);
         return;
@@ -530,6 +611,7 @@ static void rx_compact(plc_rx *rx)
     switch (rx->state) {
     case ST_SEARCH: keep = rx->hop_end > 3 * HOP ? rx->hop_end - 3 * HOP : 0; break;
     case ST_SYNC: keep = rx->align > HOP ? rx->align - HOP : 0; break;
+    case ST_HEADER: keep = rx->frame_start + PLC_OFDM_PREAMBLE - HOP; break;
     default: keep = rx_symbol_window(rx) - 64; break;
     }
     if (keep <= rx->base)
@@ -557,18 +639,43 @@ int plc_rx_push(plc_rx *rx, const float *samples, size_t n)
         if (take > n - done)
             take = n - done;
         float *dst = rx->buf + rx->len;
-        for (size_t i = 0; i < take; i++) {
-            float x = samples[done + i];
-            if (!isfinite(x)) {
-                x = 0.0f;
-                rx->stats.nonfinite_samples++;
+        const float *src = samples + done;
+        /* DC blocker y = x - x[-1] + a y[-1], a = 0.999, two samples per step of the
+         * recursion (y[n+1] = d[n+1] + a d[n] + a^2 y[n-1], d = x - x[-1]) to halve its
+         * latency chain; the state lives in registers for the whole block. */
+        const float a = 0.999f, a2 = a * a;
+        float x1 = rx->dc_x1, y1 = rx->dc_y1;
+        uint64_t bad = 0;
+        size_t i = 0;
+        for (; i + 1 < take; i += 2) {
+            float x0 = src[i], xn = src[i + 1];
+            if (!isfinite(x0)) {
+                x0 = 0.0f;
+                bad++;
             }
-            /* DC blocker: y = x - x[-1] + 0.999 y[-1] */
-            float yv = x - rx->dc_x1 + 0.999f * rx->dc_y1;
-            rx->dc_x1 = x;
-            rx->dc_y1 = yv;
-            dst[i] = yv;
+            if (!isfinite(xn)) {
+                xn = 0.0f;
+                bad++;
+            }
+            const float d0 = x0 - x1, d1 = xn - x0;
+            dst[i] = d0 + a * y1;
+            y1 = d1 + a * d0 + a2 * y1;
+            dst[i + 1] = y1;
+            x1 = xn;
         }
+        for (; i < take; i++) {
+            float x0 = src[i];
+            if (!isfinite(x0)) {
+                x0 = 0.0f;
+                bad++;
+            }
+            y1 = x0 - x1 + a * y1;
+            x1 = x0;
+            dst[i] = y1;
+        }
+        rx->dc_x1 = x1;
+        rx->dc_y1 = y1;
+        rx->stats.nonfinite_samples += bad;
         rx->len += take;
         rx->stats.samples += take;
         done += take;
