@@ -15,6 +15,13 @@ for fmt in f32 s16 wav; do
   hex=$(od -An -tx1 -v "$w/a.bin" | tr -d ' \n')
   echo "$out" | head -1 | grep -q "\"payload\":\"$hex" || fail "rx $fmt: payload of frame 1 differs"
 done
+# impulsive noise: lost without the defence, decoded with --blanking
+"$m" tx --mode dbpsk --in "$w/a.bin" --in "$w/b.bin" --out "$w/i.f32" 2>/dev/null || fail "tx dbpsk"
+"$m" channel --in "$w/i.f32" --out "$w/ni.f32" --snr -8 --class-a --seed 4 || fail "channel --class-a"
+out=$("$m" rx --in "$w/ni.f32" 2>/dev/null) || fail "rx class A"
+[ "$(echo "$out" | grep -c '"crc_ok":true')" = 0 ] || fail "class A at -8 dB decoded without the defence"
+out=$("$m" rx --blanking --in "$w/ni.f32" 2>/dev/null) || fail "rx --blanking"
+[ "$(echo "$out" | grep -c '"crc_ok":true')" = 2 ] || fail "rx --blanking: expected 2 good frames, got: $out"
 "$m" tx --mode qam --in "$w/a.bin" --out "$w/x" 2>/dev/null && fail "unknown mode accepted"
 "$m" tx --mode robo --in "$w/missing" --out "$w/x" 2>/dev/null && fail "missing input accepted"
 head -c 200 /dev/urandom > "$w/big.bin"

@@ -2,7 +2,7 @@
  *   plc-modem tx --mode MODE [--tonemap 0x3f] [--gap-ms 10] [--format f32|s16|wav]
  *                --in a.bin [--in b.bin ...] --out frames.f32
  *   plc-modem rx --in frames.f32 [--format f32|s16|wav] [--blanking]
- *   plc-modem channel --in a.f32 --out b.f32 [--snr DB] [--gain G] [--dc V] [--seed N]
+ *   plc-modem channel --in a.f32 --out b.f32 [--snr DB] [--gain G] [--dc V] [--seed N] [--class-a]
  * Formats: raw little-endian float32 (default), raw little-endian int16 (full scale 1.0),
  * WAV (16-bit PCM or 32-bit float, mono, 400 kHz). rx prints one JSON line per frame on
  * stdout and a summary on stderr. */
@@ -27,13 +27,15 @@ static void usage(FILE *f)
             "               [--format f32|s16|wav] --in FILE [--in FILE ...] --out FILE\n"
             "  plc-modem rx --in FILE [--format f32|s16|wav] [--blanking]\n"
             "  plc-modem channel --in FILE --out FILE [--snr DB] [--gain G] [--dc V] [--seed N]\n"
-            "                    [--format f32|s16|wav]\n"
+            "                    [--class-a] [--format f32|s16|wav]\n"
             "tx writes one frame per input file (the file's bytes are the PSDU, 1..239 bytes,\n"
             "ROBO up to 133), separated by gap-ms of silence. rx prints one JSON line per frame\n"
             "found and a summary on stderr. Samples: 400 kS/s real passband; f32 = raw float32\n"
             "little-endian (default), s16 = raw int16 little-endian, wav = mono WAV.\n"
             "channel applies gain, DC offset and white noise at an in-band SNR (dB, noise over\n"
-            "the 36 carriers relative to a frame at the transmitter's level), seeded.\n");
+            "the 36 carriers relative to a frame at the transmitter's level), seeded; with\n"
+            "--class-a the noise is Middleton Class A (A = 0.1, Gamma = 0.01) of that power.\n"
+            "rx --blanking turns on the impulse defence (blanking before the FFT, erasures).\n");
 }
 
 static int die(const char *msg, const char *arg)
@@ -203,9 +205,10 @@ static void print_frame(const plc_rx_frame *f, void *user)
             printf(",\"mode\":\"%s\",\"tonemap\":\"0x%02x\",\"fl\":%u",
                    plc_mode_get(f->fch.mod)->name, (unsigned)f->fch.tm, f->fch.fl);
     }
-    printf(",\"psdu_len\":%zu,\"snr_db\":%.1f,\"lqi\":%u,\"crc_ok\":%s,\"rs_corrected\":%d",
+    printf(",\"psdu_len\":%zu,\"snr_db\":%.1f,\"lqi\":%u,\"crc_ok\":%s,\"rs_corrected\":%d"
+           ",\"rs_erasures\":%d,\"symbols_erased\":%u",
            f->psdu_len, f->snr_db, f->lqi, f->status == PLC_RX_OK ? "true" : "false",
-           f->rs_corrected);
+           f->rs_corrected, f->rs_erasures, f->symbols_erased);
     printf(",\"payload\":\"");
     if (f->status == PLC_RX_OK)
         for (size_t i = 0; i < f->psdu_len; i++)
@@ -352,9 +355,14 @@ static int cmd_channel(int argc, char **argv)
     enum fmt fmt = FMT_F32;
     double snr_db = 100.0, gain = 1.0, dc = 0.0;
     unsigned long long seed = 1;
+    int class_a = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
+        if (!strcmp(a, "--class-a")) {
+            class_a = 1;
+            continue;
+        }
         if (!v)
             return die("missing value after", a);
         if (!strcmp(a, "--in"))
@@ -391,7 +399,13 @@ static int cmd_channel(int argc, char **argv)
     double sig = 36.0 * tc.amplitude * tc.amplitude / 2.0;
     plc_rng r;
     plc_rng_seed(&r, seed);
-    plc_channel_apply(x, n, gain, dc, gain * plc_channel_sigma_for_snr(sig, 36, snr_db), &r);
+    const double sigma = gain * plc_channel_sigma_for_snr(sig, 36, snr_db);
+    if (class_a) {
+        plc_channel_apply(x, n, gain, dc, 0.0, &r);
+        plc_channel_add_class_a(x, n, sigma, 0.1, 0.01, &r);
+    } else {
+        plc_channel_apply(x, n, gain, dc, sigma, &r);
+    }
     rc = write_samples(out, fmt, x, n) ? die("cannot write", out) : 0;
     free(x);
     return rc;
