@@ -258,15 +258,32 @@ static float rx_window_rho(const plc_rx *rx, const plc_cf *y, const plc_cf *prev
     return den > 0 ? num / den : 0;
 }
 
+/* Sum of the first n stored SYNCP windows. */
+static void rx_window_sum(const plc_rx *rx, unsigned n, plc_cf *sum)
+{
+    memset(sum, 0, PLC_PHY_CARRIERS * sizeof(plc_cf));
+    for (unsigned j = 0; j < n; j++)
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+            sum[c].re += rx->yw[j][c].re;
+            sum[c].im += rx->yw[j][c].im;
+        }
+}
+
 static void rx_sync_step(plc_rx *rx)
 {
     plc_cf y[PLC_PHY_CARRIERS];
     rx_fft(rx, rx->align, rx_level_blank(rx), y);
     if (rx->nsyncp > 0) {
-        float rho = rx_window_rho(rx, y, rx->yw[rx->nsyncp - 1]);
+        /* against the sum of the SYNCP windows so far, not just the last one: much less
+         * noisy at low SNR, where one bad pair would otherwise lose the frame */
+        plc_cf ref[PLC_PHY_CARRIERS], ref_before[PLC_PHY_CARRIERS];
+        rx_window_sum(rx, rx->nsyncp - 1, ref_before);
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+            ref[c] = (plc_cf){ref_before[c].re + rx->yw[rx->nsyncp - 1][c].re,
+                              ref_before[c].im + rx->yw[rx->nsyncp - 1][c].im};
+        float rho = rx_window_rho(rx, y, ref);
         if (rho > -SYNC_RHO && rho <= SYNC_RHO && rx->nsyncp >= 3 && !rx->straddle &&
-            rx->last_rho < STRADDLE_RHO &&
-            rx_window_rho(rx, y, rx->yw[rx->nsyncp - 2]) < -SYNC_RHO) {
+            rx->last_rho < STRADDLE_RHO && rx_window_rho(rx, y, ref_before) < -SYNC_RHO) {
             /* the last window, barely like its predecessor, straddled the boundary */
             rx->nsyncp--;
             rx->straddle = 1;
