@@ -191,11 +191,16 @@ static float rx_search_blank_level(plc_rx *rx, uint64_t w)
     if (!rx->cfg.impulse_blanking)
         return 0.0f;
     const float *s = rx->buf + (w - rx->base);
-    const float clip = rx->level > 0 ? 3.0f * rx->level : INFINITY;
-    float sum = 0;
-    for (unsigned n = 0; n < PLC_OFDM_N; n++)
-        sum += fminf(fabsf(s[n]), clip);
-    const float m = sum / PLC_OFDM_N;
+    /* the first window has no estimate to clip at: iterate the clipped mean on it */
+    const int passes = rx->level > 0 ? 1 : 4;
+    float m = rx->level, clip = rx->level > 0 ? 3.0f * rx->level : INFINITY;
+    for (int p = 0; p < passes; p++) {
+        float sum = 0;
+        for (unsigned n = 0; n < PLC_OFDM_N; n++)
+            sum += fminf(fabsf(s[n]), clip);
+        m = sum / PLC_OFDM_N;
+        clip = 3.0f * m;
+    }
     rx->level = rx->level > 0 ? 0.875f * rx->level + 0.125f * m : m;
     return rx_level_blank(rx);
 }
@@ -415,8 +420,11 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     rx->frame.snr_db = 10.0f * log10f(psig / pnoise);
     float lqi = (rx->frame.snr_db + 10.0f) * 4.0f;
     rx->frame.lqi = (uint8_t)(lqi < 0 ? 0 : (lqi > 255 ? 255 : lqi));
-    /* Parseval for a real signal seen through its positive-frequency bins. */
-    rx->blank_level = rx->cfg.blanking_factor * sqrtf(2.0f * ptime) / PLC_OFDM_N;
+    /* Blanking level for the data symbols: the factor times the RMS a sample should have,
+     * the frame's signal (Parseval for a real signal seen through its positive bins) plus
+     * the background noise the search measured before it (wideband, robust to impulses). */
+    const float sig_rms = sqrtf(2.0f * ptime) / PLC_OFDM_N, bg = 1.2533f * rx->level;
+    rx->blank_level = rx->cfg.blanking_factor * sqrtf(sig_rms * sig_rms + bg * bg);
 
     rx->frame.offset = b >= PLC_OFDM_SYNCM_START ? rx->frame_start : 0;
     rx->frame.header_ok = 0;
@@ -718,6 +726,7 @@ int plc_rx_flush(plc_rx *rx)
     rx->base += rx->len;
     rx->len = 0;
     rx->dc_x1 = rx->dc_y1 = 0;
+    rx->level = 0;
     rx_reset_search(rx, rx->base + HOP);
     return PLC_OK;
 }
