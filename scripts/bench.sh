@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the optimised flavour and runs the benchmarks (peers in the same run).
+# The PER curves take longer: scripts/per.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh release >/dev/null
