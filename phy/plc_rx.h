@@ -4,13 +4,15 @@
  *   search   every 256 samples, FFT of the last 256 and a preamble metric that is blind to
  *            timing: |sum_k Y_k Y*_k+1 S*_k S_k+1| over adjacent carriers, normalised, averaged
  *            over two hops. Its phase gives the timing within the SYNCP period.
- *   sync     FFTs aligned on SYNCP periods until the sign flips (SYNCM): frame timing,
- *            channel and per-carrier noise estimates, differential reference.
+ *   sync     FFTs aligned on SYNCP periods, each compared with the sum of those before,
+ *            until the sign flips (SYNCM); fine timing from the phase slope across
+ *            carriers; channel and per-carrier noise estimates, differential reference.
  *   header   13 DBPSK symbols, soft bits, Viterbi, CRC-5.
  *   payload  differential demapping with per-carrier reliability, soft bits into plc_fec,
  *            sampling-clock drift tracked from the symbols themselves.
  * A DC blocker runs on the input; NaN/Inf samples are replaced by 0 and counted.
- * Impulse defence (optional): samples far above the preamble's level are zeroed before the
+ * Impulse defence (optional): samples far above the expected level (before a frame the
+ * background, within one the frame's signal plus the background) are zeroed before every
  * FFT; a symbol that lost many samples is treated as destroyed: its soft bits become
  * erasures for the Viterbi decoder and the RS bytes that depend on it erasures for RS.
  * Nothing is allocated after create and nothing reads a clock. */
@@ -49,7 +51,8 @@ typedef void (*plc_rx_callback)(const plc_rx_frame *frame, void *user);
 typedef struct plc_rx_config {
     uint64_t tonemask;       /* default PLC_TONEMASK_ALL */
     int impulse_blanking;    /* impulse defence (blanking + erasure marking); default 0 */
-    float blanking_factor;   /* blank samples above this many preamble RMS; default 4.5 */
+    float blanking_factor;   /* blank samples above this many times the expected RMS
+                              * (signal plus background noise); default 4.5 */
     plc_rx_callback callback;
     void *user;
 } plc_rx_config;
