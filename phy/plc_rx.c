@@ -128,6 +128,21 @@ void plc_rx_destroy(plc_rx *rx)
     free(rx);
 }
 
+int plc_rx_skip(plc_rx *rx, uint64_t n)
+{
+    int rc = plc_rx_flush(rx);
+    if (rc == PLC_OK && n) {
+        rx->base += n;
+        rx_reset_search(rx, rx->base + HOP);
+    }
+    return rc;
+}
+
+int plc_rx_busy(const plc_rx *rx)
+{
+    return rx->state != ST_SEARCH;
+}
+
 void plc_rx_get_stats(const plc_rx *rx, plc_rx_stats *stats)
 {
     *stats = rx->stats;
