@@ -1,0 +1,89 @@
+#include "plc_pertable.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plc_err.h"
+
+int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open PER table %s (scripts/per.sh writes it)", path);
+        return PLC_ERR_IO;
+    }
+    memset(t, 0, sizeof(*t));
+    char line[256];
+    plc_pertable_curve *cur = NULL;
+    int lineno = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char mode[16], noise[32];
+        unsigned len;
+        double snr, per;
+        long frames, errors, fals;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        if (line[0] == '"') {
+            cur = NULL;
+            if (sscanf(line, "\"%15s %u B %31[^\"]\"", mode, &len, noise) == 3 &&
+                !strcmp(noise, "awgn") && plc_mode_parse(mode) >= 0) {
+                if (t->n == PLC_PERTABLE_MAX_CURVES)
+                    break;
+                cur = &t->curve[t->n++];
+                cur->mod = (plc_modulation)plc_mode_parse(mode);
+                cur->len = len;
+            }
+            continue;
+        }
+        if (sscanf(line, "%lf %ld %ld %lf %ld", &snr, &frames, &errors, &per, &fals) != 5) {
+            snprintf(err, errlen, "%s line %d: expected 'snr frames errors per false'", path, lineno);
+            fclose(f);
+            return PLC_ERR_FORMAT;
+        }
+        if (cur && cur->n < PLC_PERTABLE_MAX_POINTS && frames > 0) {
+            cur->snr_db[cur->n] = snr;
+            cur->per[cur->n++] = per;
+        }
+    }
+    fclose(f);
+    if (t->n == 0) {
+        snprintf(err, errlen, "%s holds no AWGN curve", path);
+        return PLC_ERR_FORMAT;
+    }
+    return PLC_OK;
+}
+
+static double curve_per(const plc_pertable_curve *c, double snr)
+{
+    if (c->n == 0 || snr < c->snr_db[0])
+        return 1.0;
+    for (unsigned i = 1; i < c->n; i++) {
+        if (snr <= c->snr_db[i]) {
+            /* log-linear between points; a measured 0 counts as half an error */
+            const double floor_per = 0.5 / 1000.0;
+            const double a = log10(fmax(c->per[i - 1], floor_per));
+            const double b = log10(fmax(c->per[i], floor_per));
+            const double u = (snr - c->snr_db[i - 1]) / (c->snr_db[i] - c->snr_db[i - 1]);
+            const double p = pow(10.0, a + u * (b - a));
+            return c->per[i] == 0 && u == 1.0 ? 0.0 : p;
+        }
+    }
+    return c->per[c->n - 1] == 0 ? 0.0 : c->per[c->n - 1];
+}
+
+double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db)
+{
+    const plc_pertable_curve *best = NULL;
+    for (unsigned i = 0; i < t->n; i++) {
+        const plc_pertable_curve *c = &t->curve[i];
+        if (c->mod != mod)
+            continue;
+        /* the smallest measured size that is at least len, else the largest */
+        if (!best || (best->len < len && c->len > best->len) ||
+            (c->len >= len && c->len < best->len))
+            best = c;
+    }
+    return best ? curve_per(best, sinr_db) : 1.0;
+}

@@ -1,0 +1,33 @@
+/* PER tables measured by the modem benchmark (docs/per/per_awgn.dat, written by
+ * bench_per; regenerate with scripts/per.sh): packet error rate as a function of in-band
+ * SINR, mode and PSDU length, for the abstract PHY. Between measured SNRs log10(PER) is
+ * interpolated linearly; below the table PER is 1, above it 0; between PSDU sizes the
+ * nearest measured size at or above the length is used (ROBO: up to 133). */
+#ifndef PLC_PERTABLE_H
+#define PLC_PERTABLE_H
+
+#include <stddef.h>
+
+#include "plc_phy_params.h"
+
+#define PLC_PERTABLE_MAX_CURVES 16
+#define PLC_PERTABLE_MAX_POINTS 32
+
+typedef struct plc_pertable_curve {
+    plc_modulation mod;
+    size_t len;
+    unsigned n;
+    double snr_db[PLC_PERTABLE_MAX_POINTS], per[PLC_PERTABLE_MAX_POINTS];
+} plc_pertable_curve;
+
+typedef struct plc_pertable {
+    unsigned n;
+    plc_pertable_curve curve[PLC_PERTABLE_MAX_CURVES];
+} plc_pertable;
+
+/* Reads the AWGN curves (blocks headed "<mode> <len> B awgn"); others are skipped. */
+int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errlen);
+/* PER for a frame; 1.0 when no curve covers the mode. */
+double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db);
+
+#endif
