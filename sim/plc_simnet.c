@@ -349,9 +349,11 @@ plc_simnet *plc_simnet_create(const plc_simnet_config *cfg, char *err, size_t er
                                         nb * lc.branch_loss_db;
                     /* |1 + echo e^{-j2pi f dt}|^2: the reflection of the line model */
                     const double h2 = 1.0 + echo * echo + 2.0 * echo * cos(6.283185307179586 * f * dt);
-                    g += pow(10.0, -loss / 10.0) * h2;
+                    g += -loss / 10.0 * 2.302585092994046 + log(h2);
                 }
-                s->gain[a * n + b] = s->gain[b * n + a] = g / PLC_PHY_CARRIERS;
+                /* geometric mean over the carriers (mean SNR in dB): a line whose loss
+                 * rises with frequency decodes like its average dB, not its average power */
+                s->gain[a * n + b] = s->gain[b * n + a] = exp(g / PLC_PHY_CARRIERS);
             }
         s->noise_pow = inband_noise(cfg);
         double lowest = 1e9;
