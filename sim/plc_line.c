@@ -127,13 +127,10 @@ static void link_fir(plc_line *l, unsigned a, unsigned b, float *h)
     for (unsigned k = 0; k <= 128; k++) {
         const double f = k * FS / 256.0;
         const double amp = pow(10.0, -plc_line_loss_db(l, a, b, f) / 20.0) / 256.0;
-        double re = cos(-TWO_PI * f * tau) + g2 * cos(-TWO_PI * f * tau2);
-        double im = sin(-TWO_PI * f * tau) + g2 * sin(-TWO_PI * f * tau2);
-        if (k == 128)
-            im = 0; /* the Nyquist bin of a real response */
-        H[k] = (plc_cf){(float)(amp * re), (float)(k == 0 ? 0.0 : amp * im)};
-        if (k == 0)
-            H[k].re = (float)(amp * (1.0 + g2));
+        const double re = cos(-TWO_PI * f * tau) + g2 * cos(-TWO_PI * f * tau2);
+        const double im = sin(-TWO_PI * f * tau) + g2 * sin(-TWO_PI * f * tau2);
+        /* DC and Nyquist bins of a real response are real */
+        H[k] = (plc_cf){(float)(amp * re), (k == 0 || k == 128) ? 0.0f : (float)(amp * im)};
     }
     plc_fft_inverse(l->fft, H, imp);
     memcpy(h, imp, PLC_LINE_FIR_TAPS * sizeof(float));
