@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include "plc_channel.h"
+#include "plc_samplefile.h"
 #include "plc_err.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
 
-enum fmt { FMT_F32, FMT_S16, FMT_WAV };
 
 static void usage(FILE *f)
 {
@@ -44,57 +44,24 @@ static int die(const char *msg, const char *arg)
     return 2;
 }
 
-static int parse_format(const char *s, enum fmt *f)
+static int parse_format(const char *s, plc_sample_format *f)
 {
-    if (!strcmp(s, "f32"))
-        *f = FMT_F32;
-    else if (!strcmp(s, "s16"))
-        *f = FMT_S16;
-    else if (!strcmp(s, "wav"))
-        *f = FMT_WAV;
-    else
+    const int v = plc_samplefile_parse_format(s);
+    if (v < 0)
         return -1;
+    *f = (plc_sample_format)v;
     return 0;
 }
 
-static void put_le(FILE *f, uint32_t v, int bytes)
+/* Loads a sample file; prints the error and returns 2 on failure. */
+static int load_samples(const char *path, plc_sample_format fmt, float **out, size_t *count)
 {
-    for (int i = 0; i < bytes; i++)
-        fputc((int)((v >> (8 * i)) & 0xFF), f);
-}
-
-static int write_samples(const char *path, enum fmt fmt, const float *x, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    if (fmt == FMT_WAV) { /* 16-bit PCM */
-        fwrite("RIFF", 1, 4, f);
-        put_le(f, (uint32_t)(36 + 2 * n), 4);
-        fwrite("WAVEfmt ", 1, 8, f);
-        put_le(f, 16, 4);
-        put_le(f, 1, 2);
-        put_le(f, 1, 2);
-        put_le(f, 400000, 4);
-        put_le(f, 800000, 4);
-        put_le(f, 2, 2);
-        put_le(f, 16, 2);
-        fwrite("data", 1, 4, f);
-        put_le(f, (uint32_t)(2 * n), 4);
+    char err[512];
+    if (plc_samplefile_load(path, fmt, out, count, err, sizeof(err)) != 0) {
+        fprintf(stderr, "plc-modem: %s\n", err);
+        return 2;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (fmt == FMT_F32) {
-            uint32_t u;
-            memcpy(&u, &x[i], 4);
-            put_le(f, u, 4);
-        } else {
-            float v = x[i] * 32767.0f;
-            v = v > 32767.0f ? 32767.0f : (v < -32768.0f ? -32768.0f : v);
-            put_le(f, (uint32_t)(uint16_t)(int16_t)v, 2);
-        }
-    }
-    int bad = ferror(f);
-    return fclose(f) || bad ? -1 : 0;
+    return 0;
 }
 
 static int cmd_tx(int argc, char **argv)
@@ -103,7 +70,7 @@ static int cmd_tx(int argc, char **argv)
     int nin = 0, mod = -1;
     unsigned long tonemap = 0x3F;
     double gap_ms = 10.0;
-    enum fmt fmt = FMT_F32;
+    plc_sample_format fmt = PLC_FMT_F32;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -181,7 +148,7 @@ static int cmd_tx(int argc, char **argv)
         }
         n += w;
     }
-    if (!rc && write_samples(out, fmt, x, n))
+    if (!rc && plc_samplefile_write(out, fmt, x, n))
         rc = die("cannot write", out);
     if (!rc)
         fprintf(stderr, "plc-modem: wrote %d frame%s, %zu samples (%.1f ms) to %s\n", nin,
@@ -216,91 +183,10 @@ static void print_frame(const plc_rx_frame *f, void *user)
     printf("\"}\n");
 }
 
-/* Loads a whole sample file into *out (malloc'd); returns 0 or prints the error. */
-static int load_samples(const char *path, enum fmt fmt, float **out, size_t *count)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return die(strerror(errno), path);
-    int bytes = fmt == FMT_S16 ? 2 : 4, is_float = fmt == FMT_F32;
-    if (fmt == FMT_WAV) {
-        uint8_t h[12], ch[8];
-        int have_fmt = 0;
-        if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
-            fclose(f);
-            return die("not a WAV file", path);
-        }
-        for (;;) {
-            if (fread(ch, 1, 8, f) != 8) {
-                fclose(f);
-                return die("WAV file has no data chunk", path);
-            }
-            uint32_t sz = ch[4] | ch[5] << 8 | ch[6] << 16 | (uint32_t)ch[7] << 24;
-            if (!memcmp(ch, "fmt ", 4)) {
-                uint8_t fm[16];
-                if (sz < 16 || fread(fm, 1, 16, f) != 16) {
-                    fclose(f);
-                    return die("bad WAV fmt chunk", path);
-                }
-                unsigned tag = fm[0] | fm[1] << 8, chans = fm[2] | fm[3] << 8,
-                         bits = fm[14] | fm[15] << 8;
-                if (chans != 1 || !((tag == 1 && bits == 16) || (tag == 3 && bits == 32))) {
-                    fclose(f);
-                    return die("WAV must be mono 16-bit PCM or 32-bit float", path);
-                }
-                bytes = (int)bits / 8;
-                is_float = tag == 3;
-                have_fmt = 1;
-                fseek(f, (long)(sz - 16 + (sz & 1)), SEEK_CUR);
-            } else if (!memcmp(ch, "data", 4)) {
-                if (!have_fmt) {
-                    fclose(f);
-                    return die("WAV data before fmt", path);
-                }
-                break;
-            } else {
-                fseek(f, (long)(sz + (sz & 1)), SEEK_CUR);
-            }
-        }
-    }
-    size_t cap = 1 << 16, n = 0;
-    float *x = malloc(cap * sizeof(float));
-    uint8_t p[4];
-    while (x && fread(p, 1, (size_t)bytes, f) == (size_t)bytes) {
-        if (n == cap) {
-            float *nx = realloc(x, 2 * cap * sizeof(float));
-            if (!nx) {
-                free(x);
-                x = NULL;
-                break;
-            }
-            x = nx;
-            cap *= 2;
-        }
-        if (is_float) {
-            uint32_t u = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-            memcpy(&x[n++], &u, 4);
-        } else {
-            x[n++] = (float)(int16_t)(p[0] | p[1] << 8) / 32768.0f;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!x)
-        return die("out of memory", path);
-    if (bad) {
-        free(x);
-        return die("read error", path);
-    }
-    *out = x;
-    *count = n;
-    return 0;
-}
-
 static int cmd_rx(int argc, char **argv)
 {
     const char *in = NULL;
-    enum fmt fmt = FMT_F32;
+    plc_sample_format fmt = PLC_FMT_F32;
     plc_rx_config cfg;
     plc_rx_config_default(&cfg);
     for (int i = 2; i < argc; i++) {
@@ -352,7 +238,7 @@ static int cmd_rx(int argc, char **argv)
 static int cmd_channel(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
-    enum fmt fmt = FMT_F32;
+    plc_sample_format fmt = PLC_FMT_F32;
     double snr_db = 100.0, gain = 1.0, dc = 0.0;
     unsigned long long seed = 1;
     int class_a = 0;
@@ -406,7 +292,7 @@ static int cmd_channel(int argc, char **argv)
     } else {
         plc_channel_apply(x, n, gain, dc, sigma, &r);
     }
-    rc = write_samples(out, fmt, x, n) ? die("cannot write", out) : 0;
+    rc = plc_samplefile_write(out, fmt, x, n) ? die("cannot write", out) : 0;
     free(x);
     return rc;
 }
