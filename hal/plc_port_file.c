@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "plc_err.h"
-#include "plc_port.h"
+#include "plc_port_impl.h"
 
-struct plc_port {
+typedef struct file_port {
+    plc_port base;
     float *in;
     size_t in_n, pos, chunk;
     char *out_path;
@@ -18,11 +19,16 @@ struct plc_port {
     plc_timer tick;
     plc_port_sink sink;
     void *user;
-};
+} file_port;
+
+static int file_start(plc_port *base, plc_loop *loop, plc_port_sink sink, void *user);
+static int file_transmit(plc_port *base, uint64_t at, const float *x, size_t n);
+static int file_close(plc_port *base);
+static const plc_port_ops file_ops = {file_start, file_transmit, file_close};
 
 static void on_tick(plc_loop *loop, plc_timer *t, void *user)
 {
-    plc_port *p = user;
+    file_port *p = user;
     const size_t n = p->in_n - p->pos < p->chunk ? p->in_n - p->pos : p->chunk;
     p->sink(p->in + p->pos, n, p->pos, p->user);
     p->pos += n;
@@ -38,11 +44,12 @@ plc_port *plc_port_file_create(const char *in_path, plc_sample_format in_fmt,
         snprintf(err, errlen, "chunk must be an even number of samples, 2..4000000");
         return NULL;
     }
-    plc_port *p = calloc(1, sizeof(*p));
+    file_port *p = calloc(1, sizeof(*p));
     if (!p) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    p->base.ops = &file_ops;
     p->chunk = chunk;
     p->out_fmt = out_fmt;
     if (in_path && plc_samplefile_load(in_path, in_fmt, &p->in, &p->in_n, err, errlen) != 0) {
@@ -56,13 +63,12 @@ plc_port *plc_port_file_create(const char *in_path, plc_sample_format in_fmt,
         return NULL;
     }
     plc_timer_init(&p->tick, on_tick, p);
-    return p;
+    return &p->base;
 }
 
-int plc_port_start(plc_port *p, plc_loop *loop, plc_port_sink sink, void *user)
+static int file_start(plc_port *base, plc_loop *loop, plc_port_sink sink, void *user)
 {
-    if (!p || !loop || !sink)
-        return PLC_ERR_ARG;
+    file_port *p = (file_port *)base;
     p->loop = loop;
     p->sink = sink;
     p->user = user;
@@ -70,9 +76,10 @@ int plc_port_start(plc_port *p, plc_loop *loop, plc_port_sink sink, void *user)
     return plc_timer_start_in(loop, &p->tick, (uint64_t)p->chunk * 5 / 2);
 }
 
-int plc_port_transmit(plc_port *p, uint64_t at, const float *x, size_t n)
+static int file_transmit(plc_port *base, uint64_t at, const float *x, size_t n)
 {
-    if (!p || (!x && n) || at > 400000ull * 3600 * 24)
+    file_port *p = (file_port *)base;
+    if (at > 400000ull * 3600 * 24)
         return PLC_ERR_ARG;
     if (!p->out_path)
         return PLC_OK;
@@ -95,10 +102,9 @@ int plc_port_transmit(plc_port *p, uint64_t at, const float *x, size_t n)
     return PLC_OK;
 }
 
-int plc_port_close(plc_port *p)
+static int file_close(plc_port *base)
 {
-    if (!p)
-        return PLC_ERR_ARG;
+    file_port *p = (file_port *)base;
     if (p->loop)
         plc_timer_stop(p->loop, &p->tick);
     int rc = PLC_OK;

@@ -9,6 +9,7 @@ PACKAGES=(
   libfec-dev         # test oracle for Reed-Solomon and Viterbi (never linked into the product)
   libfftw3-dev       # FFT for the OFDM modem on Linux
   libliquid-dev      # SDR front end DSP and benchmark peer
+  libsoapysdr-dev    # SDR device backend of the sample port (optional at build time)
   libmbedtls-dev     # AES-CCM* for MAC security
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
   libsqlite3-dev     # gateway store

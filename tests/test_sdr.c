@@ -1,7 +1,8 @@
 /* SDR front end: frames go out to complex baseband at 1 and 2 MS/s (centre 63 kHz), through
  * a simulated capture (complex noise, a gain, a phase) and back to the 400 kS/s passband,
  * where the PHY receiver decodes them; the baseband occupies only the band around the
- * centre; impossible configurations are refused. */
+ * centre; impossible configurations are refused; without hardware the SoapySDR backend
+ * fails with a clear message. */
 #include <complex.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include "plc_err.h"
 #include "plc_rng.h"
+#include "plc_port.h"
 #include "plc_rx.h"
 #include "plc_sdr_frontend.h"
 #include "plc_tx.h"
@@ -134,12 +136,33 @@ static void test_bad_configs(void **s)
     assert_null(plc_sdr_frontend_create(NULL));
 }
 
+/* No SDR hardware here: opening a device must fail with a message that says so. */
+static void test_soapy_without_device(void **s)
+{
+    (void)s;
+#ifdef PLC_HAVE_SOAPY
+    plc_sdr_config c;
+    plc_sdr_config_default(&c);
+    char err[256] = "";
+    assert_null(plc_port_soapy_create("driver=plcstack_no_such_device", &c, 63e3, 20, err,
+                                      sizeof(err)));
+    assert_non_null(strstr(err, "no SoapySDR device found"));
+    assert_non_null(strstr(err, "plcstack_no_such_device"));
+    c.sdr_rate_hz = 10; /* the front end refuses before any device is opened */
+    assert_null(plc_port_soapy_create("", &c, 63e3, 20, err, sizeof(err)));
+    assert_non_null(strstr(err, "out of range"));
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_1msps),
         cmocka_unit_test(test_round_trip_2msps),
         cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_soapy_without_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
