@@ -40,6 +40,31 @@ size_t plc_channel_add_class_a(float *x, size_t n, double sigma, double A, doubl
     return hit;
 }
 
+static float catmull_rom(const float *z, size_t n, double p)
+{
+    const long i = (long)floor(p);
+    const float u = (float)(p - (double)i);
+    float v[4];
+    for (int k = 0; k < 4; k++) {
+        const long j = i - 1 + k;
+        v[k] = (j >= 0 && (size_t)j < n) ? z[j] : 0.0f;
+    }
+    return v[1] + 0.5f * u * (v[2] - v[0] + u * (2.0f * v[0] - 5.0f * v[1] + 4.0f * v[2] - v[3] +
+                                                 u * (3.0f * (v[1] - v[2]) + v[3] - v[0])));
+}
+
+size_t plc_channel_resample(const float *x, size_t n, double ratio, float *out, size_t max)
+{
+    if (n == 0 || !(ratio > 0))
+        return 0;
+    size_t m = (size_t)floor((double)(n - 1) / ratio) + 1;
+    if (m > max)
+        m = max;
+    for (size_t i = 0; i < m; i++)
+        out[i] = catmull_rom(x, n, (double)i * ratio);
+    return m;
+}
+
 double plc_channel_power(const float *x, size_t n)
 {
     double p = 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc_channel.h"
 #include "plc_err.h"
 #include "plc_fft.h"
 #include "plc_rng.h"
@@ -136,20 +137,6 @@ static void link_fir(plc_line *l, unsigned a, unsigned b, float *h)
     memcpy(h, imp, PLC_LINE_FIR_TAPS * sizeof(float));
 }
 
-/* Cubic (Catmull-Rom) interpolation of z at position p. */
-static float interp(const float *z, size_t n, double p)
-{
-    const long i = (long)floor(p);
-    const float u = (float)(p - (double)i);
-    float v[4];
-    for (int k = 0; k < 4; k++) {
-        const long j = i - 1 + k;
-        v[k] = (j >= 0 && (size_t)j < n) ? z[j] : 0.0f;
-    }
-    return v[1] + 0.5f * u * (v[2] - v[0] + u * (2.0f * v[0] - 5.0f * v[1] + 4.0f * v[2] - v[3] +
-                                                 u * (3.0f * (v[1] - v[2]) + v[3] - v[0])));
-}
-
 int plc_line_transmit(plc_line *l, unsigned from, uint64_t t, const float *x, size_t n,
                       double gain)
 {
@@ -185,19 +172,18 @@ int plc_line_transmit(plc_line *l, unsigned from, uint64_t t, const float *x, si
         }
         /* the receiver's sample m falls at the transmitter's m * (1 + ppm_tx - ppm_rx) */
         const double ratio = 1.0 + (l->ppm[from] - l->ppm[r]) * 1e-6;
-        const size_t m = (size_t)floor((double)(zn - 1) / ratio);
-        float *y = malloc((m + 1) * sizeof(float));
+        const size_t cap = (size_t)floor((double)(zn - 1) / ratio) + 1;
+        float *y = malloc(cap * sizeof(float));
         if (!y) {
             free(z);
             drop(tr, l->n);
             return PLC_ERR_NOMEM;
         }
-        for (size_t i = 0; i <= m; i++)
-            y[i] = interp(z, zn, (double)i * ratio);
+        const size_t m = plc_channel_resample(z, zn, ratio, y, cap);
         tr->rx[r] = y;
-        tr->len[r] = m + 1;
-        if (t + m + 1 > tr->end)
-            tr->end = t + m + 1;
+        tr->len[r] = m;
+        if (t + m > tr->end)
+            tr->end = t + m;
     }
     if (l->n == 1)
         tr->end = t + n;

@@ -243,18 +243,10 @@ static void test_back_to_back_frames(void **state)
     plc_tx_destroy(tx);
 }
 
-/* Resamples stream[0..n) as if the receiver's clock ran ppm fast (cubic interpolation). */
+/* Resamples stream[0..n) as if the receiver's clock ran ppm slow (the line's resampler). */
 static size_t resample(size_t n, double ppm)
 {
-    const double step = 1.0 + ppm * 1e-6;
-    size_t m = 0;
-    for (double t = 1.0; t < (double)n - 2 && m < MAXS; t += step) {
-        size_t i = (size_t)t;
-        double u = t - (double)i;
-        double p0 = stream[i - 1], p1 = stream[i], p2 = stream[i + 1], p3 = stream[i + 2];
-        tmp[m++] = (float)(p1 + 0.5 * u * (p2 - p0 + u * (2 * p0 - 5 * p1 + 4 * p2 - p3 +
-                                                           u * (3 * (p1 - p2) + p3 - p0))));
-    }
+    const size_t m = plc_channel_resample(stream, n, 1.0 + ppm * 1e-6, tmp, MAXS);
     memcpy(stream, tmp, m * sizeof(float));
     return m;
 }
