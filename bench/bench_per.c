@@ -10,12 +10,14 @@
  *
  * Curves: AWGN for every mode at 32, 133 and 239 bytes (ROBO up to 133), DBPSK 133 in AWGN
  * with the impulse defence on (its cost without impulses), and DBPSK 133 under Middleton
- * Class A noise (A = 0.1, Gamma = 0.01) with the impulse defence off and on.
+ * Class A noise (A = 0.1, Gamma = 0.01) with the impulse defence off and on; and AWGN with
+ * each frame resampled for a random clock offset (two clocks within +/-50 ppm, as on the
+ * simulated line), the tables the abstract PHY uses.
  * Each point runs until 60 errors or --max-frames frames (at least 100); a curve steps by
  * 0.5 dB until no error is left in --max-frames frames.
  *
- *   bench_per [--max-frames N] [--out DIR] [--only awgn|classa] [--verbose]
- * writes DIR/per_awgn.dat and DIR/per_classa.dat (gnuplot blocks, one per curve; plotted
+ *   bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose]
+ * writes DIR/per_awgn.dat, DIR/per_classa.dat and DIR/per_sco.dat (gnuplot blocks, one per curve; plotted
  * by bench/per_plot.gp), prints a table of the SNR at PER 10% and 1% and a JSON line. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -37,7 +39,7 @@
 #define MAX_POINTS 24
 #define SIGNAL_POWER 0.045 /* 36 carriers of amplitude 0.05: 36 * 0.05^2 / 2 */
 
-typedef enum { NOISE_AWGN, NOISE_CLASS_A } noise_kind;
+typedef enum { NOISE_AWGN, NOISE_CLASS_A, NOISE_AWGN_SCO } noise_kind;
 
 static int verbose; /* --verbose: receiver statistics per point on stderr */
 
@@ -80,6 +82,8 @@ static void on_frame(const plc_rx_frame *f, void *user)
     }
 }
 
+static float scratch[90000];
+
 static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t seed,
                        float *buf, size_t cap, plc_tx *tx)
 {
@@ -107,9 +111,17 @@ static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t
             fprintf(stderr, "bench_per: cannot build frame\n");
             exit(2);
         }
+        if (cv->noise == NOISE_AWGN_SCO) {
+            /* transmitter and receiver clocks each uniform within +/-50 ppm, as on the
+             * simulated line */
+            const double ppm = 50.0 * (2.0 * plc_rng_uniform(&rng) - 1.0) -
+                               50.0 * (2.0 * plc_rng_uniform(&rng) - 1.0);
+            w = plc_channel_resample(buf + lead, w, 1.0 + ppm * 1e-6, scratch, cap);
+            memcpy(buf + lead, scratch, w * sizeof(float));
+        }
         const size_t n = lead + w + TAIL;
         memset(buf + lead + w, 0, TAIL * sizeof(float));
-        if (cv->noise == NOISE_AWGN)
+        if (cv->noise != NOISE_CLASS_A)
             plc_channel_apply(buf, n, 1.0, 0.0, sigma, &rng);
         else
             plc_channel_add_class_a(buf, n, sigma, 0.1, 0.01, &rng);
@@ -157,6 +169,8 @@ static const char *noise_name(const curve *cv)
 {
     if (cv->noise == NOISE_AWGN)
         return cv->defence ? "awgn-defence-on" : "awgn";
+    if (cv->noise == NOISE_AWGN_SCO)
+        return "awgn-sco";
     return cv->defence ? "classA-defence-on" : "classA-defence-off";
 }
 
@@ -174,7 +188,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
         else {
-            fprintf(stderr, "usage: bench_per [--max-frames N] [--out DIR] [--only awgn|classa] [--verbose]\n");
+            fprintf(stderr, "usage: bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose]\n");
             return 2;
         }
     }
@@ -195,6 +209,17 @@ int main(int argc, char **argv)
         {PLC_MOD_DBPSK, 133, NOISE_AWGN, 1, -1.0, NAN}, /* what the defence costs in AWGN */
         {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 0, -1.0, NAN},
         {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 1, -20.0, NAN},
+        {PLC_MOD_ROBO, 32, NOISE_AWGN_SCO, 0, -4.0, NAN},
+        {PLC_MOD_ROBO, 133, NOISE_AWGN_SCO, 0, -4.0, NAN},
+        {PLC_MOD_DBPSK, 32, NOISE_AWGN_SCO, 0, -1.0, NAN},
+        {PLC_MOD_DBPSK, 133, NOISE_AWGN_SCO, 0, -1.0, NAN},
+        {PLC_MOD_DBPSK, 239, NOISE_AWGN_SCO, 0, -1.0, NAN},
+        {PLC_MOD_DQPSK, 32, NOISE_AWGN_SCO, 0, 2.0, NAN},
+        {PLC_MOD_DQPSK, 133, NOISE_AWGN_SCO, 0, 2.0, NAN},
+        {PLC_MOD_DQPSK, 239, NOISE_AWGN_SCO, 0, 2.0, NAN},
+        {PLC_MOD_D8PSK, 32, NOISE_AWGN_SCO, 0, 6.0, NAN},
+        {PLC_MOD_D8PSK, 133, NOISE_AWGN_SCO, 0, 6.0, NAN},
+        {PLC_MOD_D8PSK, 239, NOISE_AWGN_SCO, 0, 6.0, NAN},
     };
     const int ncurves = (int)(sizeof(curves) / sizeof(curves[0]));
     const size_t cap = 80000 + LEAD_MIN + LEAD_SPAN + TAIL;
@@ -205,7 +230,9 @@ int main(int argc, char **argv)
     FILE *fa = (!only || !strcmp(only, "awgn")) ? fopen(path, "w") : NULL;
     snprintf(path, sizeof(path), "%s/per_classa.dat", dir);
     FILE *fc = (!only || !strcmp(only, "classa")) ? fopen(path, "w") : NULL;
-    if (!buf || !tx || (!fa && !fc)) {
+    snprintf(path, sizeof(path), "%s/per_sco.dat", dir);
+    FILE *fs = (!only || !strcmp(only, "sco")) ? fopen(path, "w") : NULL;
+    if (!buf || !tx || (!fa && !fc && !fs)) {
         fprintf(stderr, "bench_per: cannot write into %s (does it exist?)\n", dir);
         return 2;
     }
@@ -215,6 +242,8 @@ int main(int argc, char **argv)
         fputs(head, fa);
     if (fc)
         fputs(head, fc);
+    if (fs)
+        fputs(head, fs);
 
     printf("%-7s %5s %-19s %9s %9s %8s %7s %7s\n", "mode", "bytes", "noise", "PER10% dB",
            "PER1% dB", "target", "met", "false");
@@ -226,7 +255,7 @@ int main(int argc, char **argv)
     const double t0 = (double)clock() / CLOCKS_PER_SEC;
     for (int ci = 0; ci < ncurves; ci++) {
         const curve *cv = &curves[ci];
-        FILE *f = cv->noise == NOISE_AWGN ? fa : fc;
+        FILE *f = cv->noise == NOISE_AWGN ? fa : (cv->noise == NOISE_CLASS_A ? fc : fs);
         if (!f)
             continue;
         const char *mname = plc_mode_get(cv->mod)->name;
@@ -273,6 +302,8 @@ int main(int argc, char **argv)
         fclose(fa);
     if (fc)
         fclose(fc);
+    if (fs)
+        fclose(fs);
     plc_tx_destroy(tx);
     free(buf);
     return bad;

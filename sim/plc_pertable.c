@@ -28,7 +28,8 @@ int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errle
         if (line[0] == '"') {
             cur = NULL;
             if (sscanf(line, "\"%15s %u B %31[^\"]\"", mode, &len, noise) == 3 &&
-                !strcmp(noise, "awgn") && plc_mode_parse(mode) >= 0) {
+                (!strcmp(noise, "awgn") || !strcmp(noise, "awgn-sco")) &&
+                plc_mode_parse(mode) >= 0) {
                 if (t->n == PLC_PERTABLE_MAX_CURVES)
                     break;
                 cur = &t->curve[t->n++];
@@ -75,15 +76,27 @@ static double curve_per(const plc_pertable_curve *c, double snr)
 
 double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db)
 {
-    const plc_pertable_curve *best = NULL;
+    /* the measured sizes just below and just above len */
+    const plc_pertable_curve *lo = NULL, *hi = NULL;
     for (unsigned i = 0; i < t->n; i++) {
         const plc_pertable_curve *c = &t->curve[i];
         if (c->mod != mod)
             continue;
-        /* the smallest measured size that is at least len, else the largest */
-        if (!best || (best->len < len && c->len > best->len) ||
-            (c->len >= len && c->len < best->len))
-            best = c;
+        if (c->len <= len && (!lo || c->len > lo->len))
+            lo = c;
+        if (c->len >= len && (!hi || c->len < hi->len))
+            hi = c;
     }
-    return best ? curve_per(best, sinr_db) : 1.0;
+    if (!lo && !hi)
+        return 1.0;
+    if (!lo || !hi || lo == hi)
+        return curve_per(lo ? lo : hi, sinr_db);
+    /* between two sizes: log(PER) linear in the length */
+    const double a = curve_per(lo, sinr_db), b = curve_per(hi, sinr_db);
+    if (a <= 0.0 || b <= 0.0 || a >= 1.0 || b >= 1.0) {
+        const double u = (double)(len - lo->len) / (double)(hi->len - lo->len);
+        return a + u * (b - a);
+    }
+    const double u = (double)(len - lo->len) / (double)(hi->len - lo->len);
+    return pow(10.0, log10(a) + u * (log10(b) - log10(a)));
 }

@@ -1,8 +1,8 @@
-/* PER tables measured by the modem benchmark (docs/per/per_awgn.dat, written by
- * bench_per; regenerate with scripts/per.sh): packet error rate as a function of in-band
+/* PER tables measured by the modem benchmark (docs/per/per_awgn.dat and per_sco.dat,
+ * written by bench_per; regenerate with scripts/per.sh): packet error rate as a function of in-band
  * SINR, mode and PSDU length, for the abstract PHY. Between measured SNRs log10(PER) is
- * interpolated linearly; below the table PER is 1, above it 0; between PSDU sizes the
- * nearest measured size at or above the length is used (ROBO: up to 133). */
+ * interpolated linearly; below the table PER is 1, above it 0; between two measured PSDU
+ * sizes log10(PER) is interpolated linearly in the length (beyond them the nearest size). */
 #ifndef PLC_PERTABLE_H
 #define PLC_PERTABLE_H
 
@@ -25,7 +25,8 @@ typedef struct plc_pertable {
     plc_pertable_curve curve[PLC_PERTABLE_MAX_CURVES];
 } plc_pertable;
 
-/* Reads the AWGN curves (blocks headed "<mode> <len> B awgn"); others are skipped. */
+/* Reads the AWGN curves (blocks headed "<mode> <len> B awgn" or "... awgn-sco", the latter
+ * with random clock offsets); other blocks are skipped. */
 int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errlen);
 /* PER for a frame; 1.0 when no curve covers the mode. */
 double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db);

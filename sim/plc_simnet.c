@@ -70,7 +70,7 @@ void plc_simnet_config_default(plc_simnet_config *cfg)
     cfg->psdu_len = 64;
     cfg->noise_profile = "awgn";
     cfg->noise_level = 0.002;
-    cfg->per_table = "docs/per/per_awgn.dat";
+    cfg->per_table = "docs/per/per_sco.dat"; /* with clock offsets, like the line */
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)

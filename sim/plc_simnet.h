@@ -24,7 +24,8 @@ typedef struct plc_simnet_config {
     const char *topology_file; /* NULL: generated from the seed */
     const char *noise_profile; /* "awgn" (see plc_noise_profile) */
     double noise_level;        /* 0.002 */
-    const char *per_table;     /* abstract PHY: "docs/per/per_awgn.dat" */
+    const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
+                                * line's clock offsets) */
 } plc_simnet_config;
 
 typedef struct plc_simnet_link {

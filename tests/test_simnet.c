@@ -5,10 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "plc_err.h"
+#include "plc_pertable.h"
 #include "plc_simnet.h"
 
 static uint64_t run(int abstract, unsigned nodes, uint64_t seed, double secs,
@@ -81,12 +84,43 @@ static void test_bad_scenarios(void **st)
     assert_non_null(strstr(err, "per.dat"));
 }
 
+/* The PER tables: limits, monotonic in SNR, a length between two measured sizes between
+ * their PERs; a file that is not a table is refused with its line. */
+static void test_pertable(void **st)
+{
+    (void)st;
+    static plc_pertable t;
+    char err[256];
+    assert_int_equal(plc_pertable_load(&t, PLC_SOURCE_DIR "/docs/per/per_awgn.dat", err,
+                                       sizeof(err)), PLC_OK);
+    assert_true(t.n >= 11);
+    assert_true(plc_pertable_per(&t, PLC_MOD_DBPSK, 133, -10.0) == 1.0);
+    assert_true(plc_pertable_per(&t, PLC_MOD_DBPSK, 133, 30.0) == 0.0);
+    double prev = 1.0;
+    for (double snr = 0.0; snr <= 4.0; snr += 0.25) {
+        const double p = plc_pertable_per(&t, PLC_MOD_DBPSK, 133, snr);
+        assert_true(p <= prev + 1e-12);
+        prev = p;
+    }
+    const double p32 = plc_pertable_per(&t, PLC_MOD_DBPSK, 32, 1.75);
+    const double p64 = plc_pertable_per(&t, PLC_MOD_DBPSK, 64, 1.75);
+    const double p133 = plc_pertable_per(&t, PLC_MOD_DBPSK, 133, 1.75);
+    assert_true(p32 < p64 && p64 < p133);
+    FILE *f = fopen("bad_per.dat", "w");
+    fputs("\"dbpsk 32 B awgn\" frames errors per false\n1.0 100 oops\n", f);
+    fclose(f);
+    assert_int_equal(plc_pertable_load(&t, "bad_per.dat", err, sizeof(err)), PLC_ERR_FORMAT);
+    assert_non_null(strstr(err, "line 2"));
+    remove("bad_per.dat");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_waveform_deterministic),
         cmocka_unit_test(test_abstract_deterministic),
         cmocka_unit_test(test_bad_scenarios),
+        cmocka_unit_test(test_pertable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
