@@ -55,7 +55,7 @@ struct plc_simnet {
     /* abstract */
     plc_pertable *per;
     aframe frames[MAX_FRAMES];
-    double *gain;     /* linear power gain per link */
+    double *gain;     /* linear power gain per link (mean over the carriers) */
     double noise_pow; /* in-band noise power at a receiver */
     double hopeless;  /* SNR (linear) below which every curve of the table says PER 1 */
 };
@@ -71,6 +71,7 @@ void plc_simnet_config_default(plc_simnet_config *cfg)
     cfg->noise_profile = "awgn";
     cfg->noise_level = 0.002;
     cfg->per_table = "docs/per/per_sco.dat"; /* with clock offsets, like the line */
+    cfg->line_loss_db = 0.25;
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -173,6 +174,13 @@ static int overlaps(const aframe *g, uint64_t start, uint64_t end)
     return g->used && g->start < end && g->end > start;
 }
 
+/* In-band SINR of a frame at a receiver, in dB, less the waveform line's implementation
+ * loss against the AWGN tables (cfg.line_loss_db). */
+static double sinr_db_of(const plc_simnet *s, double sig, double noise)
+{
+    return 10.0 * log10(sig / noise) - s->cfg.line_loss_db;
+}
+
 static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
 {
     (void)loop;
@@ -200,7 +208,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         const double sig = SIGNAL_POWER * s->gain[f->from * n + r];
         if (deaf || sig < s->hopeless * s->noise_pow)
             continue; /* below the table's range even without interference: PER 1 */
-        const double sinr_db = 10.0 * log10(sig / (s->noise_pow + interference));
+        const double sinr_db = sinr_db_of(s, sig, s->noise_pow + interference);
         const double per = plc_pertable_per(s->per, s->cfg.mod, s->cfg.psdu_len, sinr_db);
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
         if (per <= 0.0 || (per < 1.0 && plc_rng_uniform(&s->rng) >= per))

@@ -26,6 +26,9 @@ typedef struct plc_simnet_config {
     double noise_level;        /* 0.002 */
     const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
                                 * line's clock offsets) */
+    double line_loss_db;       /* abstract PHY: what the waveform line loses against those
+                                * tables at equal SINR, 0.25 (fitted on bench_sim's
+                                * 10-node validation; docs/sim.md) */
 } plc_simnet_config;
 
 typedef struct plc_simnet_link {
