@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the PER-versus-SNR curves (docs/per/*.dat), their plots (docs/per/*.svg) and
+# Regenerates the PER-versus-SNR curves (docs/per/*.dat, including per_sco.dat with clock
+# offsets for the simulator), their plots (docs/per/*.svg) and
 # prints the SNR at PER 10% / 1% per mode. Takes about 15 minutes on one core; pass a
 # smaller --max-frames (e.g. 200) for a quick look.
 #   scripts/per.sh [--max-frames N]
