@@ -24,6 +24,7 @@
 #define ERASE_BLANKED 40     /* a symbol with this many of its 256 samples blanked is treated
                               * as destroyed: soft bits zeroed, its bytes erasures for RS */
 #define TWO_PI 6.283185307179586
+#define SIGMA_PER_MEAN_ABS 1.2533f /* sigma / E|x| of Gaussian samples: sqrt(pi / 2) */
 
 enum rx_state { ST_SEARCH, ST_SYNC, ST_HEADER, ST_PAYLOAD };
 
@@ -59,7 +60,8 @@ struct plc_rx {
     uint64_t frame_start;
     float noise[PLC_PHY_CARRIERS];
     float llr_scale[PLC_PHY_CARRIERS]; /* int8 soft value per unit of projection */
-    float blank_level;   /* data symbols: blanking factor times the preamble's RMS */
+    float blank_level;   /* data symbols: 0 with the defence off, else the factor times the
+                          * expected RMS (frame signal plus background) */
     float level;         /* search: clipped mean |x| per hop, smoothed (robust to impulses) */
     plc_cf ref[PLC_PHY_CARRIERS];
     unsigned sym;
@@ -185,6 +187,27 @@ static unsigned rx_fft(plc_rx *rx, uint64_t start, float blank_level, plc_cf *y)
     return blanked;
 }
 
+/* Preamble correlation of one window (or of a sum of aligned windows): the adjacent-carrier
+ * products Y_k Y*_k+1 S*_k S_k+1. Its phase is -2pi tau / N for a window starting tau
+ * samples into a SYNCP period; norm (if wanted) gets sum |Y_k||Y_k+1| to normalise it. */
+static plc_cf rx_syncp_corr(const plc_rx *rx, const plc_cf *y, float *norm)
+{
+    plc_cf corr = {0, 0};
+    float nsum = 0;
+    for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
+        if (!rx->used[c] || !rx->used[c + 1])
+            continue;
+        plc_cf t = cmul(cmulc(y[c], y[c + 1]), cmulc(rx->syncp[c + 1], rx->syncp[c]));
+        corr.re += t.re;
+        corr.im += t.im;
+        if (norm)
+            nsum += sqrtf(cabs2(y[c]) * cabs2(y[c + 1]));
+    }
+    if (norm)
+        *norm = nsum;
+    return corr;
+}
+
 static void rx_report(plc_rx *rx)
 {
     if (rx->cfg.callback)
@@ -197,7 +220,8 @@ static void rx_report(plc_rx *rx)
  * the defence is off. */
 static float rx_level_blank(const plc_rx *rx)
 {
-    return rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * 1.2533f * rx->level : 0.0f;
+    return rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * SIGMA_PER_MEAN_ABS * rx->level
+                                    : 0.0f;
 }
 
 /* Updates the level estimate with the search window at w; returns the blanking level. */
@@ -226,16 +250,8 @@ static void rx_search_step(plc_rx *rx)
     plc_cf y[PLC_PHY_CARRIERS];
     const uint64_t w = rx->hop_end - HOP;
     rx_fft(rx, w, rx_search_blank_level(rx, w), y);
-    plc_cf corr = {0, 0};
-    float norm = 0;
-    for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
-        if (!rx->used[c] || !rx->used[c + 1])
-            continue;
-        plc_cf t = cmul(cmulc(y[c], y[c + 1]), cmulc(rx->syncp[c + 1], rx->syncp[c]));
-        corr.re += t.re;
-        corr.im += t.im;
-        norm += sqrtf(cabs2(y[c]) * cabs2(y[c + 1]));
-    }
+    float norm;
+    const plc_cf corr = rx_syncp_corr(rx, y, &norm);
     rx->hop_end += HOP;
     if (rx->have_prev) {
         plc_cf tot = {corr.re + rx->prev_corr.re, corr.im + rx->prev_corr.im};
@@ -278,11 +294,11 @@ static float rx_window_rho(const plc_rx *rx, const plc_cf *y, const plc_cf *prev
     return den > 0 ? num / den : 0;
 }
 
-/* Sum of the first n stored SYNCP windows. */
-static void rx_window_sum(const plc_rx *rx, unsigned n, plc_cf *sum)
+/* Sum of the stored SYNCP windows from .. to - 1. */
+static void rx_window_sum(const plc_rx *rx, unsigned from, unsigned to, plc_cf *sum)
 {
     memset(sum, 0, PLC_PHY_CARRIERS * sizeof(plc_cf));
-    for (unsigned j = 0; j < n; j++)
+    for (unsigned j = from; j < to; j++)
         for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
             sum[c].re += rx->yw[j][c].re;
             sum[c].im += rx->yw[j][c].im;
@@ -297,7 +313,7 @@ static void rx_sync_step(plc_rx *rx)
         /* against the sum of the SYNCP windows so far, not just the last one: much less
          * noisy at low SNR, where one bad pair would otherwise lose the frame */
         plc_cf ref[PLC_PHY_CARRIERS], ref_before[PLC_PHY_CARRIERS];
-        rx_window_sum(rx, rx->nsyncp - 1, ref_before);
+        rx_window_sum(rx, 0, rx->nsyncp - 1, ref_before);
         for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
             ref[c] = (plc_cf){ref_before[c].re + rx->yw[rx->nsyncp - 1][c].re,
                               ref_before[c].im + rx->yw[rx->nsyncp - 1][c].im};
@@ -348,21 +364,9 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     /* Fine timing: the windows sit t samples into the SYNCP period (the search's estimate
      * is coarse when the preamble began mid-window); the phase slope across carriers of
      * the averaged SYNCP windows measures it. */
-    plc_cf slope = {0, 0};
-    for (unsigned c = 0; c + 1 < PLC_PHY_CARRIERS; c++) {
-        if (!rx->used[c] || !rx->used[c + 1])
-            continue;
-        plc_cf a = {0, 0}, b2 = {0, 0};
-        for (unsigned j = first; j < rx->nsyncp; j++) {
-            a.re += rx->yw[j][c].re;
-            a.im += rx->yw[j][c].im;
-            b2.re += rx->yw[j][c + 1].re;
-            b2.im += rx->yw[j][c + 1].im;
-        }
-        plc_cf t = cmul(cmulc(a, b2), cmulc(rx->syncp[c + 1], rx->syncp[c]));
-        slope.re += t.re;
-        slope.im += t.im;
-    }
+    plc_cf sum[PLC_PHY_CARRIERS];
+    rx_window_sum(rx, first, rx->nsyncp, sum);
+    const plc_cf slope = rx_syncp_corr(rx, sum, NULL);
     long t = lround(-atan2(slope.im, slope.re) * PLC_OFDM_N / TWO_PI);
     /* t is known modulo 256. Without a straddling window the SYNCM window began between
      * 96 samples before and 128 after the SYNCM; after one, 96..160 samples after it. */
@@ -438,8 +442,10 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     /* Blanking level for the data symbols: the factor times the RMS a sample should have,
      * the frame's signal (Parseval for a real signal seen through its positive bins) plus
      * the background noise the search measured before it (wideband, robust to impulses). */
-    const float sig_rms = sqrtf(2.0f * ptime) / PLC_OFDM_N, bg = 1.2533f * rx->level;
-    rx->blank_level = rx->cfg.blanking_factor * sqrtf(sig_rms * sig_rms + bg * bg);
+    const float sig_rms = sqrtf(2.0f * ptime) / PLC_OFDM_N, bg = SIGMA_PER_MEAN_ABS * rx->level;
+    rx->blank_level = rx->cfg.impulse_blanking
+                          ? rx->cfg.blanking_factor * sqrtf(sig_rms * sig_rms + bg * bg)
+                          : 0.0f;
 
     rx->frame.offset = b >= PLC_OFDM_SYNCM_START ? rx->frame_start : 0;
     rx->frame.header_ok = 0;
@@ -467,9 +473,7 @@ static int rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned b
                           size_t sym_in_part)
 {
     plc_cf y[PLC_PHY_CARRIERS];
-    const int destroyed =
-        rx_fft(rx, rx_symbol_window(rx), rx->cfg.impulse_blanking ? rx->blank_level : 0.0f, y) >=
-        ERASE_BLANKED;
+    const int destroyed = rx_fft(rx, rx_symbol_window(rx), rx->blank_level, y) >= ERASE_BLANKED;
     /* Predicted drift derotation e^{-j 2pi k pred / N} for every carrier: one cos/sin per
      * symbol, then a phasor recurrence across the carriers. */
     const double pred = (double)(rx->shift - rx->prev_shift) - rx->delta;
@@ -587,9 +591,9 @@ static void rx_finish_payload(plc_rx *rx)
 {
     plc_fec_result res;
     int erasures[PLC_PHY_MAX_RS_ROOTS];
-    int ne = 0;
-    if (rx->n_erased)
-        ne = plc_fec_payload_erasures(rx->fec, &rx->pl, rx->erased, erasures, PLC_PHY_MAX_RS_ROOTS);
+    const int ne = rx->n_erased ? plc_fec_payload_erasures(rx->fec, &rx->pl, rx->erased, erasures,
+                                                            PLC_PHY_MAX_RS_ROOTS)
+                                : 0;
     int rc = plc_fec_decode_payload(rx->fec, &rx->pl, rx->soft, erasures, ne > 0 ? ne : 0,
                                     rx->frame.psdu, &res);
     rx->frame.psdu_len = rx->pl.capacity;
@@ -664,6 +668,15 @@ static void rx_compact(plc_rx *rx)
     rx->base += drop;
 }
 
+/* NaN and Inf samples become 0 and are counted. */
+static inline float finite_or_zero(float x, uint64_t *bad)
+{
+    if (isfinite(x))
+        return x;
+    (*bad)++;
+    return 0.0f;
+}
+
 int plc_rx_push(plc_rx *rx, const float *samples, size_t n)
 {
     if (!rx || (n && !samples))
@@ -688,15 +701,7 @@ int plc_rx_push(plc_rx *rx, const float *samples, size_t n)
         uint64_t bad = 0;
         size_t i = 0;
         for (; i + 1 < take; i += 2) {
-            float x0 = src[i], xn = src[i + 1];
-            if (!isfinite(x0)) {
-                x0 = 0.0f;
-                bad++;
-            }
-            if (!isfinite(xn)) {
-                xn = 0.0f;
-                bad++;
-            }
+            const float x0 = finite_or_zero(src[i], &bad), xn = finite_or_zero(src[i + 1], &bad);
             const float d0 = x0 - x1, d1 = xn - x0;
             dst[i] = d0 + a * y1;
             y1 = d1 + a * d0 + a2 * y1;
@@ -704,11 +709,7 @@ int plc_rx_push(plc_rx *rx, const float *samples, size_t n)
             x1 = xn;
         }
         for (; i < take; i++) {
-            float x0 = src[i];
-            if (!isfinite(x0)) {
-                x0 = 0.0f;
-                bad++;
-            }
+            const float x0 = finite_or_zero(src[i], &bad);
             y1 = x0 - x1 + a * y1;
             x1 = x0;
             dst[i] = y1;
