@@ -107,31 +107,68 @@ double plc_line_ppm(const plc_line *l, unsigned node)
     return l->ppm[node];
 }
 
-double plc_line_loss_db(const plc_line *l, unsigned a, unsigned b, double f_hz)
+/* What a link's response depends on, found once per link: path length, branch points
+ * passed, and the shortest side cable along the path (the echo). */
+typedef struct link_geometry {
+    double d, stub;
+    unsigned nb;
+} link_geometry;
+
+static link_geometry link_geometry_of(const plc_line *l, unsigned a, unsigned b)
 {
-    unsigned nb = 0;
-    const double d = plc_topology_distance(l->topo, a, b, &nb);
-    return d * (l->cfg.loss_db_per_m + l->cfg.loss_db_per_m_100khz * f_hz / 100000.0) +
-           nb * l->cfg.branch_loss_db;
+    link_geometry g;
+    g.d = plc_topology_distance(l->topo, a, b, &g.nb);
+    g.stub = plc_topology_nearest_stub(l->topo, a, b);
+    return g;
 }
 
-/* The link's FIR, from H(f) on the 129 bins of a 256-point real transform. */
+static double geometry_loss_db(const plc_line *l, const link_geometry *g, double f_hz)
+{
+    return g->d * (l->cfg.loss_db_per_m + l->cfg.loss_db_per_m_100khz * f_hz / 100000.0) +
+           g->nb * l->cfg.branch_loss_db;
+}
+
+/* H(f) of a link with an extra delay (seconds): cable loss, propagation and the echo. */
+static void link_h(const plc_line *l, const link_geometry *g, double f, double extra_delay,
+                   double *re, double *im)
+{
+    const double amp = pow(10.0, -geometry_loss_db(l, g, f) / 20.0);
+    const double tau = g->d / l->cfg.velocity_m_s + extra_delay;
+    const double tau2 = tau + 2.0 * g->stub / l->cfg.velocity_m_s;
+    const double g2 = g->stub > 0 ? l->cfg.echo_gain : 0.0;
+    *re = amp * (cos(-TWO_PI * f * tau) + g2 * cos(-TWO_PI * f * tau2));
+    *im = amp * (sin(-TWO_PI * f * tau) + g2 * sin(-TWO_PI * f * tau2));
+}
+
+double plc_line_loss_db(const plc_line *l, unsigned a, unsigned b, double f_hz)
+{
+    const link_geometry g = link_geometry_of(l, a, b);
+    return geometry_loss_db(l, &g, f_hz);
+}
+
+void plc_line_gain_db(const plc_line *l, unsigned a, unsigned b, const double *f_hz, unsigned n,
+                      double *gain_db)
+{
+    const link_geometry g = link_geometry_of(l, a, b);
+    for (unsigned k = 0; k < n; k++) {
+        double re, im;
+        link_h(l, &g, f_hz[k], 0.0, &re, &im);
+        gain_db[k] = 10.0 * log10(re * re + im * im);
+    }
+}
+
+/* The link's FIR, from H(f) on the 129 bins of a 256-point real transform, with
+ * PLC_LINE_FIR_DELAY samples of delay so the response sits inside the taps. */
 static void link_fir(plc_line *l, unsigned a, unsigned b, float *h)
 {
     plc_cf H[129];
     float imp[256];
-    const double d = plc_topology_distance(l->topo, a, b, NULL);
-    const double stub = plc_topology_nearest_stub(l->topo, a, b);
-    const double tau = d / l->cfg.velocity_m_s + PLC_LINE_FIR_DELAY / FS;
-    const double tau2 = tau + 2.0 * stub / l->cfg.velocity_m_s;
-    const double g2 = stub > 0 ? l->cfg.echo_gain : 0.0;
+    const link_geometry g = link_geometry_of(l, a, b);
     for (unsigned k = 0; k <= 128; k++) {
-        const double f = k * FS / 256.0;
-        const double amp = pow(10.0, -plc_line_loss_db(l, a, b, f) / 20.0) / 256.0;
-        const double re = cos(-TWO_PI * f * tau) + g2 * cos(-TWO_PI * f * tau2);
-        const double im = sin(-TWO_PI * f * tau) + g2 * sin(-TWO_PI * f * tau2);
-        /* DC and Nyquist bins of a real response are real */
-        H[k] = (plc_cf){(float)(amp * re), (k == 0 || k == 128) ? 0.0f : (float)(amp * im)};
+        double re, im;
+        link_h(l, &g, k * FS / 256.0, PLC_LINE_FIR_DELAY / FS, &re, &im);
+        /* DC and Nyquist bins of a real response are real; 1/256 for the inverse */
+        H[k] = (plc_cf){(float)(re / 256.0), (k == 0 || k == 128) ? 0.0f : (float)(im / 256.0)};
     }
     plc_fft_inverse(l->fft, H, imp);
     memcpy(h, imp, PLC_LINE_FIR_TAPS * sizeof(float));

@@ -43,6 +43,9 @@ unsigned plc_line_nodes(const plc_line *l);
 /* Link loss between two nodes at frequency f (dB), and a node's clock offset (ppm). */
 double plc_line_loss_db(const plc_line *l, unsigned a, unsigned b, double f_hz);
 double plc_line_ppm(const plc_line *l, unsigned node);
+/* Power gain |H(f)|^2 of a link in dB (loss and echo) at n frequencies. */
+void plc_line_gain_db(const plc_line *l, unsigned a, unsigned b, const double *f_hz, unsigned n,
+                      double *gain_db);
 
 /* Node `from` puts n samples on the line from line time t on, scaled by gain (1: the
  * transmitter's nominal level). PLC_ERR_BUFFER when too many transmissions overlap. */

@@ -342,26 +342,19 @@ plc_simnet *plc_simnet_create(const plc_simnet_config *cfg, char *err, size_t er
             plc_simnet_destroy(s);
             return NULL;
         }
-        /* mean power gain over the carriers of the line's loss model */
+        /* the link's gain over the carriers of the line model, as a geometric mean (mean
+         * SNR in dB): a line whose loss rises with frequency decodes like its average dB,
+         * not its average power */
+        double f[PLC_PHY_CARRIERS], gdb[PLC_PHY_CARRIERS];
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+            f[c] = (PLC_PHY_FIRST_CARRIER + c) * (double)PLC_PHY_SAMPLE_RATE / PLC_PHY_FFT_LEN;
         for (unsigned a = 0; a < n; a++)
             for (unsigned b = a + 1; b < n; b++) {
-                unsigned nb;
-                const double d = plc_topology_distance(s->topo, a, b, &nb);
-                const double stub = plc_topology_nearest_stub(s->topo, a, b);
-                const double echo = stub > 0 ? lc.echo_gain : 0.0;
-                const double dt = 2.0 * stub / lc.velocity_m_s;
-                double g = 0;
-                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-                    const double f = (PLC_PHY_FIRST_CARRIER + c) * 1562.5;
-                    const double loss = d * (lc.loss_db_per_m + lc.loss_db_per_m_100khz * f / 1e5) +
-                                        nb * lc.branch_loss_db;
-                    /* |1 + echo e^{-j2pi f dt}|^2: the reflection of the line model */
-                    const double h2 = 1.0 + echo * echo + 2.0 * echo * cos(6.283185307179586 * f * dt);
-                    g += -loss / 10.0 * 2.302585092994046 + log(h2);
-                }
-                /* geometric mean over the carriers (mean SNR in dB): a line whose loss
-                 * rises with frequency decodes like its average dB, not its average power */
-                s->gain[a * n + b] = s->gain[b * n + a] = exp(g / PLC_PHY_CARRIERS);
+                plc_line_gain_db(s->line, a, b, f, PLC_PHY_CARRIERS, gdb);
+                double mean_db = 0;
+                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+                    mean_db += gdb[c] / PLC_PHY_CARRIERS;
+                s->gain[a * n + b] = s->gain[b * n + a] = pow(10.0, mean_db / 10.0);
             }
         s->noise_pow = inband_noise(cfg);
         double lowest = 1e9;
