@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <fec.h>
 
+#include "bench_clock.h"
 #include "plc_conv.h"
 #include "plc_rng.h"
 #include "plc_rs.h"
@@ -19,13 +19,6 @@
 
 #define NB 1192
 #define NBLK 64
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static plc_rng rng = {.s = 12345};
 static uint32_t rnd(void)

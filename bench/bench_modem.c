@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <liquid/liquid.h>
 
+#include "bench_clock.h"
 #include "plc_channel.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
@@ -22,13 +22,6 @@
 #define PSDU 133
 #define GAP 4000
 #define SNR_DB 20.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 typedef struct result {
     double tx_msps, rx_msps;
