@@ -67,9 +67,7 @@ int plc_topology_load(plc_topology *t, const char *path, char *err, size_t errle
         return PLC_ERR_IO;
     }
     memset(t, 0, sizeof(*t));
-    static uint8_t seen_v[PLC_TOPO_MAX_VERTICES], seen_n[PLC_TOPO_MAX_NODES];
-    memset(seen_v, 0, sizeof(seen_v));
-    memset(seen_n, 0, sizeof(seen_n));
+    uint8_t seen_v[PLC_TOPO_MAX_VERTICES] = {0}, seen_n[PLC_TOPO_MAX_NODES] = {0};
     seen_v[0] = 1;
     t->parent[0] = -1;
     char line[256];
@@ -157,7 +155,7 @@ static unsigned depth(const plc_topology *t, unsigned v)
 /* Vertices from va to vb (both included) into path; returns the count. */
 static unsigned path_of(const plc_topology *t, unsigned va, unsigned vb, unsigned *path)
 {
-    static unsigned up_b[PLC_TOPO_MAX_VERTICES];
+    unsigned up_b[PLC_TOPO_MAX_VERTICES];
     unsigned na = 0, nb = 0, a = va, b = vb, da = depth(t, a), db = depth(t, b);
     while (da > db) {
         path[na++] = a;
@@ -190,11 +188,10 @@ static double path_length(const plc_topology *t, const unsigned *path, unsigned 
     return len;
 }
 
-static unsigned path_buf[PLC_TOPO_MAX_VERTICES];
-
 double plc_topology_distance(const plc_topology *t, unsigned a, unsigned b,
                              unsigned *branch_points)
 {
+    unsigned path_buf[PLC_TOPO_MAX_VERTICES];
     const unsigned n = path_of(t, t->node_vertex[a], t->node_vertex[b], path_buf);
     if (branch_points) {
         *branch_points = 0;
@@ -206,6 +203,7 @@ double plc_topology_distance(const plc_topology *t, unsigned a, unsigned b,
 
 double plc_topology_nearest_stub(const plc_topology *t, unsigned a, unsigned b)
 {
+    unsigned path_buf[PLC_TOPO_MAX_VERTICES];
     const unsigned n = path_of(t, t->node_vertex[a], t->node_vertex[b], path_buf);
     double best = 0;
     for (unsigned i = 1; i + 1 < n; i++) {
