@@ -17,6 +17,8 @@
  * 0.5 dB until no error is left in --max-frames frames.
  *
  *   bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose]
+ *   bench_per --high-snr [--max-frames N]   every mode at 32 and 133 bytes at 40 dB: frames
+ *                                           lost where none should be (sync robustness)
  * writes DIR/per_awgn.dat, DIR/per_classa.dat and DIR/per_sco.dat (gnuplot blocks, one per curve; plotted
  * by bench/per_plot.gp), prints a table of the SNR at PER 10% and 1% and a JSON line. */
 #define _POSIX_C_SOURCE 200809L
@@ -84,8 +86,8 @@ static void on_frame(const plc_rx_frame *f, void *user)
 
 static float scratch[90000];
 
-static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t seed,
-                       float *buf, size_t cap, plc_tx *tx)
+static point run_frames(const curve *cv, double snr_db, long max_frames, long stop_errors,
+                        uint64_t seed, float *buf, size_t cap, plc_tx *tx)
 {
     point pt = {.snr_db = snr_db};
     plc_rng rng;
@@ -101,7 +103,7 @@ static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t
     plc_tx_request rq = {.mod = cv->mod, .tonemap = PLC_TONEMAP_ALL};
     uint8_t psdu[255];
     uint64_t pos = 0;
-    while (pt.frames < max_frames && (pt.errors < TARGET_ERRORS || pt.frames < MIN_FRAMES)) {
+    while (pt.frames < max_frames && (pt.errors < stop_errors || pt.frames < MIN_FRAMES)) {
         for (size_t i = 0; i < cv->len; i++)
             psdu[i] = (uint8_t)plc_rng_next(&rng);
         const size_t lead = LEAD_MIN + (size_t)(plc_rng_next(&rng) % LEAD_SPAN);
@@ -148,6 +150,20 @@ static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t
     return pt;
 }
 
+/* A PER point: stops early once TARGET_ERRORS errors are counted. */
+static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t seed,
+                       float *buf, size_t cap, plc_tx *tx)
+{
+    return run_frames(cv, snr_db, max_frames, TARGET_ERRORS, seed, buf, cap, tx);
+}
+
+/* Every one of the frames, however many are lost. */
+static point run_point_all(const curve *cv, double snr_db, long frames, uint64_t seed,
+                           float *buf, size_t cap, plc_tx *tx)
+{
+    return run_frames(cv, snr_db, frames, frames + 1, seed, buf, cap, tx);
+}
+
 /* SNR where the curve first falls through the given PER, interpolating log10(PER)
  * linearly between the two points around it; NAN if it never does. */
 static double snr_at(const point *p, int n, double per)
@@ -174,9 +190,34 @@ static const char *noise_name(const curve *cv)
     return cv->defence ? "classA-defence-on" : "classA-defence-off";
 }
 
+/* At 40 dB every frame must arrive: what is lost there is lost by synchronisation. All
+ * frames are sent (no early stop on errors). */
+static int high_snr_check(long frames)
+{
+    const size_t cap = 80000 + LEAD_MIN + LEAD_SPAN + TAIL;
+    float *buf = malloc(cap * sizeof(float));
+    plc_tx *tx = plc_tx_create(NULL);
+    long lost_total = 0, sent_total = 0;
+    printf("%-7s %5s %7s %5s\n", "mode", "bytes", "frames", "lost");
+    for (int m = PLC_MOD_ROBO; m <= PLC_MOD_D8PSK; m++)
+        for (int k = 0; k < 2; k++) {
+            const curve cv = {(plc_modulation)m, k ? 133 : 32, NOISE_AWGN, 0, 40.0, NAN};
+            const point p = run_point_all(&cv, 40.0, frames, 77u + (uint64_t)(m * 2 + k), buf, cap, tx);
+            printf("%-7s %5zu %7ld %5ld\n", plc_mode_get(cv.mod)->name, cv.len, p.frames, p.errors);
+            lost_total += p.errors;
+            sent_total += p.frames;
+        }
+    printf("{\"bench\":\"per_high_snr\",\"snr_db\":40,\"frames\":%ld,\"lost\":%ld}\n", sent_total,
+           lost_total);
+    plc_tx_destroy(tx);
+    free(buf);
+    return lost_total != 0;
+}
+
 int main(int argc, char **argv)
 {
     long max_frames = 1000;
+    int high = 0;
     const char *dir = "docs/per", *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--max-frames") && i + 1 < argc)
@@ -187,13 +228,17 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
+        else if (!strcmp(argv[i], "--high-snr"))
+            high = 1;
         else {
-            fprintf(stderr, "usage: bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose]\n");
+            fprintf(stderr, "usage: bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose] [--high-snr]\n");
             return 2;
         }
     }
     if (max_frames < MIN_FRAMES)
         max_frames = MIN_FRAMES;
+    if (high)
+        return high_snr_check(max_frames);
     const curve curves[] = {
         {PLC_MOD_ROBO, 32, NOISE_AWGN, 0, -4.0, NAN},
         {PLC_MOD_ROBO, 133, NOISE_AWGN, 0, -4.0, -1.0},

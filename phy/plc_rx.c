@@ -21,6 +21,7 @@
 #define DRIFT_GAIN 0.05      /* loop gain of the sampling-clock drift estimate */
 #define DRIFT_MAX 0.06       /* samples per symbol (about 215 ppm) */
 #define SHIFT_HYSTERESIS 2.0 /* move the window only when the drift exceeds this */
+#define PREAMBLE_INSIDE 0.6f /* preamble metric of a data window that means a preamble is there */
 #define ERASE_BLANKED 40     /* a symbol with this many of its 256 samples blanked is treated
                               * as destroyed: soft bits zeroed, its bytes erasures for RS */
 #define TWO_PI 6.283185307179586
@@ -73,6 +74,7 @@ struct plc_rx {
     uint8_t pidx[PLC_PHY_CARRIERS];
     int8_t soft[PLC_PHY_MAX_FRAME_BITS];
     uint8_t erased[PLC_PHY_MAX_SYMBOLS]; /* payload symbols destroyed by impulses */
+    unsigned preamble_run; /* consecutive data windows that look like a preamble */
     unsigned n_erased;
     plc_rx_frame frame;
     float fin[PLC_OFDM_N];
@@ -454,6 +456,7 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
     rx->frame.rs_erasures = 0;
     rx->frame.symbols_erased = 0;
     rx->sym = 0;
+    rx->preamble_run = 0;
     rx->tau = rx->delta = 0;
     rx->shift = rx->prev_shift = 0;
     plc_fch_layout_get(PLC_FCH_CENELEC_BITS, rx->fch_m, &rx->fl);
@@ -474,6 +477,11 @@ static int rx_data_symbol(plc_rx *rx, const uint8_t *idx, unsigned m, unsigned b
 {
     plc_cf y[PLC_PHY_CARRIERS];
     const int destroyed = rx_fft(rx, rx_symbol_window(rx), rx->blank_level, y) >= ERASE_BLANKED;
+    /* Data windows look nothing like a preamble; a run of windows that do means this
+     * "frame" was a false sync and a real one is arriving (rx_run abandons it). */
+    float norm;
+    const plc_cf pc = rx_syncp_corr(rx, y, &norm);
+    rx->preamble_run = sqrtf(cabs2(pc)) > PREAMBLE_INSIDE * norm ? rx->preamble_run + 1 : 0;
     /* Predicted drift derotation e^{-j 2pi k pred / N} for every carrier: one cos/sin per
      * symbol, then a phasor recurrence across the carriers. */
     const double pred = (double)(rx->shift - rx->prev_shift) - rx->delta;
@@ -613,6 +621,17 @@ static void rx_finish_payload(plc_rx *rx)
                             HOP);
 }
 
+/* Two data windows in a row that look like a preamble: the current frame is dropped
+ * (counted) and the search restarts at the last window, which the history still holds. */
+static int rx_abandon_for_preamble(plc_rx *rx)
+{
+    if (rx->preamble_run < 2)
+        return 0;
+    rx->stats.abandoned++;
+    rx_reset_search(rx, rx_symbol_window(rx) - (uint64_t)PLC_OFDM_SYMBOL + HOP);
+    return 1;
+}
+
 /* Absolute sample index the next step needs to have seen. */
 static uint64_t rx_need(const plc_rx *rx)
 {
@@ -631,6 +650,8 @@ static void rx_run(plc_rx *rx)
         case ST_SYNC: rx_sync_step(rx); break;
         case ST_HEADER:
             rx_data_symbol(rx, rx->fch_idx, rx->fch_m, 1, rx->sym);
+            if (rx_abandon_for_preamble(rx))
+                break;
             if (rx->sym == rx->fl.symbols)
                 rx_finish_header(rx);
             break;
@@ -640,6 +661,8 @@ static void rx_run(plc_rx *rx)
                 rx->erased[ps] = 1;
                 rx->n_erased++;
             }
+            if (rx_abandon_for_preamble(rx))
+                break;
             if (rx->sym == rx->fl.symbols + rx->pl.symbols)
                 rx_finish_payload(rx);
             break;
@@ -656,7 +679,9 @@ static void rx_compact(plc_rx *rx)
     case ST_SEARCH: keep = rx->hop_end > 3 * HOP ? rx->hop_end - 3 * HOP : 0; break;
     case ST_SYNC: keep = rx->align > HOP ? rx->align - HOP : 0; break;
     case ST_HEADER: keep = rx->frame_start + PLC_OFDM_PREAMBLE - HOP; break;
-    default: keep = rx_symbol_window(rx) - 64; break;
+    default: /* the last data window stays: an abandoned frame searches again from it */
+        keep = rx_symbol_window(rx) - PLC_OFDM_SYMBOL - 64;
+        break;
     }
     if (keep <= rx->base)
         return;

@@ -9,7 +9,8 @@
  *            carriers; channel and per-carrier noise estimates, differential reference.
  *   header   13 DBPSK symbols, soft bits, Viterbi, CRC-5.
  *   payload  differential demapping with per-carrier reliability, soft bits into plc_fec,
- *            sampling-clock drift tracked from the symbols themselves.
+ *            sampling-clock drift tracked from the symbols themselves; a preamble seen
+ *            inside a frame abandons it (false sync, or a sender that stopped).
  * A DC blocker runs on the input; NaN/Inf samples are replaced by 0 and counted.
  * Impulse defence (optional): samples far above the expected level (before a frame the
  * background, within one the frame's signal plus the background) are zeroed before every
@@ -67,6 +68,7 @@ typedef struct plc_rx_stats {
     uint64_t rs_failures;
     uint64_t truncated;
     uint64_t blanked_samples;
+    uint64_t abandoned;       /* frames dropped mid-way for a preamble arriving inside them */
 } plc_rx_stats;
 
 typedef struct plc_rx plc_rx;

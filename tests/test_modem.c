@@ -1,7 +1,8 @@
 /* OFDM modem: transmitter + streaming receiver under each condition the receiver must
  * handle, each its own test: every mode, partial tone map and tone mask, chunking, 60 dB of
  * amplitude, start offsets, back-to-back frames, +/-100 ppm sampling clock, DC offset,
- * truncation, pure noise, malformed samples, impulsive noise with the defence off and on. */
+ * truncation, pure noise, malformed samples, impulsive noise with the defence off and on,
+ * a preamble arriving inside a frame. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -457,6 +458,38 @@ static void test_class_a_defence(void **state)
     plc_tx_destroy(tx);
 }
 
+/* A frame cut short (its sender stopped) and followed by another: the receiver, inside the
+ * first frame's payload, sees the second preamble, abandons the first and receives the
+ * second. Without that it would stay deaf for the rest of the first frame's length. */
+static void test_preamble_inside_payload(void **state)
+{
+    (void)state;
+    plc_tx *tx = plc_tx_create(NULL);
+    size_t pos = 1000;
+    memset(stream, 0, sizeof(stream));
+    put_frame(tx, PLC_MOD_ROBO, PLC_TONEMAP_ALL, 133, 1, &pos); /* 252 payload symbols */
+    const size_t cut = 1000 + PLC_OFDM_SYMBOL_START(13 + 6);   /* header + 6 symbols */
+    memset(stream + cut, 0, (pos - cut) * sizeof(float));
+    pos = cut;
+    const size_t second = pos;
+    put_frame(tx, PLC_MOD_DQPSK, PLC_TONEMAP_ALL, 100, 2, &pos);
+    add_noise(pos + 3000, 20.0, 61);
+    capture cap;
+    plc_rx_stats st;
+    receive(stream, pos + 3000, 4096, NULL, &cap, &st);
+    int ok = 0;
+    for (int i = 0; i < cap.n && i < MAXF; i++) {
+        if (cap.f[i].status != PLC_RX_OK)
+            continue;
+        ok++;
+        expect_frame(&cap.f[i], PLC_MOD_DQPSK, 100, 2);
+        assert_int_equal(cap.f[i].offset, second);
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(st.abandoned, 1);
+    plc_tx_destroy(tx);
+}
+
 static void test_ack_frame(void **state)
 {
     (void)state;
@@ -492,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_pure_noise_delivers_nothing),
         cmocka_unit_test(test_malformed_samples),
         cmocka_unit_test(test_ack_frame),
+        cmocka_unit_test(test_preamble_inside_payload),
         cmocka_unit_test(test_impulse_bursts_defence),
         cmocka_unit_test(test_class_a_defence),
     };
