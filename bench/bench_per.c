@@ -14,7 +14,9 @@
  * each frame resampled for a random clock offset (two clocks within +/-50 ppm, as on the
  * simulated line), the tables the abstract PHY uses.
  * Each point runs until 60 errors or --max-frames frames (at least 100); a curve steps by
- * 0.5 dB until no error is left in --max-frames frames.
+ * 0.5 dB until no error is left in --max-frames frames. The clock-offset curves feed the
+ * simulator, whose links sit anywhere on the waterfall: they step by 0.5 dB while every
+ * frame is lost, then by 0.1 dB with up to 400 errors per point (docs/sim.md).
  *
  *   bench_per [--max-frames N] [--out DIR] [--only awgn|classa|sco] [--verbose]
  *   bench_per --high-snr [--max-frames N]   every mode at 32 and 133 bytes at 40 dB: frames
@@ -38,7 +40,8 @@
 #define OFFSET_TOL 40
 #define TARGET_ERRORS 60
 #define MIN_FRAMES 100
-#define MAX_POINTS 24
+#define MAX_POINTS 64
+#define FINE_ERRORS 400 /* simulator tables: errors per point in the waterfall */
 #define SIGNAL_POWER 0.045 /* 36 carriers of amplitude 0.05: 36 * 0.05^2 / 2 */
 
 typedef enum { NOISE_AWGN, NOISE_CLASS_A, NOISE_AWGN_SCO } noise_kind;
@@ -150,13 +153,6 @@ static point run_frames(const curve *cv, double snr_db, long max_frames, long st
     return pt;
 }
 
-/* A PER point: stops early once TARGET_ERRORS errors are counted. */
-static point run_point(const curve *cv, double snr_db, long max_frames, uint64_t seed,
-                       float *buf, size_t cap, plc_tx *tx)
-{
-    return run_frames(cv, snr_db, max_frames, TARGET_ERRORS, seed, buf, cap, tx);
-}
-
 /* Every one of the frames, however many are lost. */
 static point run_point_all(const curve *cv, double snr_db, long frames, uint64_t seed,
                            float *buf, size_t cap, plc_tx *tx)
@@ -255,14 +251,18 @@ int main(int argc, char **argv)
         {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 0, -1.0, NAN},
         {PLC_MOD_DBPSK, 133, NOISE_CLASS_A, 1, -20.0, NAN},
         {PLC_MOD_ROBO, 32, NOISE_AWGN_SCO, 0, -4.0, NAN},
+        {PLC_MOD_ROBO, 64, NOISE_AWGN_SCO, 0, -4.0, NAN},
         {PLC_MOD_ROBO, 133, NOISE_AWGN_SCO, 0, -4.0, NAN},
         {PLC_MOD_DBPSK, 32, NOISE_AWGN_SCO, 0, -1.0, NAN},
+        {PLC_MOD_DBPSK, 64, NOISE_AWGN_SCO, 0, -1.0, NAN},
         {PLC_MOD_DBPSK, 133, NOISE_AWGN_SCO, 0, -1.0, NAN},
         {PLC_MOD_DBPSK, 239, NOISE_AWGN_SCO, 0, -1.0, NAN},
         {PLC_MOD_DQPSK, 32, NOISE_AWGN_SCO, 0, 2.0, NAN},
+        {PLC_MOD_DQPSK, 64, NOISE_AWGN_SCO, 0, 2.0, NAN},
         {PLC_MOD_DQPSK, 133, NOISE_AWGN_SCO, 0, 2.0, NAN},
         {PLC_MOD_DQPSK, 239, NOISE_AWGN_SCO, 0, 2.0, NAN},
         {PLC_MOD_D8PSK, 32, NOISE_AWGN_SCO, 0, 6.0, NAN},
+        {PLC_MOD_D8PSK, 64, NOISE_AWGN_SCO, 0, 6.0, NAN},
         {PLC_MOD_D8PSK, 133, NOISE_AWGN_SCO, 0, 6.0, NAN},
         {PLC_MOD_D8PSK, 239, NOISE_AWGN_SCO, 0, 6.0, NAN},
     };
@@ -308,11 +308,15 @@ int main(int argc, char **argv)
         point pts[MAX_POINTS];
         int n = 0;
         long false_frames = 0;
-        for (double snr = cv->start_db; n < MAX_POINTS; snr += 0.5) {
-            pts[n] = run_point(cv, snr, max_frames, 1000u * (uint64_t)ci + (uint64_t)n, buf, cap, tx);
+        const int fine = cv->noise == NOISE_AWGN_SCO;
+        double snr = cv->start_db;
+        while (n < MAX_POINTS) {
+            pts[n] = run_frames(cv, snr, max_frames, fine ? FINE_ERRORS : TARGET_ERRORS,
+                                1000u * (uint64_t)ci + (uint64_t)n, buf, cap, tx);
             const point *p = &pts[n++];
+            snr += fine && p->errors < p->frames ? 0.1 : 0.5;
             false_frames += p->false_frames;
-            fprintf(f, "%.1f %ld %ld %.5f %ld\n", p->snr_db, p->frames, p->errors,
+            fprintf(f, "%.2f %ld %ld %.5f %ld\n", p->snr_db, p->frames, p->errors,
                     (double)p->errors / p->frames, p->false_frames);
             fflush(f);
             if (p->errors == 0)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "bench_clock.h"
+#include "plc_medium.h"
 #include "plc_simnet.h"
 
 static plc_simnet *make(unsigned nodes, int abstract, double period, double noise, uint64_t seed)
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
             const double rw = (double)lw->received / lw->sent, ra = (double)la->received / la->sent;
             const double d = 100.0 * fabs(rw - ra);
             const double snr = la->received ? la->snr_sum / la->received : NAN;
-            printf("%4u %3u %8.1f %9.1f %8.1f%% %8.1f%% %7.1f\n", i, j, plc_simnet_loss_db(w, i, j),
+            printf("%4u %3u %8.1f %9.1f %8.1f%% %8.1f%% %7.1f\n", i, j, plc_medium_loss_db(plc_simnet_medium(w), i, j),
                    snr, 100 * rw, 100 * ra, d);
             worst = fmax(worst, d);
             sum += d;

@@ -10,8 +10,8 @@
 
 #include "plc_phy_params.h"
 
-#define PLC_PERTABLE_MAX_CURVES 16
-#define PLC_PERTABLE_MAX_POINTS 32
+#define PLC_PERTABLE_MAX_CURVES 24
+#define PLC_PERTABLE_MAX_POINTS 64
 
 typedef struct plc_pertable_curve {
     plc_modulation mod;

@@ -26,9 +26,6 @@ typedef struct plc_simnet_config {
     double noise_level;        /* 0.002 */
     const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
                                 * line's clock offsets) */
-    double line_loss_db;       /* abstract PHY: what the waveform line loses against those
-                                * tables at equal SINR, 0.25 (fitted on bench_sim's
-                                * 10-node validation; docs/sim.md) */
 } plc_simnet_config;
 
 typedef struct plc_simnet_link {
@@ -47,8 +44,8 @@ int plc_simnet_run(plc_simnet *s, double until_s, void (*progress)(double now_s,
                    void *user);
 unsigned plc_simnet_nodes(const plc_simnet *s);
 const plc_simnet_link *plc_simnet_link_stats(const plc_simnet *s, unsigned from, unsigned to);
-/* Link loss at 60 kHz (dB) of the line model. */
-double plc_simnet_loss_db(const plc_simnet *s, unsigned from, unsigned to);
+/* The medium underneath (link losses, gains, SNRs of the line model). */
+const struct plc_medium *plc_simnet_medium(const plc_simnet *s);
 /* A digest of every reception event (who, from, when, what SNR): equal for equal runs. */
 uint64_t plc_simnet_digest(const plc_simnet *s);
 

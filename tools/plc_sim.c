@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plc_medium.h"
 #include "plc_simnet.h"
 
 static void usage(FILE *f)
@@ -155,7 +156,7 @@ int main(int argc, char **argv)
                 if (a == b || !k->sent)
                     continue;
                 printf("%s{\"from\":%u,\"to\":%u,\"loss_db\":%.1f,\"sent\":%llu,\"received\":%llu,"
-                       "\"snr_db\":%.1f}", first ? "" : ",", a, b, plc_simnet_loss_db(s, a, b),
+                       "\"snr_db\":%.1f}", first ? "" : ",", a, b, plc_medium_loss_db(plc_simnet_medium(s), a, b),
                        (unsigned long long)k->sent, (unsigned long long)k->received,
                        k->received ? k->snr_sum / k->received : 0.0);
                 first = 0;
@@ -172,7 +173,7 @@ int main(int argc, char **argv)
                     const plc_simnet_link *k = plc_simnet_link_stats(s, a, b);
                     if (a == b || !k->sent)
                         continue;
-                    printf("%6u %4u %8.1f %6llu %9llu %8.1f\n", a, b, plc_simnet_loss_db(s, a, b),
+                    printf("%6u %4u %8.1f %6llu %9llu %8.1f\n", a, b, plc_medium_loss_db(plc_simnet_medium(s), a, b),
                            (unsigned long long)k->sent, (unsigned long long)k->received,
                            k->received ? k->snr_sum / k->received : 0.0);
                 }

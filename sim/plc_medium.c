@@ -1,0 +1,517 @@
+#include "plc_medium.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_err.h"
+#include "plc_line.h"
+#include "plc_ofdm.h"
+#include "plc_pertable.h"
+#include "plc_rng.h"
+#include "plc_rx.h"
+#include "plc_topology.h"
+
+#define BLOCK 256          /* waveform: line samples per receive step (0.64 ms, under a slot) */
+#define SIGNAL_POWER 0.045 /* in-band power of a frame at the transmitter (plc_tx default) */
+#define MAX_FRAMES 256     /* abstract: frames on the line at once */
+#define HEADER_SYMBOLS 13  /* CENELEC-A frame control header */
+
+typedef struct mnode {
+    struct plc_medium *m;
+    unsigned id;
+    plc_phy_user user;
+    plc_rx *rx;           /* waveform */
+    plc_timer tx_done;
+    uint64_t tx_end;      /* line sample where its transmission ends */
+    int transmitting;
+} mnode;
+
+typedef struct aframe { /* abstract: one frame on the line */
+    struct plc_medium *m;
+    unsigned from;
+    uint64_t start, end;  /* line samples */
+    plc_tx_request rq;
+    uint8_t psdu[255];
+    size_t len;           /* payload capacity sent (0 for ACK/NACK) */
+    uint8_t active[PLC_PHY_CARRIERS];
+    unsigned nactive;
+    plc_timer done;
+    int used;
+} aframe;
+
+struct plc_medium {
+    plc_medium_config cfg;
+    unsigned n;
+    plc_loop *loop;
+    plc_topology *topo;
+    plc_line *line;
+    plc_tx *tx;
+    plc_rng rng;
+    mnode *node;
+    /* waveform */
+    plc_timer block;
+    uint64_t block_t; /* next line sample to process */
+    int block_running;
+    float *buf, *frame;
+    size_t frame_cap;
+    /* abstract */
+    plc_pertable *per;
+    aframe frames[MAX_FRAMES];
+    float *gain;      /* linear power gain per link and carrier: [(from * n + to) * 36 + c] */
+    double noise_pow; /* in-band noise power at a receiver */
+};
+
+void plc_medium_config_default(plc_medium_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->nodes = 10;
+    cfg->seed = 1;
+    cfg->noise_profile = "awgn";
+    cfg->noise_level = 0.002;
+    cfg->per_table = "docs/per/per_sco.dat";
+}
+
+uint64_t plc_medium_us_of(uint64_t sample)
+{
+    return sample * 5 / 2; /* 2.5 us per sample */
+}
+
+uint64_t plc_medium_sample_of(uint64_t us)
+{
+    return us * 2 / 5;
+}
+
+static uint64_t now_sample(const plc_medium *m)
+{
+    return plc_medium_sample_of(plc_loop_now_us(m->loop));
+}
+
+static void deliver(mnode *nd, const plc_phy_rx_ind *ind)
+{
+    if (nd->user.rx_indication)
+        nd->user.rx_indication(nd->user.user, ind);
+}
+
+static void on_tx_done(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    mnode *nd = user;
+    nd->transmitting = 0;
+    if (nd->user.tx_confirm)
+        nd->user.tx_confirm(nd->user.user, PLC_OK);
+}
+
+/* ---- waveform ---- */
+static void on_rx_frame(const plc_rx_frame *f, void *user)
+{
+    mnode *nd = user;
+    if (!f->header_ok || (f->status != PLC_RX_OK && !plc_fch_is_ack(&f->fch)))
+        return;
+    const plc_phy_rx_ind ind = {
+        .dt = f->fch.dt,
+        .ack_fcs = f->fch.fcs,
+        .mod = (plc_modulation)f->fch.mod,
+        .tonemap = f->fch.tm,
+        .psdu = f->psdu,
+        .psdu_len = f->psdu_len,
+        .snr_db = f->snr_db,
+        .carrier_snr_db = f->carrier_snr_db,
+        .lqi = f->lqi,
+    };
+    deliver(nd, &ind);
+}
+
+static void block_step(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)t;
+    plc_medium *m = user;
+    const uint64_t b = m->block_t;
+    int busy = 0;
+    for (unsigned r = 0; r < m->n; r++) {
+        plc_rx *rx = m->node[r].rx;
+        if (plc_line_transmitting(m->line, r, b, BLOCK)) {
+            plc_rx_skip(rx, BLOCK); /* half duplex */
+        } else if (plc_line_signal_present(m->line, r, b, BLOCK) || plc_rx_busy(rx)) {
+            plc_line_receive(m->line, r, b, m->buf, BLOCK);
+            plc_rx_push(rx, m->buf, BLOCK);
+        } else {
+            plc_rx_skip(rx, BLOCK);
+        }
+        busy |= plc_rx_busy(rx);
+    }
+    m->block_t = b + BLOCK;
+    const uint64_t last = plc_line_expire(m->line, m->block_t);
+    /* a block is processed once its end has passed, so every transmission that starts in
+     * it is already on the line */
+    if (last > m->block_t || busy)
+        plc_timer_start_at(loop, &m->block, plc_medium_us_of(m->block_t + BLOCK));
+    else
+        m->block_running = 0;
+}
+
+static int wave_send(plc_medium *m, mnode *nd, const plc_tx_request *rq, const uint8_t *psdu,
+                     size_t len, uint64_t now)
+{
+    size_t w = 0;
+    int rc = plc_tx_frame(m->tx, rq, psdu, len, m->frame, m->frame_cap, &w);
+    if (rc != PLC_OK)
+        return rc;
+    if (!m->block_running) {
+        /* the receivers were idle: skip them to the block containing now */
+        const uint64_t target = now / BLOCK * BLOCK;
+        if (target > m->block_t) {
+            for (unsigned r = 0; r < m->n; r++)
+                plc_rx_skip(m->node[r].rx, target - m->block_t);
+            m->block_t = target;
+        }
+        m->block_running = 1;
+        plc_timer_start_at(m->loop, &m->block, plc_medium_us_of(m->block_t + BLOCK));
+    }
+    rc = plc_line_transmit(m->line, nd->id, now, m->frame, w, 1.0);
+    if (rc == PLC_OK)
+        nd->tx_end = now + w;
+    return rc;
+}
+
+/* ---- abstract ---- */
+static const float *link_gain(const plc_medium *m, unsigned from, unsigned to)
+{
+    return &m->gain[((size_t)from * m->n + to) * PLC_PHY_CARRIERS];
+}
+
+static int overlaps(const aframe *g, uint64_t start, uint64_t end)
+{
+    return g->used && g->start < end && g->end > start;
+}
+
+static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    aframe *f = user;
+    plc_medium *m = f->m;
+    const aframe *ov[MAX_FRAMES];
+    unsigned nov = 0;
+    for (unsigned k = 0; k < MAX_FRAMES; k++)
+        if (&m->frames[k] != f && overlaps(&m->frames[k], f->start, f->end))
+            ov[nov++] = &m->frames[k];
+    const int ack = plc_fch_is_ack(&(plc_fch){.dt = f->rq.dt});
+    /* an ACK is a header alone: 6 copies of 33 bits, sturdier than any payload; the
+     * table's most robust entry (ROBO, shortest PSDU) stands in for it */
+    const plc_modulation mod = ack ? PLC_MOD_ROBO : f->rq.mod;
+    const size_t len = ack ? 1 : f->len;
+    const double noise_c = m->noise_pow / PLC_PHY_CARRIERS;
+    for (unsigned r = 0; r < m->n; r++) {
+        if (r == f->from)
+            continue;
+        int deaf = 0;
+        for (unsigned k = 0; k < nov && !deaf; k++)
+            deaf = ov[k]->from == r; /* half duplex: r was transmitting */
+        if (deaf)
+            continue;
+        const float *g = link_gain(m, f->from, r);
+        float csnr[PLC_PHY_CARRIERS];
+        double sum_db = 0, sig = 0, noise = 0;
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+            double in = noise_c;
+            for (unsigned k = 0; k < nov; k++)
+                in += SIGNAL_POWER / PLC_PHY_CARRIERS * link_gain(m, ov[k]->from, r)[c];
+            const double s = SIGNAL_POWER / PLC_PHY_CARRIERS * g[c];
+            csnr[c] = (float)(10.0 * log10(s / in));
+            sig += s;
+            noise += in;
+        }
+        for (unsigned a = 0; a < f->nactive; a++)
+            sum_db += csnr[f->active[a]];
+        const double eff_db = sum_db / f->nactive; /* frame's carriers, averaged in dB */
+        const double per = plc_pertable_per(m->per, mod, len, eff_db);
+        /* a draw only where the outcome is uncertain; the sequence stays reproducible */
+        if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
+            continue;
+        const float snr_db = (float)(10.0 * log10(sig / noise));
+        const plc_phy_rx_ind ind = {
+            .dt = f->rq.dt,
+            .ack_fcs = f->rq.ack_fcs,
+            .mod = f->rq.mod,
+            .tonemap = f->rq.tonemap,
+            .psdu = f->psdu,
+            .psdu_len = f->len,
+            .snr_db = snr_db,
+            .carrier_snr_db = csnr,
+            .lqi = (uint8_t)fmin(255.0, fmax(0.0, (snr_db + 10.0) * 4.0)),
+        };
+        deliver(&m->node[r], &ind);
+    }
+    /* frames that ended long ago can no longer overlap anything: free their slots */
+    for (unsigned k = 0; k < MAX_FRAMES; k++)
+        if (m->frames[k].used && m->frames[k].end + 400000 < f->end)
+            m->frames[k].used = 0;
+}
+
+static int abstract_send(plc_medium *m, mnode *nd, const plc_tx_request *rq,
+                         const uint8_t *psdu, size_t len, uint64_t now)
+{
+    const long samples = plc_tx_frame_samples(m->tx, rq, len);
+    if (samples < 0)
+        return (int)samples;
+    aframe *f = NULL;
+    for (unsigned k = 0; k < MAX_FRAMES && !f; k++)
+        if (!m->frames[k].used && !plc_timer_pending(&m->frames[k].done))
+            f = &m->frames[k];
+    if (!f)
+        return PLC_ERR_BUFFER;
+    f->from = nd->id;
+    f->start = now;
+    f->end = now + (uint64_t)samples;
+    f->rq = *rq;
+    f->len = 0;
+    if (!plc_fch_is_ack(&(plc_fch){.dt = rq->dt})) {
+        /* the receiver gets the whole payload capacity, zero padded, as from plc_rx */
+        plc_payload_layout lay;
+        const unsigned carriers = plc_active_carriers(rq->tonemap, PLC_TONEMASK_ALL, f->active);
+        if (plc_payload_layout_for_psdu(rq->mod, carriers, len, &lay) != PLC_OK)
+            return PLC_ERR_LENGTH;
+        memset(f->psdu, 0, sizeof(f->psdu));
+        memcpy(f->psdu, psdu, len);
+        f->len = lay.capacity;
+        f->nactive = carriers;
+    } else {
+        f->nactive = plc_active_carriers(PLC_TONEMAP_ALL, PLC_TONEMASK_ALL, f->active);
+    }
+    f->used = 1;
+    nd->tx_end = f->end;
+    plc_timer_start_at(m->loop, &f->done, plc_medium_us_of(f->end));
+    return PLC_OK;
+}
+
+static int abstract_busy(const plc_medium *m, unsigned r, uint64_t now)
+{
+    const double thr = pow(10.0, PLC_MEDIUM_CS_SNR_DB / 10.0) * m->noise_pow / PLC_PHY_CARRIERS;
+    for (unsigned k = 0; k < MAX_FRAMES; k++) {
+        const aframe *f = &m->frames[k];
+        if (!f->used || f->from == r || now < f->start + PLC_MEDIUM_CS_DELAY || now >= f->end)
+            continue;
+        const float *g = link_gain(m, f->from, r);
+        double mean = 0;
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+            mean += g[c] / PLC_PHY_CARRIERS;
+        if (SIGNAL_POWER / PLC_PHY_CARRIERS * mean >= thr)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the PHY service ---- */
+static int svc_tx_request(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
+{
+    mnode *nd = phy;
+    plc_medium *m = nd->m;
+    if (nd->transmitting || !rq)
+        return PLC_ERR_ARG;
+    const uint64_t now = now_sample(m);
+    const int rc = m->cfg.abstract_phy ? abstract_send(m, nd, rq, psdu, len, now)
+                                       : wave_send(m, nd, rq, psdu, len, now);
+    if (rc != PLC_OK)
+        return rc;
+    nd->transmitting = 1;
+    plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
+    return PLC_OK;
+}
+
+static int svc_busy(void *phy)
+{
+    mnode *nd = phy;
+    plc_medium *m = nd->m;
+    if (nd->transmitting)
+        return 1;
+    return m->cfg.abstract_phy ? abstract_busy(m, nd->id, now_sample(m)) : plc_rx_busy(nd->rx);
+}
+
+static void svc_set_user(void *phy, const plc_phy_user *user)
+{
+    mnode *nd = phy;
+    nd->user = user ? *user : (plc_phy_user){0};
+}
+
+static const plc_phy_ops medium_ops = {svc_tx_request, svc_busy, svc_set_user};
+
+plc_phy_service plc_medium_phy(plc_medium *m, unsigned node)
+{
+    return (plc_phy_service){&medium_ops, node < m->n ? &m->node[node] : NULL};
+}
+
+/* In-band noise power of the receivers' noise model: the variance of each part, scaled
+ * to the 36 of 128 positive bins that carry the signal. */
+static double inband_noise(const plc_noise_config *c)
+{
+    double v = c->awgn_sigma * c->awgn_sigma + c->coloured_sigma * c->coloured_sigma +
+               c->class_a_sigma * c->class_a_sigma;
+    for (unsigned k = 0; k < c->n_tones; k++)
+        v += c->tone_amp[k] * c->tone_amp[k] / 2.0;
+    return v * PLC_PHY_CARRIERS / 128.0;
+}
+
+static double carrier_hz(unsigned c)
+{
+    return (PLC_PHY_FIRST_CARRIER + c) * (double)PLC_PHY_SAMPLE_RATE / PLC_PHY_FFT_LEN;
+}
+
+plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char *err,
+                              size_t errlen)
+{
+    if (!cfg || !loop || (!cfg->topology_file && (cfg->nodes < 2 ||
+                                                 cfg->nodes > PLC_TOPO_MAX_NODES))) {
+        snprintf(err, errlen, "bad medium: 2..%d nodes and a loop", PLC_TOPO_MAX_NODES);
+        return NULL;
+    }
+    plc_medium *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    m->loop = loop;
+    m->topo = calloc(1, sizeof(*m->topo));
+    if (!m->topo)
+        goto nomem;
+    int rc = cfg->topology_file ? plc_topology_load(m->topo, cfg->topology_file, err, errlen)
+                                : plc_topology_generate(m->topo, cfg->nodes, cfg->seed);
+    if (rc != PLC_OK) {
+        if (!cfg->topology_file)
+            snprintf(err, errlen, "cannot generate a topology");
+        plc_medium_destroy(m);
+        return NULL;
+    }
+    m->n = m->topo->n_nodes;
+    plc_line_config lc;
+    plc_line_config_default(&lc);
+    lc.seed = cfg->seed;
+    if (plc_noise_profile(cfg->noise_profile, cfg->noise_level, &lc.noise) != PLC_OK) {
+        snprintf(err, errlen, "unknown noise profile '%s' (awgn, residential, impulsive)",
+                 cfg->noise_profile);
+        plc_medium_destroy(m);
+        return NULL;
+    }
+    m->line = plc_line_create(m->topo, &lc);
+    m->tx = plc_tx_create(NULL);
+    m->node = calloc(m->n, sizeof(mnode));
+    if (!m->node)
+        goto nomem;
+    for (unsigned i = 0; i < m->n; i++) {
+        m->node[i].m = m;
+        m->node[i].id = i;
+        plc_timer_init(&m->node[i].tx_done, on_tx_done, &m->node[i]);
+    }
+    for (unsigned k = 0; k < MAX_FRAMES; k++) {
+        m->frames[k].m = m;
+        plc_timer_init(&m->frames[k].done, abstract_done, &m->frames[k]);
+    }
+    plc_timer_init(&m->block, block_step, m);
+    if (!m->line || !m->tx)
+        goto nomem;
+    plc_rng_seed(&m->rng, cfg->seed ^ 0xA5A5A5A5ull);
+    if (cfg->abstract_phy) {
+        m->per = calloc(1, sizeof(*m->per));
+        m->gain = malloc((size_t)m->n * m->n * PLC_PHY_CARRIERS * sizeof(float));
+        if (!m->per || !m->gain)
+            goto nomem;
+        if (plc_pertable_load(m->per, cfg->per_table, err, errlen) != PLC_OK) {
+            plc_medium_destroy(m);
+            return NULL;
+        }
+        double f[PLC_PHY_CARRIERS], gdb[PLC_PHY_CARRIERS];
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+            f[c] = carrier_hz(c);
+        for (unsigned a = 0; a < m->n; a++)
+            for (unsigned b = a; b < m->n; b++) {
+                plc_line_gain_db(m->line, a, b, f, PLC_PHY_CARRIERS, gdb);
+                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+                    const float g = a == b ? 0.0f : (float)pow(10.0, gdb[c] / 10.0);
+                    m->gain[((size_t)a * m->n + b) * PLC_PHY_CARRIERS + c] = g;
+                    m->gain[((size_t)b * m->n + a) * PLC_PHY_CARRIERS + c] = g;
+                }
+            }
+        m->noise_pow = inband_noise(&lc.noise);
+    } else {
+        plc_rx_config rc_;
+        plc_rx_config_default(&rc_);
+        rc_.callback = on_rx_frame;
+        rc_.impulse_blanking = cfg->impulse_blanking;
+        for (unsigned i = 0; i < m->n; i++) {
+            rc_.user = &m->node[i];
+            m->node[i].rx = plc_rx_create(&rc_);
+            if (!m->node[i].rx)
+                goto nomem;
+        }
+        m->buf = malloc(BLOCK * sizeof(float));
+        m->frame_cap = plc_ofdm_frame_samples(PLC_PHY_MAX_SYMBOLS + HEADER_SYMBOLS);
+        m->frame = malloc(m->frame_cap * sizeof(float));
+        if (!m->buf || !m->frame)
+            goto nomem;
+    }
+    return m;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    plc_medium_destroy(m);
+    return NULL;
+}
+
+void plc_medium_destroy(plc_medium *m)
+{
+    if (!m)
+        return;
+    /* every timer was initialised before the first failure could happen */
+    if (m->node)
+        for (unsigned i = 0; i < m->n; i++) {
+            plc_timer_stop(m->loop, &m->node[i].tx_done);
+            plc_rx_destroy(m->node[i].rx);
+        }
+    if (m->node) {
+        for (unsigned k = 0; k < MAX_FRAMES; k++)
+            plc_timer_stop(m->loop, &m->frames[k].done);
+        plc_timer_stop(m->loop, &m->block);
+    }
+    free(m->node);
+    plc_line_destroy(m->line);
+    plc_tx_destroy(m->tx);
+    free(m->topo);
+    free(m->per);
+    free(m->gain);
+    free(m->buf);
+    free(m->frame);
+    free(m);
+}
+
+unsigned plc_medium_nodes(const plc_medium *m)
+{
+    return m->n;
+}
+
+double plc_medium_loss_db(const plc_medium *m, unsigned from, unsigned to)
+{
+    return plc_line_loss_db(m->line, from, to, 60000.0);
+}
+
+void plc_medium_link_gain_db(const plc_medium *m, unsigned from, unsigned to,
+                             double gain_db[PLC_PHY_CARRIERS])
+{
+    double f[PLC_PHY_CARRIERS];
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        f[c] = carrier_hz(c);
+    plc_line_gain_db(m->line, from, to, f, PLC_PHY_CARRIERS, gain_db);
+}
+
+double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to)
+{
+    double g[PLC_PHY_CARRIERS], mean_db = 0;
+    plc_medium_link_gain_db(m, from, to, g);
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        mean_db += g[c] / PLC_PHY_CARRIERS;
+    plc_noise_config nc;
+    if (plc_noise_profile(m->cfg.noise_profile, m->cfg.noise_level, &nc) != PLC_OK)
+        return NAN;
+    return mean_db + 10.0 * log10(SIGNAL_POWER / inband_noise(&nc));
+}

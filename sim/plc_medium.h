@@ -1,0 +1,60 @@
+/* The shared medium of a simulated network: N nodes on one simulated feeder, each with a
+ * PHY data service (plc_phy_service.h) for its MAC or traffic source. Two PHYs:
+ *   waveform  every frame is synthesised by plc_tx, put on plc_line (loss, echo, clock
+ *             offsets, noise, physical summing) and every node's own plc_rx decodes what
+ *             reaches it; stretches where nothing is on the line are skipped;
+ *   abstract  frame success is drawn from the PER tables (plc_pertable) at the frame's
+ *             effective SINR at each receiver: the per-carrier gains of the same line
+ *             model, the noise of the same profile, overlapping frames as interference,
+ *             averaged in dB over the frame's active carriers.
+ * Carrier sense: waveform, the node's receiver is inside a frame (it found a preamble and
+ * follows the length its header announced) or the node transmits; abstract, a frame whose
+ * SNR at the node is above PLC_MEDIUM_CS_SNR_DB has been on the line for the preamble
+ * detection delay, or the node transmits.
+ * Runs on the caller's virtual-time loop; all randomness comes from the seed. */
+#ifndef PLC_MEDIUM_H
+#define PLC_MEDIUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_loop.h"
+#include "plc_phy_service.h"
+
+#define PLC_MEDIUM_CS_SNR_DB (-4.0)   /* abstract PHY: weakest preamble the receiver detects */
+#define PLC_MEDIUM_CS_DELAY 768       /* abstract PHY: samples of preamble before detection */
+#define PLC_MEDIUM_TIMERS(nodes) (2 * (nodes) + 300) /* loop timers the medium needs */
+
+typedef struct plc_medium_config {
+    unsigned nodes;            /* 10 (ignored with a topology file: it says) */
+    uint64_t seed;             /* 1 */
+    int abstract_phy;          /* 0: waveform */
+    const char *topology_file; /* NULL: generated from the seed */
+    const char *noise_profile; /* "awgn" (see plc_noise_profile) */
+    double noise_level;        /* 0.002 */
+    const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
+                                * line's clock offsets, measured by bench_per) */
+    int impulse_blanking;      /* waveform receivers' impulse defence: 0 */
+} plc_medium_config;
+
+typedef struct plc_medium plc_medium;
+
+void plc_medium_config_default(plc_medium_config *cfg);
+/* err receives a message on failure (bad topology file, unknown noise profile, ...). */
+plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char *err,
+                              size_t errlen);
+void plc_medium_destroy(plc_medium *m);
+unsigned plc_medium_nodes(const plc_medium *m);
+/* The PHY service of one node. */
+plc_phy_service plc_medium_phy(plc_medium *m, unsigned node);
+/* Line time in samples (400 kS/s) of a loop time in microseconds, and back. */
+uint64_t plc_medium_sample_of(uint64_t us);
+uint64_t plc_medium_us_of(uint64_t sample);
+/* Link loss at 60 kHz (dB), and the gain (dB) on each carrier, of the line model. */
+double plc_medium_loss_db(const plc_medium *m, unsigned from, unsigned to);
+void plc_medium_link_gain_db(const plc_medium *m, unsigned from, unsigned to,
+                             double gain_db[PLC_PHY_CARRIERS]);
+/* In-band SNR (dB) a frame from `from` has at `to` without interference. */
+double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to);
+
+#endif
