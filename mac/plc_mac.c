@@ -350,7 +350,13 @@ static void retry(plc_mac *m)
     plc_mac_neighbour *n = nb_find(m, m->q[m->q_head].dst);
     if (n)
         n->tx_retries++;
-    csma_start(m);
+    /* the window grows with each retry (our choice, as 802.11 does; 802.15.4 restarts at
+     * macMinBE): a collision with a hidden node repeats when both draw from 8 slots while
+     * frames last tens of slots */
+    m->csma_nb = 0;
+    m->be = m->pib.min_be + m->retries < m->pib.max_be ? m->pib.min_be + m->retries
+                                                         : m->pib.max_be;
+    backoff(m);
 }
 
 static void on_tx_timer(plc_loop *loop, plc_timer *t, void *user)

@@ -515,3 +515,15 @@ double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to)
         return NAN;
     return mean_db + 10.0 * log10(SIGNAL_POWER / inband_noise(&nc));
 }
+
+int plc_medium_set_noise_level(plc_medium *m, double level)
+{
+    if (!m->cfg.abstract_phy)
+        return PLC_ERR_UNSUPPORTED;
+    plc_noise_config nc;
+    if (!(level >= 0) || plc_noise_profile(m->cfg.noise_profile, level, &nc) != PLC_OK)
+        return PLC_ERR_ARG;
+    m->cfg.noise_level = level;
+    m->noise_pow = inband_noise(&nc);
+    return PLC_OK;
+}

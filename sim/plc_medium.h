@@ -54,6 +54,9 @@ uint64_t plc_medium_us_of(uint64_t sample);
 double plc_medium_loss_db(const plc_medium *m, unsigned from, unsigned to);
 void plc_medium_link_gain_db(const plc_medium *m, unsigned from, unsigned to,
                              double gain_db[PLC_PHY_CARRIERS]);
+/* Changes the receivers' noise level from now on (abstract PHY; the waveform line's noise
+ * is fixed at create: PLC_ERR_UNSUPPORTED). */
+int plc_medium_set_noise_level(plc_medium *m, double level);
 /* In-band SNR (dB) a frame from `from` has at `to` without interference. */
 double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to);
 
