@@ -14,6 +14,7 @@ PACKAGES=(
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
   libsqlite3-dev     # gateway store
   gnuplot-nox        # plots in docs/
+  tshark             # decodes the MAC's pcap captures in tests (IEEE 802.15.4)
 )
 
 missing=()

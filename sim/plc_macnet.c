@@ -148,8 +148,8 @@ plc_macnet *plc_macnet_create(const plc_medium_config *mc, int security, uint64_
         return NULL;
     }
     const unsigned cap = mc && mc->topology_file ? PLC_TOPO_MAX_NODES : (mc ? mc->nodes : 0);
-    /* per node: medium 2, MAC 2 + 4 reassembly timers */
-    n->loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(cap) + 8 * cap + 16);
+    /* per node: medium 2, MAC 2 + 4 reassembly timers, one left for the caller's traffic */
+    n->loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(cap) + 9 * cap + 16);
     if (!n->loop) {
         snprintf(err, errlen, "out of memory");
         plc_macnet_destroy(n);

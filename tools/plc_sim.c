@@ -1,11 +1,16 @@
-/* plc-sim: runs a scenario on the simulated power line (sim/plc_simnet): every node
- * broadcasts a PHY frame once per period, every other node tries to receive it.
+/* plc-sim: runs a scenario on the simulated power line.
  *   plc-sim --nodes N --phy waveform|abstract --seed S --duration SECONDS
  *           [--topology FILE] [--noise awgn|residential|impulsive] [--noise-level X]
  *           [--period S] [--mode robo|dbpsk|dqpsk|d8psk] [--psdu BYTES]
- *           [--per-table FILE] [--json]
- * Prints per-link frames sent/received and SNR, totals, wall time and simulated seconds
- * per wall second (JSON with --json); a progress bar on a terminal. */
+ *           [--per-table FILE] [--traffic phy|mac] [--secure] [--pcap FILE] [--json]
+ * phy traffic (sim/plc_simnet): every node broadcasts a PHY frame once per period, every
+ * other node tries to receive it; per-link frames sent/received and SNR.
+ * mac traffic (sim/plc_macnet, chosen by --traffic mac or --pcap): every meter sends an
+ * MSDU of --psdu bytes to the concentrator (node 0) once per period through the MAC;
+ * per-node MSDUs, retries and failures; --pcap writes every frame the concentrator sends
+ * or receives (link type 195).
+ * Both print totals, wall time and simulated seconds per wall second (JSON with --json);
+ * a progress bar on a terminal. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plc_err.h"
+#include "plc_macnet.h"
 #include "plc_medium.h"
+#include "plc_pcap.h"
+#include "plc_rng.h"
 #include "plc_simnet.h"
 
 static void usage(FILE *f)
@@ -21,9 +30,13 @@ static void usage(FILE *f)
     fprintf(f, "usage: plc-sim --nodes N --phy waveform|abstract --seed S --duration SECONDS\n"
                "               [--topology FILE] [--noise awgn|residential|impulsive]\n"
                "               [--noise-level X] [--period S] [--mode robo|dbpsk|dqpsk|d8psk]\n"
-               "               [--psdu BYTES] [--per-table FILE] [--json]\n"
-               "Every node broadcasts one frame per period (default 10 s); the summary gives\n"
-               "frames sent/received per link, SNR statistics, wall time and speed.\n");
+               "               [--psdu BYTES] [--per-table FILE] [--traffic phy|mac]\n"
+               "               [--secure] [--pcap FILE] [--json]\n"
+               "phy traffic: every node broadcasts one frame per period (default 10 s); the\n"
+               "summary gives frames sent/received per link and SNR statistics.\n"
+               "mac traffic (or --pcap): every meter sends an MSDU to node 0 per period through\n"
+               "the MAC; the summary gives MSDUs per node, retries and failures; --pcap writes\n"
+               "the concentrator's frames as a pcap file (IEEE 802.15.4 with FCS).\n");
 }
 
 static double now_s(void)
@@ -53,12 +66,169 @@ static int bad(const char *msg, const char *arg)
     return 2;
 }
 
+/* ---- MAC traffic: meters -> concentrator ---- */
+typedef struct mac_run {
+    plc_macnet *net;
+    plc_timer *timer;
+    unsigned n;
+    size_t len;
+    double period;
+    plc_pcap *pcap;
+    int pcap_failed;
+} mac_run;
+
+typedef struct meter_ctx {
+    mac_run *run;
+    unsigned id;
+} meter_ctx;
+
+static void on_meter_timer(plc_loop *loop, plc_timer *t, void *user)
+{
+    meter_ctx *c = user;
+    uint8_t msdu[PLC_MAC_MAX_MSDU];
+    for (size_t i = 0; i < c->run->len; i++)
+        msdu[i] = (uint8_t)(c->id + i);
+    plc_macnet_send(c->run->net, c->id, 0, msdu, c->run->len);
+    plc_timer_start_in(loop, t, (uint64_t)(c->run->period * 1e6));
+}
+
+static void on_concentrator_frame(void *user, const uint8_t *frame, size_t len, int outgoing)
+{
+    (void)outgoing;
+    mac_run *r = user;
+    if (plc_pcap_write(r->pcap, plc_loop_now_us(plc_macnet_loop(r->net)), frame, len) != PLC_OK)
+        r->pcap_failed = 1;
+}
+
+static int run_mac(const plc_simnet_config *cfg, double duration, int json, int secure,
+                   const char *pcap_path)
+{
+    if (cfg->psdu_len < 1 || cfg->psdu_len > PLC_MAC_MAX_MSDU)
+        return bad("--psdu must be 1..400 bytes of MSDU with --traffic mac", NULL);
+    plc_medium_config mc;
+    plc_medium_config_default(&mc);
+    mc.nodes = cfg->nodes;
+    mc.seed = cfg->seed;
+    mc.abstract_phy = cfg->abstract_phy;
+    mc.topology_file = cfg->topology_file;
+    mc.noise_profile = cfg->noise_profile;
+    mc.noise_level = cfg->noise_level;
+    mc.per_table = cfg->per_table;
+    char err[256];
+    mac_run r = {.len = cfg->psdu_len, .period = cfg->period_s};
+    r.net = plc_macnet_create(&mc, secure, cfg->seed, err, sizeof(err));
+    if (!r.net)
+        return bad(err, NULL);
+    r.n = plc_macnet_nodes(r.net);
+    if (pcap_path) {
+        r.pcap = plc_pcap_open(pcap_path, PLC_PCAP_LINKTYPE_IEEE802_15_4_WITHFCS);
+        if (!r.pcap) {
+            plc_macnet_destroy(r.net);
+            return bad("cannot create the pcap file", pcap_path);
+        }
+        plc_macnet_set_tap(r.net, 0, on_concentrator_frame, &r);
+    }
+    plc_timer *timers = calloc(r.n, sizeof(plc_timer));
+    meter_ctx *ctx = calloc(r.n, sizeof(meter_ctx));
+    if (!timers || !ctx)
+        return bad("out of memory", NULL);
+    plc_rng rng;
+    plc_rng_seed(&rng, cfg->seed ^ 0x7E7E7E7Eull);
+    for (unsigned i = 1; i < r.n; i++) {
+        ctx[i] = (meter_ctx){&r, i};
+        plc_timer_init(&timers[i], on_meter_timer, &ctx[i]);
+        plc_timer_start_at(plc_macnet_loop(r.net), &timers[i],
+                           (uint64_t)(plc_rng_uniform(&rng) * r.period * 1e6));
+    }
+    progress_ctx pc = {duration, now_s()};
+    const int bar = isatty(STDERR_FILENO) && !json;
+    for (double t = 1.0; t < duration + 1.0; t += 1.0) {
+        plc_macnet_run(r.net, t < duration ? t : duration);
+        if (bar)
+            progress(t < duration ? t : duration, &pc);
+    }
+    const double wall = now_s() - pc.t0;
+    if (bar)
+        fputc('\n', stderr);
+    for (unsigned i = 1; i < r.n; i++)
+        plc_timer_stop(plc_macnet_loop(r.net), &timers[i]);
+    unsigned long long req = 0, ok = 0, failed = 0, delivered = 0, retries = 0, caf = 0;
+    for (unsigned i = 1; i < r.n; i++) {
+        const plc_macnet_node_stats *s = plc_macnet_stats(r.net, i);
+        plc_mac_counters c;
+        plc_mac_get_counters(plc_macnet_mac(r.net, i), &c);
+        req += s->requests;
+        ok += s->ok;
+        failed += s->failed;
+        retries += c.tx_retries;
+        caf += c.channel_access_failures;
+    }
+    delivered = plc_macnet_rx_count(r.net, 0);
+    plc_mac_counters cc;
+    plc_mac_get_counters(plc_macnet_mac(r.net, 0), &cc);
+    const double speed = duration / (wall > 1e-9 ? wall : 1e-9);
+    if (json) {
+        printf("{\"nodes\":%u,\"phy\":\"%s\",\"traffic\":\"mac\",\"seed\":%llu,\"duration_s\":%.1f,"
+               "\"msdu_requests\":%llu,\"msdu_ok\":%llu,\"msdu_failed\":%llu,"
+               "\"delivered_to_concentrator\":%llu,\"retries\":%llu,"
+               "\"channel_access_failures\":%llu,\"concentrator_fcs_errors\":%llu,"
+               "\"wall_s\":%.3f,\"speed_x_real_time\":%.1f,\"nodes_detail\":[",
+               r.n, mc.abstract_phy ? "abstract" : "waveform", (unsigned long long)cfg->seed,
+               duration, req, ok, failed, delivered, retries, caf,
+               (unsigned long long)cc.fcs_errors, wall, speed);
+        for (unsigned i = 1; i < r.n; i++) {
+            const plc_macnet_node_stats *s = plc_macnet_stats(r.net, i);
+            const plc_mac_neighbour *nb = plc_mac_neighbour_get(plc_macnet_mac(r.net, i), 0);
+            printf("%s{\"node\":%u,\"requests\":%llu,\"ok\":%llu,\"failed\":%llu,\"mod\":\"%s\"}",
+                   i > 1 ? "," : "", i, (unsigned long long)s->requests,
+                   (unsigned long long)s->ok, (unsigned long long)s->failed,
+                   plc_mode_get(nb && nb->tonemap_valid_until ? (int)nb->mod : 0)->name);
+        }
+        printf("]}\n");
+    } else {
+        printf("plc-sim: %u nodes, %s PHY, MAC traffic (%zu-byte MSDUs to node 0 every %.0f s%s), "
+               "seed %llu, %.0f s simulated\n", r.n, mc.abstract_phy ? "abstract" : "waveform",
+               r.len, r.period, secure ? ", secured" : "", (unsigned long long)cfg->seed,
+               duration);
+        if (r.n <= 50) {
+            printf("%6s %9s %6s %7s %8s %7s %7s\n", "node", "requests", "ok", "failed", "retries",
+                   "mod", "LQI");
+            for (unsigned i = 1; i < r.n; i++) {
+                const plc_macnet_node_stats *s = plc_macnet_stats(r.net, i);
+                plc_mac_counters c;
+                plc_mac_get_counters(plc_macnet_mac(r.net, i), &c);
+                const plc_mac_neighbour *nb = plc_mac_neighbour_get(plc_macnet_mac(r.net, i), 0);
+                printf("%6u %9llu %6llu %7llu %8llu %7s %7u\n", i, (unsigned long long)s->requests,
+                       (unsigned long long)s->ok, (unsigned long long)s->failed,
+                       (unsigned long long)c.tx_retries,
+                       plc_mode_get(nb && nb->tonemap_valid_until ? (int)nb->mod : 0)->name,
+                       nb ? nb->lqi : 0);
+            }
+        }
+        printf("MSDUs: %llu requested, %llu confirmed ok (%.1f%%), %llu failed; %llu delivered to "
+               "the concentrator; %llu retries, %llu channel access failures\n", req, ok,
+               req ? 100.0 * ok / req : 0.0, failed, delivered, retries, caf);
+        printf("concentrator: %llu frames in, %llu FCS errors, %llu duplicates\n",
+               (unsigned long long)cc.rx_frames, (unsigned long long)cc.fcs_errors,
+               (unsigned long long)cc.duplicates);
+        printf("wall time %.2f s: %.1f simulated seconds per wall second\n", wall, speed);
+    }
+    int rc = 0;
+    if (r.pcap && (plc_pcap_close(r.pcap) != PLC_OK || r.pcap_failed))
+        rc = bad("writing the pcap file failed", pcap_path);
+    plc_macnet_destroy(r.net);
+    free(timers);
+    free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     plc_simnet_config cfg;
     plc_simnet_config_default(&cfg);
     double duration = 60.0;
-    int json = 0;
+    int json = 0, mac = 0, secure = 0;
+    const char *pcap = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -68,6 +238,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--json")) {
             json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--secure")) {
+            secure = 1;
             continue;
         }
         if (!v)
@@ -93,7 +267,13 @@ int main(int argc, char **argv)
             cfg.period_s = strtod(v, &end);
         else if (!strcmp(a, "--psdu"))
             cfg.psdu_len = strtoul(v, &end, 10);
-        else if (!strcmp(a, "--per-table"))
+        else if (!strcmp(a, "--pcap"))
+            pcap = v, mac = 1;
+        else if (!strcmp(a, "--traffic")) {
+            if (strcmp(v, "phy") && strcmp(v, "mac"))
+                return bad("--traffic must be phy or mac", v);
+            mac = !strcmp(v, "mac");
+        } else if (!strcmp(a, "--per-table"))
             cfg.per_table = v;
         else if (!strcmp(a, "--mode")) {
             const int m = plc_mode_parse(v);
@@ -109,6 +289,8 @@ int main(int argc, char **argv)
     }
     if (!(duration > 0))
         return bad("--duration must be positive", NULL);
+    if (mac)
+        return run_mac(&cfg, duration, json, secure, pcap);
     char err[256];
     plc_simnet *s = plc_simnet_create(&cfg, err, sizeof(err));
     if (!s)

@@ -1,0 +1,21 @@
+/* pcap capture files (libpcap classic format, microsecond timestamps). Link type 195
+ * (LINKTYPE_IEEE802_15_4_WITHFCS) holds 802.15.4 frames with their FCS, which Wireshark's
+ * and tshark's wpan dissector decode and check. */
+#ifndef PLC_PCAP_H
+#define PLC_PCAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLC_PCAP_LINKTYPE_IEEE802_15_4_WITHFCS 195
+
+typedef struct plc_pcap plc_pcap;
+
+/* NULL when the file cannot be created. */
+plc_pcap *plc_pcap_open(const char *path, uint32_t linktype);
+/* One packet at time t_us (microseconds since the capture's epoch). */
+int plc_pcap_write(plc_pcap *p, uint64_t t_us, const uint8_t *data, size_t len);
+/* Flushes and closes; PLC_ERR_IO if anything failed to reach the file. */
+int plc_pcap_close(plc_pcap *p);
+
+#endif
