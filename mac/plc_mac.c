@@ -23,7 +23,7 @@ typedef struct item {
     uint8_t data[PLC_MAC_MAX_MSDU];
 } item;
 
-typedef enum { IDLE, BACKOFF, CFS_WAIT, SENDING, WAIT_ACK } tx_state;
+typedef enum { IDLE, BACKOFF, DEFER, DEFER_CIFS, CFS_WAIT, SENDING, WAIT_ACK } tx_state;
 
 typedef struct dup_entry {
     uint16_t src;
@@ -58,6 +58,7 @@ struct plc_mac {
     unsigned q_head, q_len;
     tx_state state;
     unsigned csma_nb, be, retries;
+    unsigned slots_left;   /* backoff countdown, frozen while the medium is busy */
     unsigned seg_index, seg_count;
     size_t seg_room;       /* MSDU bytes per segment */
     plc_modulation mod;
@@ -258,15 +259,18 @@ static int medium_busy(plc_mac *m)
     return m->ack_pending || now(m) < m->nav_until || m->phy.ops->busy(m->phy.phy);
 }
 
+/* Draws a backoff: high priority in the first high_priority_window slots, normal after
+ * them in 2^BE slots. The countdown runs one slot at a time and only while the medium is
+ * idle (see on_tx_timer). */
 static void backoff(plc_mac *m)
 {
     const item *it = &m->q[m->q_head];
     const unsigned hpw = m->pib.high_priority_window;
     const uint64_t r = plc_rng_next(&m->rng) >> 11;
-    const unsigned slots = it->high_priority ? (unsigned)(r % (hpw ? hpw : 1))
-                                             : hpw + (unsigned)(r % (1u << m->be));
+    m->slots_left = it->high_priority ? (unsigned)(r % (hpw ? hpw : 1))
+                                      : hpw + (unsigned)(r % (1u << m->be));
     m->state = BACKOFF;
-    plc_timer_start_in(m->loop, &m->t_tx, (uint64_t)slots * PLC_MAC_SLOT_US + PLC_MAC_SLOT_US);
+    plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
 }
 
 static void csma_start(plc_mac *m)
@@ -350,9 +354,8 @@ static void retry(plc_mac *m)
     plc_mac_neighbour *n = nb_find(m, m->q[m->q_head].dst);
     if (n)
         n->tx_retries++;
-    /* the window grows with each retry (our choice, as 802.11 does; 802.15.4 restarts at
-     * macMinBE): a collision with a hidden node repeats when both draw from 8 slots while
-     * frames last tens of slots */
+    /* the window doubles with each retry: two nodes that collided (hidden from each other,
+     * or ending their countdowns within the carrier-sense delay) draw apart */
     m->csma_nb = 0;
     m->be = m->pib.min_be + m->retries < m->pib.max_be ? m->pib.min_be + m->retries
                                                          : m->pib.max_be;
@@ -367,19 +370,34 @@ static void on_tx_timer(plc_loop *loop, plc_timer *t, void *user)
     switch (m->state) {
     case BACKOFF:
         if (medium_busy(m)) {
+            /* defer: the countdown stops until the medium is idle again (each deferral
+             * counts towards macMaxCSMABackoffs) */
             m->cnt.csma_busy++;
-            m->csma_nb++;
-            if (m->be < m->pib.max_be)
-                m->be++;
-            if (m->csma_nb > m->pib.max_csma_backoffs) {
+            if (++m->csma_nb > m->pib.max_csma_backoffs) {
                 m->cnt.channel_access_failures++;
                 finish(m, PLC_MAC_CHANNEL_ACCESS_FAILURE);
-            } else {
-                backoff(m);
+                return;
             }
-            return;
+            m->state = DEFER;
+            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
+        } else if (m->slots_left == 0) {
+            transmit(m);
+        } else {
+            m->slots_left--;
+            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
         }
-        transmit(m);
+        return;
+    case DEFER:
+        if (medium_busy(m)) {
+            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
+        } else { /* idle again: contention resumes CIFS after the end of the last frame */
+            m->state = DEFER_CIFS;
+            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_CIFS_US);
+        }
+        return;
+    case DEFER_CIFS:
+        m->state = BACKOFF;
+        on_tx_timer(loop, t, user);
         return;
     case CFS_WAIT:
         if (medium_busy(m))

@@ -37,6 +37,7 @@ typedef struct aframe { /* abstract: one frame on the line */
     size_t len;           /* payload capacity sent (0 for ACK/NACK) */
     uint8_t active[PLC_PHY_CARRIERS];
     unsigned nactive;
+    uint64_t active_mask; /* bit c: carrier c carries the payload */
     plc_timer done;
     int used;
 } aframe;
@@ -213,19 +214,24 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         if (deaf)
             continue;
         const float *g = link_gain(m, f->from, r);
+        /* success: SINR with every overlapping frame; what the receiver reports (its
+         * estimate from the preamble): SINR with the frames on the line at the start */
         float csnr[PLC_PHY_CARRIERS];
         double sum_db = 0, sig = 0, noise = 0;
         for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-            double in = noise_c;
-            for (unsigned k = 0; k < nov; k++)
-                in += SIGNAL_POWER / PLC_PHY_CARRIERS * link_gain(m, ov[k]->from, r)[c];
+            double in = noise_c, at_start = noise_c;
+            for (unsigned k = 0; k < nov; k++) {
+                const double i = SIGNAL_POWER / PLC_PHY_CARRIERS * link_gain(m, ov[k]->from, r)[c];
+                in += i;
+                if (ov[k]->start <= f->start + PLC_OFDM_PREAMBLE)
+                    at_start += i;
+            }
             const double s = SIGNAL_POWER / PLC_PHY_CARRIERS * g[c];
-            csnr[c] = (float)(10.0 * log10(s / in));
+            csnr[c] = (float)(10.0 * log10(s / at_start));
+            sum_db += 10.0 * log10(s / in) * ((f->active_mask >> c) & 1);
             sig += s;
-            noise += in;
+            noise += at_start;
         }
-        for (unsigned a = 0; a < f->nactive; a++)
-            sum_db += csnr[f->active[a]];
         const double eff_db = sum_db / f->nactive; /* frame's carriers, averaged in dB */
         const double per = plc_pertable_per(m->per, mod, len, eff_db);
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
@@ -281,6 +287,9 @@ static int abstract_send(plc_medium *m, mnode *nd, const plc_tx_request *rq,
     } else {
         f->nactive = plc_active_carriers(PLC_TONEMAP_ALL, PLC_TONEMASK_ALL, f->active);
     }
+    f->active_mask = 0;
+    for (unsigned a = 0; a < f->nactive; a++)
+        f->active_mask |= 1ull << f->active[a];
     f->used = 1;
     nd->tx_end = f->end;
     plc_timer_start_at(m->loop, &f->done, plc_medium_us_of(f->end));
