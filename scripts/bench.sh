@@ -7,3 +7,4 @@ scripts/build.sh release >/dev/null
 build/bench/bench_coding "${1:-1.0}"
 build/bench/bench_modem
 build/bench/bench_sim
+build/bench/bench_mac
