@@ -61,6 +61,8 @@ struct plc_medium {
     plc_pertable *per;
     aframe frames[MAX_FRAMES];
     float *gain;      /* linear power gain per link and carrier: [(from * n + to) * 36 + c] */
+    float *gain_db;   /* mean over all carriers of the gain in dB, per link */
+    double lowest_db; /* lowest SNR of any table curve: below it every frame is lost */
     double noise_pow; /* in-band noise power at a receiver */
 };
 
@@ -72,6 +74,7 @@ void plc_medium_config_default(plc_medium_config *cfg)
     cfg->noise_profile = "awgn";
     cfg->noise_level = 0.002;
     cfg->per_table = "docs/per/per_sco.dat";
+    cfg->line_loss_db = 0.25;
 }
 
 uint64_t plc_medium_us_of(uint64_t sample)
@@ -213,6 +216,10 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             deaf = ov[k]->from == r; /* half duplex: r was transmitting */
         if (deaf)
             continue;
+        if (nov == 0 && f->nactive == PLC_PHY_CARRIERS &&
+            m->gain_db[(size_t)f->from * m->n + r] + 10.0 * log10(SIGNAL_POWER / m->noise_pow) -
+                    m->cfg.line_loss_db < m->lowest_db)
+            continue; /* far below every curve: no need to look at the carriers */
         const float *g = link_gain(m, f->from, r);
         /* success: SINR with every overlapping frame; what the receiver reports (its
          * estimate from the preamble): SINR with the frames on the line at the start */
@@ -232,7 +239,8 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             sig += s;
             noise += at_start;
         }
-        const double eff_db = sum_db / f->nactive; /* frame's carriers, averaged in dB */
+        /* the frame's carriers averaged in dB, less the waveform line's implementation loss */
+        const double eff_db = sum_db / f->nactive - m->cfg.line_loss_db;
         const double per = plc_pertable_per(m->per, mod, len, eff_db);
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
         if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
@@ -425,7 +433,8 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
     if (cfg->abstract_phy) {
         m->per = calloc(1, sizeof(*m->per));
         m->gain = malloc((size_t)m->n * m->n * PLC_PHY_CARRIERS * sizeof(float));
-        if (!m->per || !m->gain)
+        m->gain_db = malloc((size_t)m->n * m->n * sizeof(float));
+        if (!m->per || !m->gain || !m->gain_db)
             goto nomem;
         if (plc_pertable_load(m->per, cfg->per_table, err, errlen) != PLC_OK) {
             plc_medium_destroy(m);
@@ -437,6 +446,11 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         for (unsigned a = 0; a < m->n; a++)
             for (unsigned b = a; b < m->n; b++) {
                 plc_line_gain_db(m->line, a, b, f, PLC_PHY_CARRIERS, gdb);
+                double mean_db = 0;
+                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+                    mean_db += gdb[c] / PLC_PHY_CARRIERS;
+                m->gain_db[(size_t)a * m->n + b] = m->gain_db[(size_t)b * m->n + a] =
+                    a == b ? -1000.0f : (float)mean_db;
                 for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
                     const float g = a == b ? 0.0f : (float)pow(10.0, gdb[c] / 10.0);
                     m->gain[((size_t)a * m->n + b) * PLC_PHY_CARRIERS + c] = g;
@@ -444,6 +458,10 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
                 }
             }
         m->noise_pow = inband_noise(&lc.noise);
+        m->lowest_db = 1e9;
+        for (unsigned c = 0; c < m->per->n; c++)
+            if (m->per->curve[c].n && m->per->curve[c].snr_db[0] < m->lowest_db)
+                m->lowest_db = m->per->curve[c].snr_db[0];
     } else {
         plc_rx_config rc_;
         plc_rx_config_default(&rc_);
@@ -489,6 +507,7 @@ void plc_medium_destroy(plc_medium *m)
     free(m->topo);
     free(m->per);
     free(m->gain);
+    free(m->gain_db);
     free(m->buf);
     free(m->frame);
     free(m);
