@@ -60,8 +60,9 @@ struct plc_medium {
     /* abstract */
     plc_pertable *per;
     aframe frames[MAX_FRAMES];
-    float *gain;      /* linear power gain per link and carrier: [(from * n + to) * 36 + c] */
-    float *gain_db;   /* mean over all carriers of the gain in dB, per link */
+    float *gain;      /* power gain (dB) per link and carrier: [(from * n + to) * 36 + c] */
+    float *gain_db;   /* per link: mean over the carriers of the gain in dB */
+    float *gain_lin;  /* per link: mean over the carriers of the linear gain */
     double lowest_db; /* lowest SNR of any table curve: below it every frame is lost */
     double noise_pow; /* in-band noise power at a receiver */
 };
@@ -208,36 +209,57 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
     const plc_modulation mod = ack ? PLC_MOD_ROBO : f->rq.mod;
     const size_t len = ack ? 1 : f->len;
     const double noise_c = m->noise_pow / PLC_PHY_CARRIERS;
+    const double snr0_db = 10.0 * log10(SIGNAL_POWER / m->noise_pow); /* over a 0 dB link */
     for (unsigned r = 0; r < m->n; r++) {
         if (r == f->from)
             continue;
+        /* far below every curve even without interference: lost, no need to look further */
+        if (f->nactive == PLC_PHY_CARRIERS &&
+            m->gain_db[(size_t)f->from * m->n + r] + snr0_db - m->cfg.line_loss_db < m->lowest_db)
+            continue;
+        /* overlapping frames that matter here: those above 1% of the noise (0.04 dB) */
+        const aframe *in_ov[MAX_FRAMES];
+        unsigned nin = 0;
         int deaf = 0;
-        for (unsigned k = 0; k < nov && !deaf; k++)
+        for (unsigned k = 0; k < nov && !deaf; k++) {
             deaf = ov[k]->from == r; /* half duplex: r was transmitting */
+            if (SIGNAL_POWER * m->gain_lin[(size_t)ov[k]->from * m->n + r] > 0.01 * m->noise_pow)
+                in_ov[nin++] = ov[k];
+        }
         if (deaf)
             continue;
-        if (nov == 0 && f->nactive == PLC_PHY_CARRIERS &&
-            m->gain_db[(size_t)f->from * m->n + r] + 10.0 * log10(SIGNAL_POWER / m->noise_pow) -
-                    m->cfg.line_loss_db < m->lowest_db)
-            continue; /* far below every curve: no need to look at the carriers */
         const float *g = link_gain(m, f->from, r);
         /* success: SINR with every overlapping frame; what the receiver reports (its
          * estimate from the preamble): SINR with the frames on the line at the start */
         float csnr[PLC_PHY_CARRIERS];
-        double sum_db = 0, sig = 0, noise = 0;
-        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-            double in = noise_c, at_start = noise_c;
-            for (unsigned k = 0; k < nov; k++) {
-                const double i = SIGNAL_POWER / PLC_PHY_CARRIERS * link_gain(m, ov[k]->from, r)[c];
-                in += i;
-                if (ov[k]->start <= f->start + PLC_OFDM_PREAMBLE)
-                    at_start += i;
+        double sum_db = 0, snr_db;
+        const int clean = nin == 0; /* the common case: no logarithm per carrier */
+        if (clean) {
+            if (f->nactive == PLC_PHY_CARRIERS) {
+                sum_db = (m->gain_db[(size_t)f->from * m->n + r] + snr0_db) * PLC_PHY_CARRIERS;
+            } else {
+                for (unsigned a = 0; a < f->nactive; a++)
+                    sum_db += g[f->active[a]] + snr0_db;
             }
-            const double s = SIGNAL_POWER / PLC_PHY_CARRIERS * g[c];
-            csnr[c] = (float)(10.0 * log10(s / at_start));
-            sum_db += 10.0 * log10(s / in) * ((f->active_mask >> c) & 1);
-            sig += s;
-            noise += at_start;
+            snr_db = 0; /* filled in below once the frame is received */
+        } else {
+            double sig = 0, noise = 0;
+            for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+                double in = noise_c, at_start = noise_c;
+                for (unsigned k = 0; k < nin; k++) {
+                    const double i = SIGNAL_POWER / PLC_PHY_CARRIERS *
+                                     pow(10.0, link_gain(m, in_ov[k]->from, r)[c] / 10.0);
+                    in += i;
+                    if (in_ov[k]->start <= f->start + PLC_OFDM_PREAMBLE)
+                        at_start += i;
+                }
+                const double sc = SIGNAL_POWER / PLC_PHY_CARRIERS * pow(10.0, g[c] / 10.0);
+                csnr[c] = (float)(10.0 * log10(sc / at_start));
+                sum_db += 10.0 * log10(sc / in) * (double)((f->active_mask >> c) & 1);
+                sig += sc;
+                noise += at_start;
+            }
+            snr_db = 10.0 * log10(sig / noise);
         }
         /* the frame's carriers averaged in dB, less the waveform line's implementation loss */
         const double eff_db = sum_db / f->nactive - m->cfg.line_loss_db;
@@ -245,7 +267,11 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
         if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
             continue;
-        const float snr_db = (float)(10.0 * log10(sig / noise));
+        if (clean) {
+            for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+                csnr[c] = (float)(g[c] + snr0_db);
+            snr_db = 10.0 * log10(m->gain_lin[(size_t)f->from * m->n + r]) + snr0_db;
+        }
         const plc_phy_rx_ind ind = {
             .dt = f->rq.dt,
             .ack_fcs = f->rq.ack_fcs,
@@ -253,7 +279,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             .tonemap = f->rq.tonemap,
             .psdu = f->psdu,
             .psdu_len = f->len,
-            .snr_db = snr_db,
+            .snr_db = (float)snr_db,
             .carrier_snr_db = csnr,
             .lqi = (uint8_t)fmin(255.0, fmax(0.0, (snr_db + 10.0) * 4.0)),
         };
@@ -311,11 +337,7 @@ static int abstract_busy(const plc_medium *m, unsigned r, uint64_t now)
         const aframe *f = &m->frames[k];
         if (!f->used || f->from == r || now < f->start + PLC_MEDIUM_CS_DELAY || now >= f->end)
             continue;
-        const float *g = link_gain(m, f->from, r);
-        double mean = 0;
-        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-            mean += g[c] / PLC_PHY_CARRIERS;
-        if (SIGNAL_POWER / PLC_PHY_CARRIERS * mean >= thr)
+        if (SIGNAL_POWER / PLC_PHY_CARRIERS * m->gain_lin[(size_t)f->from * m->n + r] >= thr)
             return 1;
     }
     return 0;
@@ -434,7 +456,8 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         m->per = calloc(1, sizeof(*m->per));
         m->gain = malloc((size_t)m->n * m->n * PLC_PHY_CARRIERS * sizeof(float));
         m->gain_db = malloc((size_t)m->n * m->n * sizeof(float));
-        if (!m->per || !m->gain || !m->gain_db)
+        m->gain_lin = malloc((size_t)m->n * m->n * sizeof(float));
+        if (!m->per || !m->gain || !m->gain_db || !m->gain_lin)
             goto nomem;
         if (plc_pertable_load(m->per, cfg->per_table, err, errlen) != PLC_OK) {
             plc_medium_destroy(m);
@@ -446,15 +469,18 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         for (unsigned a = 0; a < m->n; a++)
             for (unsigned b = a; b < m->n; b++) {
                 plc_line_gain_db(m->line, a, b, f, PLC_PHY_CARRIERS, gdb);
-                double mean_db = 0;
-                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-                    mean_db += gdb[c] / PLC_PHY_CARRIERS;
-                m->gain_db[(size_t)a * m->n + b] = m->gain_db[(size_t)b * m->n + a] =
-                    a == b ? -1000.0f : (float)mean_db;
+                double mean_db = 0, mean_lin = 0;
                 for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-                    const float g = a == b ? 0.0f : (float)pow(10.0, gdb[c] / 10.0);
-                    m->gain[((size_t)a * m->n + b) * PLC_PHY_CARRIERS + c] = g;
-                    m->gain[((size_t)b * m->n + a) * PLC_PHY_CARRIERS + c] = g;
+                    mean_db += gdb[c] / PLC_PHY_CARRIERS;
+                    mean_lin += pow(10.0, gdb[c] / 10.0) / PLC_PHY_CARRIERS;
+                }
+                const size_t ab = (size_t)a * m->n + b, ba = (size_t)b * m->n + a;
+                m->gain_db[ab] = m->gain_db[ba] = a == b ? -1000.0f : (float)mean_db;
+                m->gain_lin[ab] = m->gain_lin[ba] = a == b ? 0.0f : (float)mean_lin;
+                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+                    const float g = a == b ? -1000.0f : (float)gdb[c];
+                    m->gain[ab * PLC_PHY_CARRIERS + c] = g;
+                    m->gain[ba * PLC_PHY_CARRIERS + c] = g;
                 }
             }
         m->noise_pow = inband_noise(&lc.noise);
@@ -508,6 +534,7 @@ void plc_medium_destroy(plc_medium *m)
     free(m->per);
     free(m->gain);
     free(m->gain_db);
+    free(m->gain_lin);
     free(m->buf);
     free(m->frame);
     free(m);
