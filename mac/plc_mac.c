@@ -69,7 +69,7 @@ struct plc_mac {
     uint8_t psdu[255];
     size_t psdu_len;
     uint16_t psdu_fcs;
-    int want_ack, cc;
+    int want_ack;
     plc_timer t_tx;        /* backoff, contention-free slot, ACK timeout */
     /* ACK / NACK to send */
     plc_timer t_ack;
@@ -246,13 +246,19 @@ static int build_segment(plc_mac *m)
     m->psdu_len = PLC_MAC_SEGCTL_LEN + len;
     m->psdu_fcs = f.fcs;
     m->want_ack = f.ack_request;
-    m->cc = f.seg.cc;
     m->seq++;
     return PLC_OK;
 }
 
 /* ---- transmit state machine ---- */
 static void start_next(plc_mac *m);
+
+/* Virtual carrier sense: the medium counts as busy until `until` (never shortened). */
+static void nav_extend(plc_mac *m, uint64_t until)
+{
+    if (until > m->nav_until)
+        m->nav_until = until;
+}
 
 static int medium_busy(plc_mac *m)
 {
@@ -687,8 +693,8 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
                 m->cnt.nacks_received++;
                 retry(m);
             }
-        } else if (t + PLC_MAC_CIFS_US > m->nav_until) {
-            m->nav_until = t + PLC_MAC_CIFS_US; /* someone else's exchange just ended */
+        } else {
+            nav_extend(m, t + PLC_MAC_CIFS_US); /* someone else's exchange just ended */
         }
         return;
     }
@@ -696,7 +702,7 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
     const int st = plc_mac_psdu_decode(ind->psdu, ind->psdu_len, &f);
     if (st == PLC_MAC_FRAME_FCS) {
         m->cnt.fcs_errors++;
-        m->nav_until = t + PLC_MAC_EIFS_US; /* an ACK we could not see may follow */
+        nav_extend(m, t + PLC_MAC_EIFS_US); /* an ACK we could not see may follow */
         return;
     }
     if (st != PLC_MAC_FRAME_OK) {
@@ -714,14 +720,11 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
                        f.dst_pan == 0xFFFF;
     if (!pan_ok || (!to_me_unicast && !broadcast)) {
         /* overheard: stay off the medium for the rest of that exchange */
-        const uint64_t until = t + (f.ack_request ? PLC_MAC_RIFS_US + PLC_MAC_ACK_US : 0) +
-                               PLC_MAC_CIFS_US;
-        if (until > m->nav_until)
-            m->nav_until = until;
+        nav_extend(m, t + (f.ack_request ? PLC_MAC_RIFS_US + PLC_MAC_ACK_US : 0) +
+                          PLC_MAC_CIFS_US);
         return;
     }
-    if (t + PLC_MAC_CIFS_US > m->nav_until)
-        m->nav_until = t + PLC_MAC_CIFS_US;
+    nav_extend(m, t + PLC_MAC_CIFS_US);
     m->cnt.rx_frames++;
     const int short_src = f.src.mode == PLC_MAC_ADDR_SHORT;
     plc_mac_neighbour *n = short_src ? nb_get(m, f.src.short_addr) : NULL;

@@ -172,9 +172,7 @@ static const uint8_t *get_addr(const uint8_t *p, plc_mac_addr *a)
 
 int plc_mac_frame_decode(const uint8_t *in, size_t len, plc_mac_frame *f)
 {
-    const plc_mac_segctl seg = f->seg; /* kept: the PSDU decoder fills it first */
     memset(f, 0, sizeof(*f));
-    f->seg = seg;
     if (len < 3 + PLC_MAC_FCS_LEN)
         return PLC_MAC_FRAME_SHORT;
     const uint16_t fc = get16(in);
@@ -238,12 +236,15 @@ int plc_mac_psdu_decode(const uint8_t *psdu, size_t len, plc_mac_frame *f)
     memset(f, 0, sizeof(*f));
     if (len < PLC_MAC_SEGCTL_LEN)
         return PLC_MAC_FRAME_SHORT;
-    int st = plc_mac_segctl_read(psdu, &f->seg);
+    plc_mac_segctl seg;
+    int st = plc_mac_segctl_read(psdu, &seg);
     if (st)
         return st;
-    if (f->seg.sl > len - PLC_MAC_SEGCTL_LEN || f->seg.sl < 3 + PLC_MAC_FCS_LEN)
+    if (seg.sl > len - PLC_MAC_SEGCTL_LEN || seg.sl < 3 + PLC_MAC_FCS_LEN)
         return PLC_MAC_FRAME_SEGLEN;
-    return plc_mac_frame_decode(psdu + PLC_MAC_SEGCTL_LEN, f->seg.sl, f);
+    st = plc_mac_frame_decode(psdu + PLC_MAC_SEGCTL_LEN, seg.sl, f);
+    f->seg = seg;
+    return st;
 }
 
 void plc_mac_tonemap_response_encode(const plc_mac_tonemap_response *r,

@@ -114,7 +114,8 @@ int plc_mac_frame_encode(plc_mac_frame *f, uint8_t *out, size_t max, size_t *len
 /* Writes the MHR only (for the security layer's authenticated data). */
 int plc_mac_header_encode(const plc_mac_frame *f, uint8_t *out, size_t max, size_t *len);
 
-/* Parses an 802.15.4 frame of exactly len bytes (MHR .. FCS), checking the FCS. */
+/* Parses an 802.15.4 frame of exactly len bytes (MHR .. FCS), checking the FCS (f->seg is
+ * left zero). */
 int plc_mac_frame_decode(const uint8_t *in, size_t len, plc_mac_frame *f);
 
 /* Parses a PSDU: segment control, then the 802.15.4 frame of SL bytes; the rest is padding. */

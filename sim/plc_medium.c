@@ -64,6 +64,7 @@ struct plc_medium {
     float *gain_db;   /* per link: mean over the carriers of the gain in dB */
     float *gain_lin;  /* per link: mean over the carriers of the linear gain */
     double lowest_db; /* lowest SNR of any table curve: below it every frame is lost */
+    double cs_gain;   /* mean linear link gain above which a frame is sensed */
     double noise_pow; /* in-band noise power at a receiver */
 };
 
@@ -332,12 +333,11 @@ static int abstract_send(plc_medium *m, mnode *nd, const plc_tx_request *rq,
 
 static int abstract_busy(const plc_medium *m, unsigned r, uint64_t now)
 {
-    const double thr = pow(10.0, PLC_MEDIUM_CS_SNR_DB / 10.0) * m->noise_pow / PLC_PHY_CARRIERS;
     for (unsigned k = 0; k < MAX_FRAMES; k++) {
         const aframe *f = &m->frames[k];
         if (!f->used || f->from == r || now < f->start + PLC_MEDIUM_CS_DELAY || now >= f->end)
             continue;
-        if (SIGNAL_POWER / PLC_PHY_CARRIERS * m->gain_lin[(size_t)f->from * m->n + r] >= thr)
+        if (m->gain_lin[(size_t)f->from * m->n + r] >= m->cs_gain)
             return 1;
     }
     return 0;
@@ -391,6 +391,13 @@ static double inband_noise(const plc_noise_config *c)
     for (unsigned k = 0; k < c->n_tones; k++)
         v += c->tone_amp[k] * c->tone_amp[k] / 2.0;
     return v * PLC_PHY_CARRIERS / 128.0;
+}
+
+/* The receivers' in-band noise power and what follows from it. */
+static void set_noise(plc_medium *m, double noise_pow)
+{
+    m->noise_pow = noise_pow;
+    m->cs_gain = pow(10.0, PLC_MEDIUM_CS_SNR_DB / 10.0) * noise_pow / SIGNAL_POWER;
 }
 
 static double carrier_hz(unsigned c)
@@ -483,7 +490,7 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
                     m->gain[ba * PLC_PHY_CARRIERS + c] = g;
                 }
             }
-        m->noise_pow = inband_noise(&lc.noise);
+        set_noise(m, inband_noise(&lc.noise));
         m->lowest_db = 1e9;
         for (unsigned c = 0; c < m->per->n; c++)
             if (m->per->curve[c].n && m->per->curve[c].snr_db[0] < m->lowest_db)
@@ -579,6 +586,6 @@ int plc_medium_set_noise_level(plc_medium *m, double level)
     if (!(level >= 0) || plc_noise_profile(m->cfg.noise_profile, level, &nc) != PLC_OK)
         return PLC_ERR_ARG;
     m->cfg.noise_level = level;
-    m->noise_pow = inband_noise(&nc);
+    set_noise(m, inband_noise(&nc));
     return PLC_OK;
 }

@@ -45,6 +45,18 @@ void plc_simnet_config_default(plc_simnet_config *cfg)
     cfg->per_table = "docs/per/per_sco.dat"; /* with clock offsets, like the line */
 }
 
+void plc_simnet_medium_config(const plc_simnet_config *cfg, plc_medium_config *mc)
+{
+    plc_medium_config_default(mc);
+    mc->nodes = cfg->nodes;
+    mc->seed = cfg->seed;
+    mc->abstract_phy = cfg->abstract_phy;
+    mc->topology_file = cfg->topology_file;
+    mc->noise_profile = cfg->noise_profile;
+    mc->noise_level = cfg->noise_level;
+    mc->per_table = cfg->per_table;
+}
+
 static uint64_t mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
@@ -114,14 +126,7 @@ plc_simnet *plc_simnet_create(const plc_simnet_config *cfg, char *err, size_t er
     }
     s->cfg = *cfg;
     plc_medium_config mc;
-    plc_medium_config_default(&mc);
-    mc.nodes = cfg->nodes;
-    mc.seed = cfg->seed;
-    mc.abstract_phy = cfg->abstract_phy;
-    mc.topology_file = cfg->topology_file;
-    mc.noise_profile = cfg->noise_profile;
-    mc.noise_level = cfg->noise_level;
-    mc.per_table = cfg->per_table;
+    plc_simnet_medium_config(cfg, &mc);
     /* the topology file may hold any number of nodes: room for the most */
     s->loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(PLC_TOPO_MAX_NODES) + PLC_TOPO_MAX_NODES);
     if (!s->loop) {

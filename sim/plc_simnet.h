@@ -36,6 +36,9 @@ typedef struct plc_simnet_link {
 typedef struct plc_simnet plc_simnet;
 
 void plc_simnet_config_default(plc_simnet_config *cfg);
+/* The medium a scenario runs on (line, noise, PHY, seed), for other traffic on the same line. */
+struct plc_medium_config;
+void plc_simnet_medium_config(const plc_simnet_config *cfg, struct plc_medium_config *mc);
 plc_simnet *plc_simnet_create(const plc_simnet_config *cfg, char *err, size_t errlen);
 void plc_simnet_destroy(plc_simnet *s);
 /* Runs until simulated time until_s; progress (may be NULL) is called about every

@@ -106,14 +106,7 @@ static int run_mac(const plc_simnet_config *cfg, double duration, int json, int 
     if (cfg->psdu_len < 1 || cfg->psdu_len > PLC_MAC_MAX_MSDU)
         return bad("--psdu must be 1..400 bytes of MSDU with --traffic mac", NULL);
     plc_medium_config mc;
-    plc_medium_config_default(&mc);
-    mc.nodes = cfg->nodes;
-    mc.seed = cfg->seed;
-    mc.abstract_phy = cfg->abstract_phy;
-    mc.topology_file = cfg->topology_file;
-    mc.noise_profile = cfg->noise_profile;
-    mc.noise_level = cfg->noise_level;
-    mc.per_table = cfg->per_table;
+    plc_simnet_medium_config(cfg, &mc);
     char err[256];
     mac_run r = {.len = cfg->psdu_len, .period = cfg->period_s};
     r.net = plc_macnet_create(&mc, secure, cfg->seed, err, sizeof(err));
