@@ -1,5 +1,6 @@
 #include "plc_mac.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,18 @@
 #define DUPS 32          /* (source, sequence) pairs remembered */
 #define REASM 4          /* segment trains reassembled at once */
 #define ACK_MARGIN_US (2 * PLC_MAC_SLOT_US) /* ACK decoding latency of the receiver */
+/* Contention window: slots per node contending ([R] choice, docs/mac.md). With the
+ * countdown frozen while others send, the winner idles about this many slots, and two
+ * countdowns ending within the carrier-sense delay (about 1.4 slots) collide with a
+ * probability of roughly 2 / SLOTS_PER_CONTENDER. */
+#define SLOTS_PER_CONTENDER 16u
+/* After CIFS the next segment of a train starts; nodes that heard an earlier segment stay
+ * off until the PHY has had time to sense it (carrier sense takes about 1.4 slots). */
+#define CFS_GUARD_US (2 * PLC_MAC_SLOT_US)
+#define ROBO_RECHECK_US 5000000u /* a ROBO tone map is asked again after this */
+#define SNR_MAX_AGE_US 10000000u  /* a link's SNR history older than this is dropped */
+#define TALKERS 64               /* sources of recently heard frames remembered */
+#define TALKER_ACTIVE_US 10000000u /* a source heard this recently still contends */
 
 typedef enum { ITEM_DATA, ITEM_TONEMAP_RESPONSE, ITEM_BEACON_REQUEST, ITEM_BEACON } item_kind;
 
@@ -57,7 +70,8 @@ struct plc_mac {
     item q[QUEUE];
     unsigned q_head, q_len;
     tx_state state;
-    unsigned csma_nb, be, retries;
+    unsigned csma_nb, retries;
+    struct { uint16_t addr; uint64_t t; } talkers[TALKERS]; /* sources heard, when */
     unsigned slots_left;   /* backoff countdown, frozen while the medium is busy */
     unsigned seg_index, seg_count;
     size_t seg_room;       /* MSDU bytes per segment */
@@ -265,25 +279,75 @@ static int medium_busy(plc_mac *m)
     return m->ack_pending || now(m) < m->nav_until || m->phy.ops->busy(m->phy.phy);
 }
 
-/* Draws a backoff: high priority in the first high_priority_window slots, normal after
- * them in 2^BE slots. The countdown runs one slot at a time and only while the medium is
- * idle (see on_tx_timer). */
-static void backoff(plc_mac *m)
+/* Remembers that `src` just sent a frame (replacing the source heard longest ago). */
+static void talker_heard(plc_mac *m, uint16_t src)
+{
+    unsigned slot = 0;
+    for (unsigned i = 0; i < TALKERS; i++) {
+        if (m->talkers[i].t && m->talkers[i].addr == src) {
+            slot = i;
+            break;
+        }
+        if (m->talkers[i].t < m->talkers[slot].t)
+            slot = i;
+    }
+    m->talkers[slot].addr = src;
+    m->talkers[slot].t = now(m) + 1; /* 0 marks a free entry */
+}
+
+/* Nodes contending: this one and every source heard in the last TALKER_ACTIVE_US. Every
+ * node in range hears the same talkers, so all draw from the same window (a node's own
+ * deferral count would not do: the node that wins more often defers less, shrinks its
+ * window and wins more still). */
+static unsigned contenders(const plc_mac *m)
+{
+    const uint64_t t = now(m);
+    unsigned n = 1;
+    for (unsigned i = 0; i < TALKERS; i++)
+        n += m->talkers[i].t && t + 1 - m->talkers[i].t < TALKER_ACTIVE_US;
+    return n;
+}
+
+/* The normal-priority contention window in slots: 2^macMinBE, or SLOTS_PER_CONTENDER per
+ * node contending when more, doubled per retry, at most 2^macMaxBE. */
+static unsigned contention_window(const plc_mac *m)
+{
+    uint64_t cw = (uint64_t)SLOTS_PER_CONTENDER * contenders(m);
+    if (cw < 1u << m->pib.min_be)
+        cw = 1u << m->pib.min_be;
+    cw <<= m->retries < 16 ? m->retries : 16;
+    return cw < 1u << m->pib.max_be ? (unsigned)cw : 1u << m->pib.max_be;
+}
+
+/* Waits for the medium: polled once a slot while the PHY hears a frame, woken at the end
+ * of the NAV when only that holds it; the countdown starts CIFS and the contention-free
+ * slot (kept for the next segment of a train) after the medium went idle. */
+static void defer(plc_mac *m)
+{
+    m->state = DEFER;
+    if (!medium_busy(m)) {
+        m->state = DEFER_CIFS;
+        plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_CIFS_US + PLC_MAC_SLOT_US);
+    } else if (!m->ack_pending && !m->phy.ops->busy(m->phy.phy)) {
+        plc_timer_start_at(m->loop, &m->t_tx, m->nav_until);
+    } else {
+        plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
+    }
+}
+
+/* Starts channel access: draws a backoff (high priority in the first
+ * high_priority_window slots, normal after them in the contention window), counted down
+ * one slot at a time only while the medium is idle, every node starting CIFS after the
+ * medium became idle (the sender of the last exchange included, so it has no head start). */
+static void csma_start(plc_mac *m)
 {
     const item *it = &m->q[m->q_head];
     const unsigned hpw = m->pib.high_priority_window;
     const uint64_t r = plc_rng_next(&m->rng) >> 11;
     m->slots_left = it->high_priority ? (unsigned)(r % (hpw ? hpw : 1))
-                                      : hpw + (unsigned)(r % (1u << m->be));
-    m->state = BACKOFF;
-    plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
-}
-
-static void csma_start(plc_mac *m)
-{
+                                      : hpw + (unsigned)(r % contention_window(m));
     m->csma_nb = 0;
-    m->be = m->pib.min_be;
-    backoff(m);
+    defer(m);
 }
 
 static void finish(plc_mac *m, int status)
@@ -337,7 +401,7 @@ static void transmit(plc_mac *m)
         .dt = m->want_ack ? PLC_DT_SOF_RESPONSE : PLC_DT_SOF_NO_RESPONSE,
     };
     if (m->phy.ops->tx_request(m->phy.phy, &rq, m->psdu, m->psdu_len) != PLC_OK) {
-        backoff(m); /* the PHY is still busy (an ACK going out): contend again */
+        defer(m); /* the PHY is still busy (an ACK going out): wait for it */
         return;
     }
     m->state = SENDING;
@@ -362,10 +426,20 @@ static void retry(plc_mac *m)
         n->tx_retries++;
     /* the window doubles with each retry: two nodes that collided (hidden from each other,
      * or ending their countdowns within the carrier-sense delay) draw apart */
-    m->csma_nb = 0;
-    m->be = m->pib.min_be + m->retries < m->pib.max_be ? m->pib.min_be + m->retries
-                                                         : m->pib.max_be;
-    backoff(m);
+    csma_start(m);
+}
+
+/* A busy medium met during the countdown: the countdown stops until the medium is idle
+ * again; each deferral counts towards macMaxCSMABackoffs. */
+static void deferral(plc_mac *m)
+{
+    m->cnt.csma_busy++;
+    if (++m->csma_nb > m->pib.max_csma_backoffs) {
+        m->cnt.channel_access_failures++;
+        finish(m, PLC_MAC_CHANNEL_ACCESS_FAILURE);
+        return;
+    }
+    defer(m);
 }
 
 static void on_tx_timer(plc_loop *loop, plc_timer *t, void *user)
@@ -374,36 +448,20 @@ static void on_tx_timer(plc_loop *loop, plc_timer *t, void *user)
     (void)t;
     plc_mac *m = user;
     switch (m->state) {
+    case DEFER:
+        defer(m);
+        return;
+    case DEFER_CIFS:
     case BACKOFF:
         if (medium_busy(m)) {
-            /* defer: the countdown stops until the medium is idle again (each deferral
-             * counts towards macMaxCSMABackoffs) */
-            m->cnt.csma_busy++;
-            if (++m->csma_nb > m->pib.max_csma_backoffs) {
-                m->cnt.channel_access_failures++;
-                finish(m, PLC_MAC_CHANNEL_ACCESS_FAILURE);
-                return;
-            }
-            m->state = DEFER;
-            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
+            deferral(m);
         } else if (m->slots_left == 0) {
             transmit(m);
         } else {
+            m->state = BACKOFF;
             m->slots_left--;
             plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
         }
-        return;
-    case DEFER:
-        if (medium_busy(m)) {
-            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_SLOT_US);
-        } else { /* idle again: contention resumes CIFS after the end of the last frame */
-            m->state = DEFER_CIFS;
-            plc_timer_start_in(m->loop, &m->t_tx, PLC_MAC_CIFS_US);
-        }
-        return;
-    case DEFER_CIFS:
-        m->state = BACKOFF;
-        on_tx_timer(loop, t, user);
         return;
     case CFS_WAIT:
         if (medium_busy(m))
@@ -433,8 +491,11 @@ static void start_next(plc_mac *m)
         if (tonemap_valid(m, n)) {
             m->mod = n->mod;
             m->tonemap = n->tonemap;
-            /* ask again ahead of expiry so the map never lapses on a busy link */
-            m->tmr = n->tonemap_valid_until - now(m) < (uint64_t)m->pib.tonemap_ttl_s * 500000u;
+            /* ask again ahead of expiry so the map never lapses on a busy link, and soon
+             * when the map says ROBO: one frame hit by a collision may have caused it */
+            const uint64_t ttl = (uint64_t)m->pib.tonemap_ttl_s * 1000000u;
+            const uint64_t left = n->tonemap_valid_until - now(m);
+            m->tmr = left < ttl / 2 || (n->mod == PLC_MOD_ROBO && ttl - left > ROBO_RECHECK_US);
         } else {
             m->tmr = 1;
         }
@@ -628,10 +689,51 @@ static void reassemble(plc_mac *m, const plc_mac_frame *f, const plc_phy_rx_ind 
     }
 }
 
-static void queue_tonemap_response(plc_mac *m, uint16_t to, const plc_phy_rx_ind *ind)
+/* Keeps the per-carrier SNR of a neighbour's frame (it passed every check); frames older
+ * than SNR_MAX_AGE_US say nothing about the link now and are forgotten. */
+static void snr_record(plc_mac *m, plc_mac_neighbour *n, const float *carrier_snr_db)
 {
-    const plc_mac_link_choice c = plc_mac_tonemap_choose(ind->carrier_snr_db,
-                                                         PLC_MAC_TONEMAP_MARGIN_DB);
+    if (now(m) - n->snr_time > SNR_MAX_AGE_US)
+        n->snr_frames = 0;
+    n->snr_time = now(m);
+    int8_t *h = n->snr_half_db[n->snr_next];
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        const float v = 2.0f * carrier_snr_db[c];
+        h[c] = (int8_t)(v > 127.0f ? 127 : v < -128.0f ? -128 : (int)lrintf(v));
+    }
+    n->snr_next = (uint8_t)((n->snr_next + 1) % PLC_MAC_SNR_HISTORY);
+    if (n->snr_frames < PLC_MAC_SNR_HISTORY)
+        n->snr_frames++;
+}
+
+/* The link's per-carrier SNR: the median over the last three frames, so that one frame
+ * received through a collision (interference at its start drags its estimate down) does
+ * not push the link into ROBO, while a lasting change shows after two frames. With fewer
+ * frames known, the newest (the median with it counted twice). */
+static void snr_estimate(const plc_mac_neighbour *n, float *snr_db)
+{
+    const unsigned k = n->snr_frames;
+    const unsigned newest = (n->snr_next + PLC_MAC_SNR_HISTORY - 1) % PLC_MAC_SNR_HISTORY;
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        int v = n->snr_half_db[newest][c];
+        if (k == PLC_MAC_SNR_HISTORY) {
+            const int a = n->snr_half_db[0][c], b = n->snr_half_db[1][c],
+                      d = n->snr_half_db[2][c];
+            v = a > b ? (b > d ? b : (a > d ? d : a)) : (a > d ? a : (b > d ? d : b));
+        }
+        snr_db[c] = 0.5f * (float)v;
+    }
+}
+
+static void queue_tonemap_response(plc_mac *m, uint16_t to, const plc_mac_neighbour *n,
+                                   const plc_phy_rx_ind *ind)
+{
+    float snr[PLC_PHY_CARRIERS];
+    if (n && n->snr_frames)
+        snr_estimate(n, snr);
+    else
+        memcpy(snr, ind->carrier_snr_db, sizeof(snr));
+    const plc_mac_link_choice c = plc_mac_tonemap_choose(snr, PLC_MAC_TONEMAP_MARGIN_DB);
     const plc_mac_tonemap_response r = {.mod = (uint8_t)c.mod, .tonemap = c.tonemap,
                                         .lqi = ind->lqi};
     item it = {.kind = ITEM_TONEMAP_RESPONSE, .dst = to, .high_priority = 1,
@@ -693,8 +795,6 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
                 m->cnt.nacks_received++;
                 retry(m);
             }
-        } else {
-            nav_extend(m, t + PLC_MAC_CIFS_US); /* someone else's exchange just ended */
         }
         return;
     }
@@ -711,6 +811,11 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
     }
     if (m->cb.tap)
         m->cb.tap(m->cb.user, ind->psdu + PLC_MAC_SEGCTL_LEN, f.seg.sl, 0);
+    if (f.src.mode == PLC_MAC_ADDR_SHORT && f.src.short_addr != m->pib.short_addr)
+        talker_heard(m, f.src.short_addr);
+    if (!f.seg.lsf) /* the train's next segment follows in the contention-free slot */
+        nav_extend(m, t + (f.ack_request ? PLC_MAC_RIFS_US + PLC_MAC_ACK_US : 0) +
+                          PLC_MAC_CIFS_US + CFS_GUARD_US);
     const int to_me_unicast = f.dst.mode == PLC_MAC_ADDR_SHORT &&
                               f.dst.short_addr == m->pib.short_addr &&
                               m->pib.short_addr != 0xFFFF;
@@ -720,11 +825,10 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
                        f.dst_pan == 0xFFFF;
     if (!pan_ok || (!to_me_unicast && !broadcast)) {
         /* overheard: stay off the medium for the rest of that exchange */
-        nav_extend(m, t + (f.ack_request ? PLC_MAC_RIFS_US + PLC_MAC_ACK_US : 0) +
-                          PLC_MAC_CIFS_US);
+        if (f.ack_request)
+            nav_extend(m, t + PLC_MAC_RIFS_US + PLC_MAC_ACK_US);
         return;
     }
-    nav_extend(m, t + PLC_MAC_CIFS_US);
     m->cnt.rx_frames++;
     const int short_src = f.src.mode == PLC_MAC_ADDR_SHORT;
     plc_mac_neighbour *n = short_src ? nb_get(m, f.src.short_addr) : NULL;
@@ -773,10 +877,12 @@ static void on_phy_rx(void *user, const plc_phy_rx_ind *ind)
     }
     if (short_src)
         dup_record(m, f.src.short_addr, f.seq);
+    if (n && ind->carrier_snr_db)
+        snr_record(m, n, ind->carrier_snr_db);
     if (ack)
         send_ack(m, PLC_DT_ACK, f.fcs);
     if (f.seg.tmr && to_me_unicast && short_src)
-        queue_tonemap_response(m, f.src.short_addr, ind);
+        queue_tonemap_response(m, f.src.short_addr, n, ind);
     switch (f.type) {
     case PLC_MAC_DATA:
         reassemble(m, &f, ind, data, len, f.security);

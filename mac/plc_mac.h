@@ -123,6 +123,7 @@ typedef struct plc_mac_counters {
 } plc_mac_counters;
 
 #define PLC_MAC_MAX_NEIGHBOURS 64
+#define PLC_MAC_SNR_HISTORY 3
 
 typedef struct plc_mac_neighbour {
     uint16_t short_addr;
@@ -130,6 +131,11 @@ typedef struct plc_mac_neighbour {
     uint8_t tonemap;
     uint64_t tonemap_valid_until; /* loop us; 0: unknown (ROBO) */
     uint8_t lqi;                  /* of its last frame */
+    /* per-carrier SNR of its last PLC_MAC_SNR_HISTORY frames to us, 0.5 dB steps */
+    int8_t snr_half_db[PLC_MAC_SNR_HISTORY][PLC_PHY_CARRIERS];
+    uint8_t snr_frames;           /* how many of them are filled */
+    uint64_t snr_time;            /* loop us of the last one */
+    uint8_t snr_next;
     uint32_t rx_frame_counter;    /* anti-replay */
     int has_counter;
     uint64_t tx_frames, tx_retries, tx_failures;

@@ -85,7 +85,8 @@ int plc_rx_flush(plc_rx *rx);
 /* Skips n samples nobody sent anything in (a simulator's quiet stretch): like a flush
  * (a frame in progress is reported truncated), then sample offsets advance by n. */
 int plc_rx_skip(plc_rx *rx, uint64_t n);
-/* 1 while the receiver is inside a frame (synchronising, header or payload). */
+/* Carrier sense: 1 while the receiver is inside a frame (synchronising, header or payload)
+ * or its last search window looked like a preamble. */
 int plc_rx_busy(const plc_rx *rx);
 void plc_rx_get_stats(const plc_rx *rx, plc_rx_stats *stats);
 

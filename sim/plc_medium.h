@@ -22,7 +22,7 @@
 #include "plc_phy_service.h"
 
 #define PLC_MEDIUM_CS_SNR_DB (-4.0)   /* abstract PHY: weakest preamble the receiver detects */
-#define PLC_MEDIUM_CS_DELAY 768       /* abstract PHY: samples of preamble before detection */
+#define PLC_MEDIUM_CS_DELAY 512       /* abstract PHY: samples of preamble before detection */
 #define PLC_MEDIUM_TIMERS(nodes) (2 * (nodes) + 300) /* loop timers the medium needs */
 
 typedef struct plc_medium_config {
