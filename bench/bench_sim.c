@@ -64,11 +64,11 @@ int main(int argc, char **argv)
         for (unsigned j = 0; j < 10; j++) {
             if (i == j)
                 continue;
-            const plc_simnet_link *lw = plc_simnet_link_stats(w, i, j);
-            const plc_simnet_link *la = plc_simnet_link_stats(a, i, j);
-            const double rw = (double)lw->received / lw->sent, ra = (double)la->received / la->sent;
+            const plc_simnet_link lw = plc_simnet_link_stats(w, i, j);
+            const plc_simnet_link la = plc_simnet_link_stats(a, i, j);
+            const double rw = (double)lw.received / lw.sent, ra = (double)la.received / la.sent;
             const double d = 100.0 * fabs(rw - ra);
-            const double snr = la->received ? la->snr_sum / la->received : NAN;
+            const double snr = la.received ? la.snr_sum / la.received : NAN;
             printf("%4u %3u %8.1f %9.1f %8.1f%% %8.1f%% %7.1f\n", i, j, plc_medium_loss_db(plc_simnet_medium(w), i, j),
                    snr, 100 * rw, 100 * ra, d);
             worst = fmax(worst, d);

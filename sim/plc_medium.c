@@ -42,6 +42,11 @@ typedef struct aframe { /* abstract: one frame on the line */
     int used;
 } aframe;
 
+typedef struct link_cache {
+    uint32_t kind; /* frame_kind(), 0: empty */
+    float per;
+} link_cache;
+
 struct plc_medium {
     plc_medium_config cfg;
     unsigned n;
@@ -63,10 +68,19 @@ struct plc_medium {
     float *gain;      /* power gain (dB) per link and carrier: [(from * n + to) * 36 + c] */
     float *gain_db;   /* per link: mean over the carriers of the gain in dB */
     float *gain_lin;  /* per link: mean over the carriers of the linear gain */
-    double lowest_db; /* lowest SNR of any table curve: below it every frame is lost */
+    float *snr_mean_db; /* per link: SNR of the mean linear gain (what a receiver reports) */
+    link_cache *cache;  /* per link: PER of the last kind of frame received without interference */
     double cs_gain;   /* mean linear link gain above which a frame is sensed */
     double noise_pow; /* in-band noise power at a receiver */
+    double snr0_db;   /* SNR over a 0 dB link */
 };
+
+/* A link's PER for one kind of frame (modulation, length, tone map) with nothing else on
+ * the line: the same for every such frame until the noise changes, so looked up once. */
+static uint32_t frame_kind(plc_modulation mod, size_t len, unsigned tonemap)
+{
+    return 1u | (uint32_t)mod << 1 | (uint32_t)len << 4 | (uint32_t)(tonemap & 0x3F) << 16;
+}
 
 void plc_medium_config_default(plc_medium_config *cfg)
 {
@@ -210,13 +224,17 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
     const plc_modulation mod = ack ? PLC_MOD_ROBO : f->rq.mod;
     const size_t len = ack ? 1 : f->len;
     const double noise_c = m->noise_pow / PLC_PHY_CARRIERS;
-    const double snr0_db = 10.0 * log10(SIGNAL_POWER / m->noise_pow); /* over a 0 dB link */
+    const double snr0_db = m->snr0_db;
+    const uint32_t kind = frame_kind(mod, len, f->rq.tonemap);
+    /* PER is 1 below floor_db: with all carriers in use, a link whose mean gain is below
+     * -reach_db loses the frame whatever else is on the line */
+    const double floor_db = plc_pertable_floor_db(m->per, mod, len);
+    const double reach_db = snr0_db - m->cfg.line_loss_db - floor_db;
     for (unsigned r = 0; r < m->n; r++) {
         if (r == f->from)
             continue;
         /* far below every curve even without interference: lost, no need to look further */
-        if (f->nactive == PLC_PHY_CARRIERS &&
-            m->gain_db[(size_t)f->from * m->n + r] + snr0_db - m->cfg.line_loss_db < m->lowest_db)
+        if (f->nactive == PLC_PHY_CARRIERS && m->gain_db[(size_t)f->from * m->n + r] < -reach_db)
             continue;
         /* overlapping frames that matter here: those above 1% of the noise (0.04 dB) */
         const aframe *in_ov[MAX_FRAMES];
@@ -229,6 +247,17 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         }
         if (deaf)
             continue;
+        if (nin && f->nactive == PLC_PHY_CARRIERS) {
+            /* lost for sure when even the strongest interferer alone, counted at its
+             * mean-dB level (a carrier average of log(1 + I/N) is at least that), pulls the
+             * frame below floor_db: no need to look at the carriers */
+            double worst = -1000.0;
+            for (unsigned k = 0; k < nin; k++)
+                worst = fmax(worst, m->gain_db[(size_t)in_ov[k]->from * m->n + r]);
+            const double clean_db = m->gain_db[(size_t)f->from * m->n + r] + reach_db;
+            if (clean_db - 10.0 * log10(1.0 + pow(10.0, (worst + snr0_db) / 10.0)) < 0)
+                continue;
+        }
         const float *g = link_gain(m, f->from, r);
         /* success: SINR with every overlapping frame; what the receiver reports (its
          * estimate from the preamble): SINR with the frames on the line at the start */
@@ -236,42 +265,60 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         double sum_db = 0, snr_db;
         const int clean = nin == 0; /* the common case: no logarithm per carrier */
         if (clean) {
-            if (f->nactive == PLC_PHY_CARRIERS) {
-                sum_db = (m->gain_db[(size_t)f->from * m->n + r] + snr0_db) * PLC_PHY_CARRIERS;
-            } else {
-                for (unsigned a = 0; a < f->nactive; a++)
-                    sum_db += g[f->active[a]] + snr0_db;
+            if (m->cache[(size_t)f->from * m->n + r].kind != kind) {
+                if (f->nactive == PLC_PHY_CARRIERS) {
+                    sum_db = (m->gain_db[(size_t)f->from * m->n + r] + snr0_db) *
+                             PLC_PHY_CARRIERS;
+                } else {
+                    for (unsigned a = 0; a < f->nactive; a++)
+                        sum_db += g[f->active[a]] + snr0_db;
+                }
             }
             snr_db = 0; /* filled in below once the frame is received */
         } else {
-            double sig = 0, noise = 0;
+            /* per carrier, in float: one power of ten per interferer, one logarithm (two
+             * when the interference at the frame's start differs from the whole frame's) */
+            const float p_c = (float)(SIGNAL_POWER / PLC_PHY_CARRIERS);
+            const float k10 = 0.23025851f; /* ln(10) / 10 */
+            const float sc0_db = (float)(snr0_db + 10.0 * log10(noise_c)); /* 0 dB carrier */
+            double noise = 0;
             for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-                double in = noise_c, at_start = noise_c;
+                float in = (float)noise_c, at_start = (float)noise_c;
                 for (unsigned k = 0; k < nin; k++) {
-                    const double i = SIGNAL_POWER / PLC_PHY_CARRIERS *
-                                     pow(10.0, link_gain(m, in_ov[k]->from, r)[c] / 10.0);
+                    const float i = p_c * expf(k10 * link_gain(m, in_ov[k]->from, r)[c]);
                     in += i;
                     if (in_ov[k]->start <= f->start + PLC_OFDM_PREAMBLE)
                         at_start += i;
                 }
-                const double sc = SIGNAL_POWER / PLC_PHY_CARRIERS * pow(10.0, g[c] / 10.0);
-                csnr[c] = (float)(10.0 * log10(sc / at_start));
-                sum_db += 10.0 * log10(sc / in) * (double)((f->active_mask >> c) & 1);
-                sig += sc;
+                const float sc_db = g[c] + sc0_db;
+                const float in_db = 4.3429448f * logf(in); /* 10 log10 */
+                const float start_db = at_start == in ? in_db : 4.3429448f * logf(at_start);
+                csnr[c] = sc_db - start_db;
+                if ((f->active_mask >> c) & 1)
+                    sum_db += sc_db - in_db;
                 noise += at_start;
             }
+            const double sig = SIGNAL_POWER * m->gain_lin[(size_t)f->from * m->n + r];
             snr_db = 10.0 * log10(sig / noise);
         }
         /* the frame's carriers averaged in dB, less the waveform line's implementation loss */
-        const double eff_db = sum_db / f->nactive - m->cfg.line_loss_db;
-        const double per = plc_pertable_per(m->per, mod, len, eff_db);
+        double per;
+        link_cache *lc = &m->cache[(size_t)f->from * m->n + r];
+        if (clean && lc->kind == kind) {
+            per = lc->per;
+        } else {
+            per = plc_pertable_per(m->per, mod, len, sum_db / f->nactive - m->cfg.line_loss_db);
+            if (clean)
+                *lc = (link_cache){kind, (float)per};
+        }
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
         if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
             continue;
         if (clean) {
+            const float s0 = (float)snr0_db;
             for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-                csnr[c] = (float)(g[c] + snr0_db);
-            snr_db = 10.0 * log10(m->gain_lin[(size_t)f->from * m->n + r]) + snr0_db;
+                csnr[c] = g[c] + s0;
+            snr_db = m->snr_mean_db[(size_t)f->from * m->n + r];
         }
         const plc_phy_rx_ind ind = {
             .dt = f->rq.dt,
@@ -398,6 +445,12 @@ static void set_noise(plc_medium *m, double noise_pow)
 {
     m->noise_pow = noise_pow;
     m->cs_gain = pow(10.0, PLC_MEDIUM_CS_SNR_DB / 10.0) * noise_pow / SIGNAL_POWER;
+    m->snr0_db = 10.0 * log10(SIGNAL_POWER / noise_pow);
+    const size_t links = (size_t)m->n * m->n;
+    for (size_t l = 0; l < links; l++) {
+        m->snr_mean_db[l] = (float)(10.0 * log10(m->gain_lin[l]) + m->snr0_db);
+        m->cache[l].kind = 0;
+    }
 }
 
 static double carrier_hz(unsigned c)
@@ -464,7 +517,9 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         m->gain = malloc((size_t)m->n * m->n * PLC_PHY_CARRIERS * sizeof(float));
         m->gain_db = malloc((size_t)m->n * m->n * sizeof(float));
         m->gain_lin = malloc((size_t)m->n * m->n * sizeof(float));
-        if (!m->per || !m->gain || !m->gain_db || !m->gain_lin)
+        m->snr_mean_db = malloc((size_t)m->n * m->n * sizeof(float));
+        m->cache = malloc((size_t)m->n * m->n * sizeof(link_cache));
+        if (!m->per || !m->gain || !m->gain_db || !m->gain_lin || !m->snr_mean_db || !m->cache)
             goto nomem;
         if (plc_pertable_load(m->per, cfg->per_table, err, errlen) != PLC_OK) {
             plc_medium_destroy(m);
@@ -491,10 +546,6 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
                 }
             }
         set_noise(m, inband_noise(&lc.noise));
-        m->lowest_db = 1e9;
-        for (unsigned c = 0; c < m->per->n; c++)
-            if (m->per->curve[c].n && m->per->curve[c].snr_db[0] < m->lowest_db)
-                m->lowest_db = m->per->curve[c].snr_db[0];
     } else {
         plc_rx_config rc_;
         plc_rx_config_default(&rc_);
@@ -542,6 +593,8 @@ void plc_medium_destroy(plc_medium *m)
     free(m->gain);
     free(m->gain_db);
     free(m->gain_lin);
+    free(m->snr_mean_db);
+    free(m->cache);
     free(m->buf);
     free(m->frame);
     free(m);

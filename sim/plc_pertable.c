@@ -74,19 +74,26 @@ static double curve_per(const plc_pertable_curve *c, double snr)
     return c->per[c->n - 1] == 0 ? 0.0 : c->per[c->n - 1];
 }
 
-double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db)
+/* The measured sizes of a mode just below and just above len (NULL where none). */
+static void bracket(const plc_pertable *t, plc_modulation mod, size_t len,
+                    const plc_pertable_curve **lo, const plc_pertable_curve **hi)
 {
-    /* the measured sizes just below and just above len */
-    const plc_pertable_curve *lo = NULL, *hi = NULL;
+    *lo = *hi = NULL;
     for (unsigned i = 0; i < t->n; i++) {
         const plc_pertable_curve *c = &t->curve[i];
         if (c->mod != mod)
             continue;
-        if (c->len <= len && (!lo || c->len > lo->len))
-            lo = c;
-        if (c->len >= len && (!hi || c->len < hi->len))
-            hi = c;
+        if (c->len <= len && (!*lo || c->len > (*lo)->len))
+            *lo = c;
+        if (c->len >= len && (!*hi || c->len < (*hi)->len))
+            *hi = c;
     }
+}
+
+double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db)
+{
+    const plc_pertable_curve *lo, *hi;
+    bracket(t, mod, len, &lo, &hi);
     if (!lo && !hi)
         return 1.0;
     if (!lo || !hi || lo == hi)
@@ -99,4 +106,16 @@ double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, d
     }
     const double u = (double)(len - lo->len) / (double)(hi->len - lo->len);
     return pow(10.0, log10(a) + u * (log10(b) - log10(a)));
+}
+
+double plc_pertable_floor_db(const plc_pertable *t, plc_modulation mod, size_t len)
+{
+    const plc_pertable_curve *lo, *hi;
+    bracket(t, mod, len, &lo, &hi);
+    double floor_db = INFINITY;
+    if (lo && lo->n)
+        floor_db = lo->snr_db[0];
+    if (hi && hi->n && hi->snr_db[0] < floor_db)
+        floor_db = hi->snr_db[0];
+    return floor_db;
 }

@@ -30,5 +30,7 @@ typedef struct plc_pertable {
 int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errlen);
 /* PER for a frame; 1.0 when no curve covers the mode. */
 double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db);
+/* The SINR below which plc_pertable_per gives 1 for such a frame (+inf without a curve). */
+double plc_pertable_floor_db(const plc_pertable *t, plc_modulation mod, size_t len);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct simnode {
     plc_phy_service phy;
     plc_timer traffic;
     uint32_t seq;
+    uint64_t sent; /* frames put on the line (each one goes to every other node) */
 } simnode;
 
 struct plc_simnet {
@@ -104,9 +105,7 @@ static void on_traffic(plc_loop *loop, plc_timer *t, void *user)
     /* a node still sending its previous frame skips this one (not counted as sent) */
     const plc_tx_request rq = {.mod = s->cfg.mod, .tonemap = PLC_TONEMAP_ALL};
     if (n->phy.ops->tx_request(n->phy.phy, &rq, psdu, s->cfg.psdu_len) == PLC_OK)
-        for (unsigned r = 0; r < s->n; r++)
-            if (r != n->id)
-                s->link[n->id * s->n + r].sent++;
+        n->sent++;
     n->seq++;
     plc_timer_start_in(loop, t, (uint64_t)(s->cfg.period_s * 1e6));
 }
@@ -196,9 +195,11 @@ unsigned plc_simnet_nodes(const plc_simnet *s)
     return s->n;
 }
 
-const plc_simnet_link *plc_simnet_link_stats(const plc_simnet *s, unsigned from, unsigned to)
+plc_simnet_link plc_simnet_link_stats(const plc_simnet *s, unsigned from, unsigned to)
 {
-    return &s->link[from * s->n + to];
+    plc_simnet_link k = s->link[from * s->n + to];
+    k.sent = from == to ? 0 : s->node[from].sent; /* every frame goes to every node */
+    return k;
 }
 
 const plc_medium *plc_simnet_medium(const plc_simnet *s)

@@ -46,7 +46,7 @@ void plc_simnet_destroy(plc_simnet *s);
 int plc_simnet_run(plc_simnet *s, double until_s, void (*progress)(double now_s, void *user),
                    void *user);
 unsigned plc_simnet_nodes(const plc_simnet *s);
-const plc_simnet_link *plc_simnet_link_stats(const plc_simnet *s, unsigned from, unsigned to);
+plc_simnet_link plc_simnet_link_stats(const plc_simnet *s, unsigned from, unsigned to);
 /* The medium underneath (link losses, gains, SNRs of the line model). */
 const struct plc_medium *plc_simnet_medium(const plc_simnet *s);
 /* A digest of every reception event (who, from, when, what SNR): equal for equal runs. */

@@ -30,8 +30,8 @@ static uint64_t run(int abstract, unsigned nodes, uint64_t seed, double secs,
     *sent = *received = 0;
     for (unsigned a = 0; a < nodes; a++)
         for (unsigned b = 0; b < nodes; b++) {
-            *sent += plc_simnet_link_stats(s, a, b)->sent;
-            *received += plc_simnet_link_stats(s, a, b)->received;
+            *sent += plc_simnet_link_stats(s, a, b).sent;
+            *received += plc_simnet_link_stats(s, a, b).received;
         }
     const uint64_t d = plc_simnet_digest(s);
     plc_simnet_destroy(s);

@@ -304,14 +304,14 @@ int main(int argc, char **argv)
         for (unsigned b = 0; b < n; b++) {
             if (a == b)
                 continue;
-            const plc_simnet_link *k = plc_simnet_link_stats(s, a, b);
-            sent += k->sent;
-            received += k->received;
-            if (k->received) {
+            const plc_simnet_link k = plc_simnet_link_stats(s, a, b);
+            sent += k.sent;
+            received += k.received;
+            if (k.received) {
                 links_up++;
-                snr_sum += k->snr_sum;
-                snr_min = k->snr_min < snr_min ? k->snr_min : snr_min;
-                snr_max = k->snr_max > snr_max ? k->snr_max : snr_max;
+                snr_sum += k.snr_sum;
+                snr_min = k.snr_min < snr_min ? k.snr_min : snr_min;
+                snr_max = k.snr_max > snr_max ? k.snr_max : snr_max;
             }
         }
     const double speed = duration / (wall > 1e-9 ? wall : 1e-9);
@@ -327,13 +327,13 @@ int main(int argc, char **argv)
         int first = 1;
         for (unsigned a = 0; a < n; a++)
             for (unsigned b = 0; b < n; b++) {
-                const plc_simnet_link *k = plc_simnet_link_stats(s, a, b);
-                if (a == b || !k->sent)
+                const plc_simnet_link k = plc_simnet_link_stats(s, a, b);
+                if (a == b || !k.sent)
                     continue;
                 printf("%s{\"from\":%u,\"to\":%u,\"loss_db\":%.1f,\"sent\":%llu,\"received\":%llu,"
                        "\"snr_db\":%.1f}", first ? "" : ",", a, b, plc_medium_loss_db(plc_simnet_medium(s), a, b),
-                       (unsigned long long)k->sent, (unsigned long long)k->received,
-                       k->received ? k->snr_sum / k->received : 0.0);
+                       (unsigned long long)k.sent, (unsigned long long)k.received,
+                       k.received ? k.snr_sum / k.received : 0.0);
                 first = 0;
             }
         printf("]}\n");
@@ -345,12 +345,12 @@ int main(int argc, char **argv)
                    "SNR dB");
             for (unsigned a = 0; a < n; a++)
                 for (unsigned b = 0; b < n; b++) {
-                    const plc_simnet_link *k = plc_simnet_link_stats(s, a, b);
-                    if (a == b || !k->sent)
+                    const plc_simnet_link k = plc_simnet_link_stats(s, a, b);
+                    if (a == b || !k.sent)
                         continue;
                     printf("%6u %4u %8.1f %6llu %9llu %8.1f\n", a, b, plc_medium_loss_db(plc_simnet_medium(s), a, b),
-                           (unsigned long long)k->sent, (unsigned long long)k->received,
-                           k->received ? k->snr_sum / k->received : 0.0);
+                           (unsigned long long)k.sent, (unsigned long long)k.received,
+                           k.received ? k.snr_sum / k.received : 0.0);
                 }
         }
         printf("frames: %llu link transmissions, %llu received (%.1f%%); links with traffic "
