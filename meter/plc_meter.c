@@ -1,0 +1,512 @@
+#include "plc_meter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_rng.h"
+
+#define SYNC_WINDOW_S 300        /* broadcast time sync accepted within +/-5 minutes */
+#define PROFILE_STEP_US 60000000u /* the load changes once a simulated minute */
+#define NOMINAL_V 220.0
+
+struct plc_meter {
+    plc_meter_config cfg;
+    plc_rng rng;
+    uint64_t now_us;
+    uint64_t step_us;        /* start of the current load step */
+    double load_kw, walk;    /* load of the current step; its random-walk factor */
+    double voltage, pf, freq;
+    /* energy in kWh, tariffs 1..4 (index 0 unused); total = sum */
+    double fwd[5], rev[5];
+    double remaining;        /* yuan */
+    int64_t clock_offset_s;  /* set by time sync and writes */
+    int mains;
+    int relay_closed, trip_cmd, credit_trip, alarm_cmd;
+    int64_t keep_power_until; /* meter seconds since 2000; 0: off */
+    uint32_t power_downs, cover_opens;
+    int64_t power_down_start, power_down_end, cover_open_start; /* meter seconds */
+};
+
+void plc_meter_config_default(plc_meter_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->seed = 1;
+    cfg->mean_load_kw = 0.6;
+    cfg->clock_drift_ppm = 20.0;
+    cfg->start = (plc_dlt645_time){2026, 1, 1, 4, 0, 0, 0};
+    cfg->password = 123456;
+    cfg->prepaid = 1;
+    cfg->remaining_centi_yuan = 10000;
+    cfg->alarm1_centi_yuan = 2000;
+    cfg->alarm2_centi_yuan = 500;
+    cfg->price_centi_yuan_per_kwh = 60;
+}
+
+/* ---- calendar: seconds since 2000-01-01 00:00:00 <-> date and time ---- */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468 - 10957; /* 10957: days 1970 -> 2000 */
+}
+
+static int64_t to_seconds(const plc_dlt645_time *t)
+{
+    return days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 +
+           t->minute * 60 + t->second;
+}
+
+static void from_seconds(int64_t s, plc_dlt645_time *t)
+{
+    int64_t z = s / 86400 + 10957 + 719468;
+    const int64_t sod = s % 86400;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    t->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    t->year = (int)(yoe + era * 400 + (t->month <= 2));
+    t->hour = (int)(sod / 3600);
+    t->minute = (int)(sod / 60 % 60);
+    t->second = (int)(sod % 60);
+    t->weekday = (int)((s / 86400 + 6) % 7); /* 2000-01-01 was a Saturday */
+}
+
+/* The meter's clock, seconds since 2000: the start plus elapsed time with drift. */
+static int64_t clock_s(const plc_meter *m)
+{
+    const double elapsed = (double)m->now_us * 1e-6 * (1.0 + m->cfg.clock_drift_ppm * 1e-6);
+    return to_seconds(&m->cfg.start) + (int64_t)floor(elapsed) + m->clock_offset_s;
+}
+
+/* [R] tariffs by hour: 1 peak 08-11 and 18-21, 2 shoulder 11-18, 3 valley 23-07, 4 flat */
+static int tariff_of_hour(int h)
+{
+    if ((h >= 8 && h < 11) || (h >= 18 && h < 21))
+        return 1;
+    if (h >= 11 && h < 18)
+        return 2;
+    if (h >= 23 || h < 7)
+        return 3;
+    return 4;
+}
+
+/* Daily load shape (multiplier of the mean): low at night, morning and evening peaks. */
+static double daily_shape(double hour)
+{
+    const double morning = exp(-0.5 * pow((hour - 7.5) / 1.2, 2));
+    const double evening = exp(-0.5 * pow((hour - 19.5) / 1.8, 2));
+    return 0.45 + 1.1 * morning + 1.6 * evening;
+}
+
+static void new_step(plc_meter *m)
+{
+    /* random walk on the load (bounded), a fresh voltage / pf / frequency sample */
+    m->walk = fmin(1.6, fmax(0.4, m->walk * exp(0.15 * plc_rng_gauss(&m->rng))));
+    plc_dlt645_time t;
+    from_seconds(clock_s(m), &t);
+    const double hour = t.hour + t.minute / 60.0;
+    m->load_kw = m->cfg.mean_load_kw * daily_shape(hour) / 1.2 * m->walk;
+    m->voltage = NOMINAL_V * (1.0 + 0.03 * plc_rng_gauss(&m->rng)) - 8.0 * m->load_kw / 5.0;
+    m->pf = fmin(0.999, 0.93 + 0.03 * plc_rng_gauss(&m->rng));
+    m->freq = 50.0 + 0.03 * plc_rng_gauss(&m->rng);
+}
+
+plc_meter *plc_meter_create(const plc_meter_config *cfg)
+{
+    if (!cfg)
+        return NULL;
+    plc_meter *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->cfg = *cfg;
+    plc_rng_seed(&m->rng, cfg->seed);
+    m->walk = 1.0;
+    m->mains = 1;
+    m->relay_closed = 1;
+    m->remaining = (double)cfg->remaining_centi_yuan / 100.0;
+    m->fwd[4] = (double)cfg->energy_start_centi_kwh / 100.0;
+    new_step(m);
+    return m;
+}
+
+void plc_meter_destroy(plc_meter *m)
+{
+    free(m);
+}
+
+static int supplied(const plc_meter *m)
+{
+    return m->mains && m->relay_closed;
+}
+
+static void relay_logic(plc_meter *m)
+{
+    const int64_t now_s = clock_s(m);
+    if (m->keep_power_until && now_s >= m->keep_power_until)
+        m->keep_power_until = 0;
+    if (m->keep_power_until)
+        return; /* guaranteed supply: no trip */
+    if (m->cfg.prepaid && m->remaining <= 0 && m->relay_closed) {
+        m->relay_closed = 0;
+        m->credit_trip = 1;
+    }
+    if (m->trip_cmd)
+        m->relay_closed = 0;
+}
+
+void plc_meter_advance(plc_meter *m, uint64_t now_us)
+{
+    while (now_us > m->now_us) {
+        const uint64_t step_end = m->step_us + PROFILE_STEP_US;
+        const uint64_t until = now_us < step_end ? now_us : step_end;
+        if (supplied(m)) {
+            const double kwh = m->load_kw * (double)(until - m->now_us) / 3.6e9;
+            plc_dlt645_time t;
+            from_seconds(clock_s(m), &t);
+            m->fwd[tariff_of_hour(t.hour)] += kwh;
+            if (m->cfg.prepaid)
+                m->remaining -= kwh * (double)m->cfg.price_centi_yuan_per_kwh / 100.0;
+        }
+        m->now_us = until;
+        if (until == step_end) {
+            m->step_us = step_end;
+            new_step(m);
+        }
+        relay_logic(m);
+    }
+}
+
+static int64_t centi(double v)
+{
+    return (int64_t)floor(v * 100.0 + 1e-9);
+}
+
+int64_t plc_meter_register(const plc_meter *m, uint32_t di)
+{
+    const unsigned tariff = (di >> 8) & 0xFF;
+    const double *fwd = m->fwd, *rev = m->rev;
+    double f = 0, r = 0;
+    for (unsigned k = 1; k <= 4; k++)
+        if (tariff == 0 || tariff == k) {
+            f += fwd[k];
+            r += rev[k];
+        }
+    const int on = supplied(m);
+    switch (di & 0xFFFF00FFu) {
+    case 0x00000000: return centi(f) + centi(r); /* combination word: forward + reverse */
+    case 0x00010000: return centi(f);
+    case 0x00020000: return centi(r);
+    default: break;
+    }
+    switch (di) {
+    case 0x00900100:
+        return m->remaining > 0 ? centi(m->remaining * 100.0 / (double)m->cfg.price_centi_yuan_per_kwh) : 0;
+    case 0x00900200: return m->remaining > 0 ? centi(m->remaining) : 0;
+    case 0x02010100: return m->mains ? lround(m->voltage * 10.0) : 0;
+    case 0x02020100: return on ? lround(m->load_kw * 1e6 / (m->voltage * m->pf)) : 0;
+    case 0x02030000: return on ? lround(m->load_kw * 1e4) : 0;
+    case 0x02060000: return on ? lround(m->pf * 1000.0) : 1000;
+    case 0x02800002: return lround(m->freq * 100.0);
+    case 0x03110000: return m->power_downs;
+    case 0x03300D00: return m->cover_opens;
+    case 0x04001001: return m->cfg.alarm1_centi_yuan;
+    case 0x04001002: return m->cfg.alarm2_centi_yuan;
+    default: return 0;
+    }
+}
+
+void plc_meter_clock(const plc_meter *m, plc_dlt645_time *t)
+{
+    from_seconds(clock_s(m), t);
+}
+
+int plc_meter_relay_closed(const plc_meter *m)
+{
+    return m->relay_closed;
+}
+
+const uint8_t *plc_meter_addr(const plc_meter *m)
+{
+    return m->cfg.addr;
+}
+
+void plc_meter_set_mains(plc_meter *m, int on)
+{
+    on = !!on;
+    if (on == m->mains)
+        return;
+    m->mains = on;
+    if (!on) {
+        m->power_downs++;
+        m->power_down_start = clock_s(m);
+        m->power_down_end = 0;
+    } else {
+        m->power_down_end = clock_s(m);
+    }
+}
+
+void plc_meter_open_cover(plc_meter *m)
+{
+    m->cover_opens++;
+    m->cover_open_start = clock_s(m);
+}
+
+static unsigned status_word3(const plc_meter *m)
+{
+    unsigned s = 0;
+    if (!m->relay_closed)
+        s |= PLC_METER_ST3_RELAY_OPEN;
+    if (m->trip_cmd)
+        s |= PLC_METER_ST3_TRIP_CMD;
+    if (m->keep_power_until)
+        s |= PLC_METER_ST3_KEEP_POWER;
+    if (m->cfg.prepaid && m->remaining * 100.0 < (double)m->cfg.alarm1_centi_yuan)
+        s |= PLC_METER_ST3_ALARM1;
+    if (m->cfg.prepaid && m->remaining * 100.0 < (double)m->cfg.alarm2_centi_yuan)
+        s |= PLC_METER_ST3_ALARM2;
+    if (m->alarm_cmd)
+        s |= PLC_METER_ST3_ALARM;
+    return s;
+}
+
+/* ---- answering ---- */
+static int abnormal(const plc_meter *m, uint8_t func, uint8_t err, plc_dlt645_frame *r)
+{
+    memcpy(r->addr, m->cfg.addr, 6);
+    r->ctrl = (uint8_t)(func | PLC_DLT645_C_REPLY | PLC_DLT645_C_ABNORMAL);
+    r->len = 1;
+    r->data[0] = err;
+    return 1;
+}
+
+static int normal(const plc_meter *m, uint8_t func, const uint8_t *data, unsigned len,
+                  plc_dlt645_frame *r)
+{
+    memcpy(r->addr, m->cfg.addr, 6);
+    r->ctrl = (uint8_t)(func | PLC_DLT645_C_REPLY);
+    r->len = (uint8_t)len;
+    if (len)
+        memmove(r->data, data, len);
+    return 1;
+}
+
+/* PA P0 P1 P2: level 02 or 04 and the 6-digit password, low byte first. */
+static int password_ok(const plc_meter *m, const uint8_t *p)
+{
+    int64_t pw;
+    if ((p[0] != 0x02 && p[0] != 0x04) || plc_dlt645_bcd_decode(p + 1, 3, 0, &pw))
+        return 0;
+    return (uint32_t)pw == m->cfg.password;
+}
+
+static int read_value(const plc_meter *m, uint32_t di, uint8_t *out)
+{
+    const plc_dlt645_di_info *info = plc_dlt645_di_lookup(di);
+    if (!info)
+        return PLC_DLT645_E_UNKNOWN_DI;
+    plc_dlt645_value v;
+    memset(&v, 0, sizeof(v));
+    switch (info->kind) {
+    case PLC_DLT645_NUMBER: v.raw = plc_meter_register(m, di); break;
+    case PLC_DLT645_DIGITS: {
+        int64_t a;
+        if (plc_dlt645_bcd_decode(m->cfg.addr, 6, 0, &a))
+            return PLC_DLT645_E_BCD;
+        v.raw = a;
+        break;
+    }
+    case PLC_DLT645_HEX: v.raw = status_word3(m); break;
+    case PLC_DLT645_DATE:
+    case PLC_DLT645_TIME:
+    case PLC_DLT645_DATETIME: plc_meter_clock(m, &v.t); break;
+    case PLC_DLT645_RECORD: {
+        const int cover = di == 0x03300D01;
+        const int64_t s = cover ? m->cover_open_start : m->power_down_start;
+        const int64_t e = cover ? 0 : m->power_down_end;
+        if (!s)
+            return PLC_DLT645_E_UNKNOWN_DI; /* no such event yet */
+        from_seconds(s, &v.t);
+        if (e)
+            from_seconds(e, &v.t_end);
+        else
+            v.t_end = (plc_dlt645_time){2000, 1, 1, 0, 0, 0, 0};
+        break;
+    }
+    }
+    return plc_dlt645_value_encode(di, &v, out, 32);
+}
+
+/* ssmmhhDDMMYY: decoded through the event record format (two of them). */
+static int datetime6(const uint8_t *p, plc_dlt645_time *t)
+{
+    uint8_t rec[12];
+    plc_dlt645_value v;
+    memcpy(rec, p, 6);
+    memcpy(rec + 6, p, 6);
+    const int rc = plc_dlt645_value_decode(0x03110001, rec, sizeof(rec), &v);
+    *t = v.t;
+    return rc;
+}
+
+static int handle_write(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+{
+    const uint32_t di = plc_dlt645_di_get(q->data);
+    if (!password_ok(m, q->data + 4))
+        return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_PASSWORD, r);
+    const uint8_t *d = q->data + 12;
+    const unsigned n = q->len - 12u;
+    plc_dlt645_value v;
+    if (plc_dlt645_value_decode(di, d, n, &v) != PLC_DLT645_OK)
+        return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
+    plc_dlt645_time now;
+    plc_meter_clock(m, &now);
+    switch (di) {
+    case 0x04000101: /* date: keep the time of day */
+        now.year = v.t.year;
+        now.month = v.t.month;
+        now.day = v.t.day;
+        m->clock_offset_s += to_seconds(&now) - clock_s(m);
+        break;
+    case 0x04000102:
+        now.hour = v.t.hour;
+        now.minute = v.t.minute;
+        now.second = v.t.second;
+        m->clock_offset_s += to_seconds(&now) - clock_s(m);
+        break;
+    case 0x00900200: /* [R] top-up: the amount bought is added */
+        if (!m->cfg.prepaid)
+            return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
+        m->remaining += (double)v.raw / 100.0;
+        if (m->credit_trip && m->remaining > 0 && !m->trip_cmd) {
+            m->credit_trip = 0;
+            m->relay_closed = 1;
+        }
+        break;
+    case 0x04001001: m->cfg.alarm1_centi_yuan = v.raw; break;
+    case 0x04001002: m->cfg.alarm2_centi_yuan = v.raw; break;
+    default: return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
+    }
+    return normal(m, PLC_DLT645_WRITE, NULL, 0, r);
+}
+
+static int handle_relay(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+{
+    if (!password_ok(m, q->data))
+        return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_PASSWORD, r);
+    plc_dlt645_value exp_v;
+    switch (q->data[8]) {
+    case 0x1A: /* trip */
+        if (m->keep_power_until)
+            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+        m->trip_cmd = 1;
+        m->relay_closed = 0;
+        break;
+    case 0x1B: /* close allowed (the customer's button, simulated as at once) */
+        m->trip_cmd = 0;
+        if (!(m->cfg.prepaid && m->remaining <= 0)) {
+            m->relay_closed = 1;
+            m->credit_trip = 0;
+        }
+        break;
+    case 0x2A: m->alarm_cmd = 1; break;
+    case 0x2B: m->alarm_cmd = 0; break;
+    case 0x3A: /* keep power until N3..N8 (ssmmhhDDMMYY) */
+        if (datetime6(q->data + 10, &exp_v.t) != PLC_DLT645_OK)
+            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+        if (to_seconds(&exp_v.t) <= clock_s(m))
+            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+        m->keep_power_until = to_seconds(&exp_v.t);
+        m->trip_cmd = 0;
+        if (m->mains)
+            m->relay_closed = 1;
+        break;
+    case 0x3B: m->keep_power_until = 0; break;
+    default: return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+    }
+    relay_logic(m);
+    return normal(m, PLC_DLT645_RELAY, NULL, 0, r);
+}
+
+int plc_meter_handle(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+{
+    if (!m || !q || !r || (q->ctrl & PLC_DLT645_C_REPLY) || !plc_dlt645_addr_matches(q->addr, m->cfg.addr))
+        return 0;
+    const uint8_t func = plc_dlt645_function(q);
+    const int broadcast = plc_dlt645_addr_is_broadcast(q->addr);
+    memset(r, 0, sizeof(*r));
+    switch (func) {
+    case PLC_DLT645_BROADCAST_TIME: {
+        plc_dlt645_time t;
+        if (q->len == 6 && datetime6(q->data, &t) == PLC_DLT645_OK) {
+            const int64_t want = to_seconds(&t), have = clock_s(m);
+            if (llabs(want - have) <= SYNC_WINDOW_S)
+                m->clock_offset_s += want - have;
+        }
+        return 0; /* never answered */
+    }
+    case PLC_DLT645_READ: {
+        if (broadcast)
+            return 0;
+        const uint32_t di = plc_dlt645_di_get(q->data);
+        uint8_t out[4 + 32];
+        plc_dlt645_di_put(di, out);
+        const int n = read_value(m, di, out + 4);
+        if (n < 0)
+            return abnormal(m, func, PLC_DLT645_ERR_NO_DATA, r);
+        return normal(m, func, out, 4u + (unsigned)n, r);
+    }
+    case PLC_DLT645_READ_FOLLOWUP:
+        return broadcast ? 0 : abnormal(m, func, PLC_DLT645_ERR_NO_DATA, r);
+    case PLC_DLT645_READ_ADDRESS:
+        return normal(m, func, m->cfg.addr, 6, r);
+    case PLC_DLT645_WRITE:
+        return broadcast ? 0 : handle_write(m, q, r);
+    case PLC_DLT645_WRITE_ADDRESS:
+        if (!plc_dlt645_addr_is_wildcard(q->addr))
+            return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
+        for (unsigned i = 0; i < 6; i++)
+            if ((q->data[i] >> 4) > 9 || (q->data[i] & 0xF) > 9)
+                return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
+        memcpy(m->cfg.addr, q->data, 6);
+        return normal(m, func, NULL, 0, r);
+    case PLC_DLT645_FREEZE:
+        return broadcast ? 0 : normal(m, func, NULL, 0, r);
+    case PLC_DLT645_CHANGE_BAUD: {
+        const uint8_t b = q->data[0];
+        if (b == 0 || (b & (b - 1)) || (b & 0x81))
+            return abnormal(m, func, PLC_DLT645_ERR_BAUD, r);
+        return normal(m, func, q->data, 1, r);
+    }
+    case PLC_DLT645_CHANGE_PASSWORD: {
+        int64_t pw;
+        if (!password_ok(m, q->data + 4) || plc_dlt645_bcd_decode(q->data + 9, 3, 0, &pw))
+            return abnormal(m, func, PLC_DLT645_ERR_PASSWORD, r);
+        m->cfg.password = (uint32_t)pw;
+        return normal(m, func, q->data + 8, 4, r);
+    }
+    case PLC_DLT645_CLEAR_DEMAND:
+    case PLC_DLT645_CLEAR_EVENTS:
+    case PLC_DLT645_CLEAR_METER:
+        if (broadcast || !password_ok(m, q->data))
+            return broadcast ? 0 : abnormal(m, func, PLC_DLT645_ERR_PASSWORD, r);
+        if (func == PLC_DLT645_CLEAR_METER) {
+            memset(m->fwd, 0, sizeof(m->fwd));
+            memset(m->rev, 0, sizeof(m->rev));
+        } else if (func == PLC_DLT645_CLEAR_EVENTS) {
+            m->power_downs = m->cover_opens = 0;
+            m->power_down_start = m->power_down_end = m->cover_open_start = 0;
+        }
+        return normal(m, func, NULL, 0, r);
+    case PLC_DLT645_RELAY:
+        return broadcast ? 0 : handle_relay(m, q, r);
+    default:
+        return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
+    }
+}
