@@ -99,7 +99,7 @@ static int decode(int argc, char **argv)
     int half = -1;
     for (int a = 0; a < argc; a++)
         for (const char *s = argv[a]; *s; s++) {
-            if (*s == ' ' || *s == ':' || *s == '\t')
+            if (*s == ' ' || *s == ':' || *s == '\t' || *s == '\n' || *s == '\r')
                 continue;
             const int v = hexval(*s);
             if (v < 0)

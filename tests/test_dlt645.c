@@ -1,0 +1,420 @@
+/* DL/T 645-2007 codec and simulated meter: the public example frames bit-exact, every
+ * malformed case with its error, BCD and values, the stream extractor with garbage and split
+ * reads, and the meter's behaviour (registers, clock sync window, relay, prepaid, events,
+ * passwords). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plc_dlt645.h"
+#include "plc_meter.h"
+
+static size_t hex(const char *s, uint8_t *out)
+{
+    size_t n = 0;
+    unsigned v = 0, half = 0;
+    for (; *s; s++) {
+        if (*s == ' ')
+            continue;
+        v = v << 4 | (unsigned)(*s <= '9' ? *s - '0' : *s - 'A' + 10);
+        if (++half == 2) {
+            out[n++] = (uint8_t)v;
+            v = half = 0;
+        }
+    }
+    return n;
+}
+
+/* the public examples of ../shared/spec/dlt645-2007.md */
+static const char *examples[] = {
+    "FE FE FE FE 68 AA AA AA AA AA AA 68 13 00 DF 16",
+    "68 12 90 78 56 34 12 68 11 04 33 33 34 33 68 16",
+    "68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 54 16",
+    "68 12 90 78 56 34 12 68 D1 01 35 8D 16",
+    "68 12 90 78 56 34 12 68 12 05 34 33 63 36 34 D1 16",
+    "68 12 90 78 56 34 12 68 93 06 45 C3 AB 89 67 45 07 16",
+    "FE FE FE FE 68 02 00 31 08 22 20 68 11 04 32 55 B3 35 D1 16",
+};
+
+static void test_public_examples_roundtrip(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+        uint8_t in[64], out[64];
+        const size_t n = hex(examples[i], in);
+        plc_dlt645_frame f;
+        size_t used = 0;
+        assert_int_equal(plc_dlt645_decode(in, n, &f, &used), PLC_DLT645_OK);
+        assert_int_equal(used, n);
+        const unsigned pre = in[0] == 0xFE ? 4 : 0;
+        assert_int_equal(plc_dlt645_encode(&f, pre, out, sizeof(out)), (int)n);
+        assert_memory_equal(in, out, n);
+    }
+}
+
+static void test_public_examples_content(void **st)
+{
+    (void)st;
+    uint8_t in[64];
+    plc_dlt645_frame f;
+    char a[13];
+    /* reply 001234.56 kWh for 00010000 at 123456789012 */
+    size_t n = hex(examples[2], in);
+    assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
+    plc_dlt645_addr_format(f.addr, a);
+    assert_string_equal(a, "123456789012");
+    assert_int_equal(f.ctrl, 0x91);
+    assert_int_equal(plc_dlt645_di_get(f.data), 0x00010000);
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(0x00010000, f.data + 4, 4, &v), PLC_DLT645_OK);
+    assert_int_equal(v.raw, 123456);
+    assert_int_equal(v.decimals, 2);
+    /* abnormal: no requested data */
+    n = hex(examples[3], in);
+    assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
+    assert_int_equal(f.ctrl & PLC_DLT645_C_ABNORMAL, PLC_DLT645_C_ABNORMAL);
+    assert_int_equal(f.data[0], PLC_DLT645_ERR_NO_DATA);
+    /* follow-up DI 03300001 seq 1 */
+    n = hex(examples[4], in);
+    assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
+    assert_int_equal(plc_dlt645_di_get(f.data), 0x03300001);
+    assert_int_equal(f.data[4], 1);
+    /* read DI 028022FF at 202208310002 */
+    n = hex(examples[6], in);
+    assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
+    plc_dlt645_addr_format(f.addr, a);
+    assert_string_equal(a, "202208310002");
+    assert_int_equal(plc_dlt645_di_get(f.data), 0x028022FF);
+    /* the builder gives the example's bytes */
+    uint8_t addr[6], out[64];
+    assert_int_equal(plc_dlt645_addr_parse("123456789012", addr), PLC_DLT645_OK);
+    plc_dlt645_read_request(addr, 0x00010000, &f);
+    n = hex(examples[1], in);
+    assert_int_equal(plc_dlt645_encode(&f, 0, out, sizeof(out)), (int)n);
+    assert_memory_equal(in, out, n);
+}
+
+static void expect_error(const char *h, int err)
+{
+    uint8_t in[300];
+    const size_t n = hex(h, in);
+    plc_dlt645_frame f;
+    assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), err);
+    assert_non_null(strstr(plc_dlt645_strerror(err), " ") ? plc_dlt645_strerror(err) : NULL);
+}
+
+static void test_malformed(void **st)
+{
+    (void)st;
+    expect_error("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 55 16",
+                 PLC_DLT645_E_CHECKSUM);
+    expect_error("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 54 17", PLC_DLT645_E_END);
+    expect_error("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67", PLC_DLT645_E_SHORT);
+    expect_error("69 12 90 78 56 34 12 68 11 04 33 33 34 33 69 16", PLC_DLT645_E_START);
+    expect_error("68 12 90 78 56 34 12 69 11 04 33 33 34 33 69 16", PLC_DLT645_E_START2);
+    expect_error("68 12 90 78 56 34 12 68 91 C9", PLC_DLT645_E_LENGTH); /* L = 201 */
+    expect_error("68 1F 90 78 56 34 12 68 11 04 33 33 34 33 75 16", PLC_DLT645_E_BCD);
+    expect_error("68 12 90 78 56 34 12 68 05 00 8B 16", PLC_DLT645_E_FUNCTION);
+    /* a read request must carry a DI */
+    expect_error("68 12 90 78 56 34 12 68 11 01 33 CB 16", PLC_DLT645_E_DATA);
+    expect_error("FE FE", PLC_DLT645_E_SHORT);
+    /* a write request over 50 bytes */
+    uint8_t buf[128];
+    plc_dlt645_frame f;
+    memset(&f, 0, sizeof(f));
+    memset(f.addr, 0x11, 6);
+    f.ctrl = PLC_DLT645_WRITE;
+    f.len = 51;
+    const int n = plc_dlt645_encode(&f, 0, buf, sizeof(buf));
+    assert_int_equal(n, 63);
+    assert_int_equal(plc_dlt645_decode(buf, (size_t)n, &f, NULL), PLC_DLT645_E_LENGTH);
+    /* encode refuses a buffer too small */
+    f.len = 4;
+    assert_int_equal(plc_dlt645_encode(&f, 4, buf, 10), PLC_DLT645_E_OVERSIZE);
+    /* unknown DI and wrong value length */
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(0x12345678, buf, 4, &v), PLC_DLT645_E_UNKNOWN_DI);
+    assert_int_equal(plc_dlt645_value_decode(0x00010000, buf, 3, &v), PLC_DLT645_E_DATA);
+    const uint8_t bad_bcd[4] = {0x1A, 0, 0, 0};
+    assert_int_equal(plc_dlt645_value_decode(0x00010000, bad_bcd, 4, &v), PLC_DLT645_E_BCD);
+    const uint8_t bad_time[3] = {0x00, 0x60, 0x12}; /* minute 60 */
+    assert_int_equal(plc_dlt645_value_decode(0x04000102, bad_time, 3, &v), PLC_DLT645_E_BCD);
+    uint8_t a[6];
+    assert_int_equal(plc_dlt645_addr_parse("12345678901", a), PLC_DLT645_E_ARG);
+    assert_int_equal(plc_dlt645_addr_parse("1234567890AB", a), PLC_DLT645_E_ARG);
+}
+
+static void test_bcd_and_values(void **st)
+{
+    (void)st;
+    uint8_t p[8];
+    int64_t v;
+    /* signed current -12.345 A: 3 bytes, sign in the top bit */
+    assert_int_equal(plc_dlt645_bcd_encode(-12345, 3, 1, p), 3);
+    assert_int_equal(p[0], 0x45);
+    assert_int_equal(p[1], 0x23);
+    assert_int_equal(p[2], 0x81);
+    assert_int_equal(plc_dlt645_bcd_decode(p, 3, 1, &v), PLC_DLT645_OK);
+    assert_int_equal(v, -12345);
+    assert_int_equal(plc_dlt645_bcd_encode(800000, 3, 1, p), PLC_DLT645_E_OVERSIZE);
+    assert_int_equal(plc_dlt645_bcd_encode(1000000, 3, 0, p), PLC_DLT645_E_OVERSIZE);
+    assert_int_equal(plc_dlt645_bcd_encode(-1, 3, 0, p), PLC_DLT645_E_ARG);
+    /* date 2026-11-21, a Saturday (6): YYMMDDWW low byte first */
+    plc_dlt645_value d = {.kind = PLC_DLT645_DATE, .t = {2026, 11, 21, 6, 0, 0, 0}};
+    assert_int_equal(plc_dlt645_value_encode(0x04000101, &d, p, sizeof(p)), 4);
+    const uint8_t want[4] = {0x06, 0x21, 0x11, 0x26};
+    assert_memory_equal(p, want, 4);
+    plc_dlt645_value back;
+    assert_int_equal(plc_dlt645_value_decode(0x04000101, p, 4, &back), PLC_DLT645_OK);
+    assert_int_equal(back.t.year, 2026);
+    assert_int_equal(back.t.day, 21);
+    assert_int_equal(back.t.weekday, 6);
+    /* tariff registers share the total's format */
+    assert_non_null(plc_dlt645_di_lookup(0x00010300));
+    assert_null(plc_dlt645_di_lookup(0x00010500));
+    /* addresses */
+    uint8_t a[6], b[6];
+    assert_int_equal(plc_dlt645_addr_parse("123456789012", a), PLC_DLT645_OK);
+    assert_int_equal(plc_dlt645_addr_parse("AAAAAAAAAAAA", b), PLC_DLT645_OK);
+    assert_true(plc_dlt645_addr_matches(b, a));
+    assert_int_equal(plc_dlt645_addr_parse("AAAA56789012", b), PLC_DLT645_OK);
+    assert_true(plc_dlt645_addr_matches(b, a));
+    assert_int_equal(plc_dlt645_addr_parse("AAAA56789013", b), PLC_DLT645_OK);
+    assert_false(plc_dlt645_addr_matches(b, a));
+    assert_int_equal(plc_dlt645_addr_parse("999999999999", b), PLC_DLT645_OK);
+    assert_true(plc_dlt645_addr_is_broadcast(b) && plc_dlt645_addr_matches(b, a));
+}
+
+static void test_extractor(void **st)
+{
+    (void)st;
+    uint8_t stream[512];
+    size_t n = 0;
+    /* garbage, a frame, a fake start byte, a frame with a bad checksum, two good frames */
+    n += hex("00 13 68 FF 77", stream + n);
+    n += hex(examples[2], stream + n);
+    n += hex("68 12 90", stream + n);
+    n += hex("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 55 16", stream + n);
+    n += hex(examples[0], stream + n);
+    n += hex(examples[5], stream + n);
+    /* fed one byte at a time and in odd chunks: the same frames come out */
+    for (size_t chunk = 1; chunk <= 7; chunk += 3) {
+        plc_dlt645_extractor x;
+        plc_dlt645_extractor_init(&x);
+        plc_dlt645_frame f;
+        uint8_t ctrls[8];
+        unsigned got = 0;
+        for (size_t i = 0; i < n; i += chunk) {
+            const size_t k = i + chunk <= n ? chunk : n - i;
+            assert_int_equal(plc_dlt645_extractor_feed(&x, stream + i, k), k);
+            while (plc_dlt645_extractor_next(&x, &f))
+                ctrls[got++] = f.ctrl;
+        }
+        assert_int_equal(got, 3);
+        assert_int_equal(ctrls[0], 0x91);
+        assert_int_equal(ctrls[1], 0x13);
+        assert_int_equal(ctrls[2], 0x93);
+        assert_int_equal(x.bad_frames, 1);
+        assert_int_equal(x.last_error, PLC_DLT645_E_CHECKSUM);
+        assert_true(x.garbage_bytes >= 8);
+    }
+}
+
+/* ---- the meter ---- */
+static plc_meter *meter(void)
+{
+    plc_meter_config c;
+    plc_meter_config_default(&c);
+    plc_dlt645_addr_parse("000000000042", c.addr);
+    c.seed = 42;
+    plc_meter *m = plc_meter_create(&c);
+    assert_non_null(m);
+    return m;
+}
+
+static int ask(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+{
+    /* through the wire format, as over the network */
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const int n = plc_dlt645_encode(q, 4, buf, sizeof(buf));
+    assert_true(n > 0);
+    plc_dlt645_frame q2;
+    assert_int_equal(plc_dlt645_decode(buf, (size_t)n, &q2, NULL), PLC_DLT645_OK);
+    return plc_meter_handle(m, &q2, r);
+}
+
+static int64_t read_raw(plc_meter *m, uint32_t di)
+{
+    plc_dlt645_frame q, r;
+    plc_dlt645_read_request(plc_meter_addr(m), di, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x91);
+    assert_int_equal(plc_dlt645_di_get(r.data), di);
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(di, r.data + 4, r.len - 4u, &v), PLC_DLT645_OK);
+    return v.raw;
+}
+
+static void control(plc_meter *m, uint8_t func, uint8_t n1, uint32_t password,
+                    const uint8_t *tail, plc_dlt645_frame *q)
+{
+    memset(q, 0, sizeof(*q));
+    memcpy(q->addr, plc_meter_addr(m), 6);
+    q->ctrl = func;
+    q->data[0] = 0x02;
+    plc_dlt645_bcd_encode(password, 3, 0, q->data + 1);
+    q->len = 16;
+    q->data[8] = n1;
+    if (tail)
+        memcpy(q->data + 10, tail, 6);
+}
+
+static void test_meter_registers_and_clock(void **st)
+{
+    (void)st;
+    plc_meter *m = meter();
+    plc_meter_advance(m, 3600ull * 1000000u * 24); /* one day */
+    const int64_t fwd = read_raw(m, 0x00010000);
+    assert_true(fwd > 500 && fwd < 5000); /* 0.6 kW mean: about 14 kWh a day */
+    assert_int_equal(fwd, plc_meter_register(m, 0x00010000));
+    int64_t tariffs = 0;
+    for (uint32_t t = 1; t <= 4; t++)
+        tariffs += read_raw(m, 0x00010000 | t << 8);
+    assert_true(tariffs >= fwd - 4 && tariffs <= fwd); /* each rounded down */
+    assert_int_equal(read_raw(m, 0x00000000), fwd);     /* no reverse energy */
+    const int64_t volts = read_raw(m, 0x02010100);
+    assert_true(volts > 2000 && volts < 2400);
+    assert_true(read_raw(m, 0x02800002) > 4980 && read_raw(m, 0x02800002) < 5020);
+    assert_int_equal(read_raw(m, 0x04000401), 42);
+    /* clock: one day later with +20 ppm drift: 2026-01-02 00:00:01 */
+    plc_dlt645_time t;
+    plc_meter_clock(m, &t);
+    assert_int_equal(t.day, 2);
+    assert_int_equal(t.second, 1);
+    assert_int_equal(t.weekday, 5); /* a Friday */
+    /* broadcast time sync: 4 minutes off is accepted, 6 minutes off is not; no reply */
+    plc_dlt645_frame q, r;
+    plc_dlt645_time want = {2026, 1, 2, 0, 0, 4, 0};
+    plc_dlt645_time_sync(&want, &q);
+    assert_int_equal(ask(m, &q, &r), 0);
+    plc_meter_clock(m, &t);
+    assert_int_equal(t.minute, 4);
+    want.minute = 10;
+    plc_dlt645_time_sync(&want, &q);
+    assert_int_equal(ask(m, &q, &r), 0);
+    plc_meter_clock(m, &t);
+    assert_int_equal(t.minute, 4);
+    /* not for this meter: silence; unknown DI: abnormal reply "no data" */
+    uint8_t other[6];
+    plc_dlt645_addr_parse("000000000043", other);
+    plc_dlt645_read_request(other, 0x00010000, &q);
+    assert_int_equal(ask(m, &q, &r), 0);
+    plc_dlt645_read_request(plc_meter_addr(m), 0x02FF0000, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1);
+    assert_int_equal(r.data[0], PLC_DLT645_ERR_NO_DATA);
+    /* read address by wildcard */
+    memset(q.addr, 0xAA, 6);
+    q.ctrl = PLC_DLT645_READ_ADDRESS;
+    q.len = 0;
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x93);
+    assert_memory_equal(r.data, plc_meter_addr(m), 6);
+    plc_meter_destroy(m);
+}
+
+static void test_meter_relay_prepaid_events(void **st)
+{
+    (void)st;
+    plc_meter *m = meter();
+    plc_dlt645_frame q, r;
+    /* wrong password: refused */
+    control(m, PLC_DLT645_RELAY, 0x1A, 111111, NULL, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xDC);
+    assert_int_equal(r.data[0], PLC_DLT645_ERR_PASSWORD);
+    assert_true(plc_meter_relay_closed(m));
+    /* trip, then close allowed */
+    control(m, PLC_DLT645_RELAY, 0x1A, 123456, NULL, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x9C);
+    assert_false(plc_meter_relay_closed(m));
+    assert_true(read_raw(m, 0x04000503) & PLC_METER_ST3_RELAY_OPEN);
+    control(m, PLC_DLT645_RELAY, 0x1B, 123456, NULL, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_true(plc_meter_relay_closed(m));
+    /* keep power until 2026-03-01: a trip is refused meanwhile */
+    const uint8_t until[6] = {0x00, 0x00, 0x00, 0x01, 0x03, 0x26};
+    control(m, PLC_DLT645_RELAY, 0x3A, 123456, until, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x9C);
+    control(m, PLC_DLT645_RELAY, 0x1A, 123456, NULL, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xDC);
+    assert_true(plc_meter_relay_closed(m));
+    control(m, PLC_DLT645_RELAY, 0x3B, 123456, NULL, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    /* prepaid: 100 yuan at 0.60/kWh lasts about 167 kWh, ~12 days; alarms, then a trip */
+    uint64_t t_us = 0;
+    int alarm1_day = -1;
+    for (int day = 1; day <= 30 && plc_meter_relay_closed(m); day++) {
+        t_us += 86400ull * 1000000u;
+        plc_meter_advance(m, t_us);
+        if (alarm1_day < 0 && (read_raw(m, 0x04000503) & PLC_METER_ST3_ALARM1))
+            alarm1_day = day;
+    }
+    assert_true(alarm1_day > 0);
+    assert_false(plc_meter_relay_closed(m));
+    assert_int_equal(read_raw(m, 0x00900200), 0);
+    assert_true(read_raw(m, 0x04000503) & PLC_METER_ST3_ALARM2);
+    /* no energy counted while tripped */
+    const int64_t e = read_raw(m, 0x00010000);
+    t_us += 86400ull * 1000000u;
+    plc_meter_advance(m, t_us);
+    assert_int_equal(read_raw(m, 0x00010000), e);
+    /* top-up of 50 yuan (write with password and operator code): the relay recloses */
+    memset(&q, 0, sizeof(q));
+    memcpy(q.addr, plc_meter_addr(m), 6);
+    q.ctrl = PLC_DLT645_WRITE;
+    plc_dlt645_di_put(0x00900200, q.data);
+    q.data[4] = 0x02;
+    plc_dlt645_bcd_encode(123456, 3, 0, q.data + 5);
+    plc_dlt645_bcd_encode(5000, 4, 0, q.data + 12);
+    q.len = 16;
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x94);
+    assert_true(plc_meter_relay_closed(m));
+    assert_true(read_raw(m, 0x00900200) > 4900);
+    /* power down and up: count and record */
+    plc_meter_set_mains(m, 0);
+    t_us += 60ull * 1000000u;
+    plc_meter_advance(m, t_us);
+    plc_meter_set_mains(m, 1);
+    assert_int_equal(read_raw(m, 0x03110000), 1);
+    plc_dlt645_read_request(plc_meter_addr(m), 0x03110001, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(0x03110001, r.data + 4, 12, &v), PLC_DLT645_OK);
+    assert_true(v.t_end.minute == (v.t.minute + 1) % 60);
+    plc_meter_open_cover(m);
+    assert_int_equal(read_raw(m, 0x03300D00), 1);
+    plc_meter_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_public_examples_roundtrip),
+        cmocka_unit_test(test_public_examples_content),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_bcd_and_values),
+        cmocka_unit_test(test_extractor),
+        cmocka_unit_test(test_meter_registers_and_clock),
+        cmocka_unit_test(test_meter_relay_prepaid_events),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
