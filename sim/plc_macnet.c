@@ -29,6 +29,8 @@ typedef struct xnode {
     uint64_t rx_count;
     void (*tap)(void *user, const uint8_t *frame, size_t len, int outgoing);
     void *tap_user;
+    void (*app)(void *user, const plc_mac_data_indication *ind);
+    void *app_user;
 } xnode;
 
 struct plc_macnet {
@@ -117,6 +119,8 @@ static void on_indication(void *user, const plc_mac_data_indication *ind)
     x->last_rx_len = ind->len;
     x->last_rx_src = ind->src;
     x->rx_count++;
+    if (x->app)
+        x->app(x->app_user, ind);
     if (ind->len >= SAT_HEADER && ind->msdu[0] == SAT_MAGIC) {
         const unsigned from = (unsigned)ind->msdu[1] << 8 | ind->msdu[2];
         if (from < x->net->n) {
@@ -324,4 +328,11 @@ void plc_macnet_set_tap(plc_macnet *n, unsigned node,
 {
     n->node[node].tap = fn;
     n->node[node].tap_user = user;
+}
+
+void plc_macnet_set_app(plc_macnet *n, unsigned node,
+                        void (*fn)(void *user, const plc_mac_data_indication *ind), void *user)
+{
+    n->node[node].app = fn;
+    n->node[node].app_user = user;
 }

@@ -53,5 +53,8 @@ void plc_macnet_inject(plc_macnet *n, unsigned node, const uint8_t *psdu, size_t
 void plc_macnet_set_tap(plc_macnet *n, unsigned node,
                         void (*fn)(void *user, const uint8_t *frame, size_t len, int outgoing),
                         void *user);
+/* Every MSDU node receives also goes to fn (an application on top of the MAC). */
+void plc_macnet_set_app(plc_macnet *n, unsigned node,
+                        void (*fn)(void *user, const plc_mac_data_indication *ind), void *user);
 
 #endif

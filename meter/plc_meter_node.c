@@ -1,0 +1,125 @@
+#include "plc_meter_node.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_err.h"
+
+struct plc_meter_node {
+    plc_meter_node_config cfg;
+    plc_meter *meter;
+    plc_mac *mac;
+    plc_loop *loop;
+    plc_timer holdup;
+    int powered, alive;
+    uint8_t handle;
+    plc_meter_node_counters cnt;
+};
+
+void plc_meter_node_config_default(plc_meter_node_config *cfg)
+{
+    cfg->concentrator = 0x0000;
+    cfg->holdup_ms = 2000;
+}
+
+static void on_holdup(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    plc_meter_node *n = user;
+    n->alive = 0; /* the supercapacitor is empty */
+}
+
+plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, plc_meter *meter,
+                                      plc_mac *mac, plc_loop *loop)
+{
+    if (!cfg || !meter || !mac || !loop)
+        return NULL;
+    plc_meter_node *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->cfg = *cfg;
+    n->meter = meter;
+    n->mac = mac;
+    n->loop = loop;
+    n->powered = n->alive = 1;
+    plc_timer_init(&n->holdup, on_holdup, n);
+    return n;
+}
+
+void plc_meter_node_destroy(plc_meter_node *n)
+{
+    if (!n)
+        return;
+    plc_timer_stop(n->loop, &n->holdup);
+    free(n);
+}
+
+static void send_frame(plc_meter_node *n, uint16_t to, const plc_dlt645_frame *f, int urgent)
+{
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const int len = plc_dlt645_encode(f, 0, buf, sizeof(buf));
+    const plc_mac_data_req rq = {.dst = to, .msdu = buf, .len = len > 0 ? (size_t)len : 0,
+                                 .handle = n->handle++, .high_priority = urgent};
+    if (len <= 0 || plc_mac_data_request(n->mac, &rq) != PLC_OK)
+        n->cnt.send_failures++;
+}
+
+void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication *ind)
+{
+    if (!n->alive)
+        return;
+    plc_dlt645_frame q, r;
+    size_t used;
+    if (plc_dlt645_decode(ind->msdu, ind->len, &q, &used) != PLC_DLT645_OK || used != ind->len) {
+        n->cnt.malformed++;
+        return;
+    }
+    if ((q.ctrl & PLC_DLT645_C_REPLY) || !plc_dlt645_addr_matches(q.addr, plc_meter_addr(n->meter))) {
+        n->cnt.not_for_us++;
+        return;
+    }
+    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
+    n->cnt.requests++;
+    if (!plc_meter_handle(n->meter, &q, &r)) {
+        n->cnt.broadcasts++;
+        return;
+    }
+    if (!n->powered && plc_dlt645_function(&q) != PLC_DLT645_READ)
+        return; /* on the supercapacitor only reads are answered */
+    send_frame(n, ind->src, &r, 0);
+    n->cnt.replies++;
+}
+
+void plc_meter_node_set_mains(plc_meter_node *n, int on)
+{
+    on = !!on;
+    if (on == n->powered)
+        return;
+    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
+    plc_meter_set_mains(n->meter, on);
+    n->powered = on;
+    if (on) {
+        plc_timer_stop(n->loop, &n->holdup);
+        n->alive = 1;
+        return;
+    }
+    /* last gasp: the power-down record, unsolicited, high priority, at once */
+    plc_dlt645_frame f, q;
+    plc_dlt645_read_request(plc_meter_addr(n->meter), 0x03110001, &q);
+    if (plc_meter_handle(n->meter, &q, &f)) {
+        send_frame(n, n->cfg.concentrator, &f, 1);
+        n->cnt.last_gasps++;
+    }
+    plc_timer_start_in(n->loop, &n->holdup, (uint64_t)n->cfg.holdup_ms * 1000u);
+}
+
+int plc_meter_node_alive(const plc_meter_node *n)
+{
+    return n->alive;
+}
+
+void plc_meter_node_get_counters(const plc_meter_node *n, plc_meter_node_counters *c)
+{
+    *c = n->cnt;
+}
