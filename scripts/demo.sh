@@ -23,3 +23,6 @@ done
 cat "$work"/robo.f32 "$work"/dbpsk.f32 "$work"/dqpsk.f32 "$work"/d8psk.f32 "$work"/bulk.f32 > "$work/all.f32"
 "$m" channel --in "$work/all.f32" --out "$work/line.f32" --snr 12 --gain 0.01 --dc 0.002 --seed 7
 "$m" rx --in "$work/line.f32" | cut -c1-160
+echo
+echo "== single-hop meter reading: concentrator + 20 DL/T 645 meters, waveform PHY, MAC =="
+build/tools/plc-read-demo --meters 20 --phy waveform
