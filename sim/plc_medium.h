@@ -8,7 +8,8 @@
  *             model, the noise of the same profile, overlapping frames as interference,
  *             averaged in dB over the frame's active carriers.
  * Carrier sense: waveform, the node's receiver is inside a frame (it found a preamble and
- * follows the length its header announced) or the node transmits; abstract, a frame whose
+ * follows the length its header announced) or its last search window matched the preamble,
+ * or the node transmits; abstract, a frame whose
  * SNR at the node is above PLC_MEDIUM_CS_SNR_DB has been on the line for the preamble
  * detection delay, or the node transmits.
  * Runs on the caller's virtual-time loop; all randomness comes from the seed. */
@@ -22,7 +23,8 @@
 #include "plc_phy_service.h"
 
 #define PLC_MEDIUM_CS_SNR_DB (-4.0)   /* abstract PHY: weakest preamble the receiver detects */
-#define PLC_MEDIUM_CS_DELAY 512       /* abstract PHY: samples of preamble before detection */
+#define PLC_MEDIUM_CS_DELAY 512       /* abstract PHY: samples of preamble before detection
+                                       * (the waveform receiver: 256-512; a MAC slot: 556) */
 #define PLC_MEDIUM_TIMERS(nodes) (2 * (nodes) + 300) /* loop timers the medium needs */
 
 typedef struct plc_medium_config {
