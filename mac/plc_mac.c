@@ -710,6 +710,7 @@ static void snr_record(plc_mac *m, plc_mac_neighbour *n, const float *carrier_sn
  * received through a collision (interference at its start drags its estimate down) does
  * not push the link into ROBO, while a lasting change shows after two frames. With fewer
  * frames known, the newest (the median with it counted twice). */
+_Static_assert(PLC_MAC_SNR_HISTORY == 3, "snr_estimate takes the median of three");
 static void snr_estimate(const plc_mac_neighbour *n, float *snr_db)
 {
     const unsigned k = n->snr_frames;
@@ -729,10 +730,12 @@ static void queue_tonemap_response(plc_mac *m, uint16_t to, const plc_mac_neighb
                                    const plc_phy_rx_ind *ind)
 {
     float snr[PLC_PHY_CARRIERS];
-    if (n && n->snr_frames)
+    if (n && n->snr_frames) {
         snr_estimate(n, snr);
-    else
-        memcpy(snr, ind->carrier_snr_db, sizeof(snr));
+    } else { /* no history (neighbour table full): this frame, or its in-band SNR alone */
+        for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+            snr[c] = ind->carrier_snr_db ? ind->carrier_snr_db[c] : ind->snr_db;
+    }
     const plc_mac_link_choice c = plc_mac_tonemap_choose(snr, PLC_MAC_TONEMAP_MARGIN_DB);
     const plc_mac_tonemap_response r = {.mod = (uint8_t)c.mod, .tonemap = c.tonemap,
                                         .lqi = ind->lqi};

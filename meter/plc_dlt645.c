@@ -321,8 +321,7 @@ static int bcd2(uint8_t b, int lo, int hi, int *out)
     return PLC_DLT645_OK;
 }
 
-/* ssmmhhDDMMYY at p. */
-static int datetime_decode(const uint8_t *p, plc_dlt645_time *t)
+int plc_dlt645_datetime_decode(const uint8_t *p, plc_dlt645_time *t)
 {
     int rc;
     if ((rc = bcd2(p[0], 0, 59, &t->second)) || (rc = bcd2(p[1], 0, 59, &t->minute)) ||
@@ -339,7 +338,7 @@ static uint8_t to_bcd2(int v)
     return (uint8_t)((v / 10 % 10) << 4 | v % 10);
 }
 
-static void datetime_encode(const plc_dlt645_time *t, uint8_t *p)
+void plc_dlt645_datetime_encode(const plc_dlt645_time *t, uint8_t *p)
 {
     p[0] = to_bcd2(t->second);
     p[1] = to_bcd2(t->minute);
@@ -382,11 +381,11 @@ int plc_dlt645_value_decode(uint32_t di, const uint8_t *p, size_t len, plc_dlt64
             return rc;
         return PLC_DLT645_OK;
     case PLC_DLT645_DATETIME:
-        return datetime_decode(p, &v->t);
+        return plc_dlt645_datetime_decode(p, &v->t);
     case PLC_DLT645_RECORD:
-        if ((rc = datetime_decode(p, &v->t)) != PLC_DLT645_OK)
+        if ((rc = plc_dlt645_datetime_decode(p, &v->t)) != PLC_DLT645_OK)
             return rc;
-        return datetime_decode(p + 6, &v->t_end);
+        return plc_dlt645_datetime_decode(p + 6, &v->t_end);
     }
     return PLC_DLT645_E_UNKNOWN_DI;
 }
@@ -420,11 +419,11 @@ int plc_dlt645_value_encode(uint32_t di, const plc_dlt645_value *v, uint8_t *p, 
         p[2] = to_bcd2(v->t.hour);
         break;
     case PLC_DLT645_DATETIME:
-        datetime_encode(&v->t, p);
+        plc_dlt645_datetime_encode(&v->t, p);
         break;
     case PLC_DLT645_RECORD:
-        datetime_encode(&v->t, p);
-        datetime_encode(&v->t_end, p + 6);
+        plc_dlt645_datetime_encode(&v->t, p);
+        plc_dlt645_datetime_encode(&v->t_end, p + 6);
         break;
     }
     return info->bytes;
@@ -448,7 +447,7 @@ void plc_dlt645_time_sync(const plc_dlt645_time *t, plc_dlt645_frame *f)
     memset(f->addr, 0x99, 6);
     f->ctrl = PLC_DLT645_BROADCAST_TIME;
     f->len = 6;
-    datetime_encode(t, f->data);
+    plc_dlt645_datetime_encode(t, f->data);
 }
 
 /* ---- extractor ---- */

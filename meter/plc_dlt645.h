@@ -134,6 +134,10 @@ typedef struct plc_dlt645_value {
     plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME; RECORD: start and end */
 } plc_dlt645_value;
 
+/* A date and time as ssmmhhDDMMYY (6 bytes; weekday -1 on decode). */
+int plc_dlt645_datetime_decode(const uint8_t *p, plc_dlt645_time *t);
+void plc_dlt645_datetime_encode(const plc_dlt645_time *t, uint8_t *p);
+
 /* BCD, low byte first; signed: the top bit of the high byte is the sign. */
 int plc_dlt645_bcd_decode(const uint8_t *p, unsigned bytes, int is_signed, int64_t *v);
 int plc_dlt645_bcd_encode(int64_t v, unsigned bytes, int is_signed, uint8_t *p);

@@ -343,18 +343,6 @@ static int read_value(const plc_meter *m, uint32_t di, uint8_t *out)
     return plc_dlt645_value_encode(di, &v, out, 32);
 }
 
-/* ssmmhhDDMMYY: decoded through the event record format (two of them). */
-static int datetime6(const uint8_t *p, plc_dlt645_time *t)
-{
-    uint8_t rec[12];
-    plc_dlt645_value v;
-    memcpy(rec, p, 6);
-    memcpy(rec + 6, p, 6);
-    const int rc = plc_dlt645_value_decode(0x03110001, rec, sizeof(rec), &v);
-    *t = v.t;
-    return rc;
-}
-
 static int handle_write(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
 {
     const uint32_t di = plc_dlt645_di_get(q->data);
@@ -400,7 +388,7 @@ static int handle_relay(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_fram
 {
     if (!password_ok(m, q->data))
         return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_PASSWORD, r);
-    plc_dlt645_value exp_v;
+    plc_dlt645_time until;
     switch (q->data[8]) {
     case 0x1A: /* trip */
         if (m->keep_power_until)
@@ -418,11 +406,11 @@ static int handle_relay(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_fram
     case 0x2A: m->alarm_cmd = 1; break;
     case 0x2B: m->alarm_cmd = 0; break;
     case 0x3A: /* keep power until N3..N8 (ssmmhhDDMMYY) */
-        if (datetime6(q->data + 10, &exp_v.t) != PLC_DLT645_OK)
+        if (plc_dlt645_datetime_decode(q->data + 10, &until) != PLC_DLT645_OK)
             return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
-        if (to_seconds(&exp_v.t) <= clock_s(m))
+        if (to_seconds(&until) <= clock_s(m))
             return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
-        m->keep_power_until = to_seconds(&exp_v.t);
+        m->keep_power_until = to_seconds(&until);
         m->trip_cmd = 0;
         if (m->mains)
             m->relay_closed = 1;
@@ -444,7 +432,7 @@ int plc_meter_handle(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *
     switch (func) {
     case PLC_DLT645_BROADCAST_TIME: {
         plc_dlt645_time t;
-        if (q->len == 6 && datetime6(q->data, &t) == PLC_DLT645_OK) {
+        if (q->len == 6 && plc_dlt645_datetime_decode(q->data, &t) == PLC_DLT645_OK) {
             const int64_t want = to_seconds(&t), have = clock_s(m);
             if (llabs(want - have) <= SYNC_WINDOW_S)
                 m->clock_offset_s += want - have;

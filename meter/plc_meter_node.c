@@ -79,14 +79,14 @@ void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication 
         n->cnt.not_for_us++;
         return;
     }
-    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
     n->cnt.requests++;
+    if (!n->powered && plc_dlt645_function(&q) != PLC_DLT645_READ)
+        return; /* on the supercapacitor only reads are served */
+    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
     if (!plc_meter_handle(n->meter, &q, &r)) {
         n->cnt.broadcasts++;
         return;
     }
-    if (!n->powered && plc_dlt645_function(&q) != PLC_DLT645_READ)
-        return; /* on the supercapacitor only reads are answered */
     send_frame(n, ind->src, &r, 0);
     n->cnt.replies++;
 }

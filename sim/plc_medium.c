@@ -233,8 +233,9 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
     for (unsigned r = 0; r < m->n; r++) {
         if (r == f->from)
             continue;
+        const size_t link = (size_t)f->from * m->n + r;
         /* far below every curve even without interference: lost, no need to look further */
-        if (f->nactive == PLC_PHY_CARRIERS && m->gain_db[(size_t)f->from * m->n + r] < -reach_db)
+        if (f->nactive == PLC_PHY_CARRIERS && m->gain_db[link] < -reach_db)
             continue;
         /* overlapping frames that matter here: those above 1% of the noise (0.04 dB) */
         const aframe *in_ov[MAX_FRAMES];
@@ -254,7 +255,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             double worst = -1000.0;
             for (unsigned k = 0; k < nin; k++)
                 worst = fmax(worst, m->gain_db[(size_t)in_ov[k]->from * m->n + r]);
-            const double clean_db = m->gain_db[(size_t)f->from * m->n + r] + reach_db;
+            const double clean_db = m->gain_db[link] + reach_db;
             if (clean_db - 10.0 * log10(1.0 + pow(10.0, (worst + snr0_db) / 10.0)) < 0)
                 continue;
         }
@@ -264,15 +265,16 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         float csnr[PLC_PHY_CARRIERS];
         double sum_db = 0, snr_db;
         const int clean = nin == 0; /* the common case: no logarithm per carrier */
+        link_cache *lc = &m->cache[link];
+        const int cached = clean && lc->kind == kind;
         if (clean) {
-            if (m->cache[(size_t)f->from * m->n + r].kind != kind) {
-                if (f->nactive == PLC_PHY_CARRIERS) {
-                    sum_db = (m->gain_db[(size_t)f->from * m->n + r] + snr0_db) *
-                             PLC_PHY_CARRIERS;
-                } else {
-                    for (unsigned a = 0; a < f->nactive; a++)
-                        sum_db += g[f->active[a]] + snr0_db;
-                }
+            if (cached) {
+                /* PER known: sum_db is not needed */
+            } else if (f->nactive == PLC_PHY_CARRIERS) {
+                sum_db = (m->gain_db[link] + snr0_db) * PLC_PHY_CARRIERS;
+            } else {
+                for (unsigned a = 0; a < f->nactive; a++)
+                    sum_db += g[f->active[a]] + snr0_db;
             }
             snr_db = 0; /* filled in below once the frame is received */
         } else {
@@ -298,19 +300,15 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
                     sum_db += sc_db - in_db;
                 noise += at_start;
             }
-            const double sig = SIGNAL_POWER * m->gain_lin[(size_t)f->from * m->n + r];
+            const double sig = SIGNAL_POWER * m->gain_lin[link];
             snr_db = 10.0 * log10(sig / noise);
         }
         /* the frame's carriers averaged in dB, less the waveform line's implementation loss */
-        double per;
-        link_cache *lc = &m->cache[(size_t)f->from * m->n + r];
-        if (clean && lc->kind == kind) {
-            per = lc->per;
-        } else {
-            per = plc_pertable_per(m->per, mod, len, sum_db / f->nactive - m->cfg.line_loss_db);
-            if (clean)
-                *lc = (link_cache){kind, (float)per};
-        }
+        const double per = cached ? lc->per
+                                  : plc_pertable_per(m->per, mod, len,
+                                                     sum_db / f->nactive - m->cfg.line_loss_db);
+        if (clean && !cached)
+            *lc = (link_cache){kind, (float)per};
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
         if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
             continue;
@@ -318,7 +316,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             const float s0 = (float)snr0_db;
             for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
                 csnr[c] = g[c] + s0;
-            snr_db = m->snr_mean_db[(size_t)f->from * m->n + r];
+            snr_db = m->snr_mean_db[link];
         }
         const plc_phy_rx_ind ind = {
             .dt = f->rq.dt,

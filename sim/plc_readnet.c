@@ -7,7 +7,6 @@
 #include "plc_meter_node.h"
 
 typedef struct reader {
-    struct plc_readnet *net;
     plc_timer timeout;
     unsigned meter, di_index, attempt; /* what is being asked */
     int waiting, done;
@@ -173,7 +172,6 @@ plc_readnet *plc_readnet_create(const plc_readnet_config *cfg, char *err, size_t
         memcpy(r->res[i].addr, a, sizeof(a));
     }
     plc_macnet_set_app(r->net, 0, concentrator_app, r);
-    r->rd.net = r;
     r->rd.meter = 1;
     plc_timer_init(&r->rd.timeout, on_timeout, r);
     plc_timer_start_in(plc_macnet_loop(r->net), &r->rd.timeout, (uint64_t)(cfg->start_s * 1e6));

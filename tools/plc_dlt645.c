@@ -162,13 +162,10 @@ static int decode(int argc, char **argv)
         plc_dlt645_addr_format(f.data, a2);
         printf(",\"value\":\"%s\"", a2);
     } else if (func == PLC_DLT645_BROADCAST_TIME) {
-        plc_dlt645_value v;
-        uint8_t rec[12];
-        memcpy(rec, f.data, 6);
-        memcpy(rec + 6, f.data, 6);
-        if (plc_dlt645_value_decode(0x03110001, rec, 12, &v) == PLC_DLT645_OK)
-            printf(",\"value\":\"%04d-%02d-%02d %02d:%02d:%02d\"", v.t.year, v.t.month,
-                   v.t.day, v.t.hour, v.t.minute, v.t.second);
+        plc_dlt645_time t;
+        if (plc_dlt645_datetime_decode(f.data, &t) == PLC_DLT645_OK)
+            printf(",\"value\":\"%04d-%02d-%02d %02d:%02d:%02d\"", t.year, t.month, t.day,
+                   t.hour, t.minute, t.second);
         else
             printf(",\"value_error\":\"%s\"", plc_dlt645_strerror(PLC_DLT645_E_BCD));
     }
@@ -319,9 +316,7 @@ static int encode(int argc, char **argv)
         if (code == 0x3A) {
             if (parse_time(until, &t))
                 return fail("keep needs --until YYYY-MM-DD hh:mm:ss", PLC_DLT645_E_ARG);
-            plc_dlt645_frame ts;
-            plc_dlt645_time_sync(&t, &ts);
-            memcpy(f.data + 10, ts.data, 6);
+            plc_dlt645_datetime_encode(&t, f.data + 10);
         }
     } else {
         return usage();
