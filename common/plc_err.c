@@ -13,6 +13,7 @@ const char *plc_strerror(int err)
     case PLC_ERR_FORMAT: return "malformed input";
     case PLC_ERR_IO: return "input/output error";
     case PLC_ERR_UNSUPPORTED: return "not supported";
+    case PLC_ERR_LATE: return "too late: the transmission time has passed";
     default: return "unknown error";
     }
 }

@@ -13,6 +13,7 @@ typedef enum plc_err {
     PLC_ERR_FORMAT = -7,       /* malformed input (bad field value, bad syntax) */
     PLC_ERR_IO = -8,           /* file or device I/O failed */
     PLC_ERR_UNSUPPORTED = -9,  /* valid request this build or profile does not support */
+    PLC_ERR_LATE = -10,        /* a timed transmission's time has already passed */
 } plc_err;
 
 /* Human-readable message for an error code; never NULL. */

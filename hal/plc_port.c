@@ -19,3 +19,9 @@ int plc_port_close(plc_port *p)
 {
     return p ? p->ops->close(p) : PLC_ERR_ARG;
 }
+
+plc_port_stats plc_port_get_stats(const plc_port *p)
+{
+    const plc_port_stats none = {0};
+    return p ? p->stats : none;
+}

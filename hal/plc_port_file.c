@@ -32,6 +32,7 @@ static void on_tick(plc_loop *loop, plc_timer *t, void *user)
     const size_t n = p->in_n - p->pos < p->chunk ? p->in_n - p->pos : p->chunk;
     p->sink(p->in + p->pos, n, p->pos, p->user);
     p->pos += n;
+    p->base.stats.received += n;
     if (n > 0) /* the chunk after the last one is the end-of-stream call (n = 0) */
         plc_timer_start_in(loop, t, (uint64_t)p->chunk * 5 / 2);
 }
@@ -81,6 +82,7 @@ static int file_transmit(plc_port *base, uint64_t at, const float *x, size_t n)
     file_port *p = (file_port *)base;
     if (at > 400000ull * 3600 * 24)
         return PLC_ERR_ARG;
+    p->base.stats.bursts++;
     if (!p->out_path)
         return PLC_OK;
     const size_t end = (size_t)at + n;

@@ -12,6 +12,7 @@ typedef struct plc_port_ops {
 
 struct plc_port {
     const plc_port_ops *ops;
+    plc_port_stats stats; /* kept up to date by the backend */
 };
 
 #endif

@@ -35,11 +35,8 @@ plc_sdr_frontend *plc_sdr_frontend_create(const plc_sdr_config *cfg)
         return NULL;
     fe->cfg = *cfg;
     fe->up_ratio = cfg->sdr_rate_hz / PHY_RATE;
-    const float w = (float)(6.283185307179586 * cfg->centre_hz / PHY_RATE);
     fe->nco_down = nco_crcf_create(LIQUID_NCO);
     fe->nco_up = nco_crcf_create(LIQUID_NCO);
-    nco_crcf_set_frequency(fe->nco_down, w);
-    nco_crcf_set_frequency(fe->nco_up, w);
     /* cutoff relative to the sample rate: half the kept band plus a little */
     fe->lowpass = firfilt_crcf_create_kaiser(FIR_LEN, (float)(0.55 * cfg->bandwidth_hz / PHY_RATE),
                                              60.0f, 0.0f);
@@ -49,6 +46,7 @@ plc_sdr_frontend *plc_sdr_frontend_create(const plc_sdr_config *cfg)
         plc_sdr_frontend_destroy(fe);
         return NULL;
     }
+    plc_sdr_frontend_reset(fe);
     return fe;
 }
 
@@ -112,4 +110,29 @@ size_t plc_sdr_to_passband(plc_sdr_frontend *fe, const float complex *z, size_t 
         done += m;
     }
     return written;
+}
+
+double plc_sdr_to_baseband_delay_s(const plc_sdr_frontend *fe)
+{
+    /* liquid 1.5's msresamp delay is in input samples, whatever its header says (the
+     * test measures both directions) */
+    return ((FIR_LEN - 1) / 2 + msresamp_crcf_get_delay(fe->to_sdr)) / PHY_RATE;
+}
+
+double plc_sdr_to_passband_delay_s(const plc_sdr_frontend *fe)
+{
+    return msresamp_crcf_get_delay(fe->to_phy) / fe->cfg.sdr_rate_hz;
+}
+
+void plc_sdr_frontend_reset(plc_sdr_frontend *fe)
+{
+    /* phase 0 again: the PHY is differential, a constant phase does not matter */
+    const float w = (float)(6.283185307179586 * fe->cfg.centre_hz / PHY_RATE);
+    nco_crcf_reset(fe->nco_down);
+    nco_crcf_reset(fe->nco_up);
+    nco_crcf_set_frequency(fe->nco_down, w);
+    nco_crcf_set_frequency(fe->nco_up, w);
+    firfilt_crcf_reset(fe->lowpass);
+    msresamp_crcf_reset(fe->to_sdr);
+    msresamp_crcf_reset(fe->to_phy);
 }

@@ -33,5 +33,12 @@ size_t plc_sdr_passband_len(const plc_sdr_frontend *fe, size_t n);
 /* Converts n samples; returns how many were written to out (room for the _len above). */
 size_t plc_sdr_to_baseband(plc_sdr_frontend *fe, const float *x, size_t n, float complex *out);
 size_t plc_sdr_to_passband(plc_sdr_frontend *fe, const float complex *z, size_t n, float *out);
+/* Group delay of each direction in seconds: what goes in at time t comes out at t + delay.
+ * Timed transmission needs both: a burst reaches the line to_baseband's delay after its
+ * baseband time stamp, and a received sample left the line to_passband's delay earlier. */
+double plc_sdr_to_baseband_delay_s(const plc_sdr_frontend *fe);
+double plc_sdr_to_passband_delay_s(const plc_sdr_frontend *fe);
+/* Clears both directions' filter state (a new burst; a gap in the received stream). */
+void plc_sdr_frontend_reset(plc_sdr_frontend *fe);
 
 #endif

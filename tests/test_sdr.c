@@ -123,6 +123,53 @@ static void test_round_trip_2msps(void **s)
     round_trip(2e6);
 }
 
+/* centroid in seconds of the squared magnitude of a pulse */
+static double centroid_s(const float complex *z, const float *y, size_t n, double rate)
+{
+    double m0 = 0, m1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double p = z ? crealf(z[i] * conjf(z[i])) : (double)y[i] * y[i];
+        m0 += p;
+        m1 += p * (double)i;
+    }
+    return m1 / m0 / rate;
+}
+
+/* The delays the front end states are the ones a pulse sees, to 1 us, both ways: timed
+ * transmission through an SDR is placed by them. */
+static void test_delays(void **s)
+{
+    (void)s;
+    static float x[8000], y[8000];
+    static float complex z[8000 * 5 + 64];
+    const double rates[] = {250e3, 1e6, 2e6};
+    for (unsigned r = 0; r < 3; r++) {
+        plc_sdr_config cfg;
+        plc_sdr_config_default(&cfg);
+        cfg.sdr_rate_hz = rates[r];
+        plc_sdr_frontend *fe = plc_sdr_frontend_create(&cfg);
+        assert_non_null(fe);
+        /* a 63 kHz tone under a Gaussian envelope at 10 ms */
+        for (int i = 0; i < 8000; i++)
+            x[i] = (float)(cos(6.283185307179586 * 63e3 * i / 400e3) *
+                           exp(-pow((i - 4000) / 200.0, 2)));
+        const size_t nz = plc_sdr_to_baseband(fe, x, 8000, z);
+        const double down = centroid_s(z, NULL, nz, rates[r]) - 0.01;
+        /* a Gaussian pulse at 10 ms in baseband */
+        plc_sdr_frontend_reset(fe);
+        for (size_t i = 0; i < nz; i++)
+            z[i] = (float)exp(-pow((i / rates[r] - 0.01) / 0.0005, 2));
+        const size_t ny = plc_sdr_to_passband(fe, z, nz, y);
+        const double up = centroid_s(NULL, y, ny, 400e3) - 0.01;
+        print_message("rate %.0f: to baseband %.2f us (stated %.2f), to passband %.2f us (stated %.2f)\n",
+                      rates[r], down * 1e6, plc_sdr_to_baseband_delay_s(fe) * 1e6, up * 1e6,
+                      plc_sdr_to_passband_delay_s(fe) * 1e6);
+        assert_true(fabs(down - plc_sdr_to_baseband_delay_s(fe)) < 1e-6);
+        assert_true(fabs(up - plc_sdr_to_passband_delay_s(fe)) < 1e-6);
+        plc_sdr_frontend_destroy(fe);
+    }
+}
+
 static void test_bad_configs(void **s)
 {
     (void)s;
@@ -161,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_1msps),
         cmocka_unit_test(test_round_trip_2msps),
+        cmocka_unit_test(test_delays),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_soapy_without_device),
     };
