@@ -40,17 +40,65 @@ size_t plc_channel_add_class_a(float *x, size_t n, double sigma, double A, doubl
     return hit;
 }
 
-static float catmull_rom(const float *z, size_t n, double p)
+/* Fractional-delay interpolation for the clock offsets: a Kaiser-windowed sinc (16 taps,
+ * beta 8) tabulated at 1/1024 sample. In the band (up to 0.23 of the rate) it is flat to
+ * 0.001 dB at every fraction; a cubic (Catmull-Rom) was not: it lost up to 0.7 dB on the
+ * top carriers at half-sample positions, a simulator artefact that cost the line's links
+ * 0.1-0.2 dB depending on their clock offsets. */
+#define RS_HALF 8
+#define RS_TAPS (2 * RS_HALF)
+#define RS_PHASES 1024
+#define PI 3.14159265358979323846
+
+static float rs_table[RS_PHASES + 1][RS_TAPS];
+static int rs_ready;
+
+static double bessel_i0(double x)
 {
-    const long i = (long)floor(p);
-    const float u = (float)(p - (double)i);
-    float v[4];
-    for (int k = 0; k < 4; k++) {
-        const long j = i - 1 + k;
-        v[k] = (j >= 0 && (size_t)j < n) ? z[j] : 0.0f;
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 40; k++) {
+        term *= (x / (2.0 * k)) * (x / (2.0 * k));
+        sum += term;
     }
-    return v[1] + 0.5f * u * (v[2] - v[0] + u * (2.0f * v[0] - 5.0f * v[1] + 4.0f * v[2] - v[3] +
-                                                 u * (3.0f * (v[1] - v[2]) + v[3] - v[0])));
+    return sum;
+}
+
+static void rs_init(void)
+{
+    const double beta = 8.0;
+    for (unsigned p = 0; p <= RS_PHASES; p++) {
+        const double u = (double)p / RS_PHASES;
+        double h[RS_TAPS], sum = 0;
+        for (int k = 0; k < RS_TAPS; k++) {
+            const double t = (double)(k - (RS_HALF - 1)) - u; /* tap k holds x[i - 7 + k] */
+            const double r = t / RS_HALF;
+            const double w = fabs(r) < 1.0 ? bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta) : 0.0;
+            h[k] = (t == 0.0 ? 1.0 : sin(PI * t) / (PI * t)) * w;
+            sum += h[k];
+        }
+        for (int k = 0; k < RS_TAPS; k++)
+            rs_table[p][k] = (float)(h[k] / sum); /* unit gain at DC */
+    }
+    rs_ready = 1;
+}
+
+static float interpolate(const float *z, size_t n, double pos)
+{
+    const long i = (long)floor(pos);
+    const float *h = rs_table[(unsigned)lround((pos - (double)i) * RS_PHASES)];
+    const long j0 = i - (RS_HALF - 1);
+    float acc = 0;
+    if (j0 >= 0 && (size_t)(j0 + RS_TAPS) <= n) {
+        for (int k = 0; k < RS_TAPS; k++)
+            acc += h[k] * z[j0 + k];
+    } else {
+        for (int k = 0; k < RS_TAPS; k++) {
+            const long j = j0 + k;
+            if (j >= 0 && (size_t)j < n)
+                acc += h[k] * z[j];
+        }
+    }
+    return acc;
 }
 
 size_t plc_channel_resample(const float *x, size_t n, double ratio, float *out, size_t max)
@@ -60,8 +108,10 @@ size_t plc_channel_resample(const float *x, size_t n, double ratio, float *out, 
     size_t m = (size_t)floor((double)(n - 1) / ratio) + 1;
     if (m > max)
         m = max;
+    if (!rs_ready)
+        rs_init();
     for (size_t i = 0; i < m; i++)
-        out[i] = catmull_rom(x, n, (double)i * ratio);
+        out[i] = interpolate(x, n, (double)i * ratio);
     return m;
 }
 

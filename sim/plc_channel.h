@@ -25,8 +25,8 @@ void plc_channel_apply(float *x, size_t n, double gain, double dc, double sigma,
  * gamma = 0.01 are typical). Returns how many samples carried at least one impulse. */
 size_t plc_channel_add_class_a(float *x, size_t n, double sigma, double A, double gamma,
                                plc_rng *r);
-/* Resamples x for a clock offset: out[i] = x(i * ratio) by cubic (Catmull-Rom)
- * interpolation, as long as i * ratio stays inside x; returns how many were written
+/* Resamples x for a clock offset: out[i] = x(i * ratio) by windowed-sinc interpolation
+ * (16 taps; flat to 0.001 dB up to 0.23 of the rate), as long as i * ratio stays inside x; returns how many were written
  * (at most max). ratio = 1 + (ppm_tx - ppm_rx) * 1e-6 for a receiver's view of a
  * transmitter's samples. */
 size_t plc_channel_resample(const float *x, size_t n, double ratio, float *out, size_t max);

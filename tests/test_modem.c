@@ -252,6 +252,31 @@ static size_t resample(size_t n, double ppm)
     return m;
 }
 
+/* The clock-offset resampler keeps a carrier's amplitude and delay at every fractional
+ * position: tones at the band edges, resampled at ratios that put samples at 0.5 (and
+ * elsewhere), against the tone evaluated at the exact times. */
+static void test_resampler_accuracy(void **state)
+{
+    (void)state;
+    const double freqs[] = {35.9e3, 63e3, 90.6e3};
+    const double ratios[] = {1.0 + 0.5 / 4000, 1.0 - 0.37 / 4000, 1.0 + 100e-6};
+    for (int f = 0; f < 3; f++)
+        for (int r = 0; r < 3; r++) {
+            const double w = 6.283185307179586 * freqs[f] / 400e3;
+            for (size_t i = 0; i < 8000; i++)
+                stream[i] = (float)cos(w * (double)i + 0.3);
+            const size_t m = plc_channel_resample(stream, 8000, ratios[r], tmp, MAXS);
+            assert_true(m > 7900);
+            double err = 0, sig = 0;
+            for (size_t i = 100; i < m - 100; i++) { /* away from the ends */
+                const double want = cos(w * (double)i * ratios[r] + 0.3);
+                err += (tmp[i] - want) * (tmp[i] - want);
+                sig += want * want;
+            }
+            assert_true(10.0 * log10(err / sig) < -60.0); /* 0.01 dB amplitude, 0.001 rad */
+        }
+}
+
 static void test_sampling_clock_offset_100ppm(void **state)
 {
     (void)state;
@@ -519,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_amplitude_over_60_db),
         cmocka_unit_test(test_any_start_offset),
         cmocka_unit_test(test_back_to_back_frames),
+        cmocka_unit_test(test_resampler_accuracy),
         cmocka_unit_test(test_sampling_clock_offset_100ppm),
         cmocka_unit_test(test_dc_offset),
         cmocka_unit_test(test_truncated_frame_reported),
