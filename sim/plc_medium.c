@@ -90,7 +90,7 @@ void plc_medium_config_default(plc_medium_config *cfg)
     cfg->noise_profile = "awgn";
     cfg->noise_level = 0.002;
     cfg->per_table = "docs/per/per_sco.dat";
-    cfg->line_loss_db = 0.25;
+    cfg->line_loss_db = 0.16;
 }
 
 uint64_t plc_medium_us_of(uint64_t sample)

@@ -37,9 +37,10 @@ typedef struct plc_medium_config {
     const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
                                 * line's clock offsets, measured by bench_per) */
     int impulse_blanking;      /* waveform receivers' impulse defence: 0 */
-    double line_loss_db;       /* abstract PHY: what the waveform line loses against the
-                                * tables at equal SINR, 0.25 (a fitted calibration, measured by
-                                * bench_sim's 10-node validation; cause not found, docs/sim.md) */
+    double line_loss_db;       /* abstract PHY: what the waveform receiver loses on the line's
+                                * links against the flat AWGN tables at equal mean SNR, 0.16
+                                * (their 3-4 dB tilt across the band; measured on a two-node
+                                * line, flat against tilted: docs/sim.md) */
 } plc_medium_config;
 
 typedef struct plc_medium plc_medium;
