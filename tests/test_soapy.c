@@ -104,8 +104,8 @@ static uint8_t payload(int i)
     return (uint8_t)(i * 29 + 3);
 }
 
-/* Opens the loopback device with extra args, stalls if asked at 30 ms, transmits at 60 ms
- * and runs the loop for `ms`. */
+/* Opens the loopback device with extra args, stalls if asked at 30 ms, transmits 30 ms
+ * after that (for 100 ms ahead: room for a loaded machine) and runs the loop for `ms`. */
 static run *go(const char *args, double rate, int64_t ahead, uint64_t stall_ms, unsigned ms)
 {
     load_module();
@@ -166,7 +166,7 @@ static void assert_payload(const run *r)
 
 static void timed(double rate)
 {
-    run *r = go("driver=plcstack_loopback", rate, 20000, 0, 300);
+    run *r = go("driver=plcstack_loopback", rate, 40000, 0, 400);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
     assert_payload(r);
@@ -207,7 +207,7 @@ static void test_gap_keeps_the_clock(void **s)
 {
     (void)s;
     /* the device overflows after 0.25 s without a read; the loop stalls 0.4 s */
-    run *r = go("driver=plcstack_loopback", 1e6, 20000, 400, 300 + 400);
+    run *r = go("driver=plcstack_loopback", 1e6, 40000, 400, 400 + 400);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
     assert_payload(r);
@@ -233,7 +233,7 @@ static void test_untimed_device(void **s)
 {
     (void)s;
     plc_log_configure(log_sink, PLC_LOG_WARN, NULL);
-    run *r = go("driver=plcstack_loopback,time=0", 1e6, 20000, 0, 300);
+    run *r = go("driver=plcstack_loopback,time=0", 1e6, 40000, 0, 400);
     plc_log_configure(NULL, PLC_LOG_ERROR, NULL);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
