@@ -93,6 +93,8 @@ static void receive(soapy_port *p, int n, int flags, long long when)
             p->next_sample = at;
         }
         p->rx_end_ns = ns_after(when, n / p->rate);
+    } else if (p->anchored) { /* a chunk without a time stamp follows the last one */
+        p->rx_end_ns = ns_after(p->rx_end_ns, n / p->rate);
     }
     const size_t m = plc_sdr_to_passband(p->rx_fe, p->bb, (size_t)n, p->pass);
     if (m) {
