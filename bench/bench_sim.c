@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "bench_clock.h"
+#include "plc_channel.h"
 #include "plc_line.h"
 #include "plc_medium.h"
 #include "plc_pertable.h"
@@ -90,14 +91,14 @@ static double line_per(int tilted)
     }
     double f[PLC_PHY_CARRIERS], g[PLC_PHY_CARRIERS], mean_db = 0;
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-        f[c] = (PLC_PHY_FIRST_CARRIER + c) * (double)PLC_PHY_SAMPLE_RATE / PLC_PHY_FFT_LEN;
+        f[c] = plc_carrier_hz(c);
     plc_line *l = plc_line_create(&topo, &lc);
     plc_line_gain_db(l, 0, 1, f, PLC_PHY_CARRIERS, g);
     plc_line_destroy(l);
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
         mean_db += g[c] / PLC_PHY_CARRIERS;
-    /* in-band SNR = signal power 0.045 / (sigma^2 36/128), plus the mean gain */
-    lc.noise.awgn_sigma = sqrt(0.045 / pow(10.0, (TILT_SNR_DB - mean_db) / 10.0) * 128.0 / 36.0);
+    /* the transmitter's in-band power is 0.045 (36 carriers of amplitude 0.05) */
+    lc.noise.awgn_sigma = plc_channel_sigma_for_snr(0.045, PLC_PHY_CARRIERS, TILT_SNR_DB - mean_db);
     l = plc_line_create(&topo, &lc);
     catch_frame c = {0};
     plc_rx_config rc;

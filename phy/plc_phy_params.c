@@ -122,3 +122,8 @@ unsigned plc_active_carriers(unsigned tonemap, uint64_t tonemask, uint8_t *index
     }
     return m;
 }
+
+double plc_carrier_hz(unsigned c)
+{
+    return (PLC_PHY_FIRST_CARRIER + c) * (double)PLC_PHY_SAMPLE_RATE / PLC_PHY_FFT_LEN;
+}

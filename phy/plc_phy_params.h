@@ -77,6 +77,8 @@ int plc_fch_layout_get(unsigned header_bits, unsigned carriers, plc_fch_layout *
  * (of the 36, counted from carrier 23); bit c of tonemask (36 bits) allows carrier c.
  * Writes the indices (0..35) of the active carriers and returns their number. */
 unsigned plc_active_carriers(unsigned tonemap, uint64_t tonemask, uint8_t *index);
+/* Frequency of carrier c (0..35) in Hz: (23 + c) x 400 kHz / 256. */
+double plc_carrier_hz(unsigned c);
 
 #define PLC_TONEMAP_ALL 0x3Fu
 #define PLC_TONEMASK_ALL 0xFFFFFFFFFull

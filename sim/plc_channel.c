@@ -87,17 +87,12 @@ static float interpolate(const float *z, size_t n, double pos)
     const long i = (long)floor(pos);
     const float *h = rs_table[(unsigned)lround((pos - (double)i) * RS_PHASES)];
     const long j0 = i - (RS_HALF - 1);
+    /* only the taps that fall inside x (zeros beyond its ends) */
+    const long k0 = j0 < 0 ? -j0 : 0;
+    const long k1 = (long)n - j0 < RS_TAPS ? (long)n - j0 : RS_TAPS;
     float acc = 0;
-    if (j0 >= 0 && (size_t)(j0 + RS_TAPS) <= n) {
-        for (int k = 0; k < RS_TAPS; k++)
-            acc += h[k] * z[j0 + k];
-    } else {
-        for (int k = 0; k < RS_TAPS; k++) {
-            const long j = j0 + k;
-            if (j >= 0 && (size_t)j < n)
-                acc += h[k] * z[j];
-        }
-    }
+    for (long k = k0; k < k1; k++)
+        acc += h[k] * z[j0 + k];
     return acc;
 }
 

@@ -451,11 +451,6 @@ static void set_noise(plc_medium *m, double noise_pow)
     }
 }
 
-static double carrier_hz(unsigned c)
-{
-    return (PLC_PHY_FIRST_CARRIER + c) * (double)PLC_PHY_SAMPLE_RATE / PLC_PHY_FFT_LEN;
-}
-
 plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char *err,
                               size_t errlen)
 {
@@ -525,7 +520,7 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         }
         double f[PLC_PHY_CARRIERS], gdb[PLC_PHY_CARRIERS];
         for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-            f[c] = carrier_hz(c);
+            f[c] = plc_carrier_hz(c);
         for (unsigned a = 0; a < m->n; a++)
             for (unsigned b = a; b < m->n; b++) {
                 plc_line_gain_db(m->line, a, b, f, PLC_PHY_CARRIERS, gdb);
@@ -613,7 +608,7 @@ void plc_medium_link_gain_db(const plc_medium *m, unsigned from, unsigned to,
 {
     double f[PLC_PHY_CARRIERS];
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-        f[c] = carrier_hz(c);
+        f[c] = plc_carrier_hz(c);
     plc_line_gain_db(m->line, from, to, f, PLC_PHY_CARRIERS, gain_db);
 }
 
