@@ -30,6 +30,7 @@
 #define RX_BB 8192      /* baseband samples per read */
 #define TX_BB 65536     /* baseband samples per write */
 #define READS_PER_POLL 64
+#define ALIGN_MAX 256   /* baseband samples searched to land back on the passband grid */
 #define WRITE_TIMEOUT_US 200000
 
 typedef struct soapy_port {
@@ -74,14 +75,37 @@ static uint64_t index_of(soapy_port *p, long long when)
     return (uint64_t)llround(i);
 }
 
+/* After a gap the front end restarts at the first sample it is given, so its output is on
+ * the passband grid only if that sample's time is: skip the few baseband samples (< ALIGN_MAX)
+ * that bring it closest. Without this the index could be half a sample off (1 MS/s: a
+ * baseband sample is 0.4 passband sample), and a RIFS answer a sample early or late. Exact
+ * for rates that are a multiple of 400 kHz / ALIGN_MAX. */
+static int aligning_skip(const soapy_port *p, int n, long long when)
+{
+    int best = 0;
+    double best_err = 1.0;
+    for (int d = 0; d < n && d < ALIGN_MAX; d++) {
+        const double i = (double)(ns_after(when, d / p->rate) - p->t0_ns) * 1e-9 * PHY_RATE;
+        const double err = fabs(i - nearbyint(i));
+        if (err < best_err - 1e-9) {
+            best = d;
+            best_err = err;
+        }
+    }
+    return best;
+}
+
 static void receive(soapy_port *p, int n, int flags, long long when)
 {
+    int skip = 0;
     if (p->timed && (flags & SOAPY_SDR_HAS_TIME)) {
         if (!p->anchored) {
             p->t0_ns = when;
             p->anchored = 1;
         } else if (llabs(when - p->rx_end_ns) * 1e-9 * p->rate > 1.5) {
             /* a gap (or a jump): the filters' state belongs to the past */
+            skip = aligning_skip(p, n, when);
+            when = ns_after(when, skip / p->rate);
             const uint64_t at = index_of(p, when);
             if (at > p->next_sample) {
                 p->base.stats.gaps++;
@@ -92,11 +116,11 @@ static void receive(soapy_port *p, int n, int flags, long long when)
             plc_sdr_frontend_reset(p->rx_fe);
             p->next_sample = at;
         }
-        p->rx_end_ns = ns_after(when, n / p->rate);
+        p->rx_end_ns = ns_after(when, (n - skip) / p->rate);
     } else if (p->anchored) { /* a chunk without a time stamp follows the last one */
         p->rx_end_ns = ns_after(p->rx_end_ns, n / p->rate);
     }
-    const size_t m = plc_sdr_to_passband(p->rx_fe, p->bb, (size_t)n, p->pass);
+    const size_t m = plc_sdr_to_passband(p->rx_fe, p->bb + skip, (size_t)(n - skip), p->pass);
     if (m) {
         p->sink(p->pass, m, p->next_sample, p->user);
         p->next_sample += m;

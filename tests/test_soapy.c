@@ -4,7 +4,8 @@
  *     time stamps and the front end's delays place it;
  *   - a burst for an index already received is refused as late and nothing goes out;
  *   - after the host stalls and the device overflows, the index jumps by the lost time and
- *     a burst after the gap is still decoded at its index;
+ *     a burst after the gap is still decoded at its index (to the sample: the port realigns
+ *     the front end on the passband grid);
  *   - a device without hardware time sends bursts when written, with a warning. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "plc_tx.h"
 
 #define MAX_FRAME 60000
+#define PASSED 8000 /* samples after a burst's end by which the receiver has decoded it */
 
 typedef struct run {
     plc_loop *loop;
@@ -36,6 +38,7 @@ typedef struct run {
     uint64_t next;      /* index of the next sample the sink expects */
     uint64_t sent_at;   /* index asked for */
     uint64_t call_at;   /* receive index when transmit was called */
+    int sent;           /* transmit was called */
     int rc;             /* what transmit returned */
     int frames;
     uint64_t offset;
@@ -66,6 +69,8 @@ static void sink(const float *x, size_t n, uint64_t first, void *user)
         plc_rx_skip(r->rx, first - r->next);
     plc_rx_push(r->rx, x, n);
     r->next = first + n;
+    if (r->sent && r->next > r->sent_at + r->burst_n + PASSED) /* the receiver has seen it */
+        plc_loop_stop(r->loop);
 }
 
 static void on_stall(plc_loop *loop, plc_timer *t, void *user)
@@ -85,6 +90,7 @@ static void on_send(plc_loop *loop, plc_timer *t, void *user)
     r->call_at = r->next;
     r->sent_at = (uint64_t)((int64_t)r->next + r->ahead);
     r->rc = plc_port_transmit(r->port, r->sent_at, r->burst, r->burst_n);
+    r->sent = 1;
 }
 
 static void load_module(void)
@@ -105,8 +111,8 @@ static uint8_t payload(int i)
 }
 
 /* Opens the loopback device with extra args, stalls if asked at 30 ms, transmits 30 ms
- * after that (for 100 ms ahead: room for a loaded machine) and runs the loop for `ms`. */
-static run *go(const char *args, double rate, int64_t ahead, uint64_t stall_ms, unsigned ms)
+ * after that and runs the loop until the receive stream has passed the burst (or 5 s). */
+static run *run_once(const char *args, double rate, int64_t ahead, uint64_t stall_ms)
 {
     load_module();
     run *r = calloc(1, sizeof(*r));
@@ -142,7 +148,7 @@ static run *go(const char *args, double rate, int64_t ahead, uint64_t stall_ms, 
     if (stall_ms)
         plc_timer_start_in(r->loop, &stall, 30000);
     plc_timer_start_in(r->loop, &send, 30000 + stall_ms * 1000 + 30000);
-    plc_loop_run(r->loop, plc_loop_now_us(r->loop) + (uint64_t)ms * 1000);
+    plc_loop_run(r->loop, plc_loop_now_us(r->loop) + 5000000);
     plc_timer_stop(r->loop, &stall);
     plc_timer_stop(r->loop, &send);
     return r;
@@ -158,6 +164,22 @@ static plc_port_stats done(run *r)
     return s;
 }
 
+/* run_once, again (at most twice more) when the device overflowed where the test did not
+ * stall: a host too loaded to keep up with the sample rate (a sanitized build at 2 MS/s on
+ * a busy CI machine) says nothing about the port. */
+static run *go(const char *args, double rate, int64_t ahead, uint64_t stall_ms)
+{
+    const uint64_t expected_gaps = stall_ms ? 1 : 0;
+    for (int attempt = 1;; attempt++) {
+        run *r = run_once(args, rate, ahead, stall_ms);
+        const uint64_t gaps = plc_port_get_stats(r->port).gaps;
+        if (gaps <= expected_gaps || attempt == 3)
+            return r;
+        print_message("host fell behind the device (%llu gaps): again\n", (unsigned long long)gaps);
+        done(r);
+    }
+}
+
 static void assert_payload(const run *r)
 {
     for (int i = 0; i < 80; i++)
@@ -166,7 +188,7 @@ static void assert_payload(const run *r)
 
 static void timed(double rate)
 {
-    run *r = go("driver=plcstack_loopback", rate, 40000, 0, 400);
+    run *r = go("driver=plcstack_loopback", rate, 40000, 0);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
     assert_payload(r);
@@ -195,7 +217,7 @@ static void test_timed_2msps(void **s)
 static void test_late_refused(void **s)
 {
     (void)s;
-    run *r = go("driver=plcstack_loopback", 1e6, -4000, 0, 250);
+    run *r = go("driver=plcstack_loopback", 1e6, -4000, 0);
     assert_int_equal(r->rc, PLC_ERR_LATE);
     assert_int_equal(r->frames, 0);
     const plc_port_stats st = done(r);
@@ -207,7 +229,7 @@ static void test_gap_keeps_the_clock(void **s)
 {
     (void)s;
     /* the device overflows after 0.25 s without a read; the loop stalls 0.4 s */
-    run *r = go("driver=plcstack_loopback", 1e6, 40000, 400, 400 + 400);
+    run *r = go("driver=plcstack_loopback", 1e6, 40000, 400);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
     assert_payload(r);
@@ -233,7 +255,7 @@ static void test_untimed_device(void **s)
 {
     (void)s;
     plc_log_configure(log_sink, PLC_LOG_WARN, NULL);
-    run *r = go("driver=plcstack_loopback,time=0", 1e6, 40000, 0, 400);
+    run *r = go("driver=plcstack_loopback,time=0", 1e6, 40000, 0);
     plc_log_configure(NULL, PLC_LOG_ERROR, NULL);
     assert_int_equal(r->rc, PLC_OK);
     assert_int_equal(r->frames, 1);
