@@ -17,3 +17,20 @@ while read -r line; do
 done < fuzz/dlt645_seeds.txt
 "$out/fuzz_dlt645" -max_total_time="$secs" -max_len=600 -print_final_stats=1 \
   "$out/corpus_dlt645" 2>&1 | tail -n 12
+
+# the file parsers (topology, PER table, sample files); seeds: files of each kind with the
+# selector byte in front (0 topology, 1 PER table, 4 WAV)
+mkdir -p "$out/corpus_files"
+clang "${flags[@]}" -Isim -Iphy -Ihal -Icommon fuzz/fuzz_files.c sim/plc_topology.c \
+  sim/plc_pertable.c hal/plc_samplefile.c phy/plc_phy_params.c common/plc_rng.c -lm \
+  -o "$out/fuzz_files"
+for t in bench/*.topo; do
+  { printf '\x00'; cat "$t"; } > "$out/corpus_files/$(basename "$t")"
+done
+{ printf '\x01'; head -c 4000 docs/per/per_awgn.dat; } > "$out/corpus_files/per_awgn"
+# a 400 kHz mono 16-bit WAV of four samples
+printf '\x04RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x1a\x06\x00%b%b' \
+  '\x00\x35\x0c\x00\x02\x00\x10\x00' 'data\x08\x00\x00\x00\x01\x00\xff\x7f\x00\x80\x10\x00' \
+  > "$out/corpus_files/wav"
+"$out/fuzz_files" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \
+  "$out/corpus_files" 2>&1 | tail -n 12

@@ -10,6 +10,6 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-ci --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
 scripts/build.sh portable
 ctest --test-dir build-portable --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
-# libFuzzer: the DL/T 645 decoder and extractor for 60 s, no crash, leak or sanitizer report
+# libFuzzer: the DL/T 645 decoder and the file parsers, 60 s each: no crash, leak or sanitizer report
 unset ASAN_OPTIONS LSAN_OPTIONS
 scripts/fuzz.sh 60

@@ -13,25 +13,43 @@ int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errle
         snprintf(err, errlen, "cannot open PER table %s (scripts/per.sh writes it)", path);
         return PLC_ERR_IO;
     }
+    char why[200] = "";
+    const int rc = plc_pertable_read(t, f, why, sizeof(why));
+    fclose(f);
+    if (rc != PLC_OK)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return rc;
+}
+
+int plc_pertable_read(plc_pertable *t, FILE *f, char *err, size_t errlen)
+{
     memset(t, 0, sizeof(*t));
     char line[256];
     plc_pertable_curve *cur = NULL;
     int lineno = 0;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "line %d: not text or longer than %zu characters", lineno,
+                     sizeof(line) - 2);
+            return PLC_ERR_FORMAT;
+        }
         char mode[16], noise[32];
         unsigned len;
         double snr, per;
         long frames, errors, fals;
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        if (line[0] == '"') {
+        if (line[0] == '"') { /* a block header; only AWGN curves are kept */
             cur = NULL;
             if (sscanf(line, "\"%15s %u B %31[^\"]\"", mode, &len, noise) == 3 &&
                 (!strcmp(noise, "awgn") || !strcmp(noise, "awgn-sco")) &&
                 plc_mode_parse(mode) >= 0) {
-                if (t->n == PLC_PERTABLE_MAX_CURVES)
-                    break;
+                if (t->n == PLC_PERTABLE_MAX_CURVES) {
+                    snprintf(err, errlen, "line %d: more than %d AWGN curves", lineno,
+                             PLC_PERTABLE_MAX_CURVES);
+                    return PLC_ERR_FORMAT;
+                }
                 cur = &t->curve[t->n++];
                 cur->mod = (plc_modulation)plc_mode_parse(mode);
                 cur->len = len;
@@ -39,18 +57,26 @@ int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errle
             continue;
         }
         if (sscanf(line, "%lf %ld %ld %lf %ld", &snr, &frames, &errors, &per, &fals) != 5) {
-            snprintf(err, errlen, "%s line %d: expected 'snr frames errors per false'", path, lineno);
-            fclose(f);
+            snprintf(err, errlen, "line %d: expected 'snr frames errors per false'", lineno);
             return PLC_ERR_FORMAT;
         }
-        if (cur && cur->n < PLC_PERTABLE_MAX_POINTS && frames > 0) {
-            cur->snr_db[cur->n] = snr;
-            cur->per[cur->n++] = per;
+        if (!cur || frames <= 0)
+            continue; /* a curve not kept, or a point nothing was measured at */
+        if (!(per >= 0.0 && per <= 1.0) || !isfinite(snr) ||
+            (cur->n && !(snr > cur->snr_db[cur->n - 1]))) {
+            snprintf(err, errlen, "line %d: PER outside 0..1 or SNR not increasing", lineno);
+            return PLC_ERR_FORMAT;
         }
+        if (cur->n == PLC_PERTABLE_MAX_POINTS) {
+            snprintf(err, errlen, "line %d: more than %d points in a curve", lineno,
+                     PLC_PERTABLE_MAX_POINTS);
+            return PLC_ERR_FORMAT;
+        }
+        cur->snr_db[cur->n] = snr;
+        cur->per[cur->n++] = per;
     }
-    fclose(f);
     if (t->n == 0) {
-        snprintf(err, errlen, "%s holds no AWGN curve", path);
+        snprintf(err, errlen, "holds no AWGN curve");
         return PLC_ERR_FORMAT;
     }
     return PLC_OK;

@@ -7,6 +7,7 @@
 #define PLC_PERTABLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "plc_phy_params.h"
 
@@ -28,6 +29,10 @@ typedef struct plc_pertable {
 /* Reads the AWGN curves (blocks headed "<mode> <len> B awgn" or "... awgn-sco", the latter
  * with random clock offsets); other blocks are skipped. */
 int plc_pertable_load(plc_pertable *t, const char *path, char *err, size_t errlen);
+/* The same from an open stream (the message has no file name). A table that would lose
+ * data (too many curves or points) or cannot be interpolated (PER outside 0..1, SNR not
+ * increasing within a curve) is refused with its line. */
+int plc_pertable_read(plc_pertable *t, FILE *f, char *err, size_t errlen);
 /* PER for a frame; 1.0 when no curve covers the mode. */
 double plc_pertable_per(const plc_pertable *t, plc_modulation mod, size_t len, double sinr_db);
 /* The SINR below which plc_pertable_per gives 1 for such a frame (+inf without a curve). */

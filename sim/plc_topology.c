@@ -66,6 +66,16 @@ int plc_topology_load(plc_topology *t, const char *path, char *err, size_t errle
         snprintf(err, errlen, "cannot open %s", path);
         return PLC_ERR_IO;
     }
+    char why[200] = "";
+    const int rc = plc_topology_read(t, f, why, sizeof(why));
+    fclose(f);
+    if (rc != PLC_OK)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return rc;
+}
+
+int plc_topology_read(plc_topology *t, FILE *f, char *err, size_t errlen)
+{
     memset(t, 0, sizeof(*t));
     uint8_t seen_v[PLC_TOPO_MAX_VERTICES] = {0}, seen_n[PLC_TOPO_MAX_NODES] = {0};
     seen_v[0] = 1;
@@ -75,6 +85,12 @@ int plc_topology_load(plc_topology *t, const char *path, char *err, size_t errle
     unsigned maxv = 0, maxn = 0, nn = 0;
     while (rc == PLC_OK && fgets(line, sizeof(line), f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "line %d: not text or longer than %zu characters", lineno,
+                     sizeof(line) - 2);
+            rc = PLC_ERR_FORMAT;
+            break;
+        }
         char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -110,7 +126,6 @@ int plc_topology_load(plc_topology *t, const char *path, char *err, size_t errle
             rc = PLC_ERR_FORMAT;
         }
     }
-    fclose(f);
     if (rc != PLC_OK)
         return rc;
     t->n_vertices = maxv + 1;

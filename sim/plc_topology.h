@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PLC_TOPO_MAX_VERTICES 8192
 #define PLC_TOPO_MAX_NODES 4096
@@ -32,6 +33,8 @@ int plc_topology_generate(plc_topology *t, unsigned nodes, uint64_t seed);
 /* Reads the file format above; on error returns a plc_err and writes a message
  * ("line 7: segment parent 12 not defined") into err. */
 int plc_topology_load(plc_topology *t, const char *path, char *err, size_t errlen);
+/* The same from an open stream (the message has no file name). */
+int plc_topology_read(plc_topology *t, FILE *f, char *err, size_t errlen);
 /* Cable length between two nodes and the number of branch points (vertices with more
  * than two cable ends) strictly between them. */
 double plc_topology_distance(const plc_topology *t, unsigned a, unsigned b,

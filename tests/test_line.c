@@ -2,6 +2,7 @@
  * two simultaneous transmissions collide at an equidistant receiver, while it captures the
  * stronger one when it is 20 dB above the other; link loss grows with distance and
  * frequency; topology files are validated. */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,26 +155,45 @@ static void test_collision_and_capture(void **st)
     plc_line_destroy(l);
 }
 
+/* Each malformed topology is refused with a message that names what is wrong. */
 static void test_bad_topology_files(void **st)
 {
     (void)st;
     static plc_topology t;
-    const char *bad[] = {
-        "segment 1 0 10\nnode 0 1\nnode 2 1\n",    /* ids with a gap */
-        "segment 1 2 10\nsegment 2 1 10\nnode 0 1\n", /* cycle */
-        "segment 1 0 -5\nnode 0 1\n",              /* negative length */
-        "segment 1 0 10\nnode 0 7\n",              /* undefined vertex */
-        "segmant 1 0 10\n",                        /* unknown keyword */
+    char longline[400];
+    memset(longline, ' ', sizeof(longline) - 1);
+    longline[sizeof(longline) - 1] = 0;
+    const struct {
+        const char *text, *says;
+    } bad[] = {
+        {"segment 1 0 10\nnode 0 1\nnode 2 1\n", "without gaps"},
+        {"segment 1 2 10\nsegment 2 1 10\nnode 0 1\n", "cycle"},
+        {"segment 1 0 -5\nnode 0 1\n", "line 1: bad or repeated segment"},
+        {"segment 1 0 nan\nnode 0 1\n", "line 1: bad or repeated segment"},
+        {"segment 1 0 10\nsegment 1 0 12\nnode 0 1\n", "line 2: bad or repeated segment"},
+        {"segment 1 0 10\nnode 0 1\nnode 0 1\n", "line 3: bad or repeated node"},
+        {"segment 1 0 10\nnode 0 7\n", "undefined vertex"},
+        {"segment 1 0 10\nnode 0 1 extra\n", "line 2: expected"},
+        {"segmant 1 0 10\n", "line 1: expected"},
+        {"# nothing\n", "without gaps"},
+        {longline, "line 1: not text or longer"},
     };
     char err[128];
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        FILE *f = fopen("bad.topo", "w");
-        fputs(bad[i], f);
-        fclose(f);
+        FILE *f = fmemopen((void *)bad[i].text, strlen(bad[i].text), "r");
+        assert_non_null(f);
         err[0] = 0;
-        assert_int_equal(plc_topology_load(&t, "bad.topo", err, sizeof(err)), PLC_ERR_FORMAT);
-        assert_true(strlen(err) > 5);
+        assert_int_equal(plc_topology_read(&t, f, err, sizeof(err)), PLC_ERR_FORMAT);
+        fclose(f);
+        if (!strstr(err, bad[i].says))
+            fail_msg("case %u: '%s' does not say '%s'", i, err, bad[i].says);
     }
+    /* the file loader prefixes its name */
+    FILE *f = fopen("bad.topo", "w");
+    fputs(bad[0].text, f);
+    fclose(f);
+    assert_int_equal(plc_topology_load(&t, "bad.topo", err, sizeof(err)), PLC_ERR_FORMAT);
+    assert_non_null(strstr(err, "bad.topo: nodes must be numbered"));
     remove("bad.topo");
     assert_int_equal(plc_topology_load(&t, "/nonexistent/x.topo", err, sizeof(err)), PLC_ERR_IO);
     assert_int_equal(plc_topology_generate(&t, 0, 1), PLC_ERR_ARG);

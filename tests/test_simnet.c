@@ -1,6 +1,7 @@
 /* Network scenarios: the same seed gives the same run bit for bit (waveform and abstract
  * PHY), another seed another run; every frame is delivered on a short quiet line; the
  * abstract PHY follows the loss model; bad scenarios are refused with a message. */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,8 +111,44 @@ static void test_pertable(void **st)
     fputs("\"dbpsk 32 B awgn\" frames errors per false\n1.0 100 oops\n", f);
     fclose(f);
     assert_int_equal(plc_pertable_load(&t, "bad_per.dat", err, sizeof(err)), PLC_ERR_FORMAT);
-    assert_non_null(strstr(err, "line 2"));
+    assert_non_null(strstr(err, "bad_per.dat: line 2"));
     remove("bad_per.dat");
+}
+
+/* A table that would be read wrongly or partly is refused, with the line. */
+static void test_bad_pertables(void **st)
+{
+    (void)st;
+    static plc_pertable t;
+    static char many[8192];
+    size_t k = 0;
+    for (int c = 0; c <= PLC_PERTABLE_MAX_CURVES; c++)
+        k += (size_t)snprintf(many + k, sizeof(many) - k, "\"dbpsk %d B awgn\"\n0 10 1 0.1 0\n",
+                              c + 1);
+    static char points[8192];
+    k = (size_t)snprintf(points, sizeof(points), "\"dqpsk 64 B awgn\"\n");
+    for (int i = 0; i <= PLC_PERTABLE_MAX_POINTS; i++)
+        k += (size_t)snprintf(points + k, sizeof(points) - k, "%d 10 1 0.1 0\n", i);
+    const struct {
+        const char *text, *says;
+    } bad[] = {
+        {"\"dbpsk 32 B awgn\"\n1.0 100 50 1.5 0\n", "line 2: PER outside 0..1"},
+        {"\"dbpsk 32 B awgn\"\n1.0 100 50 0.5 0\n0.5 100 90 0.9 0\n", "line 3: PER outside 0..1 or SNR not increasing"},
+        {"\"dbpsk 32 B awgn\"\nnan 100 50 0.5 0\n", "line 2: PER outside"},
+        {"\"dbpsk 32 B impulsive\"\n1.0 100 50 0.5 0\n", "no AWGN curve"},
+        {many, "line 49: more than 24 AWGN curves"},
+        {points, "line 66: more than 64 points"},
+    };
+    char err[160];
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        FILE *f = fmemopen((void *)bad[i].text, strlen(bad[i].text), "r");
+        assert_non_null(f);
+        err[0] = 0;
+        assert_int_equal(plc_pertable_read(&t, f, err, sizeof(err)), PLC_ERR_FORMAT);
+        fclose(f);
+        if (!strstr(err, bad[i].says))
+            fail_msg("case %u: '%s' does not say '%s'", i, err, bad[i].says);
+    }
 }
 
 int main(void)
@@ -121,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_abstract_deterministic),
         cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_pertable),
+        cmocka_unit_test(test_bad_pertables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
