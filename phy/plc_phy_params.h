@@ -30,6 +30,7 @@ typedef enum plc_modulation {
     PLC_MOD_DQPSK = 2,
     PLC_MOD_D8PSK = 3,
 } plc_modulation;
+#define PLC_MOD_COUNT 4
 
 typedef struct plc_mode_params {
     unsigned bits_per_carrier;

@@ -24,9 +24,7 @@ mkdir -p "$out/corpus_files"
 clang "${flags[@]}" -Isim -Iphy -Ihal -Icommon fuzz/fuzz_files.c sim/plc_topology.c \
   sim/plc_pertable.c hal/plc_samplefile.c phy/plc_phy_params.c common/plc_rng.c -lm \
   -o "$out/fuzz_files"
-for t in bench/*.topo; do
-  { printf '\x00'; cat "$t"; } > "$out/corpus_files/$(basename "$t")"
-done
+{ printf '\x00'; cat docs/examples/feeder.topo; } > "$out/corpus_files/feeder_topo"
 { printf '\x01'; head -c 4000 docs/per/per_awgn.dat; } > "$out/corpus_files/per_awgn"
 # a 400 kHz mono 16-bit WAV of four samples
 printf '\x04RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x1a\x06\x00%b%b' \

@@ -67,6 +67,7 @@ struct plc_medium {
     aframe frames[MAX_FRAMES];
     float *gain;      /* power gain (dB) per link and carrier: [(from * n + to) * 36 + c] */
     float *gain_db;   /* per link: mean over the carriers of the gain in dB */
+    float *gain_sd;   /* per link: standard deviation over the carriers of the gain in dB */
     float *gain_lin;  /* per link: mean over the carriers of the linear gain */
     float *snr_mean_db; /* per link: SNR of the mean linear gain (what a receiver reports) */
     link_cache *cache;  /* per link: PER of the last kind of frame received without interference */
@@ -90,7 +91,37 @@ void plc_medium_config_default(plc_medium_config *cfg)
     cfg->noise_profile = "awgn";
     cfg->noise_level = 0.002;
     cfg->per_table = "docs/per/per_sco.dat";
-    cfg->line_loss_db = 0.16;
+    /* measured by bench_sim (two-node lines, 64-byte frames, 3000 per point): docs/sim.md */
+    static const float spread_loss_db[PLC_MOD_COUNT][PLC_MEDIUM_SPREADS] = {
+        /* spread:  0 dB   1 dB   2 dB   3 dB   4 dB   5 dB */
+        [PLC_MOD_ROBO] = {0.00f, -0.13f, -0.50f, -1.05f, -1.71f, -2.45f},
+        [PLC_MOD_DBPSK] = {-0.01f, 0.16f, 0.49f, 0.82f, 1.04f, 1.20f},
+        [PLC_MOD_DQPSK] = {0.00f, 0.01f, -0.03f, -0.10f, -0.13f, -0.02f},
+        [PLC_MOD_D8PSK] = {-0.02f, 0.13f, 0.39f, 0.72f, 0.96f, 1.02f},
+    };
+    memcpy(cfg->spread_loss_db, spread_loss_db, sizeof(spread_loss_db));
+}
+
+double plc_medium_spread_loss_db(const plc_medium_config *cfg, plc_modulation mod,
+                                 double spread_db)
+{
+    const float *row = cfg->spread_loss_db[mod];
+    if (!(spread_db > 0))
+        return row[0];
+    if (spread_db >= PLC_MEDIUM_SPREADS - 1)
+        return row[PLC_MEDIUM_SPREADS - 1];
+    const int i = (int)spread_db; /* columns are 1 dB apart */
+    const double u = spread_db - i;
+    return row[i] + u * (row[i + 1] - row[i]);
+}
+
+/* The smallest loss of a modulation's row: a bound for links that cannot make it. */
+static double least_spread_loss(const plc_medium_config *cfg, plc_modulation mod)
+{
+    double least = cfg->spread_loss_db[mod][0];
+    for (int i = 1; i < PLC_MEDIUM_SPREADS; i++)
+        least = fmin(least, cfg->spread_loss_db[mod][i]);
+    return least;
 }
 
 uint64_t plc_medium_us_of(uint64_t sample)
@@ -229,7 +260,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
     /* PER is 1 below floor_db: with all carriers in use, a link whose mean gain is below
      * -reach_db loses the frame whatever else is on the line */
     const double floor_db = plc_pertable_floor_db(m->per, mod, len);
-    const double reach_db = snr0_db - m->cfg.line_loss_db - floor_db;
+    const double reach_db = snr0_db - least_spread_loss(&m->cfg, mod) - floor_db;
     for (unsigned r = 0; r < m->n; r++) {
         if (r == f->from)
             continue;
@@ -263,7 +294,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         /* success: SINR with every overlapping frame; what the receiver reports (its
          * estimate from the preamble): SINR with the frames on the line at the start */
         float csnr[PLC_PHY_CARRIERS];
-        double sum_db = 0, snr_db;
+        double sum_db = 0, sum_sq = 0, snr_db; /* of the frame's carriers' SINR in dB */
         const int clean = nin == 0; /* the common case: no logarithm per carrier */
         link_cache *lc = &m->cache[link];
         const int cached = clean && lc->kind == kind;
@@ -271,10 +302,15 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             if (cached) {
                 /* PER known: sum_db is not needed */
             } else if (f->nactive == PLC_PHY_CARRIERS) {
-                sum_db = (m->gain_db[link] + snr0_db) * PLC_PHY_CARRIERS;
+                const double mean = m->gain_db[link] + snr0_db, sd = m->gain_sd[link];
+                sum_db = mean * PLC_PHY_CARRIERS;
+                sum_sq = (sd * sd + mean * mean) * PLC_PHY_CARRIERS;
             } else {
-                for (unsigned a = 0; a < f->nactive; a++)
-                    sum_db += g[f->active[a]] + snr0_db;
+                for (unsigned a = 0; a < f->nactive; a++) {
+                    const double v = g[f->active[a]] + snr0_db;
+                    sum_db += v;
+                    sum_sq += v * v;
+                }
             }
             snr_db = 0; /* filled in below once the frame is received */
         } else {
@@ -296,17 +332,22 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
                 const float in_db = 4.3429448f * logf(in); /* 10 log10 */
                 const float start_db = at_start == in ? in_db : 4.3429448f * logf(at_start);
                 csnr[c] = sc_db - start_db;
-                if ((f->active_mask >> c) & 1)
+                if ((f->active_mask >> c) & 1) {
                     sum_db += sc_db - in_db;
+                    sum_sq += (double)(sc_db - in_db) * (sc_db - in_db);
+                }
                 noise += at_start;
             }
             const double sig = SIGNAL_POWER * m->gain_lin[link];
             snr_db = 10.0 * log10(sig / noise);
         }
-        /* the frame's carriers averaged in dB, less the waveform line's implementation loss */
-        const double per = cached ? lc->per
-                                  : plc_pertable_per(m->per, mod, len,
-                                                     sum_db / f->nactive - m->cfg.line_loss_db);
+        /* the frame's carriers averaged in dB, less what the receiver loses on their spread */
+        double per = lc->per;
+        if (!cached) {
+            const double mean = sum_db / f->nactive;
+            const double sd = sqrt(fmax(0.0, sum_sq / f->nactive - mean * mean));
+            per = plc_pertable_per(m->per, mod, len, mean - plc_medium_spread_loss_db(&m->cfg, mod, sd));
+        }
         if (clean && !cached)
             *lc = (link_cache){kind, (float)per};
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
@@ -509,10 +550,12 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         m->per = calloc(1, sizeof(*m->per));
         m->gain = malloc((size_t)m->n * m->n * PLC_PHY_CARRIERS * sizeof(float));
         m->gain_db = malloc((size_t)m->n * m->n * sizeof(float));
+        m->gain_sd = malloc((size_t)m->n * m->n * sizeof(float));
         m->gain_lin = malloc((size_t)m->n * m->n * sizeof(float));
         m->snr_mean_db = malloc((size_t)m->n * m->n * sizeof(float));
         m->cache = malloc((size_t)m->n * m->n * sizeof(link_cache));
-        if (!m->per || !m->gain || !m->gain_db || !m->gain_lin || !m->snr_mean_db || !m->cache)
+        if (!m->per || !m->gain || !m->gain_db || !m->gain_sd || !m->gain_lin ||
+            !m->snr_mean_db || !m->cache)
             goto nomem;
         if (plc_pertable_load(m->per, cfg->per_table, err, errlen) != PLC_OK) {
             plc_medium_destroy(m);
@@ -524,13 +567,16 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         for (unsigned a = 0; a < m->n; a++)
             for (unsigned b = a; b < m->n; b++) {
                 plc_line_gain_db(m->line, a, b, f, PLC_PHY_CARRIERS, gdb);
-                double mean_db = 0, mean_lin = 0;
+                double mean_db = 0, mean_lin = 0, var_db = 0;
                 for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
                     mean_db += gdb[c] / PLC_PHY_CARRIERS;
                     mean_lin += pow(10.0, gdb[c] / 10.0) / PLC_PHY_CARRIERS;
                 }
+                for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+                    var_db += (gdb[c] - mean_db) * (gdb[c] - mean_db) / PLC_PHY_CARRIERS;
                 const size_t ab = (size_t)a * m->n + b, ba = (size_t)b * m->n + a;
                 m->gain_db[ab] = m->gain_db[ba] = a == b ? -1000.0f : (float)mean_db;
+                m->gain_sd[ab] = m->gain_sd[ba] = (float)sqrt(var_db);
                 m->gain_lin[ab] = m->gain_lin[ba] = a == b ? 0.0f : (float)mean_lin;
                 for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
                     const float g = a == b ? -1000.0f : (float)gdb[c];
@@ -585,6 +631,7 @@ void plc_medium_destroy(plc_medium *m)
     free(m->per);
     free(m->gain);
     free(m->gain_db);
+    free(m->gain_sd);
     free(m->gain_lin);
     free(m->snr_mean_db);
     free(m->cache);

@@ -6,7 +6,8 @@
  *   abstract  frame success is drawn from the PER tables (plc_pertable) at the frame's
  *             effective SINR at each receiver: the per-carrier gains of the same line
  *             model, the noise of the same profile, overlapping frames as interference,
- *             averaged in dB over the frame's active carriers.
+ *             averaged in dB over the frame's active carriers, less the receiver's measured
+ *             loss on a link with that much spread across the carriers.
  * Carrier sense: waveform, the node's receiver is inside a frame (it found a preamble and
  * follows the length its header announced) or its last search window matched the preamble,
  * or the node transmits; abstract, a frame whose
@@ -25,6 +26,7 @@
 #define PLC_MEDIUM_CS_SNR_DB (-4.0)   /* abstract PHY: weakest preamble the receiver detects */
 #define PLC_MEDIUM_CS_DELAY 512       /* abstract PHY: samples of preamble before detection
                                        * (the waveform receiver: 256-512; a MAC slot: 556) */
+#define PLC_MEDIUM_SPREADS 6           /* spread_loss_db columns: 0, 1, ... 5 dB */
 #define PLC_MEDIUM_TIMERS(nodes) (2 * (nodes) + 300) /* loop timers the medium needs */
 
 typedef struct plc_medium_config {
@@ -37,10 +39,13 @@ typedef struct plc_medium_config {
     const char *per_table;     /* abstract PHY: "docs/per/per_sco.dat" (AWGN with the
                                 * line's clock offsets, measured by bench_per) */
     int impulse_blanking;      /* waveform receivers' impulse defence: 0 */
-    double line_loss_db;       /* abstract PHY: what the waveform receiver loses on the line's
-                                * links against the flat AWGN tables at equal mean SNR, 0.16
-                                * (their 3-4 dB tilt across the band; measured on a two-node
-                                * line, flat against tilted: docs/sim.md) */
+    /* abstract PHY: what the waveform receiver loses, against the flat AWGN tables at the
+     * same mean SNR (dB over the carriers), on a link whose per-carrier SINR spreads by
+     * 0, 1, ... 5 dB (standard deviation over the frame's carriers; the cable's tilt grows
+     * it with length), per modulation; linear between columns, the last beyond. Measured
+     * by bench_sim on two-node lines (64-byte frames); defaults in plc_medium.c and
+     * docs/sim.md. */
+    float spread_loss_db[PLC_MOD_COUNT][PLC_MEDIUM_SPREADS];
 } plc_medium_config;
 
 typedef struct plc_medium plc_medium;
@@ -60,6 +65,10 @@ uint64_t plc_medium_us_of(uint64_t sample);
 double plc_medium_loss_db(const plc_medium *m, unsigned from, unsigned to);
 void plc_medium_link_gain_db(const plc_medium *m, unsigned from, unsigned to,
                              double gain_db[PLC_PHY_CARRIERS]);
+/* The abstract PHY's loss (dB) for a frame of modulation mod whose carriers' SINR spreads
+ * by spread_db (standard deviation), from cfg->spread_loss_db. */
+double plc_medium_spread_loss_db(const plc_medium_config *cfg, plc_modulation mod,
+                                 double spread_db);
 /* Changes the receivers' noise level from now on (abstract PHY; the waveform line's noise
  * is fixed at create: PLC_ERR_UNSUPPORTED). */
 int plc_medium_set_noise_level(plc_medium *m, double level);

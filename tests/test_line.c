@@ -121,6 +121,25 @@ static void test_loss_model(void **st)
     plc_line_destroy(l);
 }
 
+/* The example feeder in docs/: paths, lengths and branch points as drawn. */
+static void test_example_feeder(void **st)
+{
+    (void)st;
+    static plc_topology t;
+    char err[256];
+    if (plc_topology_load(&t, PLC_SOURCE_DIR "/docs/examples/feeder.topo", err, sizeof(err)))
+        fail_msg("%s", err);
+    assert_int_equal(t.n_nodes, 9);
+    assert_int_equal(t.n_vertices, 15);
+    unsigned nb;
+    /* transformer, poles 1, 2, 5, 6, then a 27 m service cable; all four poles branch */
+    assert_true(fabs(plc_topology_distance(&t, 0, 8, &nb) - 170.0) < 1e-9);
+    assert_int_equal(nb, 4);
+    /* meter 3 (pole 3) to meter 5 (pole 4): 9 + 40 + 14 m, through pole 3 and pole 4 */
+    assert_true(fabs(plc_topology_distance(&t, 3, 5, &nb) - 63.0) < 1e-9);
+    assert_int_equal(nb, 2);
+}
+
 static void test_collision_and_capture(void **st)
 {
     (void)st;
@@ -206,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_loss_model),
         cmocka_unit_test(test_collision_and_capture),
         cmocka_unit_test(test_bad_topology_files),
+        cmocka_unit_test(test_example_feeder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

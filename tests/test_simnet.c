@@ -2,6 +2,7 @@
  * PHY), another seed another run; every frame is delivered on a short quiet line; the
  * abstract PHY follows the loss model; bad scenarios are refused with a message. */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 #include <cmocka.h>
 
 #include "plc_err.h"
+#include "plc_loop.h"
+#include "plc_medium.h"
 #include "plc_pertable.h"
 #include "plc_simnet.h"
 
@@ -151,6 +154,112 @@ static void test_bad_pertables(void **st)
     }
 }
 
+/* The abstract PHY's spread loss: interpolated between its 1 dB columns, and applied by the
+ * spread of each link's carriers. */
+static void test_spread_loss_table(void **st)
+{
+    (void)st;
+    plc_medium_config mc;
+    plc_medium_config_default(&mc);
+    for (int k = 0; k < PLC_MEDIUM_SPREADS; k++)
+        mc.spread_loss_db[PLC_MOD_DQPSK][k] = (float)(0.5 * k);
+    assert_true(fabs(plc_medium_spread_loss_db(&mc, PLC_MOD_DQPSK, 0.0) - 0.0) < 1e-6);
+    assert_true(fabs(plc_medium_spread_loss_db(&mc, PLC_MOD_DQPSK, 2.5) - 1.25) < 1e-6);
+    assert_true(fabs(plc_medium_spread_loss_db(&mc, PLC_MOD_DQPSK, 9.0) - 2.5) < 1e-6);
+    /* the defaults: measured, flat links lose nothing worth counting */
+    plc_medium_config_default(&mc);
+    for (int mod = 0; mod < PLC_MOD_COUNT; mod++)
+        assert_true(fabs(plc_medium_spread_loss_db(&mc, (plc_modulation)mod, 0.0)) < 0.05);
+}
+
+typedef struct spread_run {
+    plc_phy_service tx;
+    unsigned sent, received;
+    uint8_t psdu[64];
+} spread_run;
+
+static void spread_send(spread_run *r)
+{
+    const plc_tx_request rq = {.mod = PLC_MOD_DBPSK, .tonemap = PLC_TONEMAP_ALL};
+    assert_int_equal(r->tx.ops->tx_request(r->tx.phy, &rq, r->psdu, sizeof(r->psdu)), PLC_OK);
+    r->sent++;
+}
+
+static void spread_on_tx(void *user, int status)
+{
+    spread_run *r = user;
+    assert_int_equal(status, PLC_OK);
+    if (r->sent < 200)
+        spread_send(r);
+}
+
+static void spread_on_rx(void *user, const plc_phy_rx_ind *ind)
+{
+    spread_run *r = user;
+    if (ind->psdu_len >= 64 && !memcmp(ind->psdu, r->psdu, 64))
+        r->received++;
+}
+
+/* 200 DBPSK frames over a 400 m link at 4 dB mean SNR (the table's PER about 0) with the
+ * given DBPSK row of spread losses; returns how many arrived. */
+static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *spread_db)
+{
+    FILE *f = fopen("spread.topo", "w");
+    fputs("segment 1 0 400\nsegment 2 1 10\nnode 0 0\nnode 1 2\n", f);
+    fclose(f);
+    plc_medium_config mc;
+    plc_medium_config_default(&mc);
+    mc.topology_file = "spread.topo";
+    mc.abstract_phy = 1;
+    mc.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    memcpy(mc.spread_loss_db[PLC_MOD_DBPSK], row, sizeof(mc.spread_loss_db[0]));
+    plc_loop *loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(2));
+    char err[256];
+    plc_medium *m = plc_medium_create(&mc, loop, err, sizeof(err));
+    if (!m)
+        fail_msg("%s", err);
+    remove("spread.topo");
+    const double snr = plc_medium_link_snr_db(m, 0, 1);
+    assert_int_equal(plc_medium_set_noise_level(m, mc.noise_level * pow(10.0, (snr - 4.0) / 20.0)),
+                     PLC_OK);
+    double g[PLC_PHY_CARRIERS], mean = 0, var = 0;
+    plc_medium_link_gain_db(m, 0, 1, g);
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        mean += g[c] / PLC_PHY_CARRIERS;
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        var += (g[c] - mean) * (g[c] - mean) / PLC_PHY_CARRIERS;
+    *spread_db = sqrt(var);
+    static spread_run r;
+    memset(&r, 0, sizeof(r));
+    for (unsigned i = 0; i < sizeof(r.psdu); i++)
+        r.psdu[i] = (uint8_t)(i * 13 + 1);
+    r.tx = plc_medium_phy(m, 0);
+    const plc_phy_service rx = plc_medium_phy(m, 1);
+    const plc_phy_user tx_user = {.tx_confirm = spread_on_tx, .user = &r};
+    const plc_phy_user rx_user = {.rx_indication = spread_on_rx, .user = &r};
+    r.tx.ops->set_user(r.tx.phy, &tx_user);
+    rx.ops->set_user(rx.phy, &rx_user);
+    spread_send(&r);
+    plc_loop_run(loop, 60000000);
+    assert_int_equal(r.sent, 200);
+    plc_medium_destroy(m);
+    plc_loop_destroy(loop);
+    return r.received;
+}
+
+static void test_spread_loss_applied(void **st)
+{
+    (void)st;
+    double spread;
+    const float none[PLC_MEDIUM_SPREADS] = {0};
+    const float below[PLC_MEDIUM_SPREADS] = {6, 6, 6, 0, 0, 0};
+    const float above[PLC_MEDIUM_SPREADS] = {0, 0, 0, 6, 6, 6};
+    assert_int_equal(spread_deliveries(none, &spread), 200);
+    assert_true(spread > 3.0 && spread < 4.0); /* the cable's tilt over 400 m */
+    assert_int_equal(spread_deliveries(below, &spread), 200);
+    assert_int_equal(spread_deliveries(above, &spread), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_pertable),
         cmocka_unit_test(test_bad_pertables),
+        cmocka_unit_test(test_spread_loss_table),
+        cmocka_unit_test(test_spread_loss_applied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
