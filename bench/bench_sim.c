@@ -9,9 +9,9 @@
  *   4. the abstract PHY's spread loss, measured: what the waveform receiver loses against
  *      the PER table on a two-node line whose carriers' gain spreads by 0..5 dB (standard
  *      deviation; 0 is a flat line, the others the cable's tilt over the length that gives
- *      that spread), per modulation, 64-byte frames near 50% PER: the SNR the table needs
- *      for the measured PER, less the SNR on the line. Printed beside the table in use
- *      (plc_medium_config.spread_loss_db); the target is to differ by less than 0.1 dB.
+ *      that spread), per modulation, 64-byte frames: the SNR at which the line delivers
+ *      half the frames less the SNR at which the table says so. Printed beside the table in
+ *      use (plc_medium_config.spread_loss_db); the target is to differ by less than 0.1 dB.
  *   bench_sim [validation-seconds] [--spread-only]
  *      (default 16000 s: 1600 waveform frames per link; --spread-only: just part 4)
  * Prints a table and one JSON line. Run from the source tree (reads docs/per/per_sco.dat). */

@@ -346,7 +346,8 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
         if (!cached) {
             const double mean = sum_db / f->nactive;
             const double sd = sqrt(fmax(0.0, sum_sq / f->nactive - mean * mean));
-            per = plc_pertable_per(m->per, mod, len, mean - plc_medium_spread_loss_db(&m->cfg, mod, sd));
+            const double loss = plc_medium_spread_loss_db(&m->cfg, mod, sd);
+            per = plc_pertable_per(m->per, mod, len, mean - loss);
         }
         if (clean && !cached)
             *lc = (link_cache){kind, (float)per};
