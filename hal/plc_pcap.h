@@ -1,13 +1,15 @@
-/* pcap capture files (libpcap classic format, microsecond timestamps). Link type 195
- * (LINKTYPE_IEEE802_15_4_WITHFCS) holds 802.15.4 frames with their FCS, which Wireshark's
- * and tshark's wpan dissector decode and check. */
+/* pcap capture files (libpcap classic format, microsecond timestamps). The MAC's frames go
+ * in as link type 230 (LINKTYPE_IEEE802_15_4_NOFCS): 802.15.4 frames whose FCS the MAC has
+ * already checked, written without it. The G3 FCS is CRC-16/XMODEM, which Wireshark's wpan
+ * dissector cannot check (it knows only the 802.15.4 CRC), so a capture with the FCS (195)
+ * would show every frame as bad. */
 #ifndef PLC_PCAP_H
 #define PLC_PCAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLC_PCAP_LINKTYPE_IEEE802_15_4_WITHFCS 195
+#define PLC_PCAP_LINKTYPE_IEEE802_15_4_NOFCS 230
 
 typedef struct plc_pcap plc_pcap;
 

@@ -143,7 +143,7 @@ int plc_mac_frame_encode(plc_mac_frame *f, uint8_t *out, size_t max, size_t *len
     if (f->payload_len)
         memmove(out + h, f->payload, f->payload_len);
     const size_t n = h + f->payload_len;
-    f->fcs = plc_crc16_kermit(out, n);
+    f->fcs = plc_crc16_xmodem(out, n);
     put16(out + n, f->fcs);
     f->header_len = h;
     *len = n + PLC_MAC_FCS_LEN;
@@ -195,7 +195,7 @@ int plc_mac_frame_decode(const uint8_t *in, size_t len, plc_mac_frame *f)
     if (h > body)
         return PLC_MAC_FRAME_SHORT;
     const uint16_t fcs = get16(in + body);
-    if (plc_crc16_kermit(in, body) != fcs)
+    if (plc_crc16_xmodem(in, body) != fcs)
         return PLC_MAC_FRAME_FCS;
     const uint8_t *p = in + 3;
     if (f->dst.mode) {

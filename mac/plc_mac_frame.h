@@ -2,12 +2,13 @@
  *
  *   PSDU = segment control (3 bytes) | IEEE 802.15.4 frame [| zero padding]
  *   802.15.4 frame = MHR (frame control, sequence, PAN ids, addresses, auxiliary security
- *                    header) | payload | FCS (CRC-16/KERMIT, low byte first)
+ *                    header) | payload | FCS (CRC-16/XMODEM, low byte first)
  *
  * Segment control (MSB first): reserved:4 TMR:1 CC:1 CAP:1 LSF:1 | SC:6 SL:10, where SL is
  * the length of the 802.15.4 frame (MHR to FCS) in this PSDU: the PHY pads a PSDU up to the
  * capacity of its symbols and SL says where the frame ends.
- * Without the segment control the bytes are a plain 802.15.4 frame (pcap link type 195).
+ * Without the segment control and the FCS the bytes are a plain 802.15.4 frame (pcap link
+ * type 230; the G3 FCS is not the 802.15.4 CRC).
  *
  * Supported subset, everything else is refused with its own error:
  *   types beacon (0), data (1), command (3); 802.15.4 ACK frames do not exist here (ACK and

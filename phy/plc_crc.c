@@ -26,21 +26,23 @@ uint8_t plc_crc8_g3(const uint8_t *data, size_t nbits)
     return (uint8_t)plc_crc_msb_bits(data, nbits, 8, 0x07, 0xFF, 0xFF);
 }
 
-/* Reflected CRCs run a nibble at a time: 16-entry tables, small enough for firmware. */
-uint16_t plc_crc16_kermit(const uint8_t *data, size_t len)
+/* CRC-16/XMODEM a nibble at a time, most significant nibble first: a 16-entry table,
+ * small enough for firmware. */
+uint16_t plc_crc16_xmodem(const uint8_t *data, size_t len)
 {
     static const uint16_t tab[16] = {
-        0x0000, 0x1081, 0x2102, 0x3183, 0x4204, 0x5285, 0x6306, 0x7387,
-        0x8408, 0x9489, 0xA50A, 0xB58B, 0xC60C, 0xD68D, 0xE70E, 0xF78F,
+        0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50A5, 0x60C6, 0x70E7,
+        0x8108, 0x9129, 0xA14A, 0xB16B, 0xC18C, 0xD1AD, 0xE1CE, 0xF1EF,
     };
     uint16_t crc = 0;
     for (size_t k = 0; k < len; k++) {
-        crc = (uint16_t)((crc >> 4) ^ tab[(crc ^ data[k]) & 0xF]);
-        crc = (uint16_t)((crc >> 4) ^ tab[(crc ^ (data[k] >> 4)) & 0xF]);
+        crc = (uint16_t)((crc << 4) ^ tab[((crc >> 12) ^ (data[k] >> 4)) & 0xF]);
+        crc = (uint16_t)((crc << 4) ^ tab[((crc >> 12) ^ data[k]) & 0xF]);
     }
     return crc;
 }
 
+/* Reflected CRC-32, a nibble at a time. */
 uint32_t plc_crc32(const uint8_t *data, size_t len)
 {
     static const uint32_t tab[16] = {

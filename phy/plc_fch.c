@@ -30,16 +30,21 @@ int plc_fch_pack_cenelec(const plc_fch *f, uint8_t out[PLC_FCH_CENELEC_BYTES])
         return PLC_ERR_FORMAT;
     memset(out, 0, PLC_FCH_CENELEC_BYTES);
     unsigned pos = 0;
-    put_bits(out, &pos, f->pdc, 8);
     if (plc_fch_is_ack(f)) {
-        put_bits(out, &pos, f->fcs, 16);
+        /* FCS[7:0] | SSCA, 7 reserved | FCS[15:8] | reserved */
+        put_bits(out, &pos, f->fcs & 0xFFu, 8);
+        put_bits(out, &pos, f->ssca & 1u, 1);
+        put_bits(out, &pos, 0, 7);
+        put_bits(out, &pos, f->fcs >> 8, 8);
+        put_bits(out, &pos, 0, 1);
     } else {
+        put_bits(out, &pos, f->pdc, 8);
         put_bits(out, &pos, f->mod, 2);
         put_bits(out, &pos, f->fl, 6);
         put_bits(out, &pos, 0, 2);
         put_bits(out, &pos, f->tm, 6);
+        put_bits(out, &pos, f->pms, 1);
     }
-    put_bits(out, &pos, f->pms, 1);
     put_bits(out, &pos, f->dt, 3);
     put_bits(out, &pos, plc_crc5_g3(out, 28), 5);
     return PLC_OK;
@@ -53,19 +58,19 @@ int plc_fch_unpack_cenelec(const uint8_t in[PLC_FCH_CENELEC_BYTES], plc_fch *f)
     if (get_bits(in, &pos, 5) != plc_crc5_g3(in, 28))
         return PLC_ERR_CRC;
     memset(f, 0, sizeof(*f));
-    pos = 0;
-    f->pdc = (uint8_t)get_bits(in, &pos, 8);
-    uint32_t mid = get_bits(in, &pos, 16);
-    f->pms = (uint8_t)get_bits(in, &pos, 1);
-    f->dt = (uint8_t)get_bits(in, &pos, 3);
+    f->dt = (in[3] >> 4) & 7u;
     if (f->dt > PLC_DT_NACK)
         return PLC_ERR_FORMAT;
     if (plc_fch_is_ack(f)) {
-        f->fcs = (uint16_t)mid;
+        f->fcs = (uint16_t)(in[0] | in[2] << 8);
+        f->ssca = in[1] >> 7;
     } else {
-        f->mod = (uint8_t)(mid >> 14);
-        f->fl = (uint16_t)((mid >> 8) & 0x3F);
-        f->tm = mid & 0x3F; /* the two reserved bits are ignored on receive */
+        /* the reserved bits (byte 2 bits 7..6) are ignored on receive */
+        f->pdc = in[0];
+        f->mod = in[1] >> 6;
+        f->fl = in[1] & 0x3Fu;
+        f->tm = in[2] & 0x3Fu;
+        f->pms = in[3] >> 7;
     }
     return PLC_OK;
 }

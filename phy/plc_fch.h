@@ -1,11 +1,14 @@
 /* Frame control header (FCH) field packing.
  *
- * CENELEC-A, 33 bits, bytes MSB first (G3-PLC / IEEE 1901.2, spec/phy-g3-cenelec-a.md):
- *   b0 PDC[7:0] | b1 MOD[1:0] FL[5:0] | b2 reserved[1:0] TM[5:0] |
- *   b3 PMS DT[2:0] FCCS[4:1] | b4 FCCS[0], then zeros
- *   FCCS = CRC-5 over the first 28 bits.
- *   For ACK/NACK (DT 2/3) the 16 bits of b1 b2 carry the FCS of the acknowledged frame
- *   instead of MOD/FL/TM (the MAC matches acknowledgements by FCS).
+ * CENELEC-A, 33 bits, bytes MSB first (G3-PLC / IEEE 1901.2; field positions confirmed by
+ * the Microchip ATPL250 code and the Renesas G3 dissector, vectors/published/
+ * g3-encoding-example.txt):
+ *   data (DT 0/1): b0 PDC[7:0] | b1 MOD[1:0] FL[5:0] | b2 reserved[1:0] TM[5:0] |
+ *                  b3 PMS DT[2:0] FCCS[4:1] | b4 FCCS[0], then zeros
+ *   ACK/NACK (DT 2/3): b0 FCS[7:0] | b1 SSCA, reserved[6:0] | b2 FCS[15:8] |
+ *                  b3 reserved DT[2:0] FCCS[4:1] | b4 FCCS[0]
+ *   FCCS = CRC-5 over the first 28 bits. The MAC matches acknowledgements by the FCS of
+ *   the frame they acknowledge.
  *
  * FCC, 66 bits (layout OPEN, our choice, see docs/phy.md):
  *   PDC 8 | MOD 3 | PMS 1 | DT 3 | FL 9 | TM 24 | reserved 10 | FCCS 8
@@ -38,6 +41,7 @@ typedef struct plc_fch {
     uint16_t fl;  /* payload symbols / 4 (CENELEC 6 bits, FCC 9 bits) */
     uint32_t tm;  /* tone map (CENELEC 6 bits, FCC 24 bits) */
     uint16_t fcs; /* ACK/NACK only: FCS of the acknowledged frame */
+    uint8_t ssca; /* ACK/NACK only: the SSCA bit, carried as is (we send 0) */
 } plc_fch;
 
 static inline int plc_fch_is_ack(const plc_fch *f)

@@ -33,6 +33,14 @@ int plc_interleaver_init(plc_interleaver *il, unsigned m, unsigned n)
     il->n = n;
     coprime_pair(m, &il->m_i, &il->m_j);
     coprime_pair(n, &il->n_j, &il->n_i);
+    /* The vendor's "legacy" rule (Microchip ATPL250, on by default): when input bit 1
+     * would land on carrier 0 with bit 0, i.e. (m_i + n_i m_j) mod m == 0, n_i and n_j
+     * trade places. */
+    if ((il->m_i + il->n_i * il->m_j) % m == 0) {
+        const unsigned t = il->n_i;
+        il->n_i = il->n_j;
+        il->n_j = t;
+    }
     return PLC_OK;
 }
 

@@ -10,8 +10,10 @@
  * Parameters: m_i, m_j are the two smallest integers >= 3 coprime with m, n_j, n_i the
  * two smallest >= 3 coprime with n (in that order). This rule reproduces every entry of
  * the parameter tables published in TI C2000Ware (interleaverSubCarrierParams.h for
- * m = 1..72, interleaverSymbolParams.h for n = 4..1422) and gives m_i=5, m_j=7,
- * n_i=7, n_j=5 for m = n = 36 as the G3 specification does. */
+ * m = 1..72, interleaverSymbolParams.h for n = 4..1422), is the rule the Microchip
+ * ATPL250 code computes, and gives m_i=5, m_j=7, n_i=7, n_j=5 for m = n = 36 as the G3
+ * specification does. As that code's default "legacy" mode: n counts symbols x bits per
+ * carrier, and n_i and n_j trade places when (m_i + n_i m_j) mod m == 0. */
 #ifndef PLC_INTERLEAVER_H
 #define PLC_INTERLEAVER_H
 

@@ -7,8 +7,8 @@
  * (0 = first FCH symbol) starts at sample 2432 - 8 + 278*i of the frame.
  *
  * Modulation is differential in time per carrier: symbol i's phase is symbol i-1's plus
- * the data phase; the first FCH symbol is referenced to the SYNCM phases (our choice for
- * the OPEN reference, see docs/phy.md). Data phases: DBPSK bit b -> b*pi; DQPSK bits
+ * the data phase; the first FCH symbol is referenced to the SYNCP phases (the phase the
+ * Microchip ATPL250 receiver rebuilds the sent FCH from, docs/phy.md). Data phases: DBPSK bit b -> b*pi; DQPSK bits
  * (b0 b1) Gray 00 0, 01 pi/2, 11 pi, 10 3pi/2; D8PSK 3 bits Gray j^(j>>1) -> j*pi/4 with
  * the first bit the most significant. */
 #ifndef PLC_OFDM_H

@@ -440,7 +440,7 @@ static void rx_start_frame(plc_rx *rx, const plc_cf *ym)
         psig += p;
         pnoise += nz;
         ptime += sig;
-        rx->ref[c] = (plc_cf){-mean[c].re, -mean[c].im}; /* SYNCM phases */
+        rx->ref[c] = mean[c]; /* the first FCH symbol is referenced to the SYNCP phases */
     }
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
         if (!rx->used[c])

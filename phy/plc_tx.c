@@ -11,6 +11,8 @@
 #include "plc_phy_conventions.h"
 #include "plc_scrambler.h"
 
+#define PLC_TX_PN_LEN 127
+
 struct plc_tx {
     plc_tx_config cfg;
     plc_fec *fec;
@@ -18,6 +20,7 @@ struct plc_tx {
     uint8_t fch_idx[PLC_PHY_CARRIERS];
     unsigned fch_m;
     float cos16[16], sin16[16]; /* phases in units of pi/8 */
+    uint8_t pn[PLC_TX_PN_LEN];  /* the 127-bit PN sequence, one bit per byte */
     uint8_t bits[PLC_PHY_MAX_FRAME_BITS];
     plc_cf freq[PLC_OFDM_N / 2 + 1];
     float time[PLC_OFDM_N];
@@ -45,6 +48,9 @@ plc_tx *plc_tx_create(const plc_tx_config *cfg)
         plc_tx_destroy(tx);
         return NULL;
     }
+    plc_scrambler s;
+    plc_scrambler_init(&s, PLC_PHY_SCRAMBLER_SEED);
+    plc_scrambler_bits(&s, tx->pn, PLC_TX_PN_LEN); /* zeros in: the sequence itself */
     for (int p = 0; p < 16; p++) {
         tx->cos16[p] = cosf(3.14159265f * p / 8);
         tx->sin16[p] = sinf(3.14159265f * p / 8);
@@ -167,12 +173,9 @@ int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, siz
             v *= plc_ofdm_ramp(PLC_OFDM_PREAMBLE - 1 - n);
         out[n] = v;
     }
-    /* Differential reference: the SYNCM phases. */
-    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-        if (phase[c] != 255)
-            phase[c] = (uint8_t)((phase[c] + 8) & 15);
-
-    /* Frame control header: DBPSK on every unmasked carrier. */
+    /* Frame control header: DBPSK on every unmasked carrier, the first symbol referenced
+     * to the SYNCP phases (= the last SYNCM symbol + pi), a 1 bit a pi shift, as the
+     * vendor receiver rebuilds it: phase(s, c) = SYNCP(c) + pi (b_0(c) ^ ... ^ b_s(c)). */
     if ((rc = plc_fec_encode_fch(tx->fec, &fl, hdr, tx->bits, NULL)) != PLC_OK)
         return rc;
     unsigned sym = 0;
@@ -193,8 +196,12 @@ int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, siz
         plc_active_carriers(req->tonemap, tx->cfg.tonemask, idx);
         for (unsigned i = 0; i < pm; i++)
             active[idx[i]] = 1;
-        plc_scrambler pn;
-        plc_scrambler_init(&pn, PLC_PHY_SCRAMBLER_SEED);
+        /* PN fill (Microchip ATPL250): the index into the 127-bit sequence starts where the
+         * FCH left it (FCH symbols x carriers notched by the tone mask) and advances by bpc,
+         * carrier 23 -> 58 in each symbol, on every carrier that is notched (the bits are
+         * used up, nothing is sent) or off in the tone map (the bits are sent). */
+        const unsigned notched = PLC_PHY_CARRIERS - tx->fch_m;
+        unsigned pn_at = (fl.symbols * notched) % PLC_TX_PN_LEN;
         for (unsigned s = 0; s < pl.symbols; s++, sym++) {
             for (unsigned i = 0; i < pm; i++) {
                 uint8_t b[3];
@@ -204,11 +211,14 @@ int plc_tx_frame(plc_tx *tx, const plc_tx_request *req, const uint8_t *psdu, siz
                 phase[idx[i]] = (uint8_t)((phase[idx[i]] + inc) & 15);
             }
             for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
-                if (phase[c] == 255 || active[c])
+                if (active[c])
                     continue;
-                uint8_t pnbit = 0;
-                plc_scrambler_bits(&pn, &pnbit, 1);
-                phase[c] = (uint8_t)((phase[c] + 8u * pnbit) & 15);
+                uint8_t b[3];
+                for (unsigned k = 0; k < bpc; k++)
+                    b[k] = tx->pn[(pn_at + k) % PLC_TX_PN_LEN];
+                pn_at = (pn_at + bpc) % PLC_TX_PN_LEN;
+                if (phase[c] != 255)
+                    phase[c] = (uint8_t)((phase[c] + 2u * plc_ofdm_map_phase(b, bpc)) & 15);
             }
             tx_body(tx, phase);
             tx_add_symbol(tx, out, PLC_OFDM_SYMBOL_START(sym));

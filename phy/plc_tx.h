@@ -1,8 +1,9 @@
 /* G3-PLC CENELEC-A transmitter: PSDU + mode + tone map -> real passband samples at
  * 400 kS/s (preamble, frame control header, payload; plc_ofdm.h has the structure).
- * Carriers switched off by the tone map still carry DBPSK of a PN sequence (the
- * scrambler, all-ones seed) so the spectrum stays flat; carriers notched by the tone
- * mask carry nothing. Allocation happens only in create. */
+ * Carriers switched off by the tone map still carry bits of the 127-bit PN sequence (the
+ * scrambler's output from the all-ones seed), bits_per_carrier of them modulated like
+ * data, so the spectrum stays flat; carriers notched by the tone mask carry nothing but
+ * use up sequence bits (the index rule is in plc_tx.c). Allocation happens only in create. */
 #ifndef PLC_TX_H
 #define PLC_TX_H
 

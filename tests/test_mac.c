@@ -292,7 +292,7 @@ static void test_replay_and_tamper(void **st)
     t[aux + 1] += 10;            /* frame counter (little endian): above the last */
     t[aux + 6] ^= 0x01;          /* first payload byte */
     t[3 + 2] ^= 0x80;            /* a new sequence number so it is not a duplicate */
-    const uint16_t fcs = plc_crc16_kermit(t + 3, sl - 2);
+    const uint16_t fcs = plc_crc16_xmodem(t + 3, sl - 2);
     t[3 + sl - 2] = (uint8_t)fcs;
     t[3 + sl - 1] = (uint8_t)(fcs >> 8);
     plc_macnet_inject(n, 0, t, len);

@@ -8,7 +8,7 @@
  * mac traffic (sim/plc_macnet, chosen by --traffic mac or --pcap): every meter sends an
  * MSDU of --psdu bytes to the concentrator (node 0) once per period through the MAC;
  * per-node MSDUs, retries and failures; --pcap writes every frame the concentrator sends
- * or receives (link type 195).
+ * or receives (link type 230: 802.15.4 without the FCS, which the MAC checked).
  * Both print totals, wall time and simulated seconds per wall second (JSON with --json);
  * a progress bar on a terminal. */
 #define _POSIX_C_SOURCE 200809L
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "plc_err.h"
+#include "plc_mac_frame.h"
 #include "plc_macnet.h"
 #include "plc_medium.h"
 #include "plc_pcap.h"
@@ -36,7 +37,7 @@ static void usage(FILE *f)
                "summary gives frames sent/received per link and SNR statistics.\n"
                "mac traffic (or --pcap): every meter sends an MSDU to node 0 per period through\n"
                "the MAC; the summary gives MSDUs per node, retries and failures; --pcap writes\n"
-               "the concentrator's frames as a pcap file (IEEE 802.15.4 with FCS).\n");
+               "the concentrator's frames as a pcap file (IEEE 802.15.4, FCS checked and stripped).\n");
 }
 
 static double now_s(void)
@@ -96,7 +97,10 @@ static void on_concentrator_frame(void *user, const uint8_t *frame, size_t len, 
 {
     (void)outgoing;
     mac_run *r = user;
-    if (plc_pcap_write(r->pcap, plc_loop_now_us(plc_macnet_loop(r->net)), frame, len) != PLC_OK)
+    /* the tap's frames passed the FCS check; link type 230 holds them without it */
+    if (len < PLC_MAC_FCS_LEN ||
+        plc_pcap_write(r->pcap, plc_loop_now_us(plc_macnet_loop(r->net)), frame,
+                       len - PLC_MAC_FCS_LEN) != PLC_OK)
         r->pcap_failed = 1;
 }
 
@@ -114,7 +118,7 @@ static int run_mac(const plc_simnet_config *cfg, double duration, int json, int 
         return bad(err, NULL);
     r.n = plc_macnet_nodes(r.net);
     if (pcap_path) {
-        r.pcap = plc_pcap_open(pcap_path, PLC_PCAP_LINKTYPE_IEEE802_15_4_WITHFCS);
+        r.pcap = plc_pcap_open(pcap_path, PLC_PCAP_LINKTYPE_IEEE802_15_4_NOFCS);
         if (!r.pcap) {
             plc_macnet_destroy(r.net);
             return bad("cannot create the pcap file", pcap_path);

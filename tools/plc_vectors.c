@@ -45,7 +45,7 @@ static const struct {
     plc_fch fch;
 } headers[] = {
     {"fch_sof", {.pdc = 0, .mod = PLC_MOD_DBPSK, .fl = 29, .tm = 0x3F, .dt = PLC_DT_SOF_RESPONSE}},
-    {"fch_ack", {.pdc = 0x5A, .dt = PLC_DT_ACK, .fcs = 0x2189}},
+    {"fch_ack", {.dt = PLC_DT_ACK, .fcs = 0x2189}},
 };
 
 static void put_hex(FILE *f, const char *key, const uint8_t *b, size_t n)
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
         }
     }
     const plc_tx_request ack = {.mod = PLC_MOD_DBPSK, .tonemap = 0x3F, .dt = PLC_DT_ACK,
-                                .pdc = 0x5A, .ack_fcs = 0x2189};
+                                .ack_fcs = 0x2189};
     put_samples(argv[1], "ack", &ack, PLC_TONEMASK_ALL, NULL, 0);
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         uint8_t hdr[PLC_FCH_CENELEC_BYTES];
