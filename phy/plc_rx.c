@@ -30,6 +30,7 @@
                               * as destroyed: soft bits zeroed, its bytes erasures for RS */
 #define TWO_PI 6.283185307179586
 #define SIGMA_PER_MEAN_ABS 1.2533f /* sigma / E|x| of Gaussian samples: sqrt(pi / 2) */
+#define SIGMA_PER_Q75 0.8694f      /* sigma / (75th percentile of |x|) of Gaussian samples */
 
 enum rx_state { ST_SEARCH, ST_SYNC, ST_HEADER, ST_PAYLOAD };
 
@@ -83,6 +84,7 @@ struct plc_rx {
     unsigned n_erased;
     plc_rx_frame frame;
     float fin[PLC_OFDM_N];
+    float mag[PLC_OFDM_N]; /* scratch for the window's level */
     plc_cf fout[PLC_OFDM_N / 2 + 1];
 };
 
@@ -222,17 +224,57 @@ static void rx_report(plc_rx *rx)
         rx->cfg.callback(&rx->frame, rx->cfg.user);
 }
 
-/* Blanking level before a frame is found: the input's standard deviation, estimated from
- * its mean |x| clipped at 3x the running estimate so that impulses barely move it (for
- * Gaussian samples E|x| = 0.798 sigma), times the blanking factor. 0 (no blanking) when
- * the defence is off. */
-static float rx_level_blank(const plc_rx *rx)
+/* k-th smallest of a[0..n-1] (reorders a): Hoare's selection, no allocation. */
+static float select_kth(float *a, unsigned n, unsigned k)
 {
-    return rx->cfg.impulse_blanking ? rx->cfg.blanking_factor * SIGMA_PER_MEAN_ABS * rx->level
-                                    : 0.0f;
+    unsigned lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const float pivot = a[(lo + hi) / 2];
+        unsigned i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                const float t = a[i];
+                a[i++] = a[j];
+                a[j] = t;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return a[k];
 }
 
-/* Updates the level estimate with the search window at w; returns the blanking level. */
+/* Blanking level of a search or synchronisation window: the factor times the standard
+ * deviation the window's own samples show, from their 75th percentile of |x|. It follows
+ * a preamble from its first window (a level carried over from the samples before would
+ * lag behind it and cut the preamble: a frame right after silence was lost, and a strong
+ * one had its SNR under-reported by 7 dB), yet impulses on up to a quarter of the window
+ * do not raise it, and a window partly silent lowers it only slightly. 0 (no blanking)
+ * with the defence off or on a silent window. */
+static float rx_window_blank(plc_rx *rx, uint64_t start)
+{
+    if (!rx->cfg.impulse_blanking)
+        return 0.0f;
+    const float *s = rx->buf + (start - rx->base);
+    for (unsigned n = 0; n < PLC_OFDM_N; n++)
+        rx->mag[n] = fabsf(s[n]);
+    const float q75 = select_kth(rx->mag, PLC_OFDM_N, 3 * PLC_OFDM_N / 4 - 1);
+    return rx->cfg.blanking_factor * SIGMA_PER_Q75 * q75;
+}
+
+/* Updates the background level (the frame's data symbols are blanked against it plus the
+ * frame's own signal) with the search window at w; returns the window's blanking level. */
 static float rx_search_blank_level(plc_rx *rx, uint64_t w)
 {
     if (!rx->cfg.impulse_blanking)
@@ -249,7 +291,7 @@ static float rx_search_blank_level(plc_rx *rx, uint64_t w)
         clip = 3.0f * m;
     }
     rx->level = rx->level > 0 ? 0.875f * rx->level + 0.125f * m : m;
-    return rx_level_blank(rx);
+    return rx_window_blank(rx, w);
 }
 
 /* ---- search: timing-blind preamble metric every 256 samples ---- */
@@ -317,7 +359,7 @@ static void rx_window_sum(const plc_rx *rx, unsigned from, unsigned to, plc_cf *
 static void rx_sync_step(plc_rx *rx)
 {
     plc_cf y[PLC_PHY_CARRIERS];
-    rx_fft(rx, rx->align, rx_level_blank(rx), y);
+    rx_fft(rx, rx->align, rx_window_blank(rx, rx->align), y);
     if (rx->nsyncp > 0) {
         /* against the sum of the SYNCP windows so far, not just the last one: much less
          * noisy at low SNR, where one bad pair would otherwise lose the frame */

@@ -12,9 +12,9 @@
  *            sampling-clock drift tracked from the symbols themselves; a preamble seen
  *            inside a frame abandons it (false sync, or a sender that stopped).
  * A DC blocker runs on the input; NaN/Inf samples are replaced by 0 and counted.
- * Impulse defence (optional): samples far above the expected level (before a frame the
- * background, within one the frame's signal plus the background) are zeroed before every
- * FFT; a symbol that lost many samples is treated as destroyed: its soft bits become
+ * Impulse defence (optional): samples far above the expected level (in search and
+ * synchronisation windows the level the window's own samples show, robust to impulses;
+ * within a frame the frame's signal plus the background) are zeroed before every FFT; a symbol that lost many samples is treated as destroyed: its soft bits become
  * erasures for the Viterbi decoder and the RS bytes that depend on it erasures for RS.
  * Nothing is allocated after create and nothing reads a clock. */
 #ifndef PLC_RX_H
