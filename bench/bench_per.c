@@ -3,10 +3,14 @@
  * Every frame is sent into one continuous stream: a random gap of noise (500..2500
  * samples), the frame, 1500 samples of noise; the receiver runs on the stream as it would
  * on a line. A frame counts as received when the receiver reports it decoded at the right
- * offset (+-40 samples) with the PSDU exactly as sent; anything else is an error. A
- * PSDU reported as decoded that matches no sent frame is counted as a false delivery:
- * Reed-Solomon decoding beyond its radius lands on a wrong codeword now and then (mostly
- * ROBO, t = 4); G3 has no PHY CRC, the MAC's FCS rejects those frames.
+ * offset (+-40 samples) with the PSDU exactly as sent; anything else is an error. G3 has
+ * no PHY CRC: every PSDU ends in a MAC FCS (CRC-16/XMODEM of the bytes before it, low
+ * byte first), and a PSDU the receiver reports decoded that is not the frame sent is
+ * classified as the MAC would see it: a Reed-Solomon miscorrection the FCS rejects
+ * (decoding beyond the code's radius lands on a wrong codeword now and then, mostly ROBO,
+ * t = 4), a wrong PSDU the FCS passes (undetected: expected about 1 in 65536
+ * miscorrections), or the sent frame reported twice (a duplicate, which the MAC's sequence
+ * numbers drop).
  *
  * Curves: AWGN for every mode at 32, 133 and 239 bytes (ROBO up to 133), DBPSK 133 in AWGN
  * with the impulse defence on (its cost without impulses), and DBPSK 133 under Middleton
@@ -31,6 +35,7 @@
 #include <time.h>
 
 #include "plc_channel.h"
+#include "plc_crc.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
 
@@ -59,7 +64,8 @@ typedef struct curve {
 
 typedef struct point {
     double snr_db;
-    long frames, errors, false_frames;
+    long frames, errors;
+    long miscorrected, undetected, duplicates; /* reported decoded, not the frame sent */
 } point;
 
 /* What the receiver reported during one push. */
@@ -67,8 +73,14 @@ typedef struct catcher {
     uint64_t expect_offset;
     const uint8_t *expect;
     size_t len;
-    int matched, false_frames;
+    int matched, miscorrected, undetected, duplicates;
 } catcher;
+
+static int fcs_ok(const uint8_t *p, size_t len)
+{
+    const uint16_t fcs = plc_crc16_xmodem(p, len - 2);
+    return p[len - 2] == (uint8_t)fcs && p[len - 1] == (uint8_t)(fcs >> 8);
+}
 
 static void on_frame(const plc_rx_frame *f, void *user)
 {
@@ -80,10 +92,17 @@ static void on_frame(const plc_rx_frame *f, void *user)
         memcmp(f->psdu, c->expect, c->len) == 0)
         c->matched = 1;
     else {
-        c->false_frames++;
+        const int same = f->psdu_len >= c->len && memcmp(f->psdu, c->expect, c->len) == 0;
+        const int fcs = fcs_ok(f->psdu, c->len);
+        const char *what = same ? "duplicate" : (fcs ? "UNDETECTED wrong PSDU" : "RS miscorrection, FCS rejects it");
+        if (same)
+            c->duplicates++;
+        else if (fcs)
+            c->undetected++;
+        else
+            c->miscorrected++;
         if (verbose)
-            fprintf(stderr, "false delivery: offset %+lld, PSDU %s\n", (long long)d,
-                    memcmp(f->psdu, c->expect, c->len) ? "wrong" : "repeated");
+            fprintf(stderr, "delivered, not the frame sent: offset %+lld, %s\n", (long long)d, what);
     }
 }
 
@@ -107,8 +126,11 @@ static point run_frames(const curve *cv, double snr_db, long max_frames, long st
     uint8_t psdu[255];
     uint64_t pos = 0;
     while (pt.frames < max_frames && (pt.errors < stop_errors || pt.frames < MIN_FRAMES)) {
-        for (size_t i = 0; i < cv->len; i++)
+        for (size_t i = 0; i + 2 < cv->len; i++)
             psdu[i] = (uint8_t)plc_rng_next(&rng);
+        const uint16_t fcs = plc_crc16_xmodem(psdu, cv->len - 2);
+        psdu[cv->len - 2] = (uint8_t)fcs;
+        psdu[cv->len - 1] = (uint8_t)(fcs >> 8);
         const size_t lead = LEAD_MIN + (size_t)(plc_rng_next(&rng) % LEAD_SPAN);
         size_t w = 0;
         memset(buf, 0, lead * sizeof(float));
@@ -138,8 +160,10 @@ static point run_frames(const curve *cv, double snr_db, long max_frames, long st
         pos += n;
         pt.frames++;
         pt.errors += !c.matched;
-        pt.false_frames += c.false_frames;
-        c.false_frames = 0;
+        pt.miscorrected += c.miscorrected;
+        pt.undetected += c.undetected;
+        pt.duplicates += c.duplicates;
+        c.miscorrected = c.undetected = c.duplicates = 0;
     }
     if (verbose) {
         plc_rx_stats st;
@@ -282,7 +306,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *head = "# PER vs in-band SNR, real synchronisation; regenerate: scripts/per.sh\n"
-                       "# columns: snr_db frames errors per false_deliveries\n";
+                       "# columns: snr_db frames errors per rs_miscorrected_fcs_rejects "
+                       "fcs_undetected duplicates\n";
     if (fa)
         fputs(head, fa);
     if (fc)
@@ -290,12 +315,12 @@ int main(int argc, char **argv)
     if (fs)
         fputs(head, fs);
 
-    printf("%-7s %5s %-19s %9s %9s %8s %7s %7s\n", "mode", "bytes", "noise", "PER10% dB",
-           "PER1% dB", "target", "met", "false");
+    printf("%-7s %5s %-19s %9s %9s %8s %5s %8s %6s %4s\n", "mode", "bytes", "noise", "PER10% dB",
+           "PER1% dB", "target", "met", "miscorr", "undet", "dup");
     char json[4096];
     int jl = snprintf(json, sizeof(json), "{\"bench\":\"per\",\"max_frames\":%ld", max_frames);
     double defence_snr[2] = {NAN, NAN};
-    long false_total = 0;
+    long miscorrected_total = 0, undetected_total = 0, duplicates_total = 0;
     int bad = 0;
     const double t0 = (double)clock() / CLOCKS_PER_SEC;
     for (int ci = 0; ci < ncurves; ci++) {
@@ -304,10 +329,11 @@ int main(int argc, char **argv)
         if (!f)
             continue;
         const char *mname = plc_mode_get(cv->mod)->name;
-        fprintf(f, "\"%s %zu B %s\" frames errors per false\n", mname, cv->len, noise_name(cv));
+        fprintf(f, "\"%s %zu B %s\" frames errors per miscorrected undetected duplicates\n", mname,
+                cv->len, noise_name(cv));
         point pts[MAX_POINTS];
         int n = 0;
-        long false_frames = 0;
+        long mis = 0, und = 0, dup = 0;
         const int fine = cv->noise == NOISE_AWGN_SCO;
         double snr = cv->start_db;
         while (n < MAX_POINTS) {
@@ -315,9 +341,11 @@ int main(int argc, char **argv)
                                 1000u * (uint64_t)ci + (uint64_t)n, buf, cap, tx);
             const point *p = &pts[n++];
             snr += fine && p->errors < p->frames ? 0.1 : 0.5;
-            false_frames += p->false_frames;
-            fprintf(f, "%.2f %ld %ld %.5f %ld\n", p->snr_db, p->frames, p->errors,
-                    (double)p->errors / p->frames, p->false_frames);
+            mis += p->miscorrected;
+            und += p->undetected;
+            dup += p->duplicates;
+            fprintf(f, "%.2f %ld %ld %.5f %ld %ld %ld\n", p->snr_db, p->frames, p->errors,
+                    (double)p->errors / p->frames, p->miscorrected, p->undetected, p->duplicates);
             fflush(f);
             if (p->errors == 0)
                 break;
@@ -328,8 +356,8 @@ int main(int argc, char **argv)
         char target[16] = "-";
         if (!isnan(cv->target_db))
             snprintf(target, sizeof(target), "<= %.1f", cv->target_db);
-        printf("%-7s %5zu %-19s %9.2f %9.2f %8s %7s %7ld\n", mname, cv->len, noise_name(cv), s10,
-               s1, target, met < 0 ? "-" : (met ? "yes" : "NO"), false_frames);
+        printf("%-7s %5zu %-19s %9.2f %9.2f %8s %5s %8ld %6ld %4ld\n", mname, cv->len,
+               noise_name(cv), s10, s1, target, met < 0 ? "-" : (met ? "yes" : "NO"), mis, und, dup);
         fflush(stdout);
         jl += snprintf(json + jl, sizeof(json) - (size_t)jl,
                        ",\"%s_%zu_%s_per10_db\":%.2f,\"%s_%zu_%s_per1_db\":%.2f", mname, cv->len,
@@ -337,7 +365,9 @@ int main(int argc, char **argv)
         if (cv->noise == NOISE_CLASS_A)
             defence_snr[cv->defence] = s10;
         bad |= met == 0;
-        false_total += false_frames;
+        miscorrected_total += mis;
+        undetected_total += und;
+        duplicates_total += dup;
     }
     if (!isnan(defence_snr[0]) && !isnan(defence_snr[1])) {
         const double gain = defence_snr[0] - defence_snr[1];
@@ -346,7 +376,8 @@ int main(int argc, char **argv)
         bad |= gain < 3.0;
     }
     printf("cpu time %.0f s\n", (double)clock() / CLOCKS_PER_SEC - t0);
-    printf("%s,\"false_deliveries\":%ld}\n", json, false_total);
+    printf("%s,\"rs_miscorrected_fcs_rejects\":%ld,\"fcs_undetected\":%ld,\"duplicates\":%ld}\n",
+           json, miscorrected_total, undetected_total, duplicates_total);
     if (fa)
         fclose(fa);
     if (fc)

@@ -11,7 +11,7 @@ for fmt in f32 s16 wav; do
   "$m" tx --mode dqpsk --tonemap 0x3f --gap-ms 5 --format "$fmt" --in "$w/a.bin" --in "$w/b.bin" --out "$w/f.$fmt" 2>/dev/null || fail "tx $fmt"
   "$m" channel --format "$fmt" --in "$w/f.$fmt" --out "$w/n.$fmt" --snr 15 --seed 3 || fail "channel $fmt"
   out=$("$m" rx --format "$fmt" --in "$w/n.$fmt" 2>/dev/null) || fail "rx $fmt"
-  [ "$(echo "$out" | grep -c '"crc_ok":true')" = 2 ] || fail "rx $fmt: expected 2 good frames, got: $out"
+  [ "$(echo "$out" | grep -c '"rs_ok":true')" = 2 ] || fail "rx $fmt: expected 2 good frames, got: $out"
   hex=$(od -An -tx1 -v "$w/a.bin" | tr -d ' \n')
   echo "$out" | head -1 | grep -q "\"payload\":\"$hex" || fail "rx $fmt: payload of frame 1 differs"
 done
@@ -19,9 +19,9 @@ done
 "$m" tx --mode dbpsk --in "$w/a.bin" --in "$w/b.bin" --out "$w/i.f32" 2>/dev/null || fail "tx dbpsk"
 "$m" channel --in "$w/i.f32" --out "$w/ni.f32" --snr -8 --class-a --seed 4 || fail "channel --class-a"
 out=$("$m" rx --in "$w/ni.f32" 2>/dev/null) || fail "rx class A"
-[ "$(echo "$out" | grep -c '"crc_ok":true')" = 0 ] || fail "class A at -8 dB decoded without the defence"
+[ "$(echo "$out" | grep -c '"rs_ok":true')" = 0 ] || fail "class A at -8 dB decoded without the defence"
 out=$("$m" rx --blanking --in "$w/ni.f32" 2>/dev/null) || fail "rx --blanking"
-[ "$(echo "$out" | grep -c '"crc_ok":true')" = 2 ] || fail "rx --blanking: expected 2 good frames, got: $out"
+[ "$(echo "$out" | grep -c '"rs_ok":true')" = 2 ] || fail "rx --blanking: expected 2 good frames, got: $out"
 "$m" tx --mode qam --in "$w/a.bin" --out "$w/x" 2>/dev/null && fail "unknown mode accepted"
 "$m" tx --mode robo --in "$w/missing" --out "$w/x" 2>/dev/null && fail "missing input accepted"
 head -c 200 /dev/urandom > "$w/big.bin"
@@ -35,7 +35,7 @@ out=$("$m" rx --in "$w/empty.f32" 2>/dev/null) || fail "empty input should be a 
 [ -z "$out" ] || fail "empty input produced frames"
 head -c 100000 /dev/urandom > "$w/junk.s16"
 out=$("$m" rx --format s16 --in "$w/junk.s16" 2>/dev/null) || fail "junk input should be a clean run"
-echo "$out" | grep -q '"crc_ok":true' && fail "junk input delivered a frame"
+echo "$out" | grep -q '"rs_ok":true' && fail "junk input delivered a frame"
 # refused with a message: NaN samples, a file cut inside a sample, a WAV at another rate or
 # shorter than its header says
 printf '\x00\x00\xc0\x7f' > "$w/nan.f32"

@@ -172,7 +172,7 @@ static void print_frame(const plc_rx_frame *f, void *user)
             printf(",\"mode\":\"%s\",\"tonemap\":\"0x%02x\",\"fl\":%u",
                    plc_mode_get(f->fch.mod)->name, (unsigned)f->fch.tm, f->fch.fl);
     }
-    printf(",\"psdu_len\":%zu,\"snr_db\":%.1f,\"lqi\":%u,\"crc_ok\":%s,\"rs_corrected\":%d"
+    printf(",\"psdu_len\":%zu,\"snr_db\":%.1f,\"lqi\":%u,\"rs_ok\":%s,\"rs_corrected\":%d"
            ",\"rs_erasures\":%d,\"symbols_erased\":%u",
            f->psdu_len, f->snr_db, f->lqi, f->status == PLC_RX_OK ? "true" : "false",
            f->rs_corrected, f->rs_erasures, f->symbols_erased);
