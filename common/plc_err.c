@@ -14,6 +14,30 @@ const char *plc_strerror(int err)
     case PLC_ERR_IO: return "input/output error";
     case PLC_ERR_UNSUPPORTED: return "not supported";
     case PLC_ERR_LATE: return "too late: the transmission time has passed";
+    case PLC_ERR_FULL: return "no room: table, queue or timer heap full";
+    case PLC_ERR_BUSY: return "busy with an earlier request";
+    case PLC_ERR_FRAME_SHORT: return "frame shorter than its fields";
+    case PLC_ERR_FRAME_SEGLEN: return "segment length outside the PSDU";
+    case PLC_ERR_FRAME_RESERVED: return "reserved segment control bits set";
+    case PLC_ERR_FRAME_FCS: return "FCS mismatch";
+    case PLC_ERR_FRAME_TYPE: return "unsupported frame type";
+    case PLC_ERR_FRAME_VERSION: return "unsupported frame version";
+    case PLC_ERR_FRAME_ADDR_MODE: return "reserved addressing mode";
+    case PLC_ERR_FRAME_PANID_COMP: return "PAN id compression without both addresses";
+    case PLC_ERR_FRAME_SEC_LEVEL: return "unsupported security level";
+    case PLC_ERR_FRAME_KEY_MODE: return "unsupported key identifier mode";
+    case PLC_ERR_FRAME_NO_MIC: return "secured payload shorter than its MIC";
+    case PLC_ERR_FRAME_TOO_LONG: return "frame longer than the room given";
+    case PLC_ERR_FRAME_ARG: return "invalid frame field";
+    case PLC_ERR_FRAME_PAYLOAD: return "command or beacon payload of the wrong length";
+    case PLC_ERR_NO_ACK: return "no ack";
+    case PLC_ERR_CHANNEL_ACCESS: return "channel access failure";
+    case PLC_ERR_QUEUE_FULL: return "transaction overflow: MAC queue full";
+    case PLC_ERR_MSDU_TOO_LONG: return "MSDU too long for 64 segments";
+    case PLC_ERR_NO_KEY: return "unavailable key";
+    case PLC_ERR_COUNTER_EXHAUSTED: return "frame counter exhausted: rekey needed";
+    case PLC_ERR_COUNTER_SAVE: return "frame counter could not be saved";
+    case PLC_ERR_PHY_REFUSED: return "the PHY refused the frame";
     default: return "unknown error";
     }
 }

@@ -1,4 +1,6 @@
-/* Error codes shared by every plcstack module: 0 is success, errors are negative. */
+/* Error codes shared by every plcstack module: 0 is success, errors are negative. The MAC's
+ * confirm statuses and the frame codec's decode outcomes are codes of this space too, so a
+ * status travels from the codec through the MAC to its user and prints with plc_strerror. */
 #ifndef PLC_ERR_H
 #define PLC_ERR_H
 
@@ -14,7 +16,38 @@ typedef enum plc_err {
     PLC_ERR_IO = -8,           /* file or device I/O failed */
     PLC_ERR_UNSUPPORTED = -9,  /* valid request this build or profile does not support */
     PLC_ERR_LATE = -10,        /* a timed transmission's time has already passed */
+    PLC_ERR_FULL = -11,        /* a fixed-size table, queue or timer heap is full */
+    PLC_ERR_BUSY = -12,        /* the block is busy with an earlier request */
+
+    /* MAC frame codec (mac/plc_mac_frame.h) */
+    PLC_ERR_FRAME_SHORT = -20,      /* fewer bytes than the fields need */
+    PLC_ERR_FRAME_SEGLEN = -21,     /* segment length beyond the PSDU or below a minimum */
+    PLC_ERR_FRAME_RESERVED = -22,   /* reserved segment control bits set */
+    PLC_ERR_FRAME_FCS = -23,        /* FCS mismatch */
+    PLC_ERR_FRAME_TYPE = -24,       /* frame type not beacon/data/command */
+    PLC_ERR_FRAME_VERSION = -25,    /* frame version 2 or 3 */
+    PLC_ERR_FRAME_ADDR_MODE = -26,  /* addressing mode 1 (reserved) */
+    PLC_ERR_FRAME_PANID_COMP = -27, /* PAN id compression without both addresses */
+    PLC_ERR_FRAME_SEC_LEVEL = -28,  /* security level other than ENC-MIC-32 */
+    PLC_ERR_FRAME_KEY_MODE = -29,   /* key identifier mode other than 1 */
+    PLC_ERR_FRAME_NO_MIC = -30,     /* secured payload shorter than the MIC */
+    PLC_ERR_FRAME_TOO_LONG = -31,   /* encode: frame longer than the room given */
+    PLC_ERR_FRAME_ARG = -32,        /* invalid field value */
+    PLC_ERR_FRAME_PAYLOAD = -33,    /* command or beacon payload of the wrong length */
+
+    /* MAC data service confirms (mac/plc_mac.h) */
+    PLC_ERR_NO_ACK = -40,           /* no ACK after every retry (or NACKed every time) */
+    PLC_ERR_CHANNEL_ACCESS = -41,   /* medium busy for macMaxCSMABackoffs + 1 attempts */
+    PLC_ERR_QUEUE_FULL = -42,       /* transaction overflow: the MAC's queue is full */
+    PLC_ERR_MSDU_TOO_LONG = -43,    /* the MSDU needs more than 64 segments */
+    PLC_ERR_NO_KEY = -44,           /* security asked for without the key installed */
+    PLC_ERR_COUNTER_EXHAUSTED = -45,/* frame counter at its end: a rekey is needed */
+    PLC_ERR_COUNTER_SAVE = -46,     /* the frame counter could not be persisted */
+    PLC_ERR_PHY_REFUSED = -47,      /* the PHY refused the frame (length, mode, tone map) */
 } plc_err;
+
+/* Largest magnitude of a code above: arrays counted by -code have this many + 1 entries. */
+#define PLC_ERR_MAX_CODE 47
 
 /* Human-readable message for an error code; never NULL. */
 const char *plc_strerror(int err);

@@ -82,7 +82,7 @@ int plc_timer_start_at(plc_loop *l, plc_timer *t, uint64_t due_us)
         return PLC_ERR_ARG;
     plc_timer_stop(l, t);
     if (l->n == l->cap)
-        return PLC_ERR_BUFFER;
+        return PLC_ERR_FULL;
     t->due_us = due_us < l->now_us ? l->now_us : due_us;
     t->seq = l->seq++;
     l->heap[l->n] = t;

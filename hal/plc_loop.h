@@ -27,7 +27,7 @@ struct plc_timer {
 #define PLC_LOOP_FOREVER UINT64_MAX
 
 void plc_timer_init(plc_timer *t, plc_timer_fn fn, void *user);
-/* (Re)starts t to fire at due_us (not before now). PLC_ERR_BUFFER when the heap is full. */
+/* (Re)starts t to fire at due_us (not before now). PLC_ERR_FULL when the heap is full. */
 int plc_timer_start_at(plc_loop *l, plc_timer *t, uint64_t due_us);
 int plc_timer_start_in(plc_loop *l, plc_timer *t, uint64_t delay_us);
 void plc_timer_stop(plc_loop *l, plc_timer *t);

@@ -56,7 +56,7 @@ int plc_loop_add_io(plc_loop *l, int fd, void *zsock, short events, plc_io_fn fn
         return PLC_ERR_ARG;
     posix_backend *b = l->backend;
     if (b->nio == MAX_IO)
-        return PLC_ERR_BUFFER;
+        return PLC_ERR_FULL;
     b->items[b->nio] = (zmq_pollitem_t){.socket = zsock, .fd = zsock ? 0 : fd, .events = events};
     b->io[b->nio] = (io_entry){fn, user};
     b->nio++;

@@ -4,28 +4,6 @@
 
 #include "plc_crc.h"
 
-const char *plc_mac_frame_strerror(int status)
-{
-    switch (status) {
-    case PLC_MAC_FRAME_OK: return "ok";
-    case PLC_MAC_FRAME_SHORT: return "frame shorter than its header fields need";
-    case PLC_MAC_FRAME_SEGLEN: return "segment length outside the PSDU";
-    case PLC_MAC_FRAME_RESERVED: return "reserved segment control bits set";
-    case PLC_MAC_FRAME_FCS: return "FCS mismatch";
-    case PLC_MAC_FRAME_TYPE: return "unsupported frame type (not beacon, data or command)";
-    case PLC_MAC_FRAME_VERSION: return "unsupported frame version";
-    case PLC_MAC_FRAME_ADDR_MODE: return "reserved addressing mode";
-    case PLC_MAC_FRAME_PANID_COMP: return "PAN id compression without both addresses";
-    case PLC_MAC_FRAME_SEC_LEVEL: return "security level other than ENC-MIC-32";
-    case PLC_MAC_FRAME_KEY_MODE: return "key identifier mode other than 1";
-    case PLC_MAC_FRAME_NO_MIC: return "secured payload shorter than its MIC";
-    case PLC_MAC_FRAME_TOO_LONG: return "frame longer than the room given";
-    case PLC_MAC_FRAME_ARG: return "invalid frame field";
-    case PLC_MAC_FRAME_PAYLOAD: return "command or beacon payload of the wrong length";
-    default: return "unknown frame status";
-    }
-}
-
 void plc_mac_segctl_write(const plc_mac_segctl *s, uint8_t out[PLC_MAC_SEGCTL_LEN])
 {
     out[0] = (uint8_t)((s->tmr & 1) << 3 | (s->cc & 1) << 2 | (s->cap & 1) << 1 | (s->lsf & 1));

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plc_err.h"
+
 #define PLC_MAC_SEGCTL_LEN 3
 #define PLC_MAC_FCS_LEN 2
 #define PLC_MAC_MIC_LEN 4          /* ENC-MIC-32 */
@@ -81,26 +83,24 @@ typedef struct plc_mac_frame {
     size_t header_len;   /* decode/encode: bytes of MHR including the auxiliary header */
 } plc_mac_frame;
 
-/* Decode outcomes: 0 or a negative code, each with its own message. */
+/* Decode outcomes: codes of the one error space (plc_err.h; plc_strerror prints them). */
 typedef enum plc_mac_frame_status {
-    PLC_MAC_FRAME_OK = 0,
-    PLC_MAC_FRAME_SHORT = -1,          /* fewer bytes than the fields need */
-    PLC_MAC_FRAME_SEGLEN = -2,         /* segment length beyond the PSDU or below a minimum */
-    PLC_MAC_FRAME_RESERVED = -3,       /* reserved segment control bits set */
-    PLC_MAC_FRAME_FCS = -4,            /* FCS mismatch */
-    PLC_MAC_FRAME_TYPE = -5,           /* frame type not beacon/data/command */
-    PLC_MAC_FRAME_VERSION = -6,        /* frame version 2 or 3 */
-    PLC_MAC_FRAME_ADDR_MODE = -7,      /* addressing mode 1 (reserved) */
-    PLC_MAC_FRAME_PANID_COMP = -8,     /* PAN id compression without both addresses */
-    PLC_MAC_FRAME_SEC_LEVEL = -9,      /* security level other than ENC-MIC-32 */
-    PLC_MAC_FRAME_KEY_MODE = -10,      /* key identifier mode other than 1 */
-    PLC_MAC_FRAME_NO_MIC = -11,        /* secured payload shorter than the MIC */
-    PLC_MAC_FRAME_TOO_LONG = -12,      /* encode: frame longer than the room given */
-    PLC_MAC_FRAME_ARG = -13,           /* invalid field value */
-    PLC_MAC_FRAME_PAYLOAD = -14,       /* command or beacon payload of the wrong length */
+    PLC_MAC_FRAME_OK = PLC_OK,
+    PLC_MAC_FRAME_SHORT = PLC_ERR_FRAME_SHORT,
+    PLC_MAC_FRAME_SEGLEN = PLC_ERR_FRAME_SEGLEN,
+    PLC_MAC_FRAME_RESERVED = PLC_ERR_FRAME_RESERVED,
+    PLC_MAC_FRAME_FCS = PLC_ERR_FRAME_FCS,
+    PLC_MAC_FRAME_TYPE = PLC_ERR_FRAME_TYPE,
+    PLC_MAC_FRAME_VERSION = PLC_ERR_FRAME_VERSION,
+    PLC_MAC_FRAME_ADDR_MODE = PLC_ERR_FRAME_ADDR_MODE,
+    PLC_MAC_FRAME_PANID_COMP = PLC_ERR_FRAME_PANID_COMP,
+    PLC_MAC_FRAME_SEC_LEVEL = PLC_ERR_FRAME_SEC_LEVEL,
+    PLC_MAC_FRAME_KEY_MODE = PLC_ERR_FRAME_KEY_MODE,
+    PLC_MAC_FRAME_NO_MIC = PLC_ERR_FRAME_NO_MIC,
+    PLC_MAC_FRAME_TOO_LONG = PLC_ERR_FRAME_TOO_LONG,
+    PLC_MAC_FRAME_ARG = PLC_ERR_FRAME_ARG,
+    PLC_MAC_FRAME_PAYLOAD = PLC_ERR_FRAME_PAYLOAD,
 } plc_mac_frame_status;
-
-const char *plc_mac_frame_strerror(int status);
 
 void plc_mac_segctl_write(const plc_mac_segctl *s, uint8_t out[PLC_MAC_SEGCTL_LEN]);
 int plc_mac_segctl_read(const uint8_t in[PLC_MAC_SEGCTL_LEN], plc_mac_segctl *s);

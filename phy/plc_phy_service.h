@@ -1,9 +1,10 @@
 /* The PHY data service a MAC uses (in the spirit of 802.15.4's PD-SAP and PLME-CCA):
- * transmit a frame now, be told when it is on the line no more, be told of every frame
- * received, ask whether the medium is busy. The waveform PHY (real samples through plc_tx /
- * plc_rx) and the simulator's abstract PHY both provide it; the MAC cannot tell them apart.
- * Callbacks run from the event loop that drives the PHY; a callback may call back into the
- * service (a MAC answering with an ACK, say). */
+ * transmit a frame at a time, be told when it has left the line, be told of every frame
+ * whose header was received (with the outcome of its payload), ask whether the medium is
+ * busy. The waveform PHY and the simulator's abstract PHY (sim/), and the PHY over a sample
+ * port (hal/plc_port_phy.h: a file or an SDR) all provide it; the MAC cannot tell them
+ * apart. Times are the driving loop's microseconds. Callbacks run from the event loop that
+ * drives the PHY; a callback may call back into the service (a MAC answering with an ACK). */
 #ifndef PLC_PHY_SERVICE_H
 #define PLC_PHY_SERVICE_H
 
@@ -13,14 +14,23 @@
 #include "plc_phy_params.h"
 #include "plc_tx.h"
 
+/* What the receiver made of a frame whose header passed its CRC. */
+typedef enum plc_phy_rx_status {
+    PLC_PHY_RX_OK = 0,             /* payload decoded (RS corrected it, if needed) */
+    PLC_PHY_RX_PAYLOAD_FAILED = 1, /* header fine, payload uncorrectable: psdu is NULL */
+} plc_phy_rx_status;
+
 /* A received frame. For ACK/NACK (dt 2/3) there is no PSDU, only ack_fcs. */
 typedef struct plc_phy_rx_ind {
+    uint8_t status;       /* plc_phy_rx_status */
     uint8_t dt;           /* plc_fch_dt */
     uint16_t ack_fcs;     /* ACK/NACK: FCS of the acknowledged frame */
     plc_modulation mod;
     unsigned tonemap;
-    const uint8_t *psdu;  /* the whole payload capacity (padding included) */
+    const uint8_t *psdu;  /* the whole payload capacity (padding included); NULL on failure */
     size_t psdu_len;
+    int rs_corrected;     /* bytes Reed-Solomon corrected; -1 when the PHY cannot tell */
+    uint64_t end_us;      /* loop time the frame's last sample left the line */
     float snr_db;         /* in-band SNR estimate */
     const float *carrier_snr_db; /* PLC_PHY_CARRIERS values */
     uint8_t lqi;
@@ -28,15 +38,22 @@ typedef struct plc_phy_rx_ind {
 
 typedef struct plc_phy_user {
     void (*rx_indication)(void *user, const plc_phy_rx_ind *ind);
-    /* the transmission asked for has left the line (status PLC_OK) or could not be sent */
+    /* the transmission asked for has left the line (status PLC_OK) or could not be sent
+     * (a plc_err: PLC_ERR_LATE when its time had passed) */
     void (*tx_confirm)(void *user, int status);
     void *user;
 } plc_phy_user;
 
+/* tx_request's at_us for "as soon as possible". */
+#define PLC_PHY_NOW 0
+
 typedef struct plc_phy_ops {
-    /* Starts sending one frame now (rq as for plc_tx_frame; psdu ignored for ACK/NACK).
-     * PLC_ERR_ARG while a transmission is in progress. */
-    int (*tx_request)(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len);
+    /* Sends one frame starting at loop time at_us (PLC_PHY_NOW, or a time not yet passed;
+     * rq as for plc_tx_frame; psdu ignored for ACK/NACK). PLC_ERR_BUSY while a transmission
+     * is in progress; PLC_ERR_LENGTH and the like when the frame cannot be built (a
+     * refusal the MAC confirms, it never retries it); PLC_ERR_LATE when at_us has passed. */
+    int (*tx_request)(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len,
+                      uint64_t at_us);
     /* Carrier sense: 1 while the PHY hears a frame (preamble detected, or inside a frame
      * whose header announced its length) or transmits. */
     int (*busy)(void *phy);

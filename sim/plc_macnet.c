@@ -42,14 +42,15 @@ struct plc_macnet {
 };
 
 /* ---- the PHY service each MAC sees: the medium's, with fault injection ---- */
-static int x_tx(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
+static int x_tx(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len,
+                uint64_t at_us)
 {
     xnode *x = phy;
     if (rq && rq->dt <= PLC_DT_SOF_RESPONSE && psdu && len <= sizeof(x->last_tx)) {
         memcpy(x->last_tx, psdu, len);
         x->last_tx_len = len;
     }
-    return x->inner.ops->tx_request(x->inner.phy, rq, psdu, len);
+    return x->inner.ops->tx_request(x->inner.phy, rq, psdu, len, at_us);
 }
 
 static int x_busy(void *phy)
@@ -106,8 +107,8 @@ static void on_confirm(void *user, uint8_t handle, int status)
         x->st.ok++;
     else
         x->st.failed++;
-    if ((unsigned)status < 8)
-        x->st.status[status]++;
+    if (status <= 0 && status >= -PLC_ERR_MAX_CODE)
+        x->st.status[-status]++;
     if (x->sat_len)
         send_saturated(x);
 }
@@ -259,8 +260,8 @@ int plc_macnet_send(plc_macnet *n, unsigned from, uint16_t to, const uint8_t *ms
     x->st.requests++;
     if (rc != PLC_OK) {
         x->st.failed++;
-        if ((unsigned)rc < 8)
-            x->st.status[rc]++;
+        if (rc <= 0 && rc >= -PLC_ERR_MAX_CODE)
+            x->st.status[-rc]++;
     }
     return rc;
 }

@@ -17,7 +17,7 @@ typedef struct plc_macnet plc_macnet;
 
 typedef struct plc_macnet_node_stats {
     uint64_t requests, ok, failed;      /* MSDUs asked for, confirmed success, other status */
-    uint64_t status[8];                 /* confirms per plc_mac_status */
+    uint64_t status[PLC_ERR_MAX_CODE + 1]; /* confirms per status: index -status */
     uint64_t delivered, delivered_bytes;/* MSDUs of this sender that reached their dst */
     double delay_sum_s;                 /* request to indication, over delivered */
 } plc_macnet_node_stats;

@@ -26,6 +26,10 @@ typedef struct mnode {
     plc_timer tx_done;
     uint64_t tx_end;      /* line sample where its transmission ends */
     int transmitting;
+    plc_timer tx_start;   /* a transmission asked for a later time */
+    plc_tx_request pending_rq;
+    uint8_t pending_psdu[255];
+    size_t pending_len;
 } mnode;
 
 typedef struct aframe { /* abstract: one frame on the line */
@@ -44,7 +48,8 @@ typedef struct aframe { /* abstract: one frame on the line */
 
 typedef struct link_cache {
     uint32_t kind; /* frame_kind(), 0: empty */
-    float per;
+    float per;     /* of the frame */
+    float hdr_per; /* of its header alone */
 } link_cache;
 
 struct plc_medium {
@@ -159,15 +164,22 @@ static void on_tx_done(plc_loop *loop, plc_timer *t, void *user)
 static void on_rx_frame(const plc_rx_frame *f, void *user)
 {
     mnode *nd = user;
-    if (!f->header_ok || (f->status != PLC_RX_OK && !plc_fch_is_ack(&f->fch)))
+    const int ack = plc_fch_is_ack(&f->fch);
+    if (!f->header_ok || f->status == PLC_RX_TRUNCATED)
         return;
+    const unsigned symbols = HEADER_SYMBOLS + (ack ? 0 : 4u * f->fch.fl);
+    const uint64_t end = f->offset + plc_ofdm_frame_samples(symbols);
+    const int ok = f->status == PLC_RX_OK || ack;
     const plc_phy_rx_ind ind = {
+        .status = ok ? PLC_PHY_RX_OK : PLC_PHY_RX_PAYLOAD_FAILED,
         .dt = f->fch.dt,
         .ack_fcs = f->fch.fcs,
         .mod = (plc_modulation)f->fch.mod,
         .tonemap = f->fch.tm,
-        .psdu = f->psdu,
-        .psdu_len = f->psdu_len,
+        .psdu = ok ? f->psdu : NULL,
+        .psdu_len = ok ? f->psdu_len : 0,
+        .rs_corrected = f->rs_corrected,
+        .end_us = plc_medium_us_of(end),
         .snr_db = f->snr_db,
         .carrier_snr_db = f->carrier_snr_db,
         .lqi = f->lqi,
@@ -259,8 +271,10 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
     const uint32_t kind = frame_kind(mod, len, f->rq.tonemap);
     /* PER is 1 below floor_db: with all carriers in use, a link whose mean gain is below
      * -reach_db loses the frame whatever else is on the line */
-    const double floor_db = plc_pertable_floor_db(m->per, mod, len);
-    const double reach_db = snr0_db - least_spread_loss(&m->cfg, mod) - floor_db;
+    /* the header (ROBO-like: the table's most robust entry) is the frame's sturdiest
+     * part: a receiver that cannot even decode it learns nothing of the frame */
+    const double floor_db = plc_pertable_floor_db(m->per, PLC_MOD_ROBO, 1);
+    const double reach_db = snr0_db - least_spread_loss(&m->cfg, PLC_MOD_ROBO) - floor_db;
     for (unsigned r = 0; r < m->n; r++) {
         if (r == f->from)
             continue;
@@ -342,17 +356,27 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             snr_db = 10.0 * log10(sig / noise);
         }
         /* the frame's carriers averaged in dB, less what the receiver loses on their spread */
-        double per = lc->per;
+        double per = lc->per, hdr_per = lc->hdr_per;
         if (!cached) {
             const double mean = sum_db / f->nactive;
             const double sd = sqrt(fmax(0.0, sum_sq / f->nactive - mean * mean));
             const double loss = plc_medium_spread_loss_db(&m->cfg, mod, sd);
             per = plc_pertable_per(m->per, mod, len, mean - loss);
+            hdr_per = ack ? per
+                          : plc_pertable_per(m->per, PLC_MOD_ROBO, 1,
+                                             mean - plc_medium_spread_loss_db(&m->cfg, PLC_MOD_ROBO, sd));
+            if (hdr_per > per)
+                hdr_per = per;
         }
         if (clean && !cached)
-            *lc = (link_cache){kind, (float)per};
+            *lc = (link_cache){kind, (float)per, (float)hdr_per};
         /* a draw only where the outcome is uncertain; the sequence stays reproducible */
-        if (per >= 1.0 || (per > 0.0 && plc_rng_uniform(&m->rng) < per))
+        const int draw = (per > 0.0 && per < 1.0) || (!ack && hdr_per > 0.0 && hdr_per < 1.0);
+        const double u = draw ? plc_rng_uniform(&m->rng) : 0.5;
+        const int lost = per >= 1.0 || (per > 0.0 && u < per);
+        /* the same draw decides the header: lost with the frame only below hdr_per */
+        const int header_lost = hdr_per >= 1.0 || (hdr_per > 0.0 && u < hdr_per) || ack;
+        if (lost && header_lost)
             continue;
         if (clean) {
             const float s0 = (float)snr0_db;
@@ -361,12 +385,15 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             snr_db = m->snr_mean_db[link];
         }
         const plc_phy_rx_ind ind = {
+            .status = lost ? PLC_PHY_RX_PAYLOAD_FAILED : PLC_PHY_RX_OK,
             .dt = f->rq.dt,
             .ack_fcs = f->rq.ack_fcs,
             .mod = f->rq.mod,
             .tonemap = f->rq.tonemap,
-            .psdu = f->psdu,
-            .psdu_len = f->len,
+            .psdu = lost ? NULL : f->psdu,
+            .psdu_len = lost ? 0 : f->len,
+            .rs_corrected = -1,
+            .end_us = plc_medium_us_of(f->end),
             .snr_db = (float)snr_db,
             .carrier_snr_db = csnr,
             .lqi = (uint8_t)fmin(255.0, fmax(0.0, (snr_db + 10.0) * 4.0)),
@@ -431,20 +458,51 @@ static int abstract_busy(const plc_medium *m, unsigned r, uint64_t now)
 }
 
 /* ---- the PHY service ---- */
-static int svc_tx_request(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
+static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
 {
-    mnode *nd = phy;
     plc_medium *m = nd->m;
-    if (nd->transmitting || !rq)
-        return PLC_ERR_ARG;
     const uint64_t now = now_sample(m);
     const int rc = m->cfg.abstract_phy ? abstract_send(m, nd, rq, psdu, len, now)
                                        : wave_send(m, nd, rq, psdu, len, now);
     if (rc != PLC_OK)
         return rc;
     nd->transmitting = 1;
-    plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
-    return PLC_OK;
+    return plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
+}
+
+static void on_tx_start(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    mnode *nd = user;
+    nd->transmitting = 0;
+    const int rc = send_now(nd, &nd->pending_rq, nd->pending_psdu, nd->pending_len);
+    if (rc != PLC_OK && nd->user.tx_confirm)
+        nd->user.tx_confirm(nd->user.user, rc);
+}
+
+static int svc_tx_request(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len,
+                          uint64_t at_us)
+{
+    mnode *nd = phy;
+    plc_medium *m = nd->m;
+    if (!rq || len > sizeof(nd->pending_psdu))
+        return PLC_ERR_ARG;
+    if (nd->transmitting)
+        return PLC_ERR_BUSY;
+    if (at_us <= plc_loop_now_us(m->loop))
+        return send_now(nd, rq, psdu, len);
+    const long samples = plc_tx_frame_samples(m->tx, rq, len); /* refuse now, not later */
+    if (samples < 0)
+        return (int)samples;
+    nd->pending_rq = *rq;
+    nd->pending_len = plc_fch_is_ack(&(plc_fch){.dt = rq->dt}) ? 0 : len;
+    if (nd->pending_len)
+        memcpy(nd->pending_psdu, psdu, len);
+    const int rc = plc_timer_start_at(m->loop, &nd->tx_start, at_us);
+    if (rc == PLC_OK)
+        nd->transmitting = 1; /* committed: its carrier sense says busy */
+    return rc;
 }
 
 static int svc_busy(void *phy)
@@ -538,6 +596,7 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
         m->node[i].m = m;
         m->node[i].id = i;
         plc_timer_init(&m->node[i].tx_done, on_tx_done, &m->node[i]);
+        plc_timer_init(&m->node[i].tx_start, on_tx_start, &m->node[i]);
     }
     for (unsigned k = 0; k < MAX_FRAMES; k++) {
         m->frames[k].m = m;
@@ -618,6 +677,7 @@ void plc_medium_destroy(plc_medium *m)
     if (m->node)
         for (unsigned i = 0; i < m->n; i++) {
             plc_timer_stop(m->loop, &m->node[i].tx_done);
+            plc_timer_stop(m->loop, &m->node[i].tx_start);
             plc_rx_destroy(m->node[i].rx);
         }
     if (m->node) {

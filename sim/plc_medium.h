@@ -27,7 +27,7 @@
 #define PLC_MEDIUM_CS_DELAY 512       /* abstract PHY: samples of preamble before detection
                                        * (the waveform receiver: 256-512; a MAC slot: 556) */
 #define PLC_MEDIUM_SPREADS 6           /* spread_loss_db columns: 0, 1, ... 5 dB */
-#define PLC_MEDIUM_TIMERS(nodes) (2 * (nodes) + 300) /* loop timers the medium needs */
+#define PLC_MEDIUM_TIMERS(nodes) (3 * (nodes) + 300) /* loop timers the medium needs */
 
 typedef struct plc_medium_config {
     unsigned nodes;            /* 10 (ignored with a topology file: it says) */

@@ -104,7 +104,7 @@ static void on_traffic(plc_loop *loop, plc_timer *t, void *user)
         psdu[i] = (uint8_t)(plc_rng_next(&s->rng) >> 56);
     /* a node still sending its previous frame skips this one (not counted as sent) */
     const plc_tx_request rq = {.mod = s->cfg.mod, .tonemap = PLC_TONEMAP_ALL};
-    if (n->phy.ops->tx_request(n->phy.phy, &rq, psdu, s->cfg.psdu_len) == PLC_OK)
+    if (n->phy.ops->tx_request(n->phy.phy, &rq, psdu, s->cfg.psdu_len, PLC_PHY_NOW) == PLC_OK)
         n->sent++;
     n->seq++;
     plc_timer_start_in(loop, t, (uint64_t)(s->cfg.period_s * 1e6));

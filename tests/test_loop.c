@@ -82,7 +82,7 @@ static void test_virtual_exact_times_and_capacity(void **s)
     plc_timer_init(&c.t, on_timer, &c);
     assert_int_equal(plc_timer_start_at(l, &a.t, 250), PLC_OK);
     assert_int_equal(plc_timer_start_at(l, &b.t, 125), PLC_OK);
-    assert_int_equal(plc_timer_start_at(l, &c.t, 1), PLC_ERR_BUFFER);
+    assert_int_equal(plc_timer_start_at(l, &c.t, 1), PLC_ERR_FULL);
     assert_int_equal(plc_loop_run(l, 200), 1); /* only b is due by 200 */
     assert_int_equal(rec.at[0], 125);
     assert_int_equal(plc_loop_now_us(l), 200);

@@ -181,7 +181,7 @@ typedef struct spread_run {
 static void spread_send(spread_run *r)
 {
     const plc_tx_request rq = {.mod = PLC_MOD_DBPSK, .tonemap = PLC_TONEMAP_ALL};
-    assert_int_equal(r->tx.ops->tx_request(r->tx.phy, &rq, r->psdu, sizeof(r->psdu)), PLC_OK);
+    assert_int_equal(r->tx.ops->tx_request(r->tx.phy, &rq, r->psdu, sizeof(r->psdu), PLC_PHY_NOW), PLC_OK);
     r->sent++;
 }
 
