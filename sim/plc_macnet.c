@@ -191,6 +191,8 @@ plc_macnet *plc_macnet_create(const plc_medium_config *mc, int security, uint64_
         pib.ext_addr = 0x0200000000000000ull | i;
         pib.security_enabled = security;
         pib.rc_coord = i == 0 ? 0 : 0xFFFF;
+        if (i == 0 && n->n > pib.neighbour_table_size) /* the concentrator hears everyone */
+            pib.neighbour_table_size = n->n;
         const plc_mac_callbacks cb = {.confirm = on_confirm, .indication = on_indication,
                                       .tap = on_tap, .user = x};
         x->mac = plc_mac_create(&pib, seed * 1000003u + i, n->loop,
