@@ -165,6 +165,7 @@ typedef struct plc_mac_counters {
     uint64_t tx_retries;
     uint64_t tx_acks;             /* ACKs sent */
     uint64_t tx_nacks;            /* NACKs sent */
+    uint64_t acks_not_sent;       /* ACK/NACK the PHY could not send in time */
     uint64_t tx_msdu_ok, tx_msdu_failed;
     uint64_t channel_access_failures;
     uint64_t csma_busy;           /* carrier sense found the medium busy */

@@ -23,13 +23,15 @@ static void on_ack_timer(plc_loop *loop, plc_timer *t, void *user)
     m->ack_pending = 0;
     const plc_tx_request rq = {.mod = PLC_MOD_ROBO, .tonemap = PLC_TONEMAP_ALL,
                                .dt = m->ack_dt, .ack_fcs = m->ack_fcs};
-    if (m->phy.ops->tx_request(m->phy.phy, &rq, NULL, 0, t->due_us) == PLC_OK) {
-        m->sending_ack = 1;
-        if (m->ack_dt == PLC_DT_ACK)
-            m->cnt.tx_acks++;
-        else
-            m->cnt.tx_nacks++;
+    if (m->phy.ops->tx_request(m->phy.phy, &rq, NULL, 0, t->due_us) != PLC_OK) {
+        m->cnt.acks_not_sent++; /* the PHY was busy or late: the sender retries */
+        return;
     }
+    m->sending_ack = 1;
+    if (m->ack_dt == PLC_DT_ACK)
+        m->cnt.tx_acks++;
+    else
+        m->cnt.tx_nacks++;
 }
 
 /* Answers aRIFS after the frame's last sample left the line. */
