@@ -70,7 +70,10 @@ plc_mac *plc_mac_create(const plc_mac_pib *pib, uint64_t seed, plc_loop *loop,
     m->replay = calloc(m->replay_size, sizeof(*m->replay));
     m->q = calloc(pib->queue_size, sizeof(*m->q));
     m->trains = calloc(pib->reassembly_trains, sizeof(*m->trains));
-    if (!m->nb || !m->replay || !m->q || !m->trains) {
+    m->n_dups = pib->neighbour_table_size > MAC_DUPS_MIN ? pib->neighbour_table_size : MAC_DUPS_MIN;
+    m->dups = calloc(m->n_dups, sizeof(*m->dups));
+    if (!m->nb || !m->replay || !m->q || !m->trains || !m->dups) {
+        free(m->dups);
         free(m->nb);
         free(m->replay);
         free(m->q);
@@ -106,6 +109,7 @@ void plc_mac_destroy(plc_mac *m)
     free(m->replay);
     free(m->q);
     free(m->trains);
+    free(m->dups);
     free(m);
 }
 

@@ -62,7 +62,7 @@ int mac_input_ack_confirm(plc_mac *m)
 static int dup_seen(const plc_mac *m, uint16_t src, uint8_t seq)
 {
     const uint64_t t = mac_now(m), ttl = (uint64_t)m->pib.duplicate_ttl_ms * 1000u;
-    for (unsigned i = 0; i < MAC_DUPS; i++) {
+    for (unsigned i = 0; i < m->n_dups; i++) {
         const mac_dup *d = &m->dups[i];
         if (d->used && d->src == src && d->seq == seq && t - d->t < ttl)
             return 1;
@@ -73,7 +73,7 @@ static int dup_seen(const plc_mac *m, uint16_t src, uint8_t seq)
 static void dup_record(plc_mac *m, uint16_t src, uint8_t seq)
 {
     m->dups[m->dup_next] = (mac_dup){src, seq, mac_now(m), 1};
-    m->dup_next = (m->dup_next + 1) % MAC_DUPS;
+    m->dup_next = (m->dup_next + 1) % m->n_dups;
 }
 
 /* ---- reassembly ---- */

@@ -6,7 +6,7 @@
 #include "plc_mac.h"
 #include "plc_rng.h"
 
-#define MAC_DUPS 32              /* (source, sequence) pairs remembered */
+#define MAC_DUPS_MIN 32          /* (source, sequence) pairs remembered, at least */
 #define MAC_TALKERS 64           /* adaptive CSMA: sources heard recently */
 #define MAC_REPLAY_MARKS 64      /* anti-replay high-water marks of evicted sources */
 
@@ -102,8 +102,9 @@ struct plc_mac {
     int ack_pending, sending_ack;
     uint64_t nav_until;      /* virtual carrier sense, loop us */
     /* receive side (plc_mac_input.c) */
-    mac_dup dups[MAC_DUPS];
-    unsigned dup_next;
+    mac_dup *dups;           /* max(MAC_DUPS_MIN, neighbour_table_size): one frame per
+                              * neighbour at least, so a retry is still known as one */
+    unsigned n_dups, dup_next;
     mac_train *trains;
     uint8_t tx_scratch[256], rx_scratch[256];
 };

@@ -191,8 +191,12 @@ plc_macnet *plc_macnet_create(const plc_medium_config *mc, int security, uint64_
         pib.ext_addr = 0x0200000000000000ull | i;
         pib.security_enabled = security;
         pib.rc_coord = i == 0 ? 0 : 0xFFFF;
-        if (i == 0 && n->n > pib.neighbour_table_size) /* the concentrator hears everyone */
-            pib.neighbour_table_size = n->n;
+        if (i == 0) { /* the concentrator hears everyone and answers everyone */
+            if (n->n > pib.neighbour_table_size)
+                pib.neighbour_table_size = n->n;
+            pib.queue_size = 32;
+            pib.reassembly_trains = 16;
+        }
         const plc_mac_callbacks cb = {.confirm = on_confirm, .indication = on_indication,
                                       .tap = on_tap, .user = x};
         x->mac = plc_mac_create(&pib, seed * 1000003u + i, n->loop,
