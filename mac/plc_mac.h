@@ -107,7 +107,8 @@ int plc_mac_pib_check(const plc_mac_pib *pib);
 /* What a receiver needs after an ACK's last sample to report it (the waveform receiver
  * works in 256-sample blocks: 0.64 ms), plus a slot of margin [R]. */
 #define PLC_MAC_ACK_LATENCY_US (PLC_MAC_SLOT_US + 640u)
-/* The sender's wait for an ACK, from the end of its frame. */
+/* The sender's wait for an ACK, from the end of its frame (plus twice the PHY's reported
+ * indication latency, plc_phy_ops.latency_us). */
 #define PLC_MAC_ACK_WAIT_US (PLC_MAC_RIFS_US + PLC_MAC_ACK_US + PLC_MAC_ACK_LATENCY_US)
 
 /* Confirm statuses: codes of the one error space (plc_err.h, plc_strerror). */

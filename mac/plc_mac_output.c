@@ -231,7 +231,8 @@ void mac_output_phy_confirm(plc_mac *m, int status)
         finish(m, PLC_MAC_PHY_REFUSED);
     } else if (m->want_ack) {
         m->state = TX_WAIT_ACK;
-        start_tx_timer(m, PLC_MAC_ACK_WAIT_US);
+        const uint64_t latency = m->phy.ops->latency_us ? m->phy.ops->latency_us(m->phy.phy) : 0;
+        start_tx_timer(m, PLC_MAC_ACK_WAIT_US + 2 * latency);
     } else {
         segment_sent(m);
     }

@@ -48,16 +48,20 @@ typedef struct plc_phy_user {
 #define PLC_PHY_NOW 0
 
 typedef struct plc_phy_ops {
-    /* Sends one frame starting at loop time at_us (PLC_PHY_NOW, or a time not yet passed;
-     * rq as for plc_tx_frame; psdu ignored for ACK/NACK). PLC_ERR_BUSY while a transmission
-     * is in progress; PLC_ERR_LENGTH and the like when the frame cannot be built (a
-     * refusal the MAC confirms, it never retries it); PLC_ERR_LATE when at_us has passed. */
+    /* Sends one frame starting at loop time at_us (PLC_PHY_NOW: as soon as possible; rq as
+     * for plc_tx_frame; psdu ignored for ACK/NACK). PLC_ERR_BUSY while a transmission is in
+     * progress; PLC_ERR_LENGTH and the like when the frame cannot be built (a refusal the
+     * MAC confirms, it never retries it). A time already passed: the simulated PHYs send
+     * now; the port PHY sends as soon as the device can and counts it late. */
     int (*tx_request)(void *phy, const plc_tx_request *rq, const uint8_t *psdu, size_t len,
                       uint64_t at_us);
     /* Carrier sense: 1 while the PHY hears a frame (preamble detected, or inside a frame
      * whose header announced its length) or transmits. */
     int (*busy)(void *phy);
     void (*set_user)(void *phy, const plc_phy_user *user);
+    /* How long after a frame's end its indication may arrive (a host reading an SDR in
+     * blocks); the MAC widens its ACK wait by twice this. NULL: 0 (the simulated PHYs). */
+    unsigned (*latency_us)(void *phy);
 } plc_phy_ops;
 
 typedef struct plc_phy_service {

@@ -83,7 +83,7 @@ static void x_set_user(void *phy, const plc_phy_user *u)
     x->mac_user = u ? *u : (plc_phy_user){0};
 }
 
-static const plc_phy_ops x_ops = {x_tx, x_busy, x_set_user};
+static const plc_phy_ops x_ops = {x_tx, x_busy, x_set_user, NULL};
 
 /* ---- MAC callbacks ---- */
 static void send_saturated(xnode *x)

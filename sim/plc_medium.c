@@ -520,7 +520,7 @@ static void svc_set_user(void *phy, const plc_phy_user *user)
     nd->user = user ? *user : (plc_phy_user){0};
 }
 
-static const plc_phy_ops medium_ops = {svc_tx_request, svc_busy, svc_set_user};
+static const plc_phy_ops medium_ops = {svc_tx_request, svc_busy, svc_set_user, NULL};
 
 plc_phy_service plc_medium_phy(plc_medium *m, unsigned node)
 {

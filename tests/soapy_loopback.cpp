@@ -1,6 +1,8 @@
 // A SoapySDR device for tests, "driver=plcstack_loopback": what is transmitted comes back
 // in the receive stream at the time it was sent for, plus complex noise, in real time
-// (steady clock). It keeps hardware time like a USRP (args: time=0 for a device without,
+// (steady clock). Devices opened with the same "line=NAME" share one line: each hears what
+// all of them send (two stacks in one process talking over "the air"). SoapySDR hands out
+// one device per distinct argument set: give each device on a line its own (node=a, ...). It keeps hardware time like a USRP (args: time=0 for a device without,
 // like a HackRF), refuses nothing, reports late bursts through readStreamStatus and
 // overflows when the host reads more than 0.25 s behind. SoapySDR's driver interface is
 // C++ only, hence the one C++ file in the project; it is loaded by tests/test_soapy.c.
@@ -10,6 +12,8 @@
 
 #include <chrono>
 #include <complex>
+#include <map>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
@@ -18,12 +22,51 @@ namespace {
 
 const char *const DRIVER = "plcstack_loopback";
 
+// The line: a ring of samples tagged with their index (a slot of another lap reads as 0),
+// with the clock every device on it counts from.
+struct Line {
+    static const long long RING = 1 << 23; // 4 s at 2 MS/s
+    struct Slot {
+        long long index = -1;
+        std::complex<float> v;
+    };
+    std::vector<Slot> ring = std::vector<Slot>(RING);
+    std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
+
+    std::complex<float> at(long long i) const
+    {
+        const Slot &s = ring[i & (RING - 1)];
+        return s.index == i ? s.v : std::complex<float>(0.0f, 0.0f);
+    }
+    void add(long long i, std::complex<float> v)
+    {
+        Slot &s = ring[i & (RING - 1)];
+        if (s.index != i)
+            s = Slot{i, v};
+        else
+            s.v += v;
+    }
+};
+
+std::shared_ptr<Line> line_named(const SoapySDR::Kwargs &args)
+{
+    static std::map<std::string, std::weak_ptr<Line>> lines;
+    if (!args.count("line"))
+        return std::make_shared<Line>();
+    std::shared_ptr<Line> l = lines[args.at("line")].lock();
+    if (!l) {
+        l = std::make_shared<Line>();
+        lines[args.at("line")] = l;
+    }
+    return l;
+}
+
 class Loopback : public SoapySDR::Device {
 public:
     explicit Loopback(const SoapySDR::Kwargs &args)
         : timed_(!args.count("time") || args.at("time") != "0"),
           noise_(args.count("noise") ? std::stof(args.at("noise")) : 1e-3f),
-          line_(RING), epoch_(std::chrono::steady_clock::now()), gauss_(0.0f, 1.0f)
+          line_(line_named(args)), gauss_(0.0f, 1.0f)
     {
     }
 
@@ -75,8 +118,6 @@ public:
             return SOAPY_SDR_TIMEOUT;
         long long avail = now() - rx_next_;
         if (avail > (long long)(rate_ / 4)) { // the host fell behind: drop what it missed
-            for (long long i = rx_next_; i < now(); i++)
-                line_[i & (RING - 1)] = 0;
             rx_next_ = now();
             return SOAPY_SDR_OVERFLOW;
         }
@@ -88,11 +129,9 @@ public:
         }
         const size_t n = std::min((size_t)avail, max);
         auto *out = static_cast<std::complex<float> *>(buffs[0]);
-        for (size_t k = 0; k < n; k++) {
-            std::complex<float> &v = line_[(rx_next_ + k) & (RING - 1)];
-            out[k] = v + noise_ * std::complex<float>(gauss_(rng_), gauss_(rng_));
-            v = 0;
-        }
+        for (size_t k = 0; k < n; k++)
+            out[k] = line_->at(rx_next_ + (long long)k) +
+                     noise_ * std::complex<float>(gauss_(rng_), gauss_(rng_));
         flags = timed_ ? SOAPY_SDR_HAS_TIME : 0;
         timeNs = timed_ ? ns(rx_next_) : 0;
         rx_next_ += (long long)n;
@@ -110,13 +149,13 @@ public:
             late_ = burst_at_ < t;
             if (late_)
                 status_.push_back({SOAPY_SDR_TIME_ERROR, timeNs});
-            if (burst_at_ - t > (long long)RING / 2)
+            if (burst_at_ - t > Line::RING / 2)
                 return SOAPY_SDR_STREAM_ERROR; // too far ahead for the line buffer
         }
         const auto *in = static_cast<const std::complex<float> *>(buffs[0]);
         if (!late_)
             for (size_t k = 0; k < n; k++) // transmissions add up, as on a line
-                line_[(burst_at_ + (long long)k) & (RING - 1)] += in[k];
+                line_->add(burst_at_ + (long long)k, in[k]);
         burst_at_ += (long long)n;
         if (flags & SOAPY_SDR_END_BURST) {
             in_burst_ = false;
@@ -139,7 +178,6 @@ public:
     }
 
 private:
-    static const long long RING = 1 << 23; // 4 s at 2 MS/s
     struct Status {
         int code;
         long long time;
@@ -147,7 +185,7 @@ private:
 
     long long now() const
     {
-        const auto d = std::chrono::steady_clock::now() - epoch_;
+        const auto d = std::chrono::steady_clock::now() - line_->epoch;
         return (long long)(std::chrono::duration<double>(d).count() * rate_);
     }
     long long ns(long long i) const { return (long long)((double)i / rate_ * 1e9); }
@@ -155,8 +193,7 @@ private:
 
     bool timed_;
     float noise_;
-    std::vector<std::complex<float>> line_;
-    std::chrono::steady_clock::time_point epoch_;
+    std::shared_ptr<Line> line_;
     std::mt19937 rng_{7};
     std::normal_distribution<float> gauss_;
     double rate_ = 1e6, freq_ = 0;

@@ -87,7 +87,7 @@ static void fake_set_user(void *phy, const plc_phy_user *u)
     p->user = u ? *u : (plc_phy_user){0};
 }
 
-static const plc_phy_ops fake_ops = {fake_tx_request, fake_busy, fake_set_user};
+static const plc_phy_ops fake_ops = {fake_tx_request, fake_busy, fake_set_user, NULL};
 
 static void fake_init(fake_phy *p, plc_loop *loop, uint64_t tonemask)
 {
