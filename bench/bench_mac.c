@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     const double secs = argc > 1 ? atof(argv[1]) : 120.0;
     const unsigned counts[] = {1, 10, 50, 200};
     enum { NPTS = sizeof(counts) / sizeof(counts[0]) };
-    result res[2][NPTS], wave;
+    result res[2][NPTS], wave = {0};
     printf("MAC saturation, %d-byte secured MSDUs to the concentrator, %.0f s per point\n", MSDU,
            secs);
     printf("%-8s %-8s %7s %11s %8s %9s %7s %9s %8s %9s\n", "PHY", "scheme", "senders",

@@ -20,6 +20,7 @@ struct plc_port_phy {
     plc_phy_user user;
     plc_port_phy_stats st;
     uint64_t next;            /* the index of the next sample the receiver expects */
+    unsigned latency_us;      /* reported: the configured bound, raised to 1.5 x the worst seen */
     int anchored;
     int64_t origin_us;        /* loop time of sample 0 (estimate) */
     uint64_t anchored_at;     /* loop time of the last estimate */
@@ -91,6 +92,13 @@ static void on_frame(const plc_rx_frame *f, void *user)
         .carrier_snr_db = f->carrier_snr_db,
         .lqi = f->lqi,
     };
+    const uint64_t now = plc_loop_now_us(p->loop);
+    const uint64_t late = now > ind.end_us ? now - ind.end_us : 0;
+    p->st.latency_max_us = late > p->st.latency_max_us ? late : p->st.latency_max_us;
+    /* the latency reported to the MAC follows what is measured, with a margin */
+    const unsigned seen = (unsigned)(late + late / 2);
+    if (seen > p->latency_us)
+        p->latency_us = seen;
     if (p->user.rx_indication)
         p->user.rx_indication(p->user.user, &ind);
 }
@@ -184,7 +192,7 @@ static void svc_set_user(void *phy, const plc_phy_user *u)
 static unsigned svc_latency(void *phy)
 {
     const plc_port_phy *p = phy;
-    return p->cfg.latency_us;
+    return p->latency_us;
 }
 
 static const plc_phy_ops port_phy_ops = {svc_tx_request, svc_busy, svc_set_user, svc_latency};
@@ -202,6 +210,7 @@ plc_port_phy *plc_port_phy_create(plc_port *port, plc_loop *loop, const plc_port
         plc_port_phy_config_default(&p->cfg);
     p->port = port;
     p->loop = loop;
+    p->latency_us = p->cfg.latency_us;
     plc_tx_config tc;
     plc_tx_config_default(&tc);
     tc.tonemask = p->cfg.tonemask;

@@ -29,7 +29,8 @@ typedef struct plc_port_phy_config {
     int impulse_blanking;    /* receiver impulse defence: 0 */
     unsigned tx_margin_us;   /* 2000: the earliest a burst is sent, after the line's now */
     unsigned latency_us;     /* 20000: how late an indication may come (the port's block
-                              * reads plus decoding); the MAC widens its ACK wait by twice it */
+                              * reads plus decoding); raised to 1.5 x the latency measured on
+                              * the frames received; the MAC widens its ACK wait by twice it */
 } plc_port_phy_config;
 
 typedef struct plc_port_phy_stats {
@@ -39,6 +40,7 @@ typedef struct plc_port_phy_stats {
     uint64_t tx_late;         /* sent later than asked for (the time had passed) */
     uint64_t tx_refused;      /* the port refused the burst (confirmed with its status) */
     uint64_t own_samples;     /* received samples skipped while transmitting */
+    uint64_t latency_max_us;  /* the latest an indication came after its frame's end */
 } plc_port_phy_stats;
 
 typedef struct plc_port_phy plc_port_phy;

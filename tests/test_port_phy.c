@@ -198,6 +198,8 @@ static void test_two_stacks_over_soapy(void **st)
     plc_mac_get_counters(a.mac, &ca);
     plc_mac_get_counters(b.mac, &cb);
     const plc_port_phy_stats sa = plc_port_phy_get_stats(a.phy), sb = plc_port_phy_get_stats(b.phy);
+    print_message("indication latency: a %.1f ms, b %.1f ms at most\n", sa.latency_max_us / 1e3,
+                  sb.latency_max_us / 1e3);
     print_message("a: %d/%d confirmed ok, %llu retries, %llu sent late; b: %d/%d, %llu retries, "
                   "%llu late\n", a.ok, a.confirms, (unsigned long long)ca.tx_retries,
                   (unsigned long long)sa.tx_late, b.ok, b.confirms,
