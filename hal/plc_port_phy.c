@@ -8,7 +8,6 @@
 #include "plc_rx.h"
 #include "plc_tx.h"
 
-#define HEADER_SYMBOLS 13
 #define DRIFT_PPM 100u
 
 struct plc_port_phy {
@@ -71,27 +70,13 @@ static void observe(plc_port_phy *p, uint64_t end)
 static void on_frame(const plc_rx_frame *f, void *user)
 {
     plc_port_phy *p = user;
-    const int ack = plc_fch_is_ack(&f->fch);
-    if (!f->header_ok || f->status == PLC_RX_TRUNCATED)
+    plc_phy_rx_ind ind;
+    uint64_t end;
+    if (!plc_phy_rx_ind_from_frame(f, &ind, &end))
         return;
-    const int ok = f->status == PLC_RX_OK || ack;
+    ind.end_us = us_of_sample(p, end);
     p->st.frames++;
-    p->st.payload_failed += !ok;
-    const unsigned symbols = HEADER_SYMBOLS + (ack ? 0 : 4u * f->fch.fl);
-    const plc_phy_rx_ind ind = {
-        .status = ok ? PLC_PHY_RX_OK : PLC_PHY_RX_PAYLOAD_FAILED,
-        .dt = f->fch.dt,
-        .ack_fcs = f->fch.fcs,
-        .mod = (plc_modulation)f->fch.mod,
-        .tonemap = f->fch.tm,
-        .psdu = ok ? f->psdu : NULL,
-        .psdu_len = ok ? f->psdu_len : 0,
-        .rs_corrected = f->rs_corrected,
-        .end_us = us_of_sample(p, f->offset + plc_ofdm_frame_samples(symbols)),
-        .snr_db = f->snr_db,
-        .carrier_snr_db = f->carrier_snr_db,
-        .lqi = f->lqi,
-    };
+    p->st.payload_failed += ind.status != PLC_PHY_RX_OK;
     const uint64_t now = plc_loop_now_us(p->loop);
     const uint64_t late = now > ind.end_us ? now - ind.end_us : 0;
     p->st.latency_max_us = late > p->st.latency_max_us ? late : p->st.latency_max_us;
@@ -222,7 +207,7 @@ plc_port_phy *plc_port_phy_create(plc_port *port, plc_loop *loop, const plc_port
     rc.user = p;
     p->tx = plc_tx_create(&tc);
     p->rx = plc_rx_create(&rc);
-    p->burst_cap = plc_ofdm_frame_samples(PLC_PHY_MAX_SYMBOLS + HEADER_SYMBOLS);
+    p->burst_cap = plc_ofdm_frame_samples(PLC_PHY_MAX_SYMBOLS + PLC_PHY_FCH_SYMBOLS);
     p->burst = malloc(p->burst_cap * sizeof(float));
     plc_timer_init(&p->tx_done, on_tx_done, p);
     if (!p->tx || !p->rx || !p->burst || plc_port_start(port, loop, sink, p) != PLC_OK) {

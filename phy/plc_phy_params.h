@@ -16,6 +16,7 @@
 #define PLC_PHY_MAX_CARRIERS 72      /* FCC profile */
 #define PLC_PHY_TONEMAP_GROUP 6      /* carriers per tone-map bit (CENELEC-A) */
 #define PLC_PHY_MAX_SYMBOLS 252      /* FL is 6 bits: 63 * 4 */
+#define PLC_PHY_FCH_SYMBOLS 13 /* CENELEC-A frame control header */
 #define PLC_PHY_FCH_COPIES 6
 #define PLC_PHY_ROBO_COPIES 4
 #define PLC_PHY_MAX_RS_ROOTS 16      /* parity bytes of the normal modes (ROBO: 8) */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "plc_phy_params.h"
+#include "plc_rx.h"
 #include "plc_tx.h"
 
 /* What the receiver made of a frame whose header passed its CRC. */
@@ -68,5 +69,11 @@ typedef struct plc_phy_service {
     const plc_phy_ops *ops;
     void *phy;
 } plc_phy_service;
+
+/* The indication of a frame from plc_rx, for PHYs built on it: 1 when it is to be indicated
+ * (its header decoded and it was not cut off), with *end_sample the receiver's sample index
+ * just after its last sample (the caller turns it into end_us); 0 otherwise. The indication
+ * points into f. */
+int plc_phy_rx_ind_from_frame(const plc_rx_frame *f, plc_phy_rx_ind *ind, uint64_t *end_sample);
 
 #endif

@@ -16,7 +16,6 @@
 #define BLOCK 256          /* waveform: line samples per receive step (0.64 ms, under a slot) */
 #define SIGNAL_POWER 0.045 /* in-band power of a frame at the transmitter (plc_tx default) */
 #define MAX_FRAMES 256     /* abstract: frames on the line at once */
-#define HEADER_SYMBOLS 13  /* CENELEC-A frame control header */
 
 typedef struct mnode {
     struct plc_medium *m;
@@ -164,26 +163,11 @@ static void on_tx_done(plc_loop *loop, plc_timer *t, void *user)
 static void on_rx_frame(const plc_rx_frame *f, void *user)
 {
     mnode *nd = user;
-    const int ack = plc_fch_is_ack(&f->fch);
-    if (!f->header_ok || f->status == PLC_RX_TRUNCATED)
+    plc_phy_rx_ind ind;
+    uint64_t end;
+    if (!plc_phy_rx_ind_from_frame(f, &ind, &end))
         return;
-    const unsigned symbols = HEADER_SYMBOLS + (ack ? 0 : 4u * f->fch.fl);
-    const uint64_t end = f->offset + plc_ofdm_frame_samples(symbols);
-    const int ok = f->status == PLC_RX_OK || ack;
-    const plc_phy_rx_ind ind = {
-        .status = ok ? PLC_PHY_RX_OK : PLC_PHY_RX_PAYLOAD_FAILED,
-        .dt = f->fch.dt,
-        .ack_fcs = f->fch.fcs,
-        .mod = (plc_modulation)f->fch.mod,
-        .tonemap = f->fch.tm,
-        .psdu = ok ? f->psdu : NULL,
-        .psdu_len = ok ? f->psdu_len : 0,
-        .rs_corrected = f->rs_corrected,
-        .end_us = plc_medium_us_of(end),
-        .snr_db = f->snr_db,
-        .carrier_snr_db = f->carrier_snr_db,
-        .lqi = f->lqi,
-    };
+    ind.end_us = plc_medium_us_of(end);
     deliver(nd, &ind);
 }
 
@@ -657,7 +641,7 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
                 goto nomem;
         }
         m->buf = malloc(BLOCK * sizeof(float));
-        m->frame_cap = plc_ofdm_frame_samples(PLC_PHY_MAX_SYMBOLS + HEADER_SYMBOLS);
+        m->frame_cap = plc_ofdm_frame_samples(PLC_PHY_MAX_SYMBOLS + PLC_PHY_FCH_SYMBOLS);
         m->frame = malloc(m->frame_cap * sizeof(float));
         if (!m->buf || !m->frame)
             goto nomem;
