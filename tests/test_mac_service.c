@@ -130,6 +130,7 @@ static size_t make_psdu(uint8_t *psdu, uint16_t src, uint16_t dst, uint8_t seq, 
                         int lsf, const uint8_t *payload, size_t n, plc_mac_sec *sec, uint32_t fc,
                         uint8_t type)
 {
+    memset(psdu, 0, 255);
     plc_mac_frame f;
     memset(&f, 0, sizeof(f));
     f.type = type;
@@ -249,6 +250,13 @@ static int send(rig *r, uint16_t dst, size_t len)
 static void run_for(rig *r, uint64_t us)
 {
     plc_loop_run(r->loop, plc_loop_now_us(r->loop) + us);
+}
+
+/* Hands a PSDU in as ending now, then lets 100 ms pass (the MAC answers). */
+static void hand_in(rig *r, const uint8_t *psdu)
+{
+    fake_deliver(&r->phy, psdu, 255, plc_loop_now_us(r->loop), PLC_PHY_RX_OK);
+    run_for(r, 100000);
 }
 
 /* ---- every request ends in a confirm ---- */
@@ -504,10 +512,8 @@ static void test_reassembly_refusals_nacked(void **st)
     memset(data, 3, sizeof(data));
     /* first segments of five trains: four are taken, the fifth NACKed */
     for (uint16_t src = 1; src <= 5; src++) {
-        memset(psdu, 0, sizeof(psdu));
         make_psdu(psdu, src, 0, 10, 0, 0, data, sizeof(data), NULL, 0, PLC_MAC_DATA);
-        fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-        run_for(&r, 100000);
+        hand_in(&r, psdu);
     }
     assert_int_equal(count_dt(&r, 0, PLC_DT_ACK), 4);
     assert_int_equal(count_dt(&r, 0, PLC_DT_NACK), 1); /* before: ACKed, then dropped */
@@ -516,27 +522,21 @@ static void test_reassembly_refusals_nacked(void **st)
     assert_int_equal(c.reassembly_refused, 1);
     /* out of order: segment 2 after segment 0 */
     unsigned mark = r.phy.n;
-    memset(psdu, 0, sizeof(psdu));
     make_psdu(psdu, 1, 0, 11, 2, 1, data, sizeof(data), NULL, 0, PLC_MAC_DATA);
-    fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-    run_for(&r, 100000);
+    hand_in(&r, psdu);
     assert_int_equal(count_dt(&r, mark, PLC_DT_NACK), 1);
     /* in order: segment 1 (last) of train 2 completes it */
     mark = r.phy.n;
-    memset(psdu, 0, sizeof(psdu));
     make_psdu(psdu, 2, 0, 12, 1, 1, data, sizeof(data), NULL, 0, PLC_MAC_DATA);
-    fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-    run_for(&r, 100000);
+    hand_in(&r, psdu);
     assert_int_equal(count_dt(&r, mark, PLC_DT_ACK), 1);
     assert_int_equal(r.delivered, 1);
     assert_int_equal(r.last_len, 60);
     /* timed out: train 3's last segment after the reassembly timeout is NACKed */
     run_for(&r, 1100000);
     mark = r.phy.n;
-    memset(psdu, 0, sizeof(psdu));
     make_psdu(psdu, 3, 0, 13, 1, 1, data, sizeof(data), NULL, 0, PLC_MAC_DATA);
-    fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-    run_for(&r, 100000);
+    hand_in(&r, psdu);
     assert_int_equal(count_dt(&r, mark, PLC_DT_NACK), 1);
     assert_int_equal(r.delivered, 1);
     plc_mac_get_counters(r.mac, &c);
@@ -558,18 +558,15 @@ static void test_unauthenticated_tonemap_ignored(void **st)
     cmd[0] = PLC_MAC_CMD_TONEMAP_RESPONSE;
     plc_mac_tonemap_response_encode(&tr, cmd + 1);
     make_psdu(psdu, 0, 1, 1, 0, 1, cmd, sizeof(cmd), NULL, 0, PLC_MAC_COMMAND);
-    fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-    run_for(&r, 100000);
+    hand_in(&r, psdu);
     plc_mac_counters c;
     plc_mac_get_counters(r.mac, &c);
     assert_int_equal(c.tonemap_unauthenticated, 1);
     const plc_mac_neighbour *n = plc_mac_neighbour_get(r.mac, 0);
     assert_true(!n || n->tonemap_valid_until == 0); /* before: the link went D8PSK */
     /* the same response secured is taken */
-    memset(psdu, 0, sizeof(psdu));
     make_psdu(psdu, 0, 1, 2, 0, 1, cmd, sizeof(cmd), r.sec, 1, PLC_MAC_COMMAND);
-    fake_deliver(&r.phy, psdu, sizeof(psdu), plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
-    run_for(&r, 100000);
+    hand_in(&r, psdu);
     n = plc_mac_neighbour_get(r.mac, 0);
     assert_non_null(n);
     assert_int_equal(n->mod, PLC_MOD_D8PSK);
@@ -592,7 +589,6 @@ static void test_replay_without_table_room(void **st)
     /* three sources take turns through a table of one entry */
     for (unsigned round = 0; round < 3; round++)
         for (uint16_t src = 1; src <= 3; src++) {
-            memset(psdu, 0, sizeof(psdu));
             make_psdu(psdu, src, 0, (uint8_t)(round * 3 + src), 0, 1, data, sizeof(data), r.sec,
                       100 * src + round, PLC_MAC_DATA);
             if (round == 0 && src == 1)
