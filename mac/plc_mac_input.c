@@ -284,7 +284,8 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
             return;
         }
         nonce_src = mac_nonce_addr(&f);
-        if (!mac_replay_fresh(m, nonce_src, f.frame_counter)) {
+        const int fresh = mac_replay_check(m, nonce_src, f.frame_counter);
+        if (fresh == MAC_REPLAY_OLD) {
             m->cnt.replays++; /* an old frame played again: no answer */
             return;
         }
@@ -293,6 +294,12 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
             m->cnt.decryption_errors++;
             if (ack)
                 send_ack(m, PLC_DT_NACK, f.fcs, ind);
+            return;
+        }
+        if (fresh == MAC_REPLAY_REPEAT) { /* the last frame accepted, retried late */
+            m->cnt.duplicates++;
+            if (ack)
+                send_ack(m, PLC_DT_ACK, f.fcs, ind);
             return;
         }
         data = m->rx_scratch;

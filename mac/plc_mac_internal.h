@@ -129,8 +129,9 @@ int mac_nb_tonemap_valid(const plc_mac *m, const plc_mac_neighbour *n);
 void mac_nb_snr_record(plc_mac *m, plc_mac_neighbour *n, const float *carrier_snr_db);
 void mac_nb_snr_estimate(const plc_mac_neighbour *n, float *snr_db);
 
-/* plc_mac_replay.c: 1 when a frame counter from src is fresh */
-int mac_replay_fresh(const plc_mac *m, uint64_t src, uint32_t counter);
+/* plc_mac_replay.c: a frame counter from src is fresh, the last one accepted again, or old */
+enum { MAC_REPLAY_FRESH, MAC_REPLAY_REPEAT, MAC_REPLAY_OLD };
+int mac_replay_check(const plc_mac *m, uint64_t src, uint32_t counter);
 void mac_replay_accept(plc_mac *m, uint64_t src, uint32_t counter);
 
 /* plc_mac_csma.c */

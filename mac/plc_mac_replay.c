@@ -6,7 +6,9 @@
  * old frame of an evicted source still fails (its counter is at most the mark), while a
  * node never heard before is accepted on its first frame whose MIC checks. The price of
  * eviction: a source sharing a bucket with an evicted one must exceed that one's counter
- * (docs/mac.md); sizing the table for the nodes in range avoids it. */
+ * (docs/mac.md); sizing the table for the nodes in range avoids it. The frame accepted
+ * last from a source, sent again (its ACK was lost, and the retry came after the duplicate
+ * memory forgot it), is a repeat: ACKed again, not delivered. */
 #include "plc_mac_internal.h"
 
 static unsigned bucket(uint64_t src)
@@ -25,12 +27,13 @@ static mac_replay_entry *find(const plc_mac *m, uint64_t src)
     return NULL;
 }
 
-int mac_replay_fresh(const plc_mac *m, uint64_t src, uint32_t counter)
+int mac_replay_check(const plc_mac *m, uint64_t src, uint32_t counter)
 {
     const mac_replay_entry *e = find(m, src);
     if (e)
-        return counter > e->counter;
-    return (int64_t)counter > m->replay_mark[bucket(src)];
+        return counter > e->counter ? MAC_REPLAY_FRESH
+                                    : counter == e->counter ? MAC_REPLAY_REPEAT : MAC_REPLAY_OLD;
+    return (int64_t)counter > m->replay_mark[bucket(src)] ? MAC_REPLAY_FRESH : MAC_REPLAY_OLD;
 }
 
 void mac_replay_accept(plc_mac *m, uint64_t src, uint32_t counter)

@@ -611,6 +611,38 @@ static void test_replay_without_table_room(void **st)
     rig_close(&r);
 }
 
+/* A secured frame whose ACK was lost, retried after the duplicate memory forgot it: ACKed
+ * again and not delivered twice (before: counted as a replay and left unanswered, so the
+ * sender failed an MSDU that had arrived). */
+static void test_late_retry_acked_again(void **st)
+{
+    (void)st;
+    rig r;
+    plc_mac_pib pib = node_pib(0);
+    pib.security_enabled = 1;
+    pib.duplicate_ttl_ms = 100;
+    rig_open(&r, &pib, 64, 1);
+    uint8_t psdu[255], data[16];
+    memset(data, 4, sizeof(data));
+    make_psdu(psdu, 7, 0, 40, 0, 1, data, sizeof(data), r.sec, 55, PLC_MAC_DATA);
+    hand_in(&r, psdu);
+    run_for(&r, 500000); /* the duplicate memory forgets it */
+    hand_in(&r, psdu);
+    assert_int_equal(r.delivered, 1);
+    assert_int_equal(count_dt(&r, 0, PLC_DT_ACK), 2);
+    plc_mac_counters c;
+    plc_mac_get_counters(r.mac, &c);
+    assert_int_equal(c.replays, 0);
+    assert_int_equal(c.duplicates, 1);
+    /* an older frame of the same source is still a replay */
+    make_psdu(psdu, 7, 0, 41, 0, 1, data, sizeof(data), r.sec, 54, PLC_MAC_DATA);
+    hand_in(&r, psdu);
+    plc_mac_get_counters(r.mac, &c);
+    assert_int_equal(c.replays, 1);
+    assert_int_equal(count_dt(&r, 0, PLC_DT_ACK), 2);
+    rig_close(&r);
+}
+
 /* ---- frame counter persistence ---- */
 typedef struct store {
     uint32_t reserved;
@@ -767,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_reassembly_refusals_nacked),
         cmocka_unit_test(test_unauthenticated_tonemap_ignored),
         cmocka_unit_test(test_replay_without_table_room),
+        cmocka_unit_test(test_late_retry_acked_again),
         cmocka_unit_test(test_frame_counter_survives_restart),
         cmocka_unit_test(test_frame_counter_exhaustion),
         cmocka_unit_test(test_restarted_node_accepted_by_peer),
