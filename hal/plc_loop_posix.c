@@ -19,7 +19,7 @@
 /* The kernel wakes a sleeping thread some 70-150 us after a timer expires on a virtual
  * machine, now and then 200 us or more (measured by bench_loop): the timerfd is armed this
  * much before a timer is due and the rest is waited out on the clock. With 200 us the 99th
- * percentile of a slot timer's lateness was 76-153 us over runs, with 400 us 55-58 us. The
+ * percentile of a slot timer's lateness was 76-153 us over runs, with 400 us 34-92 us. The
  * cost is up to this much CPU per timer. */
 #define SPIN_US 400
 
