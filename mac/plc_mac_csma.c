@@ -106,8 +106,7 @@ static void wait_idle(plc_mac *m)
     c->waiting_idle = 0;
     const unsigned hpw = m->pib.high_priority_window;
     const uint64_t period = t + PLC_MAC_CIFS_US + PLC_MAC_SLOT_US; /* after the CFS */
-    if (m->pib.csma_scheme == PLC_MAC_CSMA_ADAPTIVE) {
-        c->counting = 1;
+    if (m->pib.csma_scheme == PLC_MAC_CSMA_ADAPTIVE) { /* the countdown resumes */
         start_timer(m, period);
         return;
     }

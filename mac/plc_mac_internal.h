@@ -56,7 +56,6 @@ typedef struct mac_csma {
     unsigned min_cw_count;   /* G.9903: frames in a row sent at the smallest window */
     unsigned slots_left;     /* backoff left */
     int waiting_idle;        /* deferring until the medium is idle */
-    int counting;            /* adaptive: the countdown runs */
     plc_timer timer;
     struct { uint16_t addr; uint64_t t; } talkers[MAC_TALKERS];
 } mac_csma;
