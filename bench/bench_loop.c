@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "plc_loop.h"
+#include "plc_loop_posix.h"
 
 #define SLOT_US 1390
 #define WARMUP 200

@@ -14,6 +14,7 @@
 
 #include "plc_err.h"
 #include "plc_loop_impl.h"
+#include "plc_loop_posix.h"
 
 #define MAX_IO 64
 /* The kernel wakes a sleeping thread some 70-150 us after a timer expires on a virtual
@@ -44,16 +45,20 @@ static uint64_t elapsed_us(const posix_backend *b)
            (uint64_t)((ts.tv_nsec - b->origin.tv_nsec) / 1000);
 }
 
+static long run_posix(plc_loop *l, uint64_t until_us);
+static void destroy_posix(plc_loop *l);
+static const plc_loop_ops posix_ops = {run_posix, destroy_posix};
+
 plc_loop *plc_loop_posix_create(unsigned max_timers)
 {
-    plc_loop *l = calloc(1, sizeof(*l));
     posix_backend *b = calloc(1, sizeof(*b));
-    if (b)
-        b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (!l || !b || b->tfd < 0 || plc_loop_init(l, PLC_LOOP_POSIX, max_timers) != PLC_OK) {
-        if (b && b->tfd >= 0)
+    if (!b)
+        return NULL;
+    b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    plc_loop *l = b->tfd >= 0 ? plc_loop_alloc(&posix_ops, max_timers) : NULL;
+    if (!l) {
+        if (b->tfd >= 0)
             close(b->tfd);
-        free(l);
         free(b);
         return NULL;
     }
@@ -64,7 +69,7 @@ plc_loop *plc_loop_posix_create(unsigned max_timers)
     return l;
 }
 
-void plc_loop_destroy_posix(plc_loop *l)
+static void destroy_posix(plc_loop *l)
 {
     posix_backend *b = l->backend;
     close(b->tfd);
@@ -88,7 +93,7 @@ static int arm(posix_backend *b, uint64_t wake_us)
 
 int plc_loop_add_io(plc_loop *l, int fd, void *zsock, short events, plc_io_fn fn, void *user)
 {
-    if (!l || l->kind != PLC_LOOP_POSIX || !fn || (!zsock && fd < 0))
+    if (!l || l->ops != &posix_ops || !fn || (!zsock && fd < 0))
         return PLC_ERR_ARG;
     posix_backend *b = l->backend;
     if (b->nio == MAX_IO)
@@ -101,7 +106,7 @@ int plc_loop_add_io(plc_loop *l, int fd, void *zsock, short events, plc_io_fn fn
 
 int plc_loop_remove_io(plc_loop *l, int fd, void *zsock)
 {
-    if (!l || l->kind != PLC_LOOP_POSIX)
+    if (!l || l->ops != &posix_ops)
         return PLC_ERR_ARG;
     posix_backend *b = l->backend;
     for (unsigned i = 0; i < b->nio; i++) {
@@ -115,7 +120,7 @@ int plc_loop_remove_io(plc_loop *l, int fd, void *zsock)
     return PLC_ERR_ARG;
 }
 
-long plc_loop_run_posix(plc_loop *l, uint64_t until_us)
+static long run_posix(plc_loop *l, uint64_t until_us)
 {
     posix_backend *b = l->backend;
     long done = 0;

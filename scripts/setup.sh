@@ -15,6 +15,8 @@ PACKAGES=(
   libsqlite3-dev     # gateway store
   gnuplot-nox        # plots in docs/
   tshark             # decodes the MAC's pcap captures in tests (IEEE 802.15.4)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # the firmware build (Cortex-M4F)
+  qemu-system-arm    # runs the firmware tests on an emulated MPS2 AN386 board
 )
 
 missing=()

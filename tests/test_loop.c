@@ -17,6 +17,7 @@
 
 #include "plc_err.h"
 #include "plc_loop.h"
+#include "plc_loop_posix.h"
 
 typedef struct record {
     int order[32];

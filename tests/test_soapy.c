@@ -25,6 +25,7 @@
 #include "plc_err.h"
 #include "plc_log.h"
 #include "plc_port.h"
+#include "plc_loop_posix.h"
 #include "plc_rx.h"
 #include "plc_tx.h"
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "plc_mac.h"
+#include "plc_loop_posix.h"
 #include "plc_port.h"
 #include "plc_port_phy.h"
 

@@ -1,3 +1,5 @@
+/* Timers and the clock of the event loop: a binary heap of fixed capacity, ties broken by
+ * start order. */
 #include "plc_loop_impl.h"
 
 #include <stdlib.h>
@@ -112,44 +114,15 @@ void plc_loop_fire_next(plc_loop *l)
     t->fn(l, t, t->user);
 }
 
-int plc_loop_init(plc_loop *l, enum plc_loop_kind kind, unsigned max_timers)
-{
-    l->kind = kind;
-    l->now_us = 0;
-    l->seq = 0;
-    l->stop = 0;
-    l->n = 0;
-    l->cap = max_timers;
-    l->backend = NULL;
-    l->heap = calloc(max_timers ? max_timers : 1, sizeof(plc_timer *));
-    return l->heap ? PLC_OK : PLC_ERR_NOMEM;
-}
-
-void plc_loop_fini(plc_loop *l)
-{
-    free(l->heap);
-}
-
-/* Virtual time: jump to each timer in turn. */
-long plc_loop_run_virtual(plc_loop *l, uint64_t until_us)
-{
-    long fired = 0;
-    while (!l->stop) {
-        const plc_timer *t = plc_loop_next(l);
-        if (!t || t->due_us > until_us)
-            break;
-        plc_loop_fire_next(l);
-        fired++;
-    }
-    if (!l->stop && until_us != PLC_LOOP_FOREVER && until_us > l->now_us)
-        l->now_us = until_us;
-    return fired;
-}
-
-plc_loop *plc_loop_virtual_create(unsigned max_timers)
+plc_loop *plc_loop_alloc(const plc_loop_ops *ops, unsigned max_timers)
 {
     plc_loop *l = calloc(1, sizeof(*l));
-    if (!l || plc_loop_init(l, PLC_LOOP_VIRTUAL, max_timers) != PLC_OK) {
+    if (!l)
+        return NULL;
+    l->ops = ops;
+    l->cap = max_timers;
+    l->heap = calloc(max_timers ? max_timers : 1, sizeof(plc_timer *));
+    if (!l->heap) {
         free(l);
         return NULL;
     }
@@ -161,8 +134,7 @@ long plc_loop_run(plc_loop *l, uint64_t until_us)
     if (!l)
         return PLC_ERR_ARG;
     l->stop = 0;
-    return l->kind == PLC_LOOP_VIRTUAL ? plc_loop_run_virtual(l, until_us)
-                                       : plc_loop_run_posix(l, until_us);
+    return l->ops->run(l, until_us);
 }
 
 void plc_loop_stop(plc_loop *l)
@@ -174,8 +146,8 @@ void plc_loop_destroy(plc_loop *l)
 {
     if (!l)
         return;
-    if (l->kind == PLC_LOOP_POSIX)
-        plc_loop_destroy_posix(l);
-    plc_loop_fini(l);
+    if (l->ops->destroy)
+        l->ops->destroy(l);
+    free(l->heap);
     free(l);
 }

@@ -1,7 +1,8 @@
-/* Event loop: the one owner of time and timers. Two backends share this API: a real-time
- * POSIX loop (hal/plc_loop_posix.c: monotonic clock, file descriptors and ZeroMQ sockets
- * waited on with zmq_poll) and a discrete-event loop with virtual time
- * (in hal/plc_loop.c, used by sim/), where time jumps from one timer to the next. The core only
+/* Event loop: the one owner of time and timers, part of the portable core (common/). The
+ * timers and the clock are here; how time passes is a backend's, behind an ops table
+ * (plc_loop_impl.h): virtual time (plc_loop_virtual.c, used by sim/: time jumps from one
+ * timer to the next), real time on Linux (hal/plc_loop_posix.h: monotonic clock, file
+ * descriptors and ZeroMQ sockets), and an MCU's hardware timer (fw/board/). The core only
  * calls plc_loop_now_us and the timer functions, so it never reads a clock or sleeps.
  *
  * Timers are owned by the caller (no allocation); the loop keeps them in a heap of fixed
@@ -43,14 +44,7 @@ long plc_loop_run(plc_loop *l, uint64_t until_us);
 void plc_loop_stop(plc_loop *l);
 void plc_loop_destroy(plc_loop *l);
 
-/* Backends. */
+/* The virtual-time backend (the others have their own headers). */
 plc_loop *plc_loop_virtual_create(unsigned max_timers);
-plc_loop *plc_loop_posix_create(unsigned max_timers);
-
-/* POSIX loop only: call fn when fd (zsock NULL) or the ZeroMQ socket zsock (fd ignored)
- * has one of events (ZMQ_POLLIN / ZMQ_POLLOUT, equal to POLLIN / POLLOUT). */
-typedef void (*plc_io_fn)(plc_loop *loop, int fd, void *zsock, short revents, void *user);
-int plc_loop_add_io(plc_loop *l, int fd, void *zsock, short events, plc_io_fn fn, void *user);
-int plc_loop_remove_io(plc_loop *l, int fd, void *zsock);
 
 #endif
