@@ -1,4 +1,5 @@
-/* MAC security: AES-128 CCM* ENC-MIC-32 through mbedTLS, two group master keys.
+/* MAC security: AES-128 CCM* ENC-MIC-32 through the crypto interface (crypto/plc_crypto.h:
+ * mbedTLS on Linux, portable on firmware), two group master keys.
  *
  * Nonce (13 bytes): source address (8, most significant byte first) | frame counter (4,
  * most significant first) | security level (1), as IEEE 802.15.4 builds it. A source known
@@ -6,8 +7,8 @@
  * RFC 4944 interface identifier of a short address; G3 nodes address each other by short
  * address, so the receiver can always rebuild it). [R] choice, kept here only.
  * Authenticated data: the MHR including the auxiliary security header (segment control
- * excluded: it is not part of the 802.15.4 frame). Keys are set at init; encrypting and
- * decrypting allocate nothing. */
+ * excluded: it is not part of the 802.15.4 frame). Keys are set at init (their schedules are
+ * allocated then); encrypting and decrypting allocate nothing. */
 #ifndef PLC_MAC_SEC_H
 #define PLC_MAC_SEC_H
 

@@ -3,7 +3,7 @@
 #   scripts/build.sh release   -> build/       (optimised; tools and benchmarks)
 #   scripts/build.sh ci        -> build-ci/    (AddressSanitizer + UBSan, warnings as errors)
 #   scripts/build.sh portable  -> build-portable/ (the firmware configuration: portable FFT
-#                                 instead of FFTW, no SIMD kernels, warnings as errors)
+#                                 instead of FFTW, portable crypto instead of mbedTLS, no SIMD kernels, warnings as errors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
@@ -11,7 +11,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 case "$flavour" in
   release) dir=build; opts=(-DCMAKE_BUILD_TYPE=Release) ;;
   ci) dir=build-ci; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLC_WERROR=ON -DPLC_SANITIZE=ON) ;;
-  portable) dir=build-portable; opts=(-DCMAKE_BUILD_TYPE=Release -DPLC_WERROR=ON -DPLC_FFT=portable -DPLC_SIMD=OFF -DPLC_BUILD_BENCH=OFF) ;;
+  portable) dir=build-portable; opts=(-DCMAKE_BUILD_TYPE=Release -DPLC_WERROR=ON -DPLC_FFT=portable -DPLC_CRYPTO=portable -DPLC_SIMD=OFF -DPLC_BUILD_BENCH=OFF) ;;
   *) echo "usage: scripts/build.sh release|ci|portable" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" "${opts[@]}" >/dev/null

@@ -37,9 +37,10 @@ printf '\x04RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x1a
 # script of frames for one secured MAC; seeds: a data frame and a tone map response, FCS
 # fixed up by the target (flag bit 0)
 mkdir -p "$out/corpus_mac"
-clang "${flags[@]}" -Imac -Iphy -Ihal -Icommon fuzz/fuzz_mac.c mac/plc_mac*.c \
-  phy/plc_crc.c phy/plc_phy_params.c hal/plc_loop.c hal/plc_loop_posix.c common/plc_err.c \
-  common/plc_rng.c -lmbedcrypto -lzmq -lm -o "$out/fuzz_mac"
+clang "${flags[@]}" -Imac -Iphy -Icommon -Icrypto fuzz/fuzz_mac.c mac/plc_mac*.c \
+  crypto/plc_aes.c crypto/plc_ccm.c crypto/plc_cmac.c phy/plc_crc.c phy/plc_phy_params.c \
+  common/plc_loop.c common/plc_loop_virtual.c common/plc_err.c common/plc_rng.c -lm \
+  -o "$out/fuzz_mac"
 printf '\x01\x18\x01\x00\x13\x41\xc8\x05\x1d\x78\x00\x00\x05\x00hello meter 12\x00\x00' \
   > "$out/corpus_mac/data"
 printf '\x01\x12\x01\x00\x0d\x43\xc8\x06\x1d\x78\x05\x00\x00\x00\x0a\x02\x3f\x60\x00\x00' \

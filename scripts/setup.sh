@@ -17,6 +17,7 @@ PACKAGES=(
   tshark             # decodes the MAC's pcap captures in tests (IEEE 802.15.4)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # the firmware build (Cortex-M4F)
   qemu-system-arm    # runs the firmware tests on an emulated MPS2 AN386 board
+  python3-cryptography  # an independent crypto implementation the tests compare with
 )
 
 missing=()
