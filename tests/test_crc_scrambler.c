@@ -90,7 +90,10 @@ static void test_fch_crc5_examples(void **state)
     int seen = 0;
     while (fgets(line, sizeof(line), f)) {
         unsigned b0, b1, b2, b3hi, crc;
-        if (sscanf(line, "fch_crc5 %x %x %x %1xx -> %x", &b0, &b1, &b2, &b3hi, &crc) != 5)
+        char nib; /* "0x": the high nibble of byte 3 (read as a character: newlib-nano's %1x
+                   * takes "0x" for a prefix) */
+        if (sscanf(line, "fch_crc5 %x %x %x %cx -> %x", &b0, &b1, &b2, &nib, &crc) != 5 ||
+            sscanf((char[2]){nib, 0}, "%x", &b3hi) != 1)
             continue;
         uint8_t hdr[4] = {(uint8_t)b0, (uint8_t)b1, (uint8_t)b2, (uint8_t)(b3hi << 4)};
         assert_int_equal(plc_crc5_g3(hdr, 28), crc);
