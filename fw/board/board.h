@@ -15,9 +15,10 @@ uint64_t board_now_us(void);
  * nanosecond of the machine's clock, so this reads the timer (a proxy for cycles on a
  * real M4: flash wait states and the pipeline are not modelled). */
 uint64_t board_instructions(void);
-/* Bytes of heap handed out so far (sbrk), and the deepest the stack has been (painted at
- * reset, scanned now). */
+/* Bytes of heap handed out so far (sbrk: its high-water mark), bytes allocated now
+ * (malloc's count), and the deepest the stack has been (painted at reset, scanned now). */
 size_t board_heap_used(void);
+size_t board_heap_in_use(void);
 size_t board_stack_peak(void);
 /* The event loop on the hardware timer: time is board_now_us; between timers the core
  * sleeps (WFI) until the timer's interrupt. */

@@ -64,8 +64,9 @@ int fw_cmocka_run(const struct CMUnitTest *tests, size_t n, CMFixtureFunction se
         if (jumped == 0) {
             void *state = group;
             tests[i].test_func(&state);
-            printf("[       OK ] %s (%llu instructions)\n", tests[i].name,
-                   (unsigned long long)(board_instructions() - i0));
+            char k[24];
+            printf("[       OK ] %s (%s instructions)\n", tests[i].name,
+                   fw_cmocka_ll((long long)(board_instructions() - i0), k));
         } else if (jumped == 2) {
             printf("[  SKIPPED ] %s\n", tests[i].name);
         } else {

@@ -3,6 +3,7 @@
  * exit status. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -184,4 +185,9 @@ void *_sbrk(ptrdiff_t incr)
 size_t board_heap_used(void)
 {
     return (size_t)(brk - &_heap_start);
+}
+
+size_t board_heap_in_use(void)
+{
+    return (size_t)mallinfo().uordblks;
 }
