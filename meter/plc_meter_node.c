@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "plc_err.h"
+#include "plc_meter_server.h"
 
 struct plc_meter_node {
     plc_meter_node_config cfg;
-    plc_meter *meter;
+    plc_meter_regs regs;
     plc_mac *mac;
     plc_loop *loop;
     plc_timer holdup;
@@ -30,16 +31,16 @@ static void on_holdup(plc_loop *loop, plc_timer *t, void *user)
     n->alive = 0; /* the supercapacitor is empty */
 }
 
-plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, plc_meter *meter,
+plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, const plc_meter_regs *regs,
                                       plc_mac *mac, plc_loop *loop)
 {
-    if (!cfg || !meter || !mac || !loop)
+    if (!cfg || !regs || !regs->ops || !mac || !loop)
         return NULL;
     plc_meter_node *n = calloc(1, sizeof(*n));
     if (!n)
         return NULL;
     n->cfg = *cfg;
-    n->meter = meter;
+    n->regs = *regs;
     n->mac = mac;
     n->loop = loop;
     n->powered = n->alive = 1;
@@ -75,15 +76,15 @@ void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication 
         n->cnt.malformed++;
         return;
     }
-    if ((q.ctrl & PLC_DLT645_C_REPLY) || !plc_dlt645_addr_matches(q.addr, plc_meter_addr(n->meter))) {
+    if ((q.ctrl & PLC_DLT645_C_REPLY) ||
+        !plc_dlt645_addr_matches(q.addr, n->regs.ops->address(n->regs.meter))) {
         n->cnt.not_for_us++;
         return;
     }
     n->cnt.requests++;
     if (!n->powered && plc_dlt645_function(&q) != PLC_DLT645_READ)
         return; /* on the supercapacitor only reads are served */
-    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
-    if (!plc_meter_handle(n->meter, &q, &r)) {
+    if (!plc_meter_serve(&n->regs, plc_loop_now_us(n->loop), &q, &r)) {
         n->cnt.broadcasts++;
         return;
     }
@@ -96,8 +97,7 @@ void plc_meter_node_set_mains(plc_meter_node *n, int on)
     on = !!on;
     if (on == n->powered)
         return;
-    plc_meter_advance(n->meter, plc_loop_now_us(n->loop));
-    plc_meter_set_mains(n->meter, on);
+    n->regs.ops->mains(n->regs.meter, plc_loop_now_us(n->loop), on);
     n->powered = on;
     if (on) {
         plc_timer_stop(n->loop, &n->holdup);
@@ -106,8 +106,8 @@ void plc_meter_node_set_mains(plc_meter_node *n, int on)
     }
     /* last gasp: the power-down record, unsolicited, high priority, at once */
     plc_dlt645_frame f, q;
-    plc_dlt645_read_request(plc_meter_addr(n->meter), 0x03110001, &q);
-    if (plc_meter_handle(n->meter, &q, &f)) {
+    plc_dlt645_read_request(n->regs.ops->address(n->regs.meter), 0x03110001, &q);
+    if (plc_meter_serve(&n->regs, plc_loop_now_us(n->loop), &q, &f)) {
         send_frame(n, n->cfg.concentrator, &f, 1);
         n->cnt.last_gasps++;
     }

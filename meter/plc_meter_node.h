@@ -1,4 +1,6 @@
-/* The meter node application: the meter's end of the PLC network.
+/* The meter node application: the meter's end of the PLC network. It speaks DL/T 645 on
+ * the network (plc_meter_server.h) and reads and writes the meter through its registers
+ * (plc_meter_regs.h: real metering firmware implements them; sim/plc_meter.h simulates).
  *  - An MSDU carrying a DL/T 645 frame for this meter (the whole MSDU is the frame, preamble
  *    allowed) is answered through the MAC to its sender; broadcasts (time sync) are applied
  *    and not answered; anything else is counted and dropped.
@@ -15,7 +17,7 @@
 
 #include "plc_loop.h"
 #include "plc_mac.h"
-#include "plc_meter.h"
+#include "plc_meter_regs.h"
 
 typedef struct plc_meter_node_config {
     uint16_t concentrator;   /* short address of the data collector: 0x0000 */
@@ -31,7 +33,8 @@ typedef struct plc_meter_node_counters {
 
 typedef struct plc_meter_node plc_meter_node;
 
-plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, plc_meter *meter,
+/* regs is copied; the meter it points to stays the caller's. */
+plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, const plc_meter_regs *regs,
                                       plc_mac *mac, plc_loop *loop);
 void plc_meter_node_destroy(plc_meter_node *n);
 /* Hand every MAC data indication of this node to it. */

@@ -159,7 +159,8 @@ plc_readnet *plc_readnet_create(const plc_readnet_config *cfg, char *err, size_t
         c.seed = cfg->seed * 7919u + i;
         c.energy_start_centi_kwh = 100000 + 12345 * (int64_t)i; /* meters are not new */
         r->meter[i] = plc_meter_create(&c);
-        r->node[i] = r->meter[i] ? plc_meter_node_create(&nc, r->meter[i],
+        const plc_meter_regs regs = plc_meter_regs_of(r->meter[i]);
+        r->node[i] = r->meter[i] ? plc_meter_node_create(&nc, &regs,
                                                          plc_macnet_mac(r->net, i),
                                                          plc_macnet_loop(r->net))
                                  : NULL;

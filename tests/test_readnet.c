@@ -77,7 +77,8 @@ static void test_last_gasp(void **st)
     plc_meter *m = plc_meter_create(&c);
     plc_meter_node_config nc;
     plc_meter_node_config_default(&nc);
-    plc_meter_node *node = plc_meter_node_create(&nc, m, plc_macnet_mac(n, 1), plc_macnet_loop(n));
+    const plc_meter_regs regs = plc_meter_regs_of(m);
+    plc_meter_node *node = plc_meter_node_create(&nc, &regs, plc_macnet_mac(n, 1), plc_macnet_loop(n));
     assert_non_null(node);
     capture cap = {.net = n};
     plc_macnet_set_app(n, 0, on_concentrator, &cap);

@@ -1,4 +1,6 @@
-/* A simulated DL/T 645-2007 single-phase meter: what the node application answers from.
+/* A simulated DL/T 645-2007 single-phase meter (sim/: a model with a load profile, floating
+ * point and a calendar, not firmware): the node application answers from its registers
+ * (plc_meter_regs_of, meter/plc_meter_regs.h), as it would from a real meter's.
  *  - energy registers (combined, forward, reverse; total and 4 tariffs) advancing with a
  *    seeded load profile (daily shape plus a random walk), 0.01 kWh resolution;
  *  - instantaneous voltage, current, active power, power factor, frequency;
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "plc_dlt645.h"
+#include "plc_meter_regs.h"
 
 typedef struct plc_meter_config {
     uint8_t addr[6];            /* wire order */
@@ -52,8 +55,10 @@ void plc_meter_destroy(plc_meter *m);
 
 /* Moves the meter to time now_us (never backwards): energy, prepaid, clock, expiries. */
 void plc_meter_advance(plc_meter *m, uint64_t now_us);
-/* Answers one frame. Returns 1 with *reply filled when the meter answers, 0 when it stays
- * silent (not for it, a broadcast, a reply frame). */
+/* The meter's registers for the node application. */
+plc_meter_regs plc_meter_regs_of(plc_meter *m);
+/* Answers one frame (plc_meter_serve on its registers, at the time it was advanced to).
+ * Returns 1 with *reply filled when the meter answers, 0 when it stays silent. */
 int plc_meter_handle(plc_meter *m, const plc_dlt645_frame *req, plc_dlt645_frame *reply);
 
 /* Mains lost / back (events recorded with the meter's clock). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc_meter_server.h"
 #include "plc_rng.h"
 
 #define SYNC_WINDOW_S 300        /* broadcast time sync accepted within +/-5 minutes */
@@ -276,123 +277,91 @@ static unsigned status_word3(const plc_meter *m)
     return s;
 }
 
-/* ---- answering ---- */
-static int abnormal(const plc_meter *m, uint8_t func, uint8_t err, plc_dlt645_frame *r)
+/* ---- the registers (plc_meter_regs.h) ---- */
+static const uint8_t *reg_address(void *meter)
 {
-    memcpy(r->addr, m->cfg.addr, 6);
-    r->ctrl = (uint8_t)(func | PLC_DLT645_C_REPLY | PLC_DLT645_C_ABNORMAL);
-    r->len = 1;
-    r->data[0] = err;
-    return 1;
+    return ((plc_meter *)meter)->cfg.addr;
 }
 
-static int normal(const plc_meter *m, uint8_t func, const uint8_t *data, unsigned len,
-                  plc_dlt645_frame *r)
+static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value *v)
 {
-    memcpy(r->addr, m->cfg.addr, 6);
-    r->ctrl = (uint8_t)(func | PLC_DLT645_C_REPLY);
-    r->len = (uint8_t)len;
-    if (len)
-        memmove(r->data, data, len);
-    return 1;
-}
-
-/* PA P0 P1 P2: level 02 or 04 and the 6-digit password, low byte first. */
-static int password_ok(const plc_meter *m, const uint8_t *p)
-{
-    int64_t pw;
-    if ((p[0] != 0x02 && p[0] != 0x04) || plc_dlt645_bcd_decode(p + 1, 3, 0, &pw))
-        return 0;
-    return (uint32_t)pw == m->cfg.password;
-}
-
-static int read_value(const plc_meter *m, uint32_t di, uint8_t *out)
-{
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
     const plc_dlt645_di_info *info = plc_dlt645_di_lookup(di);
     if (!info)
         return PLC_DLT645_E_UNKNOWN_DI;
-    plc_dlt645_value v;
-    memset(&v, 0, sizeof(v));
     switch (info->kind) {
-    case PLC_DLT645_NUMBER: v.raw = plc_meter_register(m, di); break;
+    case PLC_DLT645_NUMBER: v->raw = plc_meter_register(m, di); break;
     case PLC_DLT645_DIGITS: {
         int64_t a;
         if (plc_dlt645_bcd_decode(m->cfg.addr, 6, 0, &a))
             return PLC_DLT645_E_BCD;
-        v.raw = a;
+        v->raw = a;
         break;
     }
-    case PLC_DLT645_HEX: v.raw = status_word3(m); break;
+    case PLC_DLT645_HEX: v->raw = status_word3(m); break;
     case PLC_DLT645_DATE:
     case PLC_DLT645_TIME:
-    case PLC_DLT645_DATETIME: plc_meter_clock(m, &v.t); break;
+    case PLC_DLT645_DATETIME: plc_meter_clock(m, &v->t); break;
     case PLC_DLT645_RECORD: {
         const int cover = di == 0x03300D01;
         const int64_t s = cover ? m->cover_open_start : m->power_down_start;
         const int64_t e = cover ? 0 : m->power_down_end;
         if (!s)
             return PLC_DLT645_E_UNKNOWN_DI; /* no such event yet */
-        from_seconds(s, &v.t);
+        from_seconds(s, &v->t);
         if (e)
-            from_seconds(e, &v.t_end);
+            from_seconds(e, &v->t_end);
         else
-            v.t_end = (plc_dlt645_time){2000, 1, 1, 0, 0, 0, 0};
+            v->t_end = (plc_dlt645_time){2000, 1, 1, 0, 0, 0, 0};
         break;
     }
     }
-    return plc_dlt645_value_encode(di, &v, out, 32);
+    return PLC_DLT645_OK;
 }
 
-static int handle_write(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v)
 {
-    const uint32_t di = plc_dlt645_di_get(q->data);
-    if (!password_ok(m, q->data + 4))
-        return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_PASSWORD, r);
-    const uint8_t *d = q->data + 12;
-    const unsigned n = q->len - 12u;
-    plc_dlt645_value v;
-    if (plc_dlt645_value_decode(di, d, n, &v) != PLC_DLT645_OK)
-        return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
     plc_dlt645_time now;
     plc_meter_clock(m, &now);
     switch (di) {
     case 0x04000101: /* date: keep the time of day */
-        now.year = v.t.year;
-        now.month = v.t.month;
-        now.day = v.t.day;
+        now.year = v->t.year;
+        now.month = v->t.month;
+        now.day = v->t.day;
         m->clock_offset_s += to_seconds(&now) - clock_s(m);
-        break;
+        return 0;
     case 0x04000102:
-        now.hour = v.t.hour;
-        now.minute = v.t.minute;
-        now.second = v.t.second;
+        now.hour = v->t.hour;
+        now.minute = v->t.minute;
+        now.second = v->t.second;
         m->clock_offset_s += to_seconds(&now) - clock_s(m);
-        break;
+        return 0;
     case 0x00900200: /* [R] top-up: the amount bought is added */
         if (!m->cfg.prepaid)
-            return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
-        m->remaining += (double)v.raw / 100.0;
+            return PLC_DLT645_ERR_OTHER;
+        m->remaining += (double)v->raw / 100.0;
         if (m->credit_trip && m->remaining > 0 && !m->trip_cmd) {
             m->credit_trip = 0;
             m->relay_closed = 1;
         }
-        break;
-    case 0x04001001: m->cfg.alarm1_centi_yuan = v.raw; break;
-    case 0x04001002: m->cfg.alarm2_centi_yuan = v.raw; break;
-    default: return abnormal(m, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
+        return 0;
+    case 0x04001001: m->cfg.alarm1_centi_yuan = v->raw; return 0;
+    case 0x04001002: m->cfg.alarm2_centi_yuan = v->raw; return 0;
+    default: return PLC_DLT645_ERR_OTHER;
     }
-    return normal(m, PLC_DLT645_WRITE, NULL, 0, r);
 }
 
-static int handle_relay(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
+static int reg_control(void *meter, uint64_t now_us, uint8_t cmd, const plc_dlt645_time *until)
 {
-    if (!password_ok(m, q->data))
-        return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_PASSWORD, r);
-    plc_dlt645_time until;
-    switch (q->data[8]) {
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
+    switch (cmd) {
     case 0x1A: /* trip */
         if (m->keep_power_until)
-            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+            return PLC_DLT645_ERR_OTHER;
         m->trip_cmd = 1;
         m->relay_closed = 0;
         break;
@@ -405,96 +374,80 @@ static int handle_relay(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_fram
         break;
     case 0x2A: m->alarm_cmd = 1; break;
     case 0x2B: m->alarm_cmd = 0; break;
-    case 0x3A: /* keep power until N3..N8 (ssmmhhDDMMYY) */
-        if (plc_dlt645_datetime_decode(q->data + 10, &until) != PLC_DLT645_OK)
-            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
-        if (to_seconds(&until) <= clock_s(m))
-            return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
-        m->keep_power_until = to_seconds(&until);
+    case 0x3A: /* keep power until N3..N8 */
+        if (to_seconds(until) <= clock_s(m))
+            return PLC_DLT645_ERR_OTHER;
+        m->keep_power_until = to_seconds(until);
         m->trip_cmd = 0;
         if (m->mains)
             m->relay_closed = 1;
         break;
     case 0x3B: m->keep_power_until = 0; break;
-    default: return abnormal(m, PLC_DLT645_RELAY, PLC_DLT645_ERR_OTHER, r);
+    default: return PLC_DLT645_ERR_OTHER;
     }
     relay_logic(m);
-    return normal(m, PLC_DLT645_RELAY, NULL, 0, r);
+    return 0;
+}
+
+static void reg_sync_time(void *meter, uint64_t now_us, const plc_dlt645_time *t)
+{
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
+    const int64_t want = to_seconds(t), have = clock_s(m);
+    if (llabs(want - have) <= SYNC_WINDOW_S)
+        m->clock_offset_s += want - have;
+}
+
+static int reg_password_ok(void *meter, uint8_t level, uint32_t password)
+{
+    (void)level; /* one password for levels 02 and 04 ([R]) */
+    return password == ((plc_meter *)meter)->cfg.password;
+}
+
+static void reg_set_password(void *meter, uint8_t level, uint32_t password)
+{
+    (void)level;
+    ((plc_meter *)meter)->cfg.password = password;
+}
+
+static void reg_clear(void *meter, uint64_t now_us, uint8_t function)
+{
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
+    if (function == PLC_DLT645_CLEAR_METER) {
+        memset(m->fwd, 0, sizeof(m->fwd));
+        memset(m->rev, 0, sizeof(m->rev));
+    } else if (function == PLC_DLT645_CLEAR_EVENTS) {
+        m->power_downs = m->cover_opens = 0;
+        m->power_down_start = m->power_down_end = m->cover_open_start = 0;
+    }
+}
+
+static void reg_set_address(void *meter, const uint8_t addr[6])
+{
+    memcpy(((plc_meter *)meter)->cfg.addr, addr, 6);
+}
+
+static void reg_mains(void *meter, uint64_t now_us, int on)
+{
+    plc_meter_advance(meter, now_us);
+    plc_meter_set_mains(meter, on);
+}
+
+static const plc_meter_regs_ops meter_ops = {
+    reg_address, reg_read, reg_write, reg_control, reg_sync_time, reg_password_ok,
+    reg_set_password, reg_clear, reg_set_address, reg_mains,
+};
+
+plc_meter_regs plc_meter_regs_of(plc_meter *m)
+{
+    return (plc_meter_regs){&meter_ops, m};
 }
 
 int plc_meter_handle(plc_meter *m, const plc_dlt645_frame *q, plc_dlt645_frame *r)
 {
-    if (!m || !q || !r || (q->ctrl & PLC_DLT645_C_REPLY) || !plc_dlt645_addr_matches(q->addr, m->cfg.addr))
+    if (!m)
         return 0;
-    const uint8_t func = plc_dlt645_function(q);
-    const int broadcast = plc_dlt645_addr_is_broadcast(q->addr);
-    memset(r, 0, sizeof(*r));
-    switch (func) {
-    case PLC_DLT645_BROADCAST_TIME: {
-        plc_dlt645_time t;
-        if (q->len == 6 && plc_dlt645_datetime_decode(q->data, &t) == PLC_DLT645_OK) {
-            const int64_t want = to_seconds(&t), have = clock_s(m);
-            if (llabs(want - have) <= SYNC_WINDOW_S)
-                m->clock_offset_s += want - have;
-        }
-        return 0; /* never answered */
-    }
-    case PLC_DLT645_READ: {
-        if (broadcast)
-            return 0;
-        const uint32_t di = plc_dlt645_di_get(q->data);
-        uint8_t out[4 + 32];
-        plc_dlt645_di_put(di, out);
-        const int n = read_value(m, di, out + 4);
-        if (n < 0)
-            return abnormal(m, func, PLC_DLT645_ERR_NO_DATA, r);
-        return normal(m, func, out, 4u + (unsigned)n, r);
-    }
-    case PLC_DLT645_READ_FOLLOWUP:
-        return broadcast ? 0 : abnormal(m, func, PLC_DLT645_ERR_NO_DATA, r);
-    case PLC_DLT645_READ_ADDRESS:
-        return normal(m, func, m->cfg.addr, 6, r);
-    case PLC_DLT645_WRITE:
-        return broadcast ? 0 : handle_write(m, q, r);
-    case PLC_DLT645_WRITE_ADDRESS:
-        if (!plc_dlt645_addr_is_wildcard(q->addr))
-            return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
-        for (unsigned i = 0; i < 6; i++)
-            if ((q->data[i] >> 4) > 9 || (q->data[i] & 0xF) > 9)
-                return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
-        memcpy(m->cfg.addr, q->data, 6);
-        return normal(m, func, NULL, 0, r);
-    case PLC_DLT645_FREEZE:
-        return broadcast ? 0 : normal(m, func, NULL, 0, r);
-    case PLC_DLT645_CHANGE_BAUD: {
-        const uint8_t b = q->data[0];
-        if (b == 0 || (b & (b - 1)) || (b & 0x81))
-            return abnormal(m, func, PLC_DLT645_ERR_BAUD, r);
-        return normal(m, func, q->data, 1, r);
-    }
-    case PLC_DLT645_CHANGE_PASSWORD: {
-        int64_t pw;
-        if (!password_ok(m, q->data + 4) || plc_dlt645_bcd_decode(q->data + 9, 3, 0, &pw))
-            return abnormal(m, func, PLC_DLT645_ERR_PASSWORD, r);
-        m->cfg.password = (uint32_t)pw;
-        return normal(m, func, q->data + 8, 4, r);
-    }
-    case PLC_DLT645_CLEAR_DEMAND:
-    case PLC_DLT645_CLEAR_EVENTS:
-    case PLC_DLT645_CLEAR_METER:
-        if (broadcast || !password_ok(m, q->data))
-            return broadcast ? 0 : abnormal(m, func, PLC_DLT645_ERR_PASSWORD, r);
-        if (func == PLC_DLT645_CLEAR_METER) {
-            memset(m->fwd, 0, sizeof(m->fwd));
-            memset(m->rev, 0, sizeof(m->rev));
-        } else if (func == PLC_DLT645_CLEAR_EVENTS) {
-            m->power_downs = m->cover_opens = 0;
-            m->power_down_start = m->power_down_end = m->cover_open_start = 0;
-        }
-        return normal(m, func, NULL, 0, r);
-    case PLC_DLT645_RELAY:
-        return broadcast ? 0 : handle_relay(m, q, r);
-    default:
-        return abnormal(m, func, PLC_DLT645_ERR_OTHER, r);
-    }
+    const plc_meter_regs g = plc_meter_regs_of(m);
+    return plc_meter_serve(&g, m->now_us, q, r);
 }
