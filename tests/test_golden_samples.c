@@ -90,7 +90,7 @@ static double max_diff(const sample_vector *v, const uint8_t *psdu)
     plc_tx_destroy(tx);
     double d = 0;
     for (size_t k = 0; k < n; k++)
-        d = fmax(d, fabs((double)made[k] - golden[k]));
+        d = fmax(d, fabs((double)made[k] - (double)golden[k]));
     return d;
 }
 
