@@ -38,6 +38,15 @@ const char *plc_strerror(int err)
     case PLC_ERR_COUNTER_EXHAUSTED: return "frame counter exhausted: rekey needed";
     case PLC_ERR_COUNTER_SAVE: return "frame counter could not be saved";
     case PLC_ERR_PHY_REFUSED: return "the PHY refused the frame";
+    case PLC_ERR_ADP_SHORT: return "adaptation headers cut short";
+    case PLC_ERR_ADP_ADDR: return "64-bit mesh address (G3 routes 16-bit ones)";
+    case PLC_ERR_ADP_FRAG: return "fragment size or offset out of range";
+    case PLC_ERR_ADP_LENGTH: return "LOADng message of the wrong length";
+    case PLC_ERR_ADP_RESERVED: return "reserved bits set";
+    case PLC_ERR_ADP_TYPE: return "unsupported LOADng message type";
+    case PLC_ERR_NO_ROUTE: return "no route to the destination";
+    case PLC_ERR_HOPS: return "hops left ran out";
+    case PLC_ERR_REASSEMBLY: return "datagram reassembly timed out";
     default: return "unknown error";
     }
 }

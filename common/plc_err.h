@@ -44,10 +44,21 @@ typedef enum plc_err {
     PLC_ERR_COUNTER_EXHAUSTED = -45,/* frame counter at its end: a rekey is needed */
     PLC_ERR_COUNTER_SAVE = -46,     /* the frame counter could not be persisted */
     PLC_ERR_PHY_REFUSED = -47,      /* the PHY refused the frame (length, mode, tone map) */
+
+    /* adaptation layer and routing (routing/) */
+    PLC_ERR_ADP_SHORT = -60,        /* headers cut short, or no dispatch after them */
+    PLC_ERR_ADP_ADDR = -61,         /* a 64-bit mesh address (G3 routes 16-bit ones) */
+    PLC_ERR_ADP_FRAG = -62,         /* fragment size, offset or tag out of range */
+    PLC_ERR_ADP_LENGTH = -63,       /* a LOADng message of the wrong length */
+    PLC_ERR_ADP_RESERVED = -64,     /* reserved bits set */
+    PLC_ERR_ADP_TYPE = -65,         /* a LOADng message type not supported */
+    PLC_ERR_NO_ROUTE = -66,         /* no route to the destination was found */
+    PLC_ERR_HOPS = -67,             /* hops left ran out */
+    PLC_ERR_REASSEMBLY = -68,       /* a datagram's fragments did not all arrive in time */
 } plc_err;
 
 /* Largest magnitude of a code above: arrays counted by -code have this many + 1 entries. */
-#define PLC_ERR_MAX_CODE 47
+#define PLC_ERR_MAX_CODE 68
 
 /* Human-readable message for an error code; never NULL. */
 const char *plc_strerror(int err);

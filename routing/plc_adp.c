@@ -1,0 +1,476 @@
+#include "plc_adp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MESH_HDR 5
+#define FRAG1_HDR 4
+#define FRAGN_HDR 5
+/* bytes of datagram per fragment: what an MSDU holds after the headers, a multiple of 8 */
+#define FRAG_CHUNK (((PLC_MAC_MAX_MSDU - MESH_HDR - FRAGN_HDR) / 8) * 8)
+#define RELAY_HANDLE 0x80 /* MAC handles from here on are relays; below, our datagrams */
+
+typedef enum { TX_FREE, TX_ROUTING, TX_SENDING } tx_state;
+
+typedef struct txd {
+    tx_state state;
+    uint16_t dst, next, tag;
+    uint8_t handle;
+    int repaired;
+    size_t len, off;     /* bytes; the next fragment's offset */
+    uint8_t data[PLC_ADP_MTU];
+} txd;
+
+typedef struct rxd {
+    struct plc_adp *a;
+    int used;
+    uint16_t orig, size, tag;
+    size_t got;          /* bytes received so far */
+    uint8_t have[(PLC_ADP_MTU + 63) / 64]; /* 8-byte units received, a bit each */
+    uint8_t data[PLC_ADP_MTU];
+    unsigned hops;
+    plc_timer timeout;
+} rxd;
+
+typedef struct bclog {
+    uint16_t orig;
+    uint8_t seq;
+    uint64_t t;
+    int used;
+} bclog;
+
+typedef struct relay {
+    int used;
+    uint16_t next, orig, final;
+} relay;
+
+struct plc_adp {
+    plc_adp_config cfg;
+    plc_loop *loop;
+    plc_mac *mac;
+    plc_loadng *rt;
+    plc_adp_callbacks cb;
+    plc_adp_counters cnt;
+    txd *tx;
+    rxd *rx;
+    bclog *bl;
+    unsigned bl_next;
+    relay *rel;
+    uint16_t tag;
+    uint8_t bc_seq;
+    uint8_t msdu[PLC_MAC_MAX_MSDU];
+};
+
+void plc_adp_config_default(plc_adp_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    plc_loadng_config_default(&c->loadng);
+    c->queue = 4;
+    c->reassembly_slots = 4;
+    c->reassembly_timeout_ms = 10000;
+    c->broadcast_log = 32;
+    c->broadcast_log_ttl_s = 120;
+    c->relays = 8;
+}
+
+static uint16_t self(const plc_adp *a)
+{
+    return a->cfg.loadng.self;
+}
+
+/* ---- sending ---- */
+static int mac_send(plc_adp *a, uint16_t to, const uint8_t *msdu, size_t len, uint8_t handle)
+{
+    const plc_mac_data_req rq = {.dst = to, .msdu = msdu, .len = len, .handle = handle};
+    return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
+}
+
+static void tx_done(plc_adp *a, txd *t, int status)
+{
+    t->state = TX_FREE;
+    if (status == PLC_OK)
+        a->cnt.tx_ok++;
+    else
+        a->cnt.tx_failed++;
+    if (a->cb.confirm)
+        a->cb.confirm(a->cb.user, t->handle, status);
+}
+
+/* The next fragment (or the whole datagram) of t to its next hop. */
+static void tx_next(plc_adp *a, txd *t)
+{
+    const uint8_t slot = (uint8_t)(t - a->tx);
+    plc_adp_header h = {.mesh = 1, .orig = self(a), .final = t->dst,
+                        .hops_left = (uint8_t)a->cfg.loadng.max_hops};
+    if (t->dst == PLC_ADP_BROADCAST) {
+        h.bc0 = 1;
+        h.bc_seq = a->bc_seq++;
+    }
+    const int whole = t->len + MESH_HDR + (h.bc0 ? 2 : 0) <= PLC_MAC_MAX_MSDU;
+    size_t chunk = t->len - t->off;
+    if (!whole) {
+        h.frag = t->off ? PLC_ADP_FRAGN : PLC_ADP_FRAG1;
+        h.dgram_size = (uint16_t)t->len;
+        h.dgram_tag = t->tag;
+        h.offset = (uint16_t)t->off;
+        if (chunk > FRAG_CHUNK)
+            chunk = FRAG_CHUNK;
+        a->cnt.tx_fragments++;
+    }
+    size_t n;
+    if (plc_adp_header_encode(&h, a->msdu, sizeof(a->msdu), &n) != PLC_OK) {
+        tx_done(a, t, PLC_ERR_ARG);
+        return;
+    }
+    memcpy(a->msdu + n, t->data + t->off, chunk);
+    t->state = TX_SENDING;
+    const int rc = mac_send(a, t->next, a->msdu, n + chunk, slot);
+    if (rc != PLC_OK) {
+        tx_done(a, t, rc);
+        return;
+    }
+    t->off += chunk;
+}
+
+/* Sends t over its route, or asks LOADng for one. */
+static void tx_route(plc_adp *a, txd *t)
+{
+    if (t->dst == PLC_ADP_BROADCAST) {
+        t->next = PLC_ADP_BROADCAST;
+        tx_next(a, t);
+        return;
+    }
+    if (plc_loadng_next_hop(a->rt, t->dst, &t->next, NULL, NULL) == PLC_OK) {
+        tx_next(a, t);
+        return;
+    }
+    t->state = TX_ROUTING;
+    const int rc = plc_loadng_discover(a->rt, t->dst, t->repaired);
+    if (rc != PLC_OK && rc != PLC_ERR_BUSY)
+        tx_done(a, t, PLC_ERR_NO_ROUTE);
+}
+
+int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
+                         uint8_t handle)
+{
+    if (!a || !data || len == 0 || len > PLC_ADP_MTU || dst == self(a))
+        return PLC_ERR_ARG;
+    txd *t = NULL;
+    for (unsigned i = 0; i < a->cfg.queue && !t; i++)
+        if (a->tx[i].state == TX_FREE)
+            t = &a->tx[i];
+    if (!t) {
+        a->cnt.queue_full++;
+        return PLC_ERR_QUEUE_FULL;
+    }
+    t->dst = dst;
+    t->handle = handle;
+    t->len = len;
+    t->off = 0;
+    t->repaired = 0;
+    t->tag = a->tag++;
+    memcpy(t->data, data, len);
+    a->cnt.tx_datagrams++;
+    tx_route(a, t);
+    return PLC_OK;
+}
+
+/* ---- LOADng's side ---- */
+static int loadng_send(void *user, uint16_t next, const uint8_t *msg, size_t len)
+{
+    plc_adp *a = user;
+    return mac_send(a, next, msg, len, RELAY_HANDLE - 1); /* control: its confirm is ignored */
+}
+
+/* G3's composite link cost with the spec's defaults (Kq 10, Kh 4; Kr, Km, Kc 0) [R]. */
+static unsigned link_cost(void *user, uint16_t neighbour, uint8_t lqi)
+{
+    (void)user;
+    (void)neighbour;
+    return (10u * (255u - lqi) + 127u) / 255u + 4u;
+}
+
+static void discovered(void *user, uint16_t dest, int status)
+{
+    plc_adp *a = user;
+    for (unsigned i = 0; i < a->cfg.queue; i++) {
+        txd *t = &a->tx[i];
+        if (t->state != TX_ROUTING || t->dst != dest)
+            continue;
+        if (status == PLC_OK && plc_loadng_next_hop(a->rt, dest, &t->next, NULL, NULL) == PLC_OK) {
+            tx_next(a, t);
+        } else {
+            a->cnt.no_route++;
+            tx_done(a, t, PLC_ERR_NO_ROUTE);
+        }
+    }
+}
+
+/* ---- the MAC's side ---- */
+static void on_mac_confirm(void *user, uint8_t handle, int status)
+{
+    plc_adp *a = user;
+    if (handle >= RELAY_HANDLE) {
+        relay *r = &a->rel[handle - RELAY_HANDLE];
+        if (r->used && status != PLC_OK) {
+            a->cnt.relay_failed++;
+            plc_loadng_link_failed(a->rt, r->next);
+            plc_loadng_send_rerr(a->rt, r->orig, r->final);
+        }
+        r->used = 0;
+        return;
+    }
+    if (handle >= a->cfg.queue)
+        return; /* a LOADng message */
+    txd *t = &a->tx[handle];
+    if (t->state != TX_SENDING)
+        return;
+    if (status != PLC_OK) {
+        if (t->next != PLC_ADP_BROADCAST)
+            plc_loadng_link_failed(a->rt, t->next);
+        if (!t->repaired && t->dst != PLC_ADP_BROADCAST) { /* one repair, from the start */
+            t->repaired = 1;
+            t->off = 0;
+            a->cnt.repairs++;
+            tx_route(a, t);
+            return;
+        }
+        tx_done(a, t, status);
+        return;
+    }
+    if (t->off < t->len)
+        tx_next(a, t);
+    else
+        tx_done(a, t, PLC_OK);
+}
+
+static void deliver(plc_adp *a, uint16_t orig, uint16_t final, const uint8_t *d, size_t n,
+                    unsigned hops, uint8_t lqi)
+{
+    if (final == PLC_ADP_BROADCAST)
+        a->cnt.rx_broadcasts++;
+    else
+        a->cnt.rx_datagrams++;
+    if (!a->cb.indication)
+        return;
+    const plc_adp_indication ind = {.orig = orig, .final = final, .data = d, .len = n,
+                                    .hops = hops, .lqi = lqi};
+    a->cb.indication(a->cb.user, &ind);
+}
+
+static void on_reasm_timeout(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    rxd *r = user;
+    r->used = 0;
+    r->a->cnt.reassembly_timeouts++; /* nothing of it is delivered */
+}
+
+static void reassemble(plc_adp *a, const plc_adp_header *h, unsigned hops, uint8_t lqi)
+{
+    rxd *r = NULL, *freer = NULL;
+    for (unsigned i = 0; i < a->cfg.reassembly_slots && !r; i++) {
+        rxd *x = &a->rx[i];
+        if (x->used && x->orig == h->orig && x->size == h->dgram_size && x->tag == h->dgram_tag)
+            r = x;
+        else if (!x->used && !freer)
+            freer = x;
+    }
+    if (!r) {
+        if (!freer) {
+            a->cnt.malformed++; /* no room: the datagram is lost, counted */
+            return;
+        }
+        r = freer;
+        memset(r->have, 0, sizeof(r->have));
+        r->used = 1;
+        r->orig = h->orig;
+        r->size = h->dgram_size;
+        r->tag = h->dgram_tag;
+        r->got = 0;
+        plc_timer_start_in(a->loop, &r->timeout, (uint64_t)a->cfg.reassembly_timeout_ms * 1000u);
+    }
+    if (h->offset + h->len > r->size || (h->offset + h->len < r->size && h->len % 8)) {
+        a->cnt.malformed++;
+        return;
+    }
+    const unsigned u0 = h->offset / 8, units = (unsigned)((h->len + 7) / 8);
+    if (r->have[u0 / 8] & (1u << (u0 % 8))) {
+        a->cnt.duplicates++;
+        return;
+    }
+    memcpy(r->data + h->offset, h->payload, h->len);
+    for (unsigned u = u0; u < u0 + units; u++)
+        r->have[u / 8] |= (uint8_t)(1u << (u % 8));
+    r->got += h->len;
+    r->hops = hops;
+    if (r->got == r->size) {
+        plc_timer_stop(a->loop, &r->timeout);
+        r->used = 0;
+        deliver(a, r->orig, self(a), r->data, r->size, r->hops, lqi);
+    }
+}
+
+static int broadcast_seen(plc_adp *a, uint16_t orig, uint8_t seq)
+{
+    const uint64_t ttl = (uint64_t)a->cfg.broadcast_log_ttl_s * 1000000u, t = plc_loop_now_us(a->loop);
+    for (unsigned i = 0; i < a->cfg.broadcast_log; i++)
+        if (a->bl[i].used && a->bl[i].orig == orig && a->bl[i].seq == seq && t - a->bl[i].t < ttl)
+            return 1;
+    a->bl[a->bl_next] = (bclog){orig, seq, t, 1};
+    a->bl_next = (a->bl_next + 1) % a->cfg.broadcast_log;
+    return 0;
+}
+
+static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_header *h,
+                        uint16_t next)
+{
+    relay *r = NULL;
+    unsigned k = 0;
+    for (; k < a->cfg.relays && !r; k++)
+        if (!a->rel[k].used)
+            r = &a->rel[k];
+    if (!r) {
+        a->cnt.relay_failed++; /* no room to track it: dropped, counted */
+        return;
+    }
+    h->hops_left--;
+    size_t n;
+    if (plc_adp_header_encode(h, a->msdu, sizeof(a->msdu), &n) != PLC_OK) {
+        a->cnt.malformed++;
+        return;
+    }
+    const size_t used = (size_t)(h->payload - ind->msdu);
+    const size_t rest = ind->len - used;
+    if (n + rest > sizeof(a->msdu))
+        return;
+    memmove(a->msdu + n, ind->msdu + used, rest);
+    *r = (relay){1, next, h->orig, h->final};
+    if (mac_send(a, next, a->msdu, n + rest, (uint8_t)(RELAY_HANDLE + (k - 1))) != PLC_OK) {
+        r->used = 0;
+        a->cnt.relay_failed++;
+        return;
+    }
+    a->cnt.relayed++;
+}
+
+static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
+{
+    plc_adp *a = user;
+    plc_adp_header h;
+    if (plc_adp_header_decode(ind->msdu, ind->len, &h) != PLC_OK) {
+        a->cnt.malformed++;
+        return;
+    }
+    if (!h.mesh) {
+        if (h.len >= 2 && h.payload[0] == PLC_ADP_DISPATCH_ESC && h.payload[1] == PLC_ADP_ESC_LOADNG)
+            plc_loadng_input(a->rt, ind->src, ind->lqi, h.payload + 2, h.len - 2);
+        else if (h.frag)
+            a->cnt.malformed++; /* fragments travel behind a mesh header here */
+        else
+            deliver(a, ind->src, self(a), h.payload, h.len, 1, ind->lqi);
+        return;
+    }
+    const unsigned max = a->cfg.loadng.max_hops;
+    const unsigned hops = h.hops_left <= max ? max - h.hops_left + 1 : 1;
+    if (h.orig == self(a))
+        return; /* our own, relayed back */
+    plc_loadng_learn(a->rt, h.orig, ind->src, hops, 0);
+    if (h.final == PLC_ADP_BROADCAST) {
+        if (!h.bc0 || broadcast_seen(a, h.orig, h.bc_seq)) {
+            a->cnt.duplicates++;
+            return;
+        }
+        if (!h.frag)
+            deliver(a, h.orig, PLC_ADP_BROADCAST, h.payload, h.len, hops, ind->lqi);
+        if (h.hops_left > 1)
+            relay_frame(a, ind, &h, PLC_ADP_BROADCAST);
+        return;
+    }
+    if (h.final == self(a)) {
+        if (h.frag)
+            reassemble(a, &h, hops, ind->lqi);
+        else
+            deliver(a, h.orig, self(a), h.payload, h.len, hops, ind->lqi);
+        return;
+    }
+    if (h.hops_left <= 1) {
+        a->cnt.hops_exhausted++;
+        return;
+    }
+    uint16_t next;
+    if (plc_loadng_next_hop(a->rt, h.final, &next, NULL, NULL) != PLC_OK) {
+        a->cnt.no_route++;
+        plc_loadng_send_rerr(a->rt, h.orig, h.final);
+        return;
+    }
+    relay_frame(a, ind, &h, next);
+}
+
+plc_mac_callbacks plc_adp_mac_callbacks(plc_adp *a)
+{
+    return (plc_mac_callbacks){.confirm = on_mac_confirm, .indication = on_mac_indication,
+                               .user = a};
+}
+
+void plc_adp_attach(plc_adp *a, plc_mac *mac)
+{
+    a->mac = mac;
+}
+
+plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed,
+                        const plc_adp_callbacks *cb)
+{
+    if (!cfg || !loop || cfg->queue < 1 || cfg->queue >= RELAY_HANDLE - 1 ||
+        cfg->reassembly_slots < 1 || cfg->broadcast_log < 1 || cfg->relays < 1 ||
+        cfg->relays > 0xFF - RELAY_HANDLE)
+        return NULL;
+    plc_adp *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->cfg = *cfg;
+    a->loop = loop;
+    if (cb)
+        a->cb = *cb;
+    a->tx = calloc(cfg->queue, sizeof(txd));
+    a->rx = calloc(cfg->reassembly_slots, sizeof(rxd));
+    a->bl = calloc(cfg->broadcast_log, sizeof(bclog));
+    a->rel = calloc(cfg->relays, sizeof(relay));
+    const plc_loadng_ops ops = {loadng_send, link_cost, discovered, a};
+    a->rt = plc_loadng_create(&cfg->loadng, loop, seed, &ops);
+    if (!a->tx || !a->rx || !a->bl || !a->rel || !a->rt) {
+        plc_adp_destroy(a);
+        return NULL;
+    }
+    for (unsigned i = 0; i < cfg->reassembly_slots; i++) {
+        a->rx[i].a = a;
+        plc_timer_init(&a->rx[i].timeout, on_reasm_timeout, &a->rx[i]);
+    }
+    return a;
+}
+
+void plc_adp_destroy(plc_adp *a)
+{
+    if (!a)
+        return;
+    if (a->rx)
+        for (unsigned i = 0; i < a->cfg.reassembly_slots; i++)
+            plc_timer_stop(a->loop, &a->rx[i].timeout);
+    plc_loadng_destroy(a->rt);
+    free(a->tx);
+    free(a->rx);
+    free(a->bl);
+    free(a->rel);
+    free(a);
+}
+
+plc_loadng *plc_adp_routing(plc_adp *a)
+{
+    return a->rt;
+}
+
+void plc_adp_get_counters(const plc_adp *a, plc_adp_counters *c)
+{
+    *c = a->cnt;
+}

@@ -1,0 +1,69 @@
+/* The adaptation layer's data service: up to 1280 bytes to a short address anywhere in the
+ * mesh. A datagram goes out behind a mesh header (originator, final destination, hops left
+ * = max_hops) over the route LOADng holds (discovered first when there is none; the
+ * datagram waits), cut into FRAG1/FRAGN fragments when it does not fit one MAC MSDU; every
+ * node on the way relays it with hops left - 1 and learns the reverse route to its
+ * originator. The destination reassembles (a datagram whose fragments do not all arrive
+ * within the reassembly timeout is dropped whole and counted) and indicates it with its
+ * originator, the hops it took and the last link's LQI. Broadcasts carry a BC0 sequence and
+ * are relayed once per (originator, sequence) while hops are left. A MAC failure toward a
+ * next hop drops the routes through it and repairs once (a RREQ with the R flag); a relay
+ * that cannot go on sends a RERR to the originator. Portable: sized at create. */
+#ifndef PLC_ADP_H
+#define PLC_ADP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_adp_frame.h"
+#include "plc_loadng.h"
+#include "plc_mac.h"
+
+typedef struct plc_adp_config {
+    plc_loadng_config loadng;        /* self is taken from here */
+    unsigned queue;                  /* datagrams of our own in progress or waiting: 4 */
+    unsigned reassembly_slots;       /* 4 */
+    unsigned reassembly_timeout_ms;  /* 10000 [R] (spec: 2-60 s across stacks) */
+    unsigned broadcast_log;          /* (originator, sequence) remembered: 32 */
+    unsigned broadcast_log_ttl_s;    /* adpBroadcastLogTableEntryTTL: 120 */
+    unsigned relays;                 /* relayed frames awaiting their MAC confirm: 8 */
+} plc_adp_config;
+
+void plc_adp_config_default(plc_adp_config *cfg);
+
+typedef struct plc_adp_indication {
+    uint16_t orig, final;
+    const uint8_t *data;
+    size_t len;
+    unsigned hops;          /* links it crossed */
+    uint8_t lqi;            /* of the last one */
+} plc_adp_indication;
+
+typedef struct plc_adp_callbacks {
+    void (*confirm)(void *user, uint8_t handle, int status);
+    void (*indication)(void *user, const plc_adp_indication *ind);
+    void *user;
+} plc_adp_callbacks;
+
+typedef struct plc_adp_counters {
+    uint64_t tx_datagrams, tx_ok, tx_failed, tx_fragments, relayed, relay_failed, rx_datagrams,
+        rx_broadcasts, duplicates, hops_exhausted, no_route, reassembly_timeouts, malformed,
+        queue_full, repairs;
+} plc_adp_counters;
+
+typedef struct plc_adp plc_adp;
+
+plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed,
+                        const plc_adp_callbacks *cb);
+void plc_adp_destroy(plc_adp *a);
+/* The callbacks to create this node's MAC with (the ADP is its user), then attach it. */
+plc_mac_callbacks plc_adp_mac_callbacks(plc_adp *a);
+void plc_adp_attach(plc_adp *a, plc_mac *mac);
+/* Queues a datagram (1..PLC_ADP_MTU bytes) to dst (PLC_ADP_BROADCAST: everyone): PLC_OK (a
+ * confirm follows) or why not at once. */
+int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
+                         uint8_t handle);
+plc_loadng *plc_adp_routing(plc_adp *a);
+void plc_adp_get_counters(const plc_adp *a, plc_adp_counters *c);
+
+#endif

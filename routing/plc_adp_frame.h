@@ -1,0 +1,81 @@
+/* The adaptation layer's headers (6LoWPAN, RFC 4944, as G3 uses them) and LOADng's messages
+ * (G3's binary LOADng after the escape dispatch), as bytes. Facts from
+ * ../shared/spec/routing-g3.md sections 1-2:
+ *   mesh   10 V F HopsLeft(4) | originator | final; G3 routes 16-bit addresses only (V = F =
+ *          1); HopsLeft 0xF takes an extra hops byte;
+ *   BC0    0x50 | sequence (behind a mesh header to 0xFFFF);
+ *   FRAG1  11000 size(11) | tag(16);   FRAGN  11100 size(11) | tag(16) | offset (8-byte units);
+ *   ESC    0x40 | command: 0x01 LOADng, 0x02 LBP;  IPv6 0x41; the rest is the upper layer's.
+ *   LOADng after 0x40 0x01: type (RREQ 0, RREP 1, RERR 2), then big endian
+ *          RREQ/RREP: dest(2) orig(2) seq(2) [R:1 U:1 res:2 metric:4] cost(2) [limit:4 count:4]
+ *                     [weak:4 res:4]
+ *          RERR:      dest(2) orig(2) error(1) unreachable(2) [limit:4 res:4]
+ * Header order: mesh, BC0, FRAG, then the dispatch. Decoding never reads past the buffer;
+ * every malformed case has its own plc_err code. */
+#ifndef PLC_ADP_FRAME_H
+#define PLC_ADP_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_err.h"
+
+#define PLC_ADP_MTU 1280
+#define PLC_ADP_BROADCAST 0xFFFF
+#define PLC_ADP_DISPATCH_ESC 0x40
+#define PLC_ADP_DISPATCH_IPV6 0x41
+#define PLC_ADP_ESC_LOADNG 0x01
+#define PLC_ADP_ESC_LBP 0x02
+#define PLC_ADP_MAX_HEADER 13 /* mesh with hops byte 6, BC0 2, FRAGN 5 */
+
+typedef enum { PLC_ADP_NO_FRAG = 0, PLC_ADP_FRAG1 = 1, PLC_ADP_FRAGN = 2 } plc_adp_frag_kind;
+
+typedef struct plc_adp_header {
+    int mesh;              /* a mesh header is present */
+    uint8_t hops_left;
+    uint16_t orig, final;
+    int bc0;               /* a broadcast header is present */
+    uint8_t bc_seq;
+    uint8_t frag;          /* plc_adp_frag_kind */
+    uint16_t dgram_size;   /* the whole datagram, bytes (11 bits) */
+    uint16_t dgram_tag;
+    uint16_t offset;       /* FRAGN: bytes from the datagram's start (a multiple of 8) */
+    const uint8_t *payload; /* decode: what follows the headers (dispatch byte first) */
+    size_t len;
+} plc_adp_header;
+
+/* Decodes the headers at the front of an MSDU. PLC_OK or PLC_ERR_ADP_*; an MSDU without
+ * any of them is PLC_OK with payload = the whole MSDU. */
+int plc_adp_header_decode(const uint8_t *msdu, size_t len, plc_adp_header *h);
+/* Writes the headers h asks for (not the payload) into out: PLC_OK with *used, or
+ * PLC_ERR_ARG (a field out of range) / PLC_ERR_BUFFER. */
+int plc_adp_header_encode(const plc_adp_header *h, uint8_t *out, size_t cap, size_t *used);
+
+typedef enum { PLC_LOADNG_RREQ = 0, PLC_LOADNG_RREP = 1, PLC_LOADNG_RERR = 2 } plc_loadng_type;
+#define PLC_LOADNG_FLAG_REPAIR 0x80
+#define PLC_LOADNG_FLAG_UNICAST 0x40
+#define PLC_LOADNG_METRIC_COMPOSITE 0x0F
+#define PLC_LOADNG_METRIC_HOPS 0x00
+#define PLC_LOADNG_RREQ_LEN 11 /* after the type byte */
+#define PLC_LOADNG_RERR_LEN 8
+
+typedef struct plc_loadng_msg {
+    uint8_t type;          /* plc_loadng_type */
+    uint16_t dest, orig;
+    uint16_t seq;          /* RREQ/RREP */
+    uint8_t flags;         /* R, U */
+    uint8_t metric;        /* 4 bits */
+    uint16_t cost;
+    uint8_t hop_limit;     /* 4 bits */
+    uint8_t hop_count;     /* 4 bits */
+    uint8_t weak_links;    /* 4 bits */
+    uint8_t error;         /* RERR */
+    uint16_t unreachable;  /* RERR */
+} plc_loadng_msg;
+
+/* A LOADng message after the escape bytes (0x40 0x01): type, then its fields. */
+int plc_loadng_decode(const uint8_t *p, size_t len, plc_loadng_msg *m);
+/* Writes 0x40 0x01, the type and the fields; returns the length or a negative plc_err. */
+int plc_loadng_encode(const plc_loadng_msg *m, uint8_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,484 @@
+#include "plc_loadng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_rng.h"
+
+#define PENDING 6   /* discoveries at once (adp pending RREQ table) */
+#define SEEN 32     /* (originator, sequence) of RREQs relayed or answered */
+
+typedef struct route {
+    uint16_t dest, next;
+    uint16_t seq;
+    uint16_t cost;
+    uint8_t hops, weak;
+    int has_seq, bidir, used;
+    uint64_t valid_until;
+} route;
+
+typedef struct pending {
+    uint16_t dest;
+    int used, repair;
+    unsigned tries;
+    uint64_t started;
+    plc_timer timeout;
+    struct plc_loadng *r;
+} pending;
+
+typedef struct seen {
+    uint16_t orig, seq;
+    uint16_t best_cost;
+    uint8_t best_weak, best_hops;
+    int used;
+    uint64_t t;
+    /* a relay waiting for its jitter, or the destination's answer waiting rrep_wait */
+    int armed;
+    plc_loadng_msg msg;
+    uint16_t from;
+    plc_timer timer;
+    struct plc_loadng *r;
+} seen;
+
+typedef struct black {
+    uint16_t addr;
+    uint64_t until;
+} black;
+
+struct plc_loadng {
+    plc_loadng_config cfg;
+    plc_loop *loop;
+    plc_loadng_ops ops;
+    plc_rng rng;
+    route *rt;
+    black *bl;
+    pending pend[PENDING];
+    seen seen[SEEN];
+    unsigned seen_next;
+    uint16_t seq;
+    plc_loadng_counters cnt;
+};
+
+void plc_loadng_config_default(plc_loadng_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->route_table_size = 150;
+    c->blacklist_size = 20;
+    c->max_hops = 8;
+    c->rrep_wait_ms = 4000;
+    c->net_traversal_ms = 20000;
+    c->rreq_wait_ms = 30000;
+    c->route_ttl_s = 21600;
+    c->blacklist_ttl_s = 600;
+    c->weak_lqi = 52;
+    c->rreq_jitter_ms = 250;
+}
+
+static uint64_t now(const plc_loadng *r)
+{
+    return plc_loop_now_us(r->loop);
+}
+
+/* sequence a newer than b over half the 16-bit range */
+static int newer(uint16_t a, uint16_t b)
+{
+    return a != b && (uint16_t)(a - b) < 0x8000;
+}
+
+static route *find(plc_loadng *r, uint16_t dest)
+{
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
+        if (r->rt[i].used && r->rt[i].dest == dest) {
+            if (r->rt[i].valid_until <= now(r)) {
+                r->rt[i].used = 0; /* expired */
+                return NULL;
+            }
+            return &r->rt[i];
+        }
+    return NULL;
+}
+
+static route *slot(plc_loadng *r, uint16_t dest)
+{
+    route *e = find(r, dest);
+    if (e)
+        return e;
+    route *oldest = NULL;
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++) {
+        if (!r->rt[i].used || r->rt[i].valid_until <= now(r))
+            return memset(&r->rt[i], 0, sizeof(route));
+        if (!oldest || r->rt[i].valid_until < oldest->valid_until)
+            oldest = &r->rt[i];
+    }
+    r->cnt.table_full++; /* the route expiring soonest makes room */
+    return memset(oldest, 0, sizeof(route));
+}
+
+static int blacklisted(plc_loadng *r, uint16_t a)
+{
+    for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
+        if (r->bl[i].until > now(r) && r->bl[i].addr == a)
+            return 1;
+    return 0;
+}
+
+static void set_route(plc_loadng *r, uint16_t dest, uint16_t next, int has_seq, uint16_t seq,
+                      unsigned cost, unsigned hops, unsigned weak, int bidir)
+{
+    if (dest == r->cfg.self)
+        return;
+    route *e = slot(r, dest);
+    e->used = 1;
+    e->dest = dest;
+    e->next = next;
+    e->has_seq = has_seq;
+    e->seq = seq;
+    e->cost = (uint16_t)(cost > 0xFFFF ? 0xFFFF : cost);
+    e->hops = (uint8_t)hops;
+    e->weak = (uint8_t)weak;
+    e->bidir = bidir;
+    e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
+}
+
+int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *hops,
+                        unsigned *cost)
+{
+    const route *e = find(r, dest);
+    if (!e)
+        return PLC_ERR_NO_ROUTE;
+    if (next)
+        *next = e->next;
+    if (hops)
+        *hops = e->hops;
+    if (cost)
+        *cost = e->cost;
+    return PLC_OK;
+}
+
+void plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, unsigned cost)
+{
+    route *e = find(r, orig);
+    if (e && e->next == via) { /* the same way: it works, keep it alive */
+        e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
+        e->bidir = 1;
+        return;
+    }
+    if (e && e->hops <= hops)
+        return; /* a route at least as short is known */
+    set_route(r, orig, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops, 0, 1);
+    r->cnt.routes_learned++;
+}
+
+static void send_msg(plc_loadng *r, uint16_t to, const plc_loadng_msg *m)
+{
+    uint8_t buf[16];
+    const int n = plc_loadng_encode(m, buf, sizeof(buf));
+    if (n > 0 && r->ops.send)
+        r->ops.send(r->ops.user, to, buf, (size_t)n);
+}
+
+/* ---- originating a discovery ---- */
+static void send_rreq(plc_loadng *r, pending *p)
+{
+    r->seq++;
+    const plc_loadng_msg m = {
+        .type = PLC_LOADNG_RREQ, .dest = p->dest, .orig = r->cfg.self, .seq = r->seq,
+        .flags = p->repair ? PLC_LOADNG_FLAG_REPAIR : 0, .metric = PLC_LOADNG_METRIC_COMPOSITE,
+        .hop_limit = (uint8_t)(r->cfg.max_hops > 15 ? 15 : r->cfg.max_hops),
+    };
+    r->cnt.rreq_sent++;
+    send_msg(r, PLC_ADP_BROADCAST, &m);
+    plc_timer_start_in(r->loop, &p->timeout, 2ull * r->cfg.net_traversal_ms * 1000u);
+}
+
+static void end_discovery(plc_loadng *r, pending *p, int status)
+{
+    plc_timer_stop(r->loop, &p->timeout);
+    p->used = 0;
+    if (status != PLC_OK)
+        r->cnt.discoveries_failed++;
+    if (r->ops.discovered)
+        r->ops.discovered(r->ops.user, p->dest, status);
+}
+
+static void on_discovery_timeout(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    pending *p = user;
+    plc_loadng *r = p->r;
+    if (p->tries++ < r->cfg.rreq_retries) {
+        send_rreq(r, p);
+        return;
+    }
+    end_discovery(r, p, PLC_ERR_NO_ROUTE);
+}
+
+int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair)
+{
+    pending *freep = NULL;
+    for (unsigned i = 0; i < PENDING; i++) {
+        if (r->pend[i].used && r->pend[i].dest == dest)
+            return PLC_ERR_BUSY; /* one discovery per destination at a time */
+        if (!r->pend[i].used && !freep)
+            freep = &r->pend[i];
+    }
+    if (!freep)
+        return PLC_ERR_FULL;
+    freep->used = 1;
+    freep->dest = dest;
+    freep->repair = repair;
+    freep->tries = 0;
+    freep->started = now(r);
+    r->cnt.discoveries++;
+    send_rreq(r, freep);
+    return PLC_OK;
+}
+
+/* ---- receiving ---- */
+static seen *seen_of(plc_loadng *r, uint16_t orig, uint16_t seq)
+{
+    for (unsigned i = 0; i < SEEN; i++)
+        if (r->seen[i].used && r->seen[i].orig == orig && r->seen[i].seq == seq)
+            return &r->seen[i];
+    return NULL;
+}
+
+static seen *seen_new(plc_loadng *r, uint16_t orig, uint16_t seq)
+{
+    seen *s = &r->seen[r->seen_next];
+    r->seen_next = (r->seen_next + 1) % SEEN;
+    plc_timer_stop(r->loop, &s->timer);
+    s->used = 1;
+    s->orig = orig;
+    s->seq = seq;
+    s->armed = 0;
+    s->t = now(r);
+    return s;
+}
+
+/* a copy better than the best seen: fewer weak links, then lower cost, then fewer hops */
+static int better(const seen *s, const plc_loadng_msg *m)
+{
+    if (m->weak_links != s->best_weak)
+        return m->weak_links < s->best_weak;
+    if (m->cost != s->best_cost)
+        return m->cost < s->best_cost;
+    return m->hop_count < s->best_hops;
+}
+
+static void on_seen_timer(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    seen *s = user;
+    plc_loadng *r = s->r;
+    s->armed = 0;
+    if (s->msg.dest == r->cfg.self) { /* rrep_wait is over: answer the best copy */
+        r->seq++;
+        const plc_loadng_msg m = {
+            .type = PLC_LOADNG_RREP, .dest = s->orig, .orig = r->cfg.self, .seq = r->seq,
+            .flags = s->msg.flags & PLC_LOADNG_FLAG_REPAIR, .metric = s->msg.metric,
+            .hop_limit = (uint8_t)(r->cfg.max_hops > 15 ? 15 : r->cfg.max_hops),
+        };
+        uint16_t next;
+        if (plc_loadng_next_hop(r, s->orig, &next, NULL, NULL) == PLC_OK) {
+            r->cnt.rrep_sent++;
+            send_msg(r, next, &m);
+        }
+        return;
+    }
+    r->cnt.rreq_relayed++;
+    send_msg(r, PLC_ADP_BROADCAST, &s->msg);
+}
+
+static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsigned lc)
+{
+    if (in->orig == r->cfg.self || blacklisted(r, from)) {
+        r->cnt.rreq_dropped++;
+        return;
+    }
+    plc_loadng_msg m = *in;
+    m.hop_count = (uint8_t)(in->hop_count < 15 ? in->hop_count + 1 : 15);
+    m.hop_limit = (uint8_t)(in->hop_limit ? in->hop_limit - 1 : 0);
+    m.cost = (uint16_t)(in->cost + lc > 0xFFFF ? 0xFFFF : in->cost + lc);
+    const route *known = find(r, in->orig);
+    if (known && known->has_seq && newer(known->seq, in->seq)) {
+        r->cnt.rreq_dropped++; /* an older discovery */
+        return;
+    }
+    seen *s = seen_of(r, in->orig, in->seq);
+    if (s && !better(s, &m)) {
+        r->cnt.rreq_dropped++; /* the duplicate filter: only better copies pass */
+        return;
+    }
+    if (!s)
+        s = seen_new(r, in->orig, in->seq);
+    s->best_cost = m.cost;
+    s->best_weak = m.weak_links;
+    s->best_hops = m.hop_count;
+    /* the reverse route to the originator, over this copy's path */
+    set_route(r, in->orig, from, 1, in->seq, m.cost, m.hop_count, m.weak_links, 0);
+    s->msg = m;
+    s->from = from;
+    if (in->dest == r->cfg.self) {
+        if (!s->armed) { /* the first copy starts the wait; better ones update the route */
+            s->armed = 1;
+            plc_timer_start_in(r->loop, &s->timer, (uint64_t)r->cfg.rrep_wait_ms * 1000u);
+        }
+        return;
+    }
+    if (m.hop_limit == 0 || m.hop_count >= 15) {
+        r->cnt.rreq_dropped++;
+        return;
+    }
+    /* relay after a jitter; a better copy arriving meanwhile replaces it (one relay) */
+    if (!s->armed) {
+        s->armed = 1;
+        const uint64_t j = r->cfg.rreq_jitter_ms
+                               ? (plc_rng_next(&r->rng) >> 11) % ((uint64_t)r->cfg.rreq_jitter_ms * 1000u)
+                               : 0;
+        plc_timer_start_in(r->loop, &s->timer, j);
+    }
+}
+
+static void on_rrep(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsigned lc)
+{
+    plc_loadng_msg m = *in;
+    m.hop_count = (uint8_t)(in->hop_count < 15 ? in->hop_count + 1 : 15);
+    m.hop_limit = (uint8_t)(in->hop_limit ? in->hop_limit - 1 : 0);
+    m.cost = (uint16_t)(in->cost + lc > 0xFFFF ? 0xFFFF : in->cost + lc);
+    /* the forward route to the RREP's originator (the destination sought) */
+    const route *known = find(r, in->orig);
+    if (!(known && known->has_seq && newer(known->seq, in->seq)))
+        set_route(r, in->orig, from, 1, in->seq, m.cost, m.hop_count, m.weak_links, 1);
+    if (in->dest == r->cfg.self) {
+        for (unsigned i = 0; i < PENDING; i++)
+            if (r->pend[i].used && r->pend[i].dest == in->orig)
+                end_discovery(r, &r->pend[i], PLC_OK);
+        return;
+    }
+    uint16_t next;
+    if (m.hop_limit == 0 || plc_loadng_next_hop(r, in->dest, &next, NULL, NULL) != PLC_OK)
+        return;
+    r->cnt.rrep_relayed++;
+    send_msg(r, next, &m);
+}
+
+static void on_rerr(plc_loadng *r, uint16_t from, const plc_loadng_msg *in)
+{
+    r->cnt.rerr_received++;
+    route *e = find(r, in->unreachable);
+    if (e && e->next == from)
+        e->used = 0;
+    if (in->dest == r->cfg.self || in->hop_limit == 0)
+        return;
+    uint16_t next;
+    if (plc_loadng_next_hop(r, in->dest, &next, NULL, NULL) == PLC_OK) {
+        plc_loadng_msg m = *in;
+        m.hop_limit--;
+        send_msg(r, next, &m);
+    }
+}
+
+void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len)
+{
+    plc_loadng_msg m;
+    if (plc_loadng_decode(p, len, &m) != PLC_OK) {
+        r->cnt.malformed++;
+        return;
+    }
+    unsigned lc = r->ops.link_cost ? r->ops.link_cost(r->ops.user, from, lqi) : 1;
+    if (m.metric == PLC_LOADNG_METRIC_HOPS)
+        lc = 1;
+    if (lqi < r->cfg.weak_lqi && m.type != PLC_LOADNG_RERR && m.weak_links < 15)
+        m.weak_links++;
+    switch (m.type) {
+    case PLC_LOADNG_RREQ: on_rreq(r, from, &m, lc); break;
+    case PLC_LOADNG_RREP: on_rrep(r, from, &m, lc); break;
+    default: on_rerr(r, from, &m); break;
+    }
+}
+
+void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop)
+{
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
+        if (r->rt[i].used && r->rt[i].next == next_hop)
+            r->rt[i].used = 0;
+    /* a neighbour that does not acknowledge is avoided for a while */
+    black *b = &r->bl[0];
+    for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
+        if (r->bl[i].until < b->until)
+            b = &r->bl[i];
+    b->addr = next_hop;
+    b->until = now(r) + (uint64_t)r->cfg.blacklist_ttl_s * 1000000u;
+}
+
+void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable)
+{
+    uint16_t next;
+    if (plc_loadng_next_hop(r, orig, &next, NULL, NULL) != PLC_OK)
+        return;
+    const plc_loadng_msg m = {.type = PLC_LOADNG_RERR, .dest = orig, .orig = r->cfg.self,
+                              .unreachable = unreachable,
+                              .hop_limit = (uint8_t)(r->cfg.max_hops > 15 ? 15 : r->cfg.max_hops)};
+    r->cnt.rerr_sent++;
+    send_msg(r, next, &m);
+}
+
+plc_loadng *plc_loadng_create(const plc_loadng_config *cfg, plc_loop *loop, uint64_t seed,
+                              const plc_loadng_ops *ops)
+{
+    if (!cfg || !loop || !ops || cfg->route_table_size == 0 || cfg->blacklist_size == 0 ||
+        cfg->max_hops == 0 || cfg->max_hops > 15 || cfg->self == PLC_ADP_BROADCAST)
+        return NULL;
+    plc_loadng *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->rt = calloc(cfg->route_table_size, sizeof(route));
+    r->bl = calloc(cfg->blacklist_size, sizeof(black));
+    if (!r->rt || !r->bl) {
+        plc_loadng_destroy(r);
+        return NULL;
+    }
+    r->cfg = *cfg;
+    r->loop = loop;
+    r->ops = *ops;
+    plc_rng_seed(&r->rng, seed);
+    r->seq = (uint16_t)plc_rng_next(&r->rng);
+    for (unsigned i = 0; i < PENDING; i++) {
+        r->pend[i].r = r;
+        plc_timer_init(&r->pend[i].timeout, on_discovery_timeout, &r->pend[i]);
+    }
+    for (unsigned i = 0; i < SEEN; i++) {
+        r->seen[i].r = r;
+        plc_timer_init(&r->seen[i].timer, on_seen_timer, &r->seen[i]);
+    }
+    return r;
+}
+
+void plc_loadng_destroy(plc_loadng *r)
+{
+    if (!r)
+        return;
+    for (unsigned i = 0; i < PENDING; i++)
+        plc_timer_stop(r->loop, &r->pend[i].timeout);
+    for (unsigned i = 0; i < SEEN; i++)
+        plc_timer_stop(r->loop, &r->seen[i].timer);
+    free(r->rt);
+    free(r->bl);
+    free(r);
+}
+
+void plc_loadng_get_counters(const plc_loadng *r, plc_loadng_counters *c)
+{
+    *c = r->cnt;
+}
+
+unsigned plc_loadng_route_count(const plc_loadng *r)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
+        n += r->rt[i].used && r->rt[i].valid_until > plc_loop_now_us(r->loop);
+    return n;
+}

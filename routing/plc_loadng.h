@@ -1,0 +1,79 @@
+/* LOADng route discovery (G3's binary LOADng, ../shared/spec/routing-g3.md section 2) over
+ * the adaptation layer: RREQ flooded with a fresh sequence number, RREP unicast back along
+ * the reverse route, RERR toward the originator of data that could not be relayed. The
+ * route table holds per destination: next hop, sequence number, route cost (the sum of the
+ * composite link costs), hop count, weak links, validity, whether the route is
+ * bidirectional (a RREP or data came back over it). Choices against RREQ storms ([R],
+ * docs/routing.md): a RREQ copy is relayed only when it improves on the best seen for its
+ * (originator, sequence), after a random jitter, and at most once more per improvement;
+ * routes are learned from every data frame received or relayed (the reverse route to its
+ * originator), so answers never need a discovery; a discovery per destination at most once
+ * per rreq_wait; the destination answers once, rrep_wait after the first copy, over the
+ * best reverse route seen by then. Portable: tables sized at create, time from the loop. */
+#ifndef PLC_LOADNG_H
+#define PLC_LOADNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_adp_frame.h"
+#include "plc_loop.h"
+
+typedef struct plc_loadng_config {
+    uint16_t self;              /* this node's short address */
+    unsigned route_table_size;  /* adpRoutingTableSize: 150 */
+    unsigned blacklist_size;    /* 20 */
+    unsigned max_hops;          /* adpMaxHops: 8 */
+    unsigned rrep_wait_ms;      /* adpRREPWait: 4000 */
+    unsigned net_traversal_ms;  /* adpNetTraversalTime: 20000 (a discovery waits 2x) */
+    unsigned rreq_retries;      /* adpRREQRetries: 0 */
+    unsigned rreq_wait_ms;      /* adpRREQWait: 30000, between discoveries of one destination */
+    unsigned route_ttl_s;       /* adpRoutingTableEntryTTL: 21600 */
+    unsigned blacklist_ttl_s;   /* adpBlacklistTableEntryTTL: 600 */
+    unsigned weak_lqi;          /* adpWeakLQIValue: 52 */
+    unsigned rreq_jitter_ms;    /* [R] relaying a RREQ waits random(0, this): 250 */
+} plc_loadng_config;
+
+void plc_loadng_config_default(plc_loadng_config *cfg);
+
+typedef struct plc_loadng_ops {
+    /* Sends a LOADng message (0x40 0x01 ...) to a neighbour, or to all (PLC_ADP_BROADCAST). */
+    int (*send)(void *user, uint16_t next_hop, const uint8_t *msg, size_t len);
+    /* The composite link cost to a neighbour that sent with this LQI. */
+    unsigned (*link_cost)(void *user, uint16_t neighbour, uint8_t lqi);
+    /* A discovery ended: found (status PLC_OK) or not (PLC_ERR_NO_ROUTE). */
+    void (*discovered)(void *user, uint16_t dest, int status);
+    void *user;
+} plc_loadng_ops;
+
+typedef struct plc_loadng_counters {
+    uint64_t rreq_sent, rreq_relayed, rreq_dropped, rrep_sent, rrep_relayed, rerr_sent,
+        rerr_received, discoveries, discoveries_failed, routes_learned, malformed,
+        table_full;
+} plc_loadng_counters;
+
+typedef struct plc_loadng plc_loadng;
+
+plc_loadng *plc_loadng_create(const plc_loadng_config *cfg, plc_loop *loop, uint64_t seed,
+                              const plc_loadng_ops *ops);
+void plc_loadng_destroy(plc_loadng *r);
+/* The next hop toward dest over a valid route (hops and cost when not NULL): PLC_OK or
+ * PLC_ERR_NO_ROUTE. */
+int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *hops,
+                        unsigned *cost);
+/* Starts a discovery of dest (repair: the R flag) unless one is running or was made less
+ * than rreq_wait ago: PLC_OK (ops.discovered follows) or PLC_ERR_BUSY. */
+int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair);
+/* A LOADng message (after 0x40 0x01) from neighbour `from`, received with this LQI. */
+void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len);
+/* A data frame from originator orig came in from neighbour `via` after `hops` hops: the
+ * reverse route (learned unless a better one is known). */
+void plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, unsigned cost);
+/* The MAC could not deliver to next_hop: routes through it are dropped. */
+void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop);
+/* Sends a RERR to orig: dest could not be reached from here. */
+void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable);
+void plc_loadng_get_counters(const plc_loadng *r, plc_loadng_counters *c);
+unsigned plc_loadng_route_count(const plc_loadng *r);
+
+#endif

@@ -1,0 +1,132 @@
+/* Adaptation headers and LOADng messages as bytes (RFC 4944 layouts as G3 uses them, G3's
+ * binary LOADng; ../shared/spec/routing-g3.md): exact encodings, round trips, and every
+ * malformed case refused with its own code. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plc_adp_frame.h"
+
+static void test_mesh_bc0_frag_bytes(void **st)
+{
+    (void)st;
+    uint8_t b[32];
+    size_t n;
+    /* mesh 16/16, 8 hops left, 0x0005 -> 0x0000; FRAGN of a 1000-byte datagram, tag 0x1234,
+     * offset 384 */
+    plc_adp_header h = {.mesh = 1, .hops_left = 8, .orig = 5, .final = 0, .frag = PLC_ADP_FRAGN,
+                        .dgram_size = 1000, .dgram_tag = 0x1234, .offset = 384};
+    assert_int_equal(plc_adp_header_encode(&h, b, sizeof(b), &n), PLC_OK);
+    static const uint8_t want[] = {0xB8, 0x00, 0x05, 0x00, 0x00, 0xE3, 0xE8, 0x12, 0x34, 48};
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(b, want, sizeof(want));
+    b[n] = 0x41; /* a dispatch after the headers */
+    plc_adp_header d;
+    assert_int_equal(plc_adp_header_decode(b, n + 1, &d), PLC_OK);
+    assert_int_equal(d.mesh, 1);
+    assert_int_equal(d.hops_left, 8);
+    assert_int_equal(d.orig, 5);
+    assert_int_equal(d.final, 0);
+    assert_int_equal(d.frag, PLC_ADP_FRAGN);
+    assert_int_equal(d.dgram_size, 1000);
+    assert_int_equal(d.dgram_tag, 0x1234);
+    assert_int_equal(d.offset, 384);
+    assert_int_equal(d.len, 1);
+    assert_int_equal(d.payload[0], 0x41);
+    /* broadcast: BC0 behind the mesh header, FRAG1; hops left 15 takes the extra byte */
+    h = (plc_adp_header){.mesh = 1, .hops_left = 20, .orig = 0x0102, .final = 0xFFFF, .bc0 = 1,
+                         .bc_seq = 7, .frag = PLC_ADP_FRAG1, .dgram_size = 500, .dgram_tag = 9};
+    assert_int_equal(plc_adp_header_encode(&h, b, sizeof(b), &n), PLC_OK);
+    static const uint8_t want2[] = {0xBF, 20, 0x01, 0x02, 0xFF, 0xFF, 0x50, 7,
+                                    0xC1, 0xF4, 0x00, 0x09};
+    assert_int_equal(n, sizeof(want2));
+    assert_memory_equal(b, want2, sizeof(want2));
+    b[n] = 0x41;
+    assert_int_equal(plc_adp_header_decode(b, n + 1, &d), PLC_OK);
+    assert_int_equal(d.hops_left, 20);
+    assert_int_equal(d.bc0, 1);
+    assert_int_equal(d.bc_seq, 7);
+    assert_int_equal(d.frag, PLC_ADP_FRAG1);
+    assert_int_equal(d.dgram_size, 500);
+}
+
+static void test_header_malformed(void **st)
+{
+    (void)st;
+    plc_adp_header d;
+    static const uint8_t mesh64[] = {0x88, 0, 0, 0, 0, 0, 0, 0, 1, 0x41};
+    assert_int_equal(plc_adp_header_decode(mesh64, sizeof(mesh64), &d), PLC_ERR_ADP_ADDR);
+    static const uint8_t cut[] = {0xB8, 0x00, 0x05, 0x00};
+    assert_int_equal(plc_adp_header_decode(cut, sizeof(cut), &d), PLC_ERR_ADP_SHORT);
+    static const uint8_t nodispatch[] = {0xB8, 0x00, 0x05, 0x00, 0x00};
+    assert_int_equal(plc_adp_header_decode(nodispatch, sizeof(nodispatch), &d), PLC_ERR_ADP_SHORT);
+    static const uint8_t bigfrag[] = {0xC7, 0xFF, 0x00, 0x01, 0x41}; /* 2047 > 1280 */
+    assert_int_equal(plc_adp_header_decode(bigfrag, sizeof(bigfrag), &d), PLC_ERR_ADP_FRAG);
+    static const uint8_t pastend[] = {0xE0, 0x64, 0x00, 0x01, 13, 0x41}; /* offset 104 >= 100 */
+    assert_int_equal(plc_adp_header_decode(pastend, sizeof(pastend), &d), PLC_ERR_ADP_FRAG);
+    assert_int_equal(plc_adp_header_decode(mesh64, 0, &d), PLC_ERR_ADP_SHORT);
+    /* encode refuses what it cannot express */
+    uint8_t b[16];
+    size_t n;
+    plc_adp_header h = {.frag = PLC_ADP_FRAGN, .dgram_size = 100, .offset = 12};
+    assert_int_equal(plc_adp_header_encode(&h, b, sizeof(b), &n), PLC_ERR_ARG);
+    h = (plc_adp_header){.mesh = 1};
+    assert_int_equal(plc_adp_header_encode(&h, b, 3, &n), PLC_ERR_BUFFER);
+}
+
+static void test_loadng_bytes(void **st)
+{
+    (void)st;
+    const plc_loadng_msg m = {.type = PLC_LOADNG_RREQ, .dest = 0x0007, .orig = 0x0000,
+                              .seq = 0x0102, .flags = PLC_LOADNG_FLAG_REPAIR,
+                              .metric = PLC_LOADNG_METRIC_COMPOSITE, .cost = 0x0034,
+                              .hop_limit = 8, .hop_count = 2, .weak_links = 1};
+    uint8_t b[16];
+    const int n = plc_loadng_encode(&m, b, sizeof(b));
+    static const uint8_t want[] = {0x40, 0x01, 0x00, 0x00, 0x07, 0x00, 0x00, 0x01, 0x02,
+                                   0x8F, 0x00, 0x34, 0x82, 0x10};
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(b, want, sizeof(want));
+    plc_loadng_msg d;
+    assert_int_equal(plc_loadng_decode(b + 2, (size_t)n - 2, &d), PLC_OK);
+    assert_memory_equal(&d, &m, sizeof(m));
+    const plc_loadng_msg e = {.type = PLC_LOADNG_RERR, .dest = 3, .orig = 9, .unreachable = 12,
+                              .hop_limit = 5};
+    assert_int_equal(plc_loadng_encode(&e, b, sizeof(b)), 11);
+    static const uint8_t want_e[] = {0x40, 0x01, 0x02, 0x00, 0x03, 0x00, 0x09, 0x00, 0x00,
+                                     0x0C, 0x50};
+    assert_memory_equal(b, want_e, sizeof(want_e));
+    assert_int_equal(plc_loadng_decode(b + 2, 9, &d), PLC_OK);
+    assert_int_equal(d.unreachable, 12);
+    /* malformed */
+    assert_int_equal(plc_loadng_decode(b + 2, 8, &d), PLC_ERR_ADP_LENGTH);
+    uint8_t t[12] = {0xFC};
+    assert_int_equal(plc_loadng_decode(t, 12, &d), PLC_ERR_ADP_TYPE);
+    uint8_t r[12] = {PLC_LOADNG_RREQ};
+    r[7] = 0x20; /* reserved flag bit */
+    assert_int_equal(plc_loadng_decode(r, 12, &d), PLC_ERR_ADP_RESERVED);
+    r[7] = 0;
+    r[11] = 0x01;
+    assert_int_equal(plc_loadng_decode(r, 12, &d), PLC_ERR_ADP_RESERVED);
+    uint8_t u[12] = {PLC_LOADNG_RREP};
+    u[7] = PLC_LOADNG_FLAG_UNICAST; /* U only on RREQ */
+    assert_int_equal(plc_loadng_decode(u, 12, &d), PLC_ERR_ADP_RESERVED);
+    assert_int_equal(plc_loadng_decode(u, 0, &d), PLC_ERR_ADP_SHORT);
+    plc_loadng_msg bad = m;
+    bad.hop_limit = 16;
+    assert_int_equal(plc_loadng_encode(&bad, b, sizeof(b)), PLC_ERR_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mesh_bc0_frag_bytes),
+        cmocka_unit_test(test_header_malformed),
+        cmocka_unit_test(test_loadng_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
