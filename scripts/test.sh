@@ -14,6 +14,7 @@ ctest --test-dir build-portable --output-on-failure -j "$(nproc 2>/dev/null || e
 # the firmware: the core built for the Cortex-M4F and its tests run on the emulated board
 # (QEMU mps2-an386); the figures in docs/firmware.md come from this run
 scripts/firmware.sh
-# libFuzzer: the DL/T 645 decoder and the file parsers, 60 s each: no crash, leak or sanitizer report
+# libFuzzer, 60 s each: the DL/T 645 decoder, the file parsers, the MAC receive path, the
+# adaptation layer and LOADng: no crash, leak or sanitizer report
 unset ASAN_OPTIONS LSAN_OPTIONS
 scripts/fuzz.sh 60
