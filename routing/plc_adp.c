@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc_rng.h"
+
 #define MESH_HDR 5
 #define FRAG1_HDR 4
 #define FRAGN_HDR 5
@@ -40,8 +42,14 @@ typedef struct bclog {
 } bclog;
 
 typedef struct relay {
+    struct plc_adp *a;
     int used;
     uint16_t next, orig, final;
+    /* a broadcast waits a random jitter before it goes on (its neighbours heard the same
+     * copy: relaying at once, they would all collide) */
+    plc_timer jitter;
+    size_t len;
+    uint8_t msdu[PLC_MAC_MAX_MSDU];
 } relay;
 
 struct plc_adp {
@@ -58,6 +66,7 @@ struct plc_adp {
     relay *rel;
     uint16_t tag;
     uint8_t bc_seq;
+    plc_rng rng;
     uint8_t msdu[PLC_MAC_MAX_MSDU];
 };
 
@@ -71,6 +80,7 @@ void plc_adp_config_default(plc_adp_config *c)
     c->broadcast_log = 32;
     c->broadcast_log_ttl_s = 120;
     c->relays = 8;
+    c->broadcast_jitter_ms = 500;
 }
 
 static uint16_t self(const plc_adp *a)
@@ -153,7 +163,7 @@ static void tx_route(plc_adp *a, txd *t)
 int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
                          uint8_t handle)
 {
-    if (!a || !data || len == 0 || len > PLC_ADP_MTU || dst == self(a))
+    if (!a || !data || len == 0 || len > PLC_ADP_MAX_DATA || dst == self(a))
         return PLC_ERR_ARG;
     txd *t = NULL;
     for (unsigned i = 0; i < a->cfg.queue && !t; i++)
@@ -165,11 +175,13 @@ int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t l
     }
     t->dst = dst;
     t->handle = handle;
-    t->len = len;
+    t->len = len + 2;
     t->off = 0;
     t->repaired = 0;
     t->tag = a->tag++;
-    memcpy(t->data, data, len);
+    t->data[0] = PLC_ADP_DISPATCH_ESC;
+    t->data[1] = PLC_ADP_ESC_DATA;
+    memcpy(t->data + 2, data, len);
     a->cnt.tx_datagrams++;
     tx_route(a, t);
     return PLC_OK;
@@ -214,7 +226,7 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         relay *r = &a->rel[handle - RELAY_HANDLE];
         if (r->used && status != PLC_OK) {
             a->cnt.relay_failed++;
-            plc_loadng_link_failed(a->rt, r->next);
+            plc_loadng_link_failed(a->rt, r->next, r->final);
             plc_loadng_send_rerr(a->rt, r->orig, r->final);
         }
         r->used = 0;
@@ -227,7 +239,7 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         return;
     if (status != PLC_OK) {
         if (t->next != PLC_ADP_BROADCAST)
-            plc_loadng_link_failed(a->rt, t->next);
+            plc_loadng_link_failed(a->rt, t->next, t->dst);
         if (!t->repaired && t->dst != PLC_ADP_BROADCAST) { /* one repair, from the start */
             t->repaired = 1;
             t->off = 0;
@@ -247,6 +259,12 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
 static void deliver(plc_adp *a, uint16_t orig, uint16_t final, const uint8_t *d, size_t n,
                     unsigned hops, uint8_t lqi)
 {
+    if (n < 3 || d[0] != PLC_ADP_DISPATCH_ESC || d[1] != PLC_ADP_ESC_DATA) {
+        a->cnt.malformed++; /* a dispatch this node does not serve */
+        return;
+    }
+    d += 2;
+    n -= 2;
     if (final == PLC_ADP_BROADCAST)
         a->cnt.rx_broadcasts++;
     else
@@ -323,12 +341,30 @@ static int broadcast_seen(plc_adp *a, uint16_t orig, uint8_t seq)
     return 0;
 }
 
+static void relay_now(plc_adp *a, relay *r)
+{
+    const unsigned k = (unsigned)(r - a->rel);
+    if (mac_send(a, r->next, r->msdu, r->len, (uint8_t)(RELAY_HANDLE + k)) != PLC_OK) {
+        r->used = 0;
+        a->cnt.relay_failed++;
+        return;
+    }
+    a->cnt.relayed++;
+}
+
+static void on_relay_jitter(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    relay *r = user;
+    relay_now(r->a, r);
+}
+
 static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_header *h,
                         uint16_t next)
 {
     relay *r = NULL;
-    unsigned k = 0;
-    for (; k < a->cfg.relays && !r; k++)
+    for (unsigned k = 0; k < a->cfg.relays && !r; k++)
         if (!a->rel[k].used)
             r = &a->rel[k];
     if (!r) {
@@ -337,22 +373,26 @@ static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_
     }
     h->hops_left--;
     size_t n;
-    if (plc_adp_header_encode(h, a->msdu, sizeof(a->msdu), &n) != PLC_OK) {
+    if (plc_adp_header_encode(h, r->msdu, sizeof(r->msdu), &n) != PLC_OK) {
         a->cnt.malformed++;
         return;
     }
     const size_t used = (size_t)(h->payload - ind->msdu);
     const size_t rest = ind->len - used;
-    if (n + rest > sizeof(a->msdu))
+    if (n + rest > sizeof(r->msdu))
         return;
-    memmove(a->msdu + n, ind->msdu + used, rest);
-    *r = (relay){1, next, h->orig, h->final};
-    if (mac_send(a, next, a->msdu, n + rest, (uint8_t)(RELAY_HANDLE + (k - 1))) != PLC_OK) {
-        r->used = 0;
-        a->cnt.relay_failed++;
+    memcpy(r->msdu + n, ind->msdu + used, rest);
+    r->used = 1;
+    r->next = next;
+    r->orig = h->orig;
+    r->final = h->final;
+    r->len = n + rest;
+    if (next == PLC_ADP_BROADCAST && a->cfg.broadcast_jitter_ms) {
+        const uint64_t j = (plc_rng_next(&a->rng) >> 11) % ((uint64_t)a->cfg.broadcast_jitter_ms * 1000u);
+        plc_timer_start_in(a->loop, &r->jitter, j);
         return;
     }
-    a->cnt.relayed++;
+    relay_now(a, r);
 }
 
 static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
@@ -447,6 +487,11 @@ plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed
         a->rx[i].a = a;
         plc_timer_init(&a->rx[i].timeout, on_reasm_timeout, &a->rx[i]);
     }
+    for (unsigned i = 0; i < cfg->relays; i++) {
+        a->rel[i].a = a;
+        plc_timer_init(&a->rel[i].jitter, on_relay_jitter, &a->rel[i]);
+    }
+    plc_rng_seed(&a->rng, seed ^ 0x5A5A5A5Aull);
     return a;
 }
 
@@ -457,6 +502,9 @@ void plc_adp_destroy(plc_adp *a)
     if (a->rx)
         for (unsigned i = 0; i < a->cfg.reassembly_slots; i++)
             plc_timer_stop(a->loop, &a->rx[i].timeout);
+    if (a->rel)
+        for (unsigned i = 0; i < a->cfg.relays; i++)
+            plc_timer_stop(a->loop, &a->rel[i].jitter);
     plc_loadng_destroy(a->rt);
     free(a->tx);
     free(a->rx);

@@ -27,6 +27,7 @@ typedef struct plc_adp_config {
     unsigned broadcast_log;          /* (originator, sequence) remembered: 32 */
     unsigned broadcast_log_ttl_s;    /* adpBroadcastLogTableEntryTTL: 120 */
     unsigned relays;                 /* relayed frames awaiting their MAC confirm: 8 */
+    unsigned broadcast_jitter_ms;    /* [R] a broadcast is relayed after random(0, this): 500 */
 } plc_adp_config;
 
 void plc_adp_config_default(plc_adp_config *cfg);
@@ -59,7 +60,8 @@ void plc_adp_destroy(plc_adp *a);
 /* The callbacks to create this node's MAC with (the ADP is its user), then attach it. */
 plc_mac_callbacks plc_adp_mac_callbacks(plc_adp *a);
 void plc_adp_attach(plc_adp *a, plc_mac *mac);
-/* Queues a datagram (1..PLC_ADP_MTU bytes) to dst (PLC_ADP_BROADCAST: everyone): PLC_OK (a
+/* Queues a datagram (1..PLC_ADP_MAX_DATA bytes: the data service puts its 2-byte dispatch,
+ * ESC 0x80, in front) to dst (PLC_ADP_BROADCAST: everyone): PLC_OK (a
  * confirm follows) or why not at once. */
 int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
                          uint8_t handle);

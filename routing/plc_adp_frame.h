@@ -26,6 +26,11 @@
 #define PLC_ADP_DISPATCH_IPV6 0x41
 #define PLC_ADP_ESC_LOADNG 0x01
 #define PLC_ADP_ESC_LBP 0x02
+/* [R] our data service's payload (not IPv6): ESC with a command G3 does not assign, so the
+ * bytes after the headers always start with a dispatch (a DL/T 645 frame's 0x68 would read
+ * as IPHC) */
+#define PLC_ADP_ESC_DATA 0x80
+#define PLC_ADP_MAX_DATA (PLC_ADP_MTU - 2)
 #define PLC_ADP_MAX_HEADER 13 /* mesh with hops byte 6, BC0 2, FRAGN 5 */
 
 typedef enum { PLC_ADP_NO_FRAG = 0, PLC_ADP_FRAG1 = 1, PLC_ADP_FRAGN = 2 } plc_adp_frag_kind;

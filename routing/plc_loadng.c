@@ -34,6 +34,7 @@ typedef struct seen {
     uint64_t t;
     /* a relay waiting for its jitter, or the destination's answer waiting rrep_wait */
     int armed;
+    int relayed;       /* relayed once: later copies only refresh the reverse route */
     plc_loadng_msg msg;
     uint16_t from;
     plc_timer timer;
@@ -253,6 +254,7 @@ static seen *seen_new(plc_loadng *r, uint16_t orig, uint16_t seq)
     s->orig = orig;
     s->seq = seq;
     s->armed = 0;
+    s->relayed = 0;
     s->t = now(r);
     return s;
 }
@@ -288,6 +290,7 @@ static void on_seen_timer(plc_loop *loop, plc_timer *t, void *user)
         }
         return;
     }
+    s->relayed = 1;
     r->cnt.rreq_relayed++;
     send_msg(r, PLC_ADP_BROADCAST, &s->msg);
 }
@@ -332,8 +335,8 @@ static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsi
         r->cnt.rreq_dropped++;
         return;
     }
-    /* relay after a jitter; a better copy arriving meanwhile replaces it (one relay) */
-    if (!s->armed) {
+    /* relay once, after a jitter: the best copy heard by then goes on */
+    if (!s->armed && !s->relayed) {
         s->armed = 1;
         const uint64_t j = r->cfg.rreq_jitter_ms
                                ? (plc_rng_next(&r->rng) >> 11) % ((uint64_t)r->cfg.rreq_jitter_ms * 1000u)
@@ -400,18 +403,26 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
     }
 }
 
-void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop)
+void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
-    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
-        if (r->rt[i].used && r->rt[i].next == next_hop)
-            r->rt[i].used = 0;
-    /* a neighbour that does not acknowledge is avoided for a while */
+    /* only the route that failed: a lost ACK in a busy cell says little about the other
+     * routes through that neighbour, and dropping them all would send a flood per route */
+    route *e = find(r, dest);
+    if (e && e->next == next_hop)
+        e->used = 0;
+}
+
+void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)
+{
     black *b = &r->bl[0];
     for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
         if (r->bl[i].until < b->until)
             b = &r->bl[i];
-    b->addr = next_hop;
+    b->addr = neighbour;
     b->until = now(r) + (uint64_t)r->cfg.blacklist_ttl_s * 1000000u;
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
+        if (r->rt[i].used && r->rt[i].next == neighbour)
+            r->rt[i].used = 0;
 }
 
 void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable)

@@ -69,8 +69,11 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
 /* A data frame from originator orig came in from neighbour `via` after `hops` hops: the
  * reverse route (learned unless a better one is known). */
 void plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, unsigned cost);
-/* The MAC could not deliver to next_hop: routes through it are dropped. */
-void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop);
+/* The MAC could not deliver a frame for dest to next_hop: that route is dropped. */
+void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
+/* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided
+ * for blacklist_ttl_s, its routes dropped. */
+void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour);
 /* Sends a RERR to orig: dest could not be reached from here. */
 void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable);
 void plc_loadng_get_counters(const plc_loadng *r, plc_loadng_counters *c);
