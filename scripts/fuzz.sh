@@ -52,7 +52,7 @@ printf '\x01\x12\x01\x00\x0d\x43\xc8\x06\x1d\x78\x05\x00\x00\x00\x0a\x02\x3f\x60
 # fed neighbours' frames; seeds: a fragment behind a mesh header and a RREQ
 mkdir -p "$out/corpus_adp"
 clang "${flags[@]}" -Irouting -Imac -Iphy -Icommon -Icrypto fuzz/fuzz_adp.c routing/plc_*.c \
-  mac/plc_mac*.c crypto/plc_aes.c crypto/plc_ccm.c crypto/plc_cmac.c phy/plc_crc.c \
+  mac/plc_mac*.c crypto/plc_aes.c crypto/plc_ccm.c crypto/plc_cmac.c crypto/plc_eax.c phy/plc_crc.c \
   phy/plc_phy_params.c common/plc_loop.c common/plc_loop_virtual.c common/plc_err.c \
   common/plc_rng.c -lm -o "$out/fuzz_adp"
 printf '\x00\x0e\xb8\x00\x05\x00\x01\xc1\xf4\x00\x09\x41\x42\x43\x44\x45' > "$out/corpus_adp/frag"
