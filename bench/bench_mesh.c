@@ -7,7 +7,9 @@
  * 20 s x hops is asked once more. Prints per round: meters answered (delivery), max and
  * mean hops, RREQ share (RREQ frames sent or relayed / all MAC frames on the line), frames
  * per meter, simulated and wall time, and one JSON line.
- *   bench_mesh [meters] [parallel] [seed]     (default 1000 5 1; run from the source tree)
+ *   bench_mesh [meters] [parallel] [seed] [topology]
+ *     (default 1000 5 1 and a generated feeder; run from the source tree; with a topology file,
+ *     e.g. sim/topologies/area1000.txt, the meters are the file's)
  * Targets (issue 16): delivery >= 99.9%, RREQ share <= 10%; formation and join figures
  * come with admission. MESH_DEBUG=1 prints what formation reached and where discoveries
  * came from. */
@@ -79,19 +81,24 @@ int main(int argc, char **argv)
     const unsigned meters = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
     const unsigned parallel = argc > 2 ? (unsigned)atoi(argv[2]) : 5;
     const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
-    net w = {.n = meters + 1};
+    const char *topology = argc > 4 ? argv[4] : NULL;
+    net w = {.n = topology ? 4096 : meters + 1};
     w.loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(w.n) + 90 * w.n);
     plc_medium_config mc;
     plc_medium_config_default(&mc);
     mc.nodes = w.n;
     mc.seed = seed;
     mc.abstract_phy = 1;
+    mc.topology_file = topology;
     char err[256];
     w.medium = plc_medium_create(&mc, w.loop, err, sizeof(err));
     if (!w.medium) {
         fprintf(stderr, "bench_mesh: %s\n", err);
         return 2;
     }
+    w.n = plc_medium_nodes(w.medium);
+    const unsigned meters_ = w.n - 1;
+#define meters meters_
     w.sec = plc_mac_sec_create();
     static const uint8_t gmk[16] = {0xAF, 0x4D, 0x6D, 0xCC, 0xF1, 0x4D, 0xE7, 0xC1,
                                     0xC4, 0x23, 0x5E, 0x6F, 0xEF, 0x6C, 0x15, 0x1F};
