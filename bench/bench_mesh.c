@@ -1,7 +1,9 @@
 /* The mesh at the size of a transformer area: a concentrator and N meters on a generated
  * feeder (sim/plc_topology: poles along a main line with branches), abstract PHY, secured MAC,
  * every node an adaptation layer with LOADng. No admission yet (issue 16 in progress): every
- * node starts with its short address and the group key. One read round: the concentrator
+ * node starts with its short address and the group key; the concentrator sends a route
+ * beacon every 300 s and every meter registers once at a random time (300 s window, 1200 s
+ * above 200 meters). One read round: the concentrator
  * asks every meter (a 40-byte request, up to `parallel` in flight, HPLC rigs run 5) and each
  * answers 120 bytes over the route learned from the request; a request unanswered within
  * 20 s x hops is asked once more. Prints per round: meters answered (delivery), max and
@@ -119,6 +121,7 @@ int main(int argc, char **argv)
         if (i == 0) {
             ac.loadng.route_table_size = w.n;
             ac.queue = parallel + 2;
+            ac.beacon_period_s = 300;
         }
         const plc_adp_callbacks cb = {NULL, on_ind, x};
         x->adp = plc_adp_create(&ac, w.loop, seed * 7919u + i, &cb);
@@ -140,12 +143,10 @@ int main(int argc, char **argv)
         plc_adp_attach(x->adp, x->mac);
     }
     const double t0 = now_s();
-    /* formation without admission yet: the concentrator's broadcast teaches every node its
-     * route to it; each meter registers (one datagram to the concentrator, at a random time
+    /* formation without admission yet: the concentrator's route beacons (every 60 s) teach
+     * every node its route to it; each meter registers (one datagram to the concentrator, at a random time
      * in the window), which teaches the concentrator and the relays the way back */
-    const uint8_t hello[8] = {0xC0};
-    plc_adp_data_request(w.node[0].adp, PLC_ADP_BROADCAST, hello, sizeof(hello), 9);
-    plc_loop_run(w.loop, 30000000);
+    plc_loop_run(w.loop, 30000000); /* the first route beacon goes out at 1 s */
     unsigned routed = 0;
     for (unsigned k = 1; k < w.n; k++)
         routed += plc_loadng_next_hop(plc_adp_routing(w.node[k].adp), 0, NULL, NULL, NULL) == PLC_OK;
@@ -164,11 +165,12 @@ int main(int argc, char **argv)
                 (unsigned long long)m1.rx_msdu, (unsigned long long)a1.duplicates, (unsigned long long)a1.malformed);
     }
     plc_timer *reg = calloc(w.n, sizeof(plc_timer));
+    const unsigned window_ms = w.n > 200 ? 1200000u : 300000u; /* registrations spread over it */
     for (unsigned k = 1; k < w.n; k++) {
         plc_timer_init(&reg[k], on_register, &w.node[k]);
-        plc_timer_start_at(w.loop, &reg[k], 30000000u + (uint64_t)((k * 2654435761u) % 300000) * 1000u);
+        plc_timer_start_at(w.loop, &reg[k], 30000000u + (uint64_t)((k * 2654435761u) % window_ms) * 1000u);
     }
-    plc_loop_run(w.loop, 360000000);
+    plc_loop_run(w.loop, 60000000u + (uint64_t)window_ms * 1000u);
     uint64_t formation_frames = 0, formation_rreq = 0;
     for (unsigned i = 0; i < w.n; i++) {
         plc_mac_counters c;
@@ -192,8 +194,6 @@ int main(int argc, char **argv)
             const uint64_t now = plc_loop_now_us(w.loop);
             if (w.answered[k] || w.asked[k] >= 2 || (w.asked[k] && now < w.deadline[k]))
                 continue;
-            if (w.asked[k] && now >= w.deadline[k])
-                w.in_flight--; /* the first ask gave up */
             if (plc_adp_data_request(w.node[0].adp, (uint16_t)k, q, sizeof(q), 0) != PLC_OK)
                 break;
             w.asked[k]++;
@@ -205,9 +205,10 @@ int main(int argc, char **argv)
         done_meters = 0;
         unsigned pending = 0;
         for (unsigned k = 1; k < w.n; k++) {
-            const int gave_up = w.asked[k] >= 2 && plc_loop_now_us(w.loop) >= w.deadline[k];
+            const int expired = plc_loop_now_us(w.loop) >= w.deadline[k];
+            const int gave_up = w.asked[k] >= 2 && expired;
             done_meters += w.answered[k] || gave_up;
-            pending += !w.answered[k] && w.asked[k] && !gave_up;
+            pending += !w.answered[k] && w.asked[k] && !expired; /* still in flight */
         }
         w.in_flight = pending;
     }

@@ -12,13 +12,16 @@
 #define FRAG_CHUNK (((PLC_MAC_MAX_MSDU - MESH_HDR - FRAGN_HDR) / 8) * 8)
 #define RELAY_HANDLE 0x80 /* MAC handles from here on are relays; below, our datagrams */
 
-typedef enum { TX_FREE, TX_ROUTING, TX_SENDING } tx_state;
+typedef enum { TX_FREE, TX_ROUTING, TX_SENDING, TX_RESEND } tx_state;
 
 typedef struct txd {
+    struct plc_adp *a;
+    plc_timer wait;      /* waiting for the coordinator's beacon */
     tx_state state;
     uint16_t dst, next, tag;
     uint8_t handle;
-    int repaired;
+    int repaired, resent;
+    int internal;        /* the layer's own (a beacon): no confirm to the user */
     size_t len, off;     /* bytes; the next fragment's offset */
     uint8_t data[PLC_ADP_MTU];
 } txd;
@@ -45,6 +48,8 @@ typedef struct relay {
     struct plc_adp *a;
     int used;
     uint16_t next, orig, final;
+    uint8_t bc_seq;
+    unsigned heard;      /* broadcast: copies heard from others while it waited */
     /* a broadcast waits a random jitter before it goes on (its neighbours heard the same
      * copy: relaying at once, they would all collide) */
     plc_timer jitter;
@@ -67,6 +72,8 @@ struct plc_adp {
     uint16_t tag;
     uint8_t bc_seq;
     plc_rng rng;
+    plc_timer beacon;
+    uint8_t beacon_seq;
     uint8_t msdu[PLC_MAC_MAX_MSDU];
 };
 
@@ -81,6 +88,8 @@ void plc_adp_config_default(plc_adp_config *c)
     c->broadcast_log_ttl_s = 120;
     c->relays = 8;
     c->broadcast_jitter_ms = 500;
+    c->beacon_wait_s = 150;
+    c->broadcast_redundancy = 3;
 }
 
 static uint16_t self(const plc_adp *a)
@@ -97,12 +106,13 @@ static int mac_send(plc_adp *a, uint16_t to, const uint8_t *msdu, size_t len, ui
 
 static void tx_done(plc_adp *a, txd *t, int status)
 {
+    plc_timer_stop(a->loop, &t->wait);
     t->state = TX_FREE;
     if (status == PLC_OK)
         a->cnt.tx_ok++;
     else
         a->cnt.tx_failed++;
-    if (a->cb.confirm)
+    if (a->cb.confirm && !t->internal)
         a->cb.confirm(a->cb.user, t->handle, status);
 }
 
@@ -142,6 +152,12 @@ static void tx_next(plc_adp *a, txd *t)
     t->off += chunk;
 }
 
+/* Beacon routing: the coordinator's route comes from its beacons, not from a discovery. */
+static int by_beacon(const plc_adp *a, uint16_t dst)
+{
+    return dst == a->cfg.coordinator && self(a) != a->cfg.coordinator && a->cfg.beacon_wait_s;
+}
+
 /* Sends t over its route, or asks LOADng for one. */
 static void tx_route(plc_adp *a, txd *t)
 {
@@ -155,13 +171,17 @@ static void tx_route(plc_adp *a, txd *t)
         return;
     }
     t->state = TX_ROUTING;
+    if (by_beacon(a, t->dst)) { /* the next beacon brings the route */
+        plc_timer_start_in(a->loop, &t->wait, (uint64_t)a->cfg.beacon_wait_s * 1000000u);
+        return;
+    }
     const int rc = plc_loadng_discover(a->rt, t->dst, t->repaired);
     if (rc != PLC_OK && rc != PLC_ERR_BUSY)
         tx_done(a, t, PLC_ERR_NO_ROUTE);
 }
 
-int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
-                         uint8_t handle)
+static int submit(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len, uint8_t handle,
+                  int internal)
 {
     if (!a || !data || len == 0 || len > PLC_ADP_MAX_DATA || dst == self(a))
         return PLC_ERR_ARG;
@@ -178,13 +198,21 @@ int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t l
     t->len = len + 2;
     t->off = 0;
     t->repaired = 0;
+    t->resent = 0;
+    t->internal = internal;
     t->tag = a->tag++;
     t->data[0] = PLC_ADP_DISPATCH_ESC;
-    t->data[1] = PLC_ADP_ESC_DATA;
+    t->data[1] = internal ? PLC_ADP_ESC_BEACON : PLC_ADP_ESC_DATA;
     memcpy(t->data + 2, data, len);
     a->cnt.tx_datagrams++;
     tx_route(a, t);
     return PLC_OK;
+}
+
+int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
+                         uint8_t handle)
+{
+    return submit(a, dst, data, len, handle, 0);
 }
 
 /* ---- LOADng's side ---- */
@@ -238,6 +266,16 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
     if (t->state != TX_SENDING)
         return;
     if (status != PLC_OK) {
+        if (!t->resent && t->dst != PLC_ADP_BROADCAST) {
+            /* [R] once more over the same route after 0.5-2.5 s: a failure in a busy cell is
+             * mostly collisions, and a repair floods the whole network */
+            t->resent = 1;
+            t->off = 0;
+            t->state = TX_RESEND;
+            const uint64_t d = 500000u + (plc_rng_next(&a->rng) >> 11) % 2000000u;
+            plc_timer_start_in(a->loop, &t->wait, d);
+            return;
+        }
         if (t->next != PLC_ADP_BROADCAST)
             plc_loadng_link_failed(a->rt, t->next, t->dst);
         if (!t->repaired && t->dst != PLC_ADP_BROADCAST) { /* one repair, from the start */
@@ -259,6 +297,10 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
 static void deliver(plc_adp *a, uint16_t orig, uint16_t final, const uint8_t *d, size_t n,
                     unsigned hops, uint8_t lqi)
 {
+    if (n >= 2 && d[0] == PLC_ADP_DISPATCH_ESC && d[1] == PLC_ADP_ESC_BEACON) {
+        a->cnt.beacons++; /* its route was learned on the way in */
+        return;
+    }
     if (n < 3 || d[0] != PLC_ADP_DISPATCH_ESC || d[1] != PLC_ADP_ESC_DATA) {
         a->cnt.malformed++; /* a dispatch this node does not serve */
         return;
@@ -357,7 +399,23 @@ static void on_relay_jitter(plc_loop *loop, plc_timer *t, void *user)
     (void)loop;
     (void)t;
     relay *r = user;
+    if (r->a->cfg.broadcast_redundancy && r->heard >= r->a->cfg.broadcast_redundancy) {
+        r->used = 0; /* enough neighbours relayed it already (Trickle's suppression) */
+        r->a->cnt.relays_suppressed++;
+        return;
+    }
     relay_now(r->a, r);
+}
+
+/* A copy of a broadcast we are about to relay: one more neighbour has. */
+static void heard_again(plc_adp *a, uint16_t orig, uint8_t seq)
+{
+    for (unsigned k = 0; k < a->cfg.relays; k++) {
+        relay *r = &a->rel[k];
+        if (r->used && r->next == PLC_ADP_BROADCAST && r->orig == orig && r->bc_seq == seq &&
+            plc_timer_pending(&r->jitter))
+            r->heard++;
+    }
 }
 
 static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_header *h,
@@ -386,6 +444,8 @@ static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_
     r->next = next;
     r->orig = h->orig;
     r->final = h->final;
+    r->bc_seq = h->bc_seq;
+    r->heard = 0;
     r->len = n + rest;
     if (next == PLC_ADP_BROADCAST && a->cfg.broadcast_jitter_ms) {
         const uint64_t j = (plc_rng_next(&a->rng) >> 11) % ((uint64_t)a->cfg.broadcast_jitter_ms * 1000u);
@@ -393,6 +453,28 @@ static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_
         return;
     }
     relay_now(a, r);
+}
+
+static void on_wait_timeout(plc_loop *loop, plc_timer *tm, void *user)
+{
+    (void)loop;
+    (void)tm;
+    txd *t = user;
+    if (t->state == TX_RESEND) {
+        t->a->cnt.resends++;
+        tx_next(t->a, t);
+    } else if (t->state == TX_ROUTING) {
+        t->a->cnt.no_route++;
+        tx_done(t->a, t, PLC_ERR_NO_ROUTE);
+    }
+}
+
+static void on_beacon(plc_loop *loop, plc_timer *tm, void *user)
+{
+    plc_adp *a = user;
+    const uint8_t b[1] = {a->beacon_seq++}; /* [R] the route beacon: a broadcast datagram */
+    submit(a, PLC_ADP_BROADCAST, b, sizeof(b), 0, 1);
+    plc_timer_start_in(loop, tm, (uint64_t)a->cfg.beacon_period_s * 1000000u);
 }
 
 static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
@@ -416,10 +498,14 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
     const unsigned hops = h.hops_left <= max ? max - h.hops_left + 1 : 1;
     if (h.orig == self(a))
         return; /* our own, relayed back */
-    plc_loadng_learn(a->rt, h.orig, ind->src, hops, 0);
+    const int weak = ind->lqi < a->cfg.loadng.weak_lqi;
+    if (plc_loadng_learn(a->rt, h.orig, ind->src, hops, weak) && h.orig == a->cfg.coordinator)
+        discovered(a, h.orig, PLC_OK); /* datagrams waiting for the coordinator's route go */
     if (h.final == PLC_ADP_BROADCAST) {
         if (!h.bc0 || broadcast_seen(a, h.orig, h.bc_seq)) {
             a->cnt.duplicates++;
+            if (h.bc0)
+                heard_again(a, h.orig, h.bc_seq);
             return;
         }
         if (!h.frag)
@@ -491,6 +577,13 @@ plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed
         a->rel[i].a = a;
         plc_timer_init(&a->rel[i].jitter, on_relay_jitter, &a->rel[i]);
     }
+    for (unsigned i = 0; i < cfg->queue; i++) {
+        a->tx[i].a = a;
+        plc_timer_init(&a->tx[i].wait, on_wait_timeout, &a->tx[i]);
+    }
+    plc_timer_init(&a->beacon, on_beacon, a);
+    if (cfg->beacon_period_s && cfg->loadng.self == cfg->coordinator)
+        plc_timer_start_in(loop, &a->beacon, 1000000); /* the first beacon after a second */
     plc_rng_seed(&a->rng, seed ^ 0x5A5A5A5Aull);
     return a;
 }
@@ -505,6 +598,10 @@ void plc_adp_destroy(plc_adp *a)
     if (a->rel)
         for (unsigned i = 0; i < a->cfg.relays; i++)
             plc_timer_stop(a->loop, &a->rel[i].jitter);
+    if (a->tx)
+        for (unsigned i = 0; i < a->cfg.queue; i++)
+            plc_timer_stop(a->loop, &a->tx[i].wait);
+    plc_timer_stop(a->loop, &a->beacon);
     plc_loadng_destroy(a->rt);
     free(a->tx);
     free(a->rx);

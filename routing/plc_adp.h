@@ -6,9 +6,11 @@
  * originator. The destination reassembles (a datagram whose fragments do not all arrive
  * within the reassembly timeout is dropped whole and counted) and indicates it with its
  * originator, the hops it took and the last link's LQI. Broadcasts carry a BC0 sequence and
- * are relayed once per (originator, sequence) while hops are left. A MAC failure toward a
- * next hop drops the routes through it and repairs once (a RREQ with the R flag); a relay
- * that cannot go on sends a RERR to the originator. Portable: sized at create. */
+ * are relayed once per (originator, sequence) while hops are left. A datagram the MAC could
+ * not deliver goes once more over the same route after a random 0.5-2.5 s; failing again,
+ * the route is dropped and repaired once (a RREQ with the R flag, or the next beacon for
+ * the coordinator); a relay that cannot go on sends a RERR to the originator. Portable:
+ * sized at create. */
 #ifndef PLC_ADP_H
 #define PLC_ADP_H
 
@@ -28,6 +30,17 @@ typedef struct plc_adp_config {
     unsigned broadcast_log_ttl_s;    /* adpBroadcastLogTableEntryTTL: 120 */
     unsigned relays;                 /* relayed frames awaiting their MAC confirm: 8 */
     unsigned broadcast_jitter_ms;    /* [R] a broadcast is relayed after random(0, this): 500 */
+    unsigned broadcast_redundancy;   /* [R] ... unless this many neighbours relayed it in the
+                                      * meantime (Trickle's k): 3; 0: always relay */
+    /* Routes between the meters and the coordinator without discoveries [R]: the coordinator
+     * broadcasts a route beacon every beacon_period_s (0: it does not); every node learns its
+     * route to the coordinator from the beacons (and any broadcast of the coordinator's),
+     * over links that are not weak when it can; a datagram for the coordinator without a
+     * route, or whose route failed, waits up to beacon_wait_s for the next beacon instead of
+     * flooding a RREQ. The coordinator learns its routes to the meters from their traffic. */
+    uint16_t coordinator;            /* 0x0000 */
+    unsigned beacon_period_s;        /* 0 (the coordinator sets it: 60) */
+    unsigned beacon_wait_s;          /* 150 */
 } plc_adp_config;
 
 void plc_adp_config_default(plc_adp_config *cfg);
@@ -49,7 +62,7 @@ typedef struct plc_adp_callbacks {
 typedef struct plc_adp_counters {
     uint64_t tx_datagrams, tx_ok, tx_failed, tx_fragments, relayed, relay_failed, rx_datagrams,
         rx_broadcasts, duplicates, hops_exhausted, no_route, reassembly_timeouts, malformed,
-        queue_full, repairs;
+        queue_full, repairs, resends, beacons, relays_suppressed;
 } plc_adp_counters;
 
 typedef struct plc_adp plc_adp;

@@ -30,6 +30,7 @@
  * bytes after the headers always start with a dispatch (a DL/T 645 frame's 0x68 would read
  * as IPHC) */
 #define PLC_ADP_ESC_DATA 0x80
+#define PLC_ADP_ESC_BEACON 0x81 /* [R] the coordinator's route beacon (plc_adp.h) */
 #define PLC_ADP_MAX_DATA (PLC_ADP_MTU - 2)
 #define PLC_ADP_MAX_HEADER 13 /* mesh with hops byte 6, BC0 2, FRAGN 5 */
 

@@ -156,18 +156,19 @@ int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *
     return PLC_OK;
 }
 
-void plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, unsigned cost)
+int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, int weak)
 {
     route *e = find(r, orig);
     if (e && e->next == via) { /* the same way: it works, keep it alive */
         e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
         e->bidir = 1;
-        return;
+        return 0;
     }
-    if (e && e->hops <= hops)
-        return; /* a route at least as short is known */
-    set_route(r, orig, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops, 0, 1);
+    if (e && (weak > (e->weak != 0) || (weak == (e->weak != 0) && e->hops <= hops)))
+        return 0; /* a route at least as good is known */
+    set_route(r, orig, via, e ? e->has_seq : 0, e ? e->seq : 0, 0, hops, weak ? 1 : 0, 1);
     r->cnt.routes_learned++;
+    return 1;
 }
 
 static void send_msg(plc_loadng *r, uint16_t to, const plc_loadng_msg *m)

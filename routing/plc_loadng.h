@@ -66,9 +66,10 @@ int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *
 int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair);
 /* A LOADng message (after 0x40 0x01) from neighbour `from`, received with this LQI. */
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len);
-/* A data frame from originator orig came in from neighbour `via` after `hops` hops: the
- * reverse route (learned unless a better one is known). */
-void plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, unsigned cost);
+/* A data frame from originator orig came in from neighbour `via` after `hops` hops, its
+ * last link weak (LQI below weak_lqi) or not: the reverse route. A route over a weak link
+ * gives way to one without; among equals, the fewer hops. 1 when the route changed. */
+int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, int weak);
 /* The MAC could not deliver a frame for dest to next_hop: that route is dropped. */
 void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 /* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided
