@@ -78,6 +78,20 @@ static void on_ind(void *user, const plc_adp_indication *ind)
     }
 }
 
+/* Frames every MAC put on the line, and the RREQs among them (sent or relayed). */
+static void count_frames(const net *w, uint64_t *frames, uint64_t *rreq)
+{
+    *frames = *rreq = 0;
+    for (unsigned i = 0; i < w->n; i++) {
+        plc_mac_counters c;
+        plc_mac_get_counters(w->node[i].mac, &c);
+        *frames += c.tx_frames;
+        plc_loadng_counters l;
+        plc_loadng_get_counters(plc_adp_routing(w->node[i].adp), &l);
+        *rreq += l.rreq_sent + l.rreq_relayed;
+    }
+}
+
 int main(int argc, char **argv)
 {
     const unsigned meters = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
@@ -171,15 +185,8 @@ int main(int argc, char **argv)
         plc_timer_start_at(w.loop, &reg[k], 30000000u + (uint64_t)((k * 2654435761u) % window_ms) * 1000u);
     }
     plc_loop_run(w.loop, 60000000u + (uint64_t)window_ms * 1000u);
-    uint64_t formation_frames = 0, formation_rreq = 0;
-    for (unsigned i = 0; i < w.n; i++) {
-        plc_mac_counters c;
-        plc_mac_get_counters(w.node[i].mac, &c);
-        formation_frames += c.tx_frames;
-        plc_loadng_counters l;
-        plc_loadng_get_counters(plc_adp_routing(w.node[i].adp), &l);
-        formation_rreq += l.rreq_sent + l.rreq_relayed;
-    }
+    uint64_t formation_frames, formation_rreq;
+    count_frames(&w, &formation_frames, &formation_rreq);
     printf("formation: %u of %u meters registered, %llu frames (%llu RREQ)\n", w.registered,
            meters, (unsigned long long)formation_frames, (unsigned long long)formation_rreq);
     const uint64_t read_t0 = plc_loop_now_us(w.loop);
@@ -213,22 +220,16 @@ int main(int argc, char **argv)
         w.in_flight = pending;
     }
     const double wall = now_s() - t0, sim_s = (double)(plc_loop_now_us(w.loop) - read_t0) / 1e6;
-    uint64_t frames = 0, rreq = 0;
+    uint64_t frames, rreq;
+    count_frames(&w, &frames, &rreq);
     unsigned maxh = 0;
     double sumh = 0;
-    for (unsigned i = 0; i < w.n; i++) {
-        plc_mac_counters c;
-        plc_mac_get_counters(w.node[i].mac, &c);
-        frames += c.tx_frames;
-        plc_loadng_counters l;
-        plc_loadng_get_counters(plc_adp_routing(w.node[i].adp), &l);
-        rreq += l.rreq_sent + l.rreq_relayed;
-        if (i && w.answered[i]) {
+    for (unsigned i = 1; i < w.n; i++)
+        if (w.answered[i]) {
             sumh += w.hops[i];
             if (w.hops[i] > maxh)
                 maxh = w.hops[i];
         }
-    }
     frames -= formation_frames;
     rreq -= formation_rreq;
     if (getenv("MESH_DEBUG")) {

@@ -95,32 +95,35 @@ static void nonce16(uint32_t nonce, uint8_t n[16])
     n[15] = (uint8_t)nonce;
 }
 
-int plc_eap_psk_pchannel_seal(const plc_eap_psk_keys *k, uint32_t nonce,
-                              const uint8_t header[PLC_EAP_PSK_HEADER], uint8_t *data, size_t len,
-                              uint8_t tag[PLC_EAP_PSK_TAG])
+/* EAX under TEK with the 16-byte nonce 0^96 | nonce: seal (tag written) or open (checked) */
+static int pchannel(const plc_eap_psk_keys *k, uint32_t nonce, const uint8_t *header,
+                    uint8_t *data, size_t len, uint8_t *tag, int seal)
 {
     plc_aes_key *tek = plc_aes_key_create(k->tek);
     if (!tek)
         return PLC_ERR_NOMEM;
     uint8_t n[16];
     nonce16(nonce, n);
-    const int rc = plc_eax_encrypt(tek, n, 16, header, PLC_EAP_PSK_HEADER, data, len, tag,
-                                   PLC_EAP_PSK_TAG);
+    const int rc = seal ? plc_eax_encrypt(tek, n, 16, header, PLC_EAP_PSK_HEADER, data, len, tag,
+                                          PLC_EAP_PSK_TAG)
+                        : plc_eax_decrypt(tek, n, 16, header, PLC_EAP_PSK_HEADER, data, len, tag,
+                                          PLC_EAP_PSK_TAG);
     plc_aes_key_destroy(tek);
     return rc;
+}
+
+int plc_eap_psk_pchannel_seal(const plc_eap_psk_keys *k, uint32_t nonce,
+                              const uint8_t header[PLC_EAP_PSK_HEADER], uint8_t *data, size_t len,
+                              uint8_t tag[PLC_EAP_PSK_TAG])
+{
+    return pchannel(k, nonce, header, data, len, tag, 1);
 }
 
 int plc_eap_psk_pchannel_open(const plc_eap_psk_keys *k, uint32_t nonce,
                               const uint8_t header[PLC_EAP_PSK_HEADER], uint8_t *data, size_t len,
                               const uint8_t tag[PLC_EAP_PSK_TAG])
 {
-    plc_aes_key *tek = plc_aes_key_create(k->tek);
-    if (!tek)
-        return PLC_ERR_NOMEM;
-    uint8_t n[16];
-    nonce16(nonce, n);
-    const int rc = plc_eax_decrypt(tek, n, 16, header, PLC_EAP_PSK_HEADER, data, len, tag,
-                                   PLC_EAP_PSK_TAG);
-    plc_aes_key_destroy(tek);
-    return rc;
+    uint8_t t[PLC_EAP_PSK_TAG];
+    memcpy(t, tag, sizeof(t));
+    return pchannel(k, nonce, header, data, len, t, 0);
 }

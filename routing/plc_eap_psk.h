@@ -1,7 +1,9 @@
 /* EAP-PSK's cryptography (RFC 4764, as G3's admission uses it; ../shared/spec/routing-g3.md
  * section 5): the keys derived from the pre-shared key and the nonces, the two MACs that
  * authenticate server and peer, and the protected channel (EAX under TEK). The message
- * exchange itself (LBP) is built on this. */
+ * exchange itself (LBP) is built on this. Each call sets up the AES key it needs and frees it
+ * (a heap allocation through plc_aes_key_create): admission runs once per join, not per
+ * frame, but a firmware heap must allow for one key schedule during it. */
 #ifndef PLC_EAP_PSK_H
 #define PLC_EAP_PSK_H
 

@@ -383,9 +383,9 @@ static void test_pib_checked(void **st)
     assert_int_equal(plc_mac_set_pib(r.mac, &p), PLC_OK);
     plc_mac_get_pib(r.mac, &p);
     assert_int_equal(p.max_frame_retries, 2);
-    rig_close(&r);
     pib.max_be = 32;
     assert_null(plc_mac_create(&pib, 1, r.loop, (plc_phy_service){&fake_ops, &r.phy}, NULL, NULL));
+    rig_close(&r);
 }
 
 /* ---- ACK timing and EIFS ---- */

@@ -253,6 +253,14 @@ static void test_relay_dies_routes_repaired(void **st)
     mesh_destroy(m);
 }
 
+static unsigned delivered;
+static void count_delivered(void *user, const plc_adp_indication *ind)
+{
+    (void)user;
+    (void)ind;
+    delivered++;
+}
+
 /* A datagram one of whose fragments is lost: the destination times it out, delivers nothing
  * of it, counts it. */
 static void test_lost_fragment_times_out(void **st)
@@ -263,9 +271,8 @@ static void test_lost_fragment_times_out(void **st)
     plc_adp_config_default(&ac);
     ac.loadng.self = 0;
     ac.reassembly_timeout_ms = 2000;
-    static unsigned delivered;
     delivered = 0;
-    plc_adp *a = plc_adp_create(&ac, loop, 1, &(plc_adp_callbacks){NULL, NULL, NULL});
+    plc_adp *a = plc_adp_create(&ac, loop, 1, &(plc_adp_callbacks){NULL, count_delivered, NULL});
     assert_non_null(a);
     const plc_mac_callbacks mcb = plc_adp_mac_callbacks(a);
     uint8_t msdu[PLC_MAC_MAX_MSDU];
