@@ -147,9 +147,11 @@ int mac_enqueue(plc_mac *m, const mac_item *it)
 int plc_mac_data_request(plc_mac *m, const plc_mac_data_req *rq)
 {
     if (!m || !rq || !rq->msdu || rq->len == 0 || rq->len > PLC_MAC_MAX_MSDU ||
-        rq->dst == 0xFFFE || m->pib.short_addr == 0xFFFF)
+        (!rq->dst_ext && rq->dst == PLC_MAC_NO_SHORT) ||
+        (m->pib.short_addr == 0xFFFF && (!m->pib.ext_addr || rq->dst == PLC_MAC_BROADCAST)))
         return PLC_MAC_INVALID_PARAMETER;
-    mac_item it = {.kind = ITEM_DATA, .dst = rq->dst, .handle = rq->handle,
+    mac_item it = {.kind = ITEM_DATA, .dst = rq->dst_ext ? PLC_MAC_NO_SHORT : rq->dst,
+                   .dst_ext = rq->dst_ext, .handle = rq->handle,
                    .high_priority = rq->high_priority, .len = rq->len};
     memcpy(it.data, rq->msdu, rq->len);
     return mac_enqueue(m, &it);

@@ -126,6 +126,11 @@ typedef enum plc_mac_status {
 
 typedef struct plc_mac_data_request {
     uint16_t dst;          /* short address, PLC_MAC_BROADCAST for everyone */
+    uint64_t dst_ext;      /* non-zero: to this EUI-64 instead (dst ignored). A frame to an
+                            * EUI-64, or from a node without a short address (sent from its
+                            * pib.ext_addr), is join traffic: it goes in clear, and a receiver
+                            * with security on takes it (secured = 0) for the upper layer to
+                            * filter (G3: only LBP may arrive so) */
     const uint8_t *msdu;   /* copied by the request */
     size_t len;            /* 1..PLC_MAC_MAX_MSDU */
     uint8_t handle;        /* returned in the confirm */
@@ -133,7 +138,8 @@ typedef struct plc_mac_data_request {
 } plc_mac_data_req;
 
 typedef struct plc_mac_data_indication {
-    uint16_t src, dst;
+    uint16_t src, dst;     /* 0xFFFE when the frame used an EUI-64 instead */
+    uint64_t src_ext, dst_ext; /* the EUI-64s the frame used, 0 when short */
     const uint8_t *msdu;
     size_t len;
     uint8_t lqi;           /* of the last segment */

@@ -86,6 +86,12 @@ static void on_train_timeout(plc_loop *loop, plc_timer *t, void *user)
     r->mac->cnt.reassembly_timeouts++;
 }
 
+/* One train per short source; the EUI-64 sources of join traffic share one [R]. */
+static uint16_t train_src(const plc_mac_frame *f)
+{
+    return f->src.mode == PLC_MAC_ADDR_EXT ? PLC_MAC_NO_SHORT : f->src.short_addr;
+}
+
 static mac_train *train_of(plc_mac *m, uint16_t src)
 {
     for (unsigned i = 0; i < m->pib.reassembly_trains; i++)
@@ -101,7 +107,7 @@ static mac_train *train_for(plc_mac *m, const plc_mac_frame *f, size_t len, int 
     *ok = 1;
     if (f->seg.sc == 0 && f->seg.lsf)
         return NULL;
-    mac_train *r = train_of(m, f->src.short_addr);
+    mac_train *r = train_of(m, train_src(f));
     if (f->seg.sc == 0) {
         for (unsigned i = 0; i < m->pib.reassembly_trains && !r; i++)
             if (!m->trains[i].used)
@@ -120,8 +126,10 @@ static void deliver(plc_mac *m, const plc_mac_frame *f, const plc_phy_rx_ind *in
     if (!m->cb.indication)
         return;
     const plc_mac_data_indication di = {
-        .src = f->src.short_addr,
-        .dst = f->dst.short_addr,
+        .src = f->src.mode == PLC_MAC_ADDR_EXT ? PLC_MAC_NO_SHORT : f->src.short_addr,
+        .dst = f->dst.mode == PLC_MAC_ADDR_EXT ? PLC_MAC_NO_SHORT : f->dst.short_addr,
+        .src_ext = f->src.mode == PLC_MAC_ADDR_EXT ? f->src.ext : 0,
+        .dst_ext = f->dst.mode == PLC_MAC_ADDR_EXT ? f->dst.ext : 0,
         .msdu = msdu,
         .len = len,
         .lqi = ind->lqi,
@@ -141,7 +149,7 @@ static void reassemble(plc_mac *m, mac_train *r, const plc_mac_frame *f,
     }
     if (f->seg.sc == 0) {
         r->used = 1;
-        r->src = f->src.short_addr;
+        r->src = train_src(f);
         r->next_sc = 0;
         r->len = 0;
         r->secured = secured;
@@ -253,8 +261,12 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
     if (!f.seg.lsf) /* the train's next segment follows in the contention-free slot */
         mac_nav_extend(m, end + (f.ack_request ? PLC_MAC_RIFS_US + PLC_MAC_ACK_US : 0) +
                               PLC_MAC_CIFS_US + CFS_GUARD_US);
-    const int to_me = f.dst.mode == PLC_MAC_ADDR_SHORT && f.dst.short_addr == m->pib.short_addr &&
-                      m->pib.short_addr != 0xFFFF;
+    const int to_me = (f.dst.mode == PLC_MAC_ADDR_SHORT && f.dst.short_addr == m->pib.short_addr &&
+                       m->pib.short_addr != 0xFFFF) ||
+                      (f.dst.mode == PLC_MAC_ADDR_EXT && f.dst.ext == m->pib.ext_addr &&
+                       m->pib.ext_addr);
+    /* join traffic (plc_mac.h): in clear, filtered by the upper layer */
+    const int join = f.dst.mode == PLC_MAC_ADDR_EXT || f.src.mode == PLC_MAC_ADDR_EXT;
     const int broadcast = f.dst.mode == PLC_MAC_ADDR_NONE ||
                           (f.dst.mode == PLC_MAC_ADDR_SHORT && f.dst.short_addr == 0xFFFF);
     const int pan_ok = f.dst.mode == PLC_MAC_ADDR_NONE || f.dst_pan == m->pib.pan_id ||
@@ -303,7 +315,7 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
             return;
         }
         data = m->rx_scratch;
-    } else if (m->pib.security_enabled && f.type == PLC_MAC_DATA) {
+    } else if (m->pib.security_enabled && f.type == PLC_MAC_DATA && !join) {
         m->cnt.unsecured_refused++; /* policy: data must be secured */
         if (ack)
             send_ack(m, PLC_DT_NACK, f.fcs, ind);

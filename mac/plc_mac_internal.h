@@ -14,12 +14,15 @@ typedef enum { ITEM_DATA, ITEM_TONEMAP_RESPONSE, ITEM_BEACON_REQUEST, ITEM_BEACO
 
 typedef struct mac_item {
     mac_item_kind kind;
-    uint16_t dst;
+    uint16_t dst;            /* PLC_MAC_NO_SHORT when dst_ext is used */
+    uint64_t dst_ext;
     uint8_t handle;
     int high_priority;
     size_t len;
     uint8_t data[PLC_MAC_MAX_MSDU];
 } mac_item;
+
+#define PLC_MAC_NO_SHORT 0xFFFE /* 802.15.4: the node uses its extended address */
 
 typedef enum { TX_IDLE, TX_CSMA, TX_CFS_WAIT, TX_SENDING, TX_WAIT_ACK } mac_tx_state;
 

@@ -12,9 +12,16 @@
 
 #define ROBO_RECHECK_US 5000000u /* a ROBO tone map is asked again after this */
 
+/* Join traffic (to an EUI-64, or from a node without a short address) goes in clear. */
+static int item_join(const plc_mac *m, const mac_item *it)
+{
+    return it->dst_ext || m->pib.short_addr == 0xFFFF;
+}
+
 static int item_secured(const plc_mac *m, const mac_item *it)
 {
-    return m->pib.security_enabled && (it->kind == ITEM_DATA || it->kind == ITEM_TONEMAP_RESPONSE);
+    return m->pib.security_enabled && !item_join(m, it) &&
+           (it->kind == ITEM_DATA || it->kind == ITEM_TONEMAP_RESPONSE);
 }
 
 /* The PSDU capacity of the longest frame (PLC_PHY_MAX_SYMBOLS) in a mode. */
@@ -37,6 +44,14 @@ static void frame_header(const plc_mac *m, const mac_item *it, int secured, plc_
     f->src.short_addr = m->pib.short_addr;
     f->dst.mode = PLC_MAC_ADDR_SHORT;
     f->dst.short_addr = it->dst;
+    if (it->dst_ext) {
+        f->dst.mode = PLC_MAC_ADDR_EXT;
+        f->dst.ext = it->dst_ext;
+    }
+    if (m->pib.short_addr == 0xFFFF) {
+        f->src.mode = PLC_MAC_ADDR_EXT;
+        f->src.ext = m->pib.ext_addr;
+    }
     f->dst_pan = f->src_pan = m->pib.pan_id;
     f->panid_compression = 1;
     f->ack_request = it->dst != PLC_MAC_BROADCAST;
@@ -257,7 +272,8 @@ void mac_output_start_next(plc_mac *m)
     if (m->state != TX_IDLE || m->q_len == 0)
         return;
     mac_item *it = mac_head(m);
-    plc_mac_neighbour *n = it->dst == PLC_MAC_BROADCAST ? NULL : mac_nb_get(m, it->dst);
+    plc_mac_neighbour *n = it->dst == PLC_MAC_BROADCAST || item_join(m, it)
+                               ? NULL : mac_nb_get(m, it->dst);
     m->mod = PLC_MOD_ROBO;
     m->tonemap = PLC_TONEMAP_ALL;
     m->tmr = 0;

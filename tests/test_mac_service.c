@@ -188,6 +188,8 @@ typedef struct rig {
     int delivered;
     size_t last_len;
     uint16_t last_src;
+    uint64_t last_src_ext;
+    int last_secured;
 } rig;
 
 static void rig_confirm(void *user, uint8_t handle, int status)
@@ -205,6 +207,8 @@ static void rig_indication(void *user, const plc_mac_data_indication *ind)
     r->delivered++;
     r->last_len = ind->len;
     r->last_src = ind->src;
+    r->last_src_ext = ind->src_ext;
+    r->last_secured = ind->secured;
 }
 
 static void rig_open(rig *r, const plc_mac_pib *pib, unsigned timers, int secure)
@@ -786,10 +790,69 @@ static void test_restarted_node_accepted_by_peer(void **st)
     }
 }
 
+/* Join traffic: a node without a short address sends from its EUI-64 in clear, a neighbour
+ * with security on takes it (secured 0) and answers to the EUI-64, also in clear; unsecured
+ * short-to-short data is still refused. */
+static void test_join_traffic_by_eui64(void **st)
+{
+    (void)st;
+    const uint64_t eui = 0x0011223344556677ull;
+    plc_mac_pib pib = node_pib(0xFFFF);
+    pib.security_enabled = 1;
+    pib.ext_addr = eui;
+    rig lbd, lba;
+    rig_open(&lbd, &pib, 64, 0); /* no key yet */
+    pib = node_pib(1);
+    pib.security_enabled = 1;
+    pib.ext_addr = 0x1111;
+    rig_open(&lba, &pib, 64, 1);
+    assert_int_equal(send(&lbd, PLC_MAC_BROADCAST, 20), PLC_MAC_INVALID_PARAMETER);
+    assert_int_equal(send(&lbd, 1, 20), PLC_OK);
+    run_for(&lbd, 50000); /* sent; no ACK comes on the scripted PHY, retries follow */
+    assert_true(lbd.phy.n >= 1);
+    plc_mac_frame f;
+    assert_int_equal(plc_mac_psdu_decode(lbd.phy.log[0].psdu, 255, &f), PLC_OK);
+    assert_int_equal(f.src.mode, PLC_MAC_ADDR_EXT);
+    assert_true(f.src.ext == eui);
+    assert_int_equal(f.security, 0);
+    assert_int_equal(f.ack_request, 1);
+    hand_in(&lba, lbd.phy.log[0].psdu);
+    assert_int_equal(lba.delivered, 1);
+    assert_int_equal(lba.last_secured, 0);
+    assert_int_equal(lba.last_src, 0xFFFE);
+    assert_true(lba.last_src_ext == eui);
+    assert_int_equal(lba.phy.n, 1); /* the ACK */
+    assert_int_equal(lba.phy.log[0].rq.dt, PLC_DT_ACK);
+    uint8_t msdu[20] = {0x40, 0x02};
+    const plc_mac_data_req rq = {.dst_ext = eui, .msdu = msdu, .len = sizeof(msdu)};
+    assert_int_equal(plc_mac_data_request(lba.mac, &rq), PLC_OK);
+    run_for(&lba, 50000);
+    assert_true(lba.phy.n >= 2);
+    assert_int_equal(plc_mac_psdu_decode(lba.phy.log[1].psdu, 255, &f), PLC_OK);
+    assert_int_equal(f.dst.mode, PLC_MAC_ADDR_EXT);
+    assert_true(f.dst.ext == eui);
+    assert_int_equal(f.src.short_addr, 1);
+    assert_int_equal(f.security, 0);
+    hand_in(&lbd, lba.phy.log[1].psdu);
+    assert_int_equal(lbd.delivered, 1);
+    /* unsecured short-to-short data: still refused */
+    uint8_t psdu[255];
+    const uint8_t pl[10] = {0};
+    make_psdu(psdu, 2, 1, 9, 0, 1, pl, sizeof(pl), NULL, 0, PLC_MAC_DATA);
+    hand_in(&lba, psdu);
+    assert_int_equal(lba.delivered, 1);
+    plc_mac_counters c;
+    plc_mac_get_counters(lba.mac, &c);
+    assert_int_equal(c.unsecured_refused, 1);
+    rig_close(&lbd);
+    rig_close(&lba);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phy_refusal_confirms),
+        cmocka_unit_test(test_join_traffic_by_eui64),
         cmocka_unit_test(test_queue_and_timer_limits),
         cmocka_unit_test(test_segments_follow_tonemask),
         cmocka_unit_test(test_pib_checked),
