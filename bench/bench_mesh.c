@@ -137,7 +137,7 @@ int main(int argc, char **argv)
             ac.queue = parallel + 2;
             ac.beacon_period_s = 300;
         }
-        const plc_adp_callbacks cb = {NULL, on_ind, x};
+        const plc_adp_callbacks cb = {.indication = on_ind, .user = x};
         x->adp = plc_adp_create(&ac, w.loop, seed * 7919u + i, &cb);
         plc_mac_pib pib;
         plc_mac_pib_default(&pib);

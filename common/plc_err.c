@@ -44,6 +44,10 @@ const char *plc_strerror(int err)
     case PLC_ERR_ADP_LENGTH: return "LOADng message of the wrong length";
     case PLC_ERR_ADP_RESERVED: return "reserved bits set";
     case PLC_ERR_ADP_TYPE: return "unsupported LOADng message type";
+    case PLC_ERR_LBP_FORMAT: return "malformed LBP, EAP or parameter field";
+    case PLC_ERR_LBP_AUTH: return "authentication failed (MAC or protected-channel tag)";
+    case PLC_ERR_LBP_STALE: return "message of another or an old exchange (replay)";
+    case PLC_ERR_LBP_REFUSED: return "admission refused (not allowed, blocked, full or locked)";
     case PLC_ERR_NO_ROUTE: return "no route to the destination";
     case PLC_ERR_HOPS: return "hops left ran out";
     case PLC_ERR_REASSEMBLY: return "datagram reassembly timed out";

@@ -55,10 +55,16 @@ typedef enum plc_err {
     PLC_ERR_NO_ROUTE = -66,         /* no route to the destination was found */
     PLC_ERR_HOPS = -67,             /* hops left ran out */
     PLC_ERR_REASSEMBLY = -68,       /* a datagram's fragments did not all arrive in time */
+
+    /* admission (LBP, EAP-PSK) */
+    PLC_ERR_LBP_FORMAT = -70,       /* an LBP, EAP or parameter field malformed or cut short */
+    PLC_ERR_LBP_AUTH = -71,         /* a MAC or protected-channel tag that does not check */
+    PLC_ERR_LBP_STALE = -72,        /* a message of another or an old exchange (replay) */
+    PLC_ERR_LBP_REFUSED = -73,      /* admission refused: not allowed, blocked, full, locked */
 } plc_err;
 
 /* Largest magnitude of a code above: arrays counted by -code have this many + 1 entries. */
-#define PLC_ERR_MAX_CODE 68
+#define PLC_ERR_MAX_CODE 73
 
 /* Human-readable message for an error code; never NULL. */
 const char *plc_strerror(int err);

@@ -21,7 +21,7 @@ typedef struct txd {
     uint16_t dst, next, tag;
     uint8_t handle;
     int repaired, resent;
-    int internal;        /* the layer's own (a beacon): no confirm to the user */
+    uint8_t command;     /* the escape command in front: ESC_DATA's have a user confirm */
     size_t len, off;     /* bytes; the next fragment's offset */
     uint8_t data[PLC_ADP_MTU];
 } txd;
@@ -49,6 +49,7 @@ typedef struct relay {
     int used;
     uint16_t next, orig, final;
     uint8_t bc_seq;
+    size_t cost_at;      /* a route beacon's cost field in msdu (0: not a beacon) */
     unsigned heard;      /* broadcast: copies heard from others while it waited */
     /* a broadcast waits a random jitter before it goes on (its neighbours heard the same
      * copy: relaying at once, they would all collide) */
@@ -74,6 +75,8 @@ struct plc_adp {
     plc_rng rng;
     plc_timer beacon;
     uint8_t beacon_seq;
+    int mac_secured;     /* the MAC runs with security on: only LBP may come in clear */
+    uint16_t rc_coord;   /* what the MAC's beacons say of our route to the coordinator */
     uint8_t msdu[PLC_MAC_MAX_MSDU];
 };
 
@@ -90,11 +93,25 @@ void plc_adp_config_default(plc_adp_config *c)
     c->broadcast_jitter_ms = 500;
     c->beacon_wait_s = 150;
     c->broadcast_redundancy = 3;
+    c->kq = 10;
+    c->kh = 4;
 }
 
 static uint16_t self(const plc_adp *a)
 {
     return a->cfg.loadng.self;
+}
+
+/* A route beacon's payload: ESC 0x81, sequence, the sender's route cost to the coordinator
+ * (2, big endian) and the weak links on it (1). */
+static int beacon_cost(const plc_adp_header *h, unsigned *cost, unsigned *weak)
+{
+    if (h->final != PLC_ADP_BROADCAST || h->frag || h->len != 6 ||
+        h->payload[0] != PLC_ADP_DISPATCH_ESC || h->payload[1] != PLC_ADP_ESC_BEACON)
+        return 0;
+    *cost = (unsigned)(h->payload[3] << 8 | h->payload[4]);
+    *weak = h->payload[5];
+    return 1;
 }
 
 /* ---- sending ---- */
@@ -112,7 +129,7 @@ static void tx_done(plc_adp *a, txd *t, int status)
         a->cnt.tx_ok++;
     else
         a->cnt.tx_failed++;
-    if (a->cb.confirm && !t->internal)
+    if (a->cb.confirm && t->command == PLC_ADP_ESC_DATA)
         a->cb.confirm(a->cb.user, t->handle, status);
 }
 
@@ -180,10 +197,11 @@ static void tx_route(plc_adp *a, txd *t)
         tx_done(a, t, PLC_ERR_NO_ROUTE);
 }
 
-static int submit(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len, uint8_t handle,
-                  int internal)
+static int submit(plc_adp *a, uint16_t dst, uint8_t command, const uint8_t *data, size_t len,
+                  uint8_t handle)
 {
-    if (!a || !data || len == 0 || len > PLC_ADP_MAX_DATA || dst == self(a))
+    if (!a || !data || len == 0 || len > PLC_ADP_MAX_DATA || dst == self(a) ||
+        self(a) == PLC_ADP_BROADCAST)
         return PLC_ERR_ARG;
     txd *t = NULL;
     for (unsigned i = 0; i < a->cfg.queue && !t; i++)
@@ -199,10 +217,10 @@ static int submit(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len, uin
     t->off = 0;
     t->repaired = 0;
     t->resent = 0;
-    t->internal = internal;
+    t->command = command;
     t->tag = a->tag++;
     t->data[0] = PLC_ADP_DISPATCH_ESC;
-    t->data[1] = internal ? PLC_ADP_ESC_BEACON : PLC_ADP_ESC_DATA;
+    t->data[1] = command;
     memcpy(t->data + 2, data, len);
     a->cnt.tx_datagrams++;
     tx_route(a, t);
@@ -212,7 +230,27 @@ static int submit(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len, uin
 int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
                          uint8_t handle)
 {
-    return submit(a, dst, data, len, handle, 0);
+    return submit(a, dst, PLC_ADP_ESC_DATA, data, len, handle);
+}
+
+int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_t *msg,
+                        size_t len)
+{
+    if (!a || !msg || len < 3 || msg[0] != PLC_ADP_DISPATCH_ESC || msg[1] != PLC_ADP_ESC_LBP)
+        return PLC_ERR_ARG;
+    if (dst_ext || self(a) == PLC_ADP_BROADCAST) { /* one hop, in clear, no mesh header */
+        const plc_mac_data_req rq = {.dst = dst, .dst_ext = dst_ext, .msdu = msg, .len = len,
+                                     .handle = RELAY_HANDLE - 1};
+        return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
+    }
+    return submit(a, dst, PLC_ADP_ESC_LBP, msg + 2, len - 2, 0);
+}
+
+void plc_adp_set_address(plc_adp *a, uint16_t short_addr)
+{
+    a->cfg.loadng.self = short_addr;
+    plc_loadng_set_self(a->rt, short_addr);
+    a->rc_coord = 0xFFFF;
 }
 
 /* ---- LOADng's side ---- */
@@ -222,12 +260,28 @@ static int loadng_send(void *user, uint16_t next, const uint8_t *msg, size_t len
     return mac_send(a, next, msg, len, RELAY_HANDLE - 1); /* control: its confirm is ignored */
 }
 
-/* G3's composite link cost with the spec's defaults (Kq 10, Kh 4; Kr, Km, Kc 0) [R]. */
+unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi)
+{
+    const plc_adp_config *c = &a->cfg;
+    unsigned modkr = 1, modkm = 3, off = 0, tones = PLC_PHY_CARRIERS;
+    const plc_mac_neighbour *n =
+        a->mac && (c->kr || c->km || c->kc) ? plc_mac_neighbour_get(a->mac, neighbour) : NULL;
+    if (n && n->tonemap_valid_until) {
+        modkr = n->mod == PLC_MOD_ROBO;
+        modkm = n->mod == PLC_MOD_DQPSK ? 2 : n->mod == PLC_MOD_D8PSK ? 1 : 3;
+        for (unsigned g = 0; g < PLC_PHY_CARRIERS / PLC_PHY_TONEMAP_GROUP; g++)
+            off += !(n->tonemap >> g & 1) * PLC_PHY_TONEMAP_GROUP;
+    }
+    /* in 1/(255 tones) units so the rounding (.5 down) is done once */
+    const uint64_t den = 255u * tones;
+    const uint64_t num = (uint64_t)den * (c->kr * modkr + c->km * modkm + c->kh) +
+                         (uint64_t)c->kc * off * 255u + (uint64_t)c->kq * (255u - lqi) * tones;
+    return (unsigned)((num + den / 2 - 1) / den);
+}
+
 static unsigned link_cost(void *user, uint16_t neighbour, uint8_t lqi)
 {
-    (void)user;
-    (void)neighbour;
-    return (10u * (255u - lqi) + 127u) / 255u + 4u;
+    return plc_adp_link_cost(user, neighbour, lqi);
 }
 
 static void discovered(void *user, uint16_t dest, int status)
@@ -294,11 +348,27 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         tx_done(a, t, PLC_OK);
 }
 
+static void lbp_up(plc_adp *a, uint16_t src, uint64_t src_ext, int secured, uint8_t lqi,
+                   const uint8_t *d, size_t n)
+{
+    a->cnt.rx_lbp++;
+    if (!a->cb.lbp)
+        return;
+    const plc_adp_lbp_indication ind = {.src = src, .src_ext = src_ext, .secured = secured,
+                                        .lqi = lqi, .msg = d, .len = n};
+    a->cb.lbp(a->cb.user, &ind);
+}
+
 static void deliver(plc_adp *a, uint16_t orig, uint16_t final, const uint8_t *d, size_t n,
                     unsigned hops, uint8_t lqi)
 {
     if (n >= 2 && d[0] == PLC_ADP_DISPATCH_ESC && d[1] == PLC_ADP_ESC_BEACON) {
         a->cnt.beacons++; /* its route was learned on the way in */
+        return;
+    }
+    if (n >= 3 && d[0] == PLC_ADP_DISPATCH_ESC && d[1] == PLC_ADP_ESC_LBP &&
+        final != PLC_ADP_BROADCAST) {
+        lbp_up(a, orig, 0, 1, lqi, d, n);
         return;
     }
     if (n < 3 || d[0] != PLC_ADP_DISPATCH_ESC || d[1] != PLC_ADP_ESC_DATA) {
@@ -386,6 +456,12 @@ static int broadcast_seen(plc_adp *a, uint16_t orig, uint8_t seq)
 static void relay_now(plc_adp *a, relay *r)
 {
     const unsigned k = (unsigned)(r - a->rel);
+    unsigned cost, weak;
+    if (r->cost_at && plc_loadng_route_cost(a->rt, a->cfg.coordinator, &cost, &weak) == PLC_OK) {
+        r->msdu[r->cost_at] = (uint8_t)(cost >> 8); /* our own route, as of now */
+        r->msdu[r->cost_at + 1] = (uint8_t)cost;
+        r->msdu[r->cost_at + 2] = (uint8_t)(weak > 0xFF ? 0xFF : weak);
+    }
     if (mac_send(a, r->next, r->msdu, r->len, (uint8_t)(RELAY_HANDLE + k)) != PLC_OK) {
         r->used = 0;
         a->cnt.relay_failed++;
@@ -447,6 +523,8 @@ static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_
     r->bc_seq = h->bc_seq;
     r->heard = 0;
     r->len = n + rest;
+    unsigned cost, weak;
+    r->cost_at = beacon_cost(h, &cost, &weak) ? n + 3 : 0;
     if (next == PLC_ADP_BROADCAST && a->cfg.broadcast_jitter_ms) {
         const uint64_t j = (plc_rng_next(&a->rng) >> 11) % ((uint64_t)a->cfg.broadcast_jitter_ms * 1000u);
         plc_timer_start_in(a->loop, &r->jitter, j);
@@ -472,9 +550,45 @@ static void on_wait_timeout(plc_loop *loop, plc_timer *tm, void *user)
 static void on_beacon(plc_loop *loop, plc_timer *tm, void *user)
 {
     plc_adp *a = user;
-    const uint8_t b[1] = {a->beacon_seq++}; /* [R] the route beacon: a broadcast datagram */
-    submit(a, PLC_ADP_BROADCAST, b, sizeof(b), 0, 1);
+    /* [R] the route beacon: a broadcast datagram, sequence and the sender's route cost to
+     * the coordinator (each relay writes its own) */
+    const uint8_t b[4] = {a->beacon_seq++, 0, 0, 0};
+    submit(a, PLC_ADP_BROADCAST, PLC_ADP_ESC_BEACON, b, sizeof(b), 0);
     plc_timer_start_in(loop, tm, (uint64_t)a->cfg.beacon_period_s * 1000000u);
+}
+
+/* The reverse route to a frame's originator. Toward the coordinator (with beacons on), the
+ * beacons' costs decide: the cheapest advertised cost plus the link's; its other traffic
+ * only gives a route where there is none. */
+static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_indication *ind,
+                       unsigned hops)
+{
+    const int weak = ind->lqi < a->cfg.loadng.weak_lqi;
+    if (h->orig != a->cfg.coordinator || !by_beacon(a, h->orig))
+        return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
+    unsigned cost, w;
+    if (beacon_cost(h, &cost, &w))
+        return plc_loadng_learn_cost(a->rt, h->orig, ind->src, hops, w + (unsigned)weak,
+                                     cost + link_cost(a, ind->src, ind->lqi));
+    if (plc_loadng_next_hop(a->rt, h->orig, NULL, NULL, NULL) == PLC_OK)
+        return 0;
+    return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
+}
+
+/* The MAC's beacons advertise our route cost to the coordinator (0xFFFF: not an agent). */
+static void update_rc_coord(plc_adp *a)
+{
+    unsigned cost;
+    uint16_t rc = 0xFFFF;
+    if (plc_loadng_next_hop(a->rt, a->cfg.coordinator, NULL, NULL, &cost) == PLC_OK)
+        rc = (uint16_t)(cost < 0x7FFE ? cost : 0x7FFE);
+    if (rc == a->rc_coord || !a->mac)
+        return;
+    a->rc_coord = rc;
+    plc_mac_pib pib;
+    plc_mac_get_pib(a->mac, &pib);
+    pib.rc_coord = rc;
+    plc_mac_set_pib(a->mac, &pib);
 }
 
 static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
@@ -483,6 +597,19 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
     plc_adp_header h;
     if (plc_adp_header_decode(ind->msdu, ind->len, &h) != PLC_OK) {
         a->cnt.malformed++;
+        return;
+    }
+    const int lbp = !h.mesh && !h.frag && h.len >= 3 && h.payload[0] == PLC_ADP_DISPATCH_ESC &&
+                    h.payload[1] == PLC_ADP_ESC_LBP;
+    if (!ind->secured && a->mac_secured) {
+        if (lbp) /* G3: only LBP may come in clear (the join's first hop) */
+            lbp_up(a, ind->src, ind->src_ext, 0, ind->lqi, h.payload, h.len);
+        else
+            a->cnt.unsecured++;
+        return;
+    }
+    if (lbp) {
+        lbp_up(a, ind->src, ind->src_ext, ind->secured, ind->lqi, h.payload, h.len);
         return;
     }
     if (!h.mesh) {
@@ -498,9 +625,10 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
     const unsigned hops = h.hops_left <= max ? max - h.hops_left + 1 : 1;
     if (h.orig == self(a))
         return; /* our own, relayed back */
-    const int weak = ind->lqi < a->cfg.loadng.weak_lqi;
-    if (plc_loadng_learn(a->rt, h.orig, ind->src, hops, weak) && h.orig == a->cfg.coordinator)
+    if (learn_route(a, &h, ind, hops) && h.orig == a->cfg.coordinator) {
         discovered(a, h.orig, PLC_OK); /* datagrams waiting for the coordinator's route go */
+        update_rc_coord(a);
+    }
     if (h.final == PLC_ADP_BROADCAST) {
         if (!h.bc0 || broadcast_seen(a, h.orig, h.bc_seq)) {
             a->cnt.duplicates++;
@@ -534,15 +662,27 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
     relay_frame(a, ind, &h, next);
 }
 
+static void on_mac_beacon(void *user, uint16_t src, uint16_t rc_coord, uint8_t lqi)
+{
+    plc_adp *a = user;
+    if (a->cb.beacon)
+        a->cb.beacon(a->cb.user, src, rc_coord, lqi);
+}
+
 plc_mac_callbacks plc_adp_mac_callbacks(plc_adp *a)
 {
     return (plc_mac_callbacks){.confirm = on_mac_confirm, .indication = on_mac_indication,
-                               .user = a};
+                               .beacon = on_mac_beacon, .user = a};
 }
 
 void plc_adp_attach(plc_adp *a, plc_mac *mac)
 {
     a->mac = mac;
+    plc_mac_pib pib;
+    if (mac) {
+        plc_mac_get_pib(mac, &pib);
+        a->mac_secured = pib.security_enabled;
+    }
 }
 
 plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed,

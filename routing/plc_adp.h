@@ -38,6 +38,11 @@ typedef struct plc_adp_config {
      * over links that are not weak when it can; a datagram for the coordinator without a
      * route, or whose route failed, waits up to beacon_wait_s for the next beacon instead of
      * flooding a RREQ. The coordinator learns its routes to the meters from their traffic. */
+    /* G3's composite link cost, round(Kr MODKr + Km MODKm + Kc (tones off / tones) +
+     * Kq (255 - LQI) / 255) + Kh, from the MAC's neighbour entry (its modulation and tone
+     * map: MODKr 1 for ROBO, MODKm 3 ROBO/BPSK, 2 QPSK, 1 8PSK) and the frame's LQI.
+     * Defaults the spec's (public stacks'): Kr 0, Km 0, Kc 0, Kq 10, Kh 4. */
+    unsigned kr, km, kc, kq, kh;
     uint16_t coordinator;            /* 0x0000 */
     unsigned beacon_period_s;        /* 0 (the coordinator sets it: 60) */
     unsigned beacon_wait_s;          /* 150 */
@@ -53,16 +58,33 @@ typedef struct plc_adp_indication {
     uint8_t lqi;            /* of the last one */
 } plc_adp_indication;
 
+/* An LBP message (0x40 0x02 ...): from a neighbour by the MAC (src, or src_ext when it used
+ * its EUI-64; secured 0 for the join's first hop, which goes in clear), or routed to us
+ * (src = its originator, secured). */
+typedef struct plc_adp_lbp_indication {
+    uint16_t src;
+    uint64_t src_ext;
+    int secured;
+    uint8_t lqi;
+    const uint8_t *msg;
+    size_t len;
+} plc_adp_lbp_indication;
+
 typedef struct plc_adp_callbacks {
     void (*confirm)(void *user, uint8_t handle, int status);
     void (*indication)(void *user, const plc_adp_indication *ind);
+    void (*lbp)(void *user, const plc_adp_lbp_indication *ind);           /* may be NULL */
+    /* a MAC beacon heard (an answer to a beacon request): its sender's route cost to the
+     * coordinator */
+    void (*beacon)(void *user, uint16_t src, uint16_t rc_coord, uint8_t lqi); /* may be NULL */
     void *user;
 } plc_adp_callbacks;
 
 typedef struct plc_adp_counters {
     uint64_t tx_datagrams, tx_ok, tx_failed, tx_fragments, relayed, relay_failed, rx_datagrams,
         rx_broadcasts, duplicates, hops_exhausted, no_route, reassembly_timeouts, malformed,
-        queue_full, repairs, resends, beacons, relays_suppressed;
+        queue_full, repairs, resends, beacons, relays_suppressed, rx_lbp,
+        unsecured; /* frames in clear that are not LBP, dropped */
 } plc_adp_counters;
 
 typedef struct plc_adp plc_adp;
@@ -78,6 +100,15 @@ void plc_adp_attach(plc_adp *a, plc_mac *mac);
  * confirm follows) or why not at once. */
 int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t len,
                          uint8_t handle);
+/* Sends an LBP message (msg: 0x40 0x02 ...): to a neighbour's EUI-64 (dst_ext non-zero) or,
+ * from a node without a short address, to neighbour dst, in one hop in clear; otherwise
+ * routed to dst like a datagram (no confirm). */
+int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_t *msg,
+                        size_t len);
+/* The node's short address (it joined: the address LBP gave it; 0xFFFF: it left). */
+void plc_adp_set_address(plc_adp *a, uint16_t short_addr);
+/* The composite link cost to a neighbour heard with this LQI (the config's weights). */
+unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi);
 plc_loadng *plc_adp_routing(plc_adp *a);
 void plc_adp_get_counters(const plc_adp *a, plc_adp_counters *c);
 

@@ -171,6 +171,36 @@ int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, 
     return 1;
 }
 
+int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned hops,
+                          unsigned weak, unsigned cost)
+{
+    route *e = find(r, dest);
+    if (e && e->next != via && (e->weak < weak || (e->weak == weak && e->cost <= cost)))
+        return 0; /* a route at least as good is known: fewer weak links, then cheaper */
+    const int changed = !e || e->next != via || e->cost != cost || e->weak != weak;
+    set_route(r, dest, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops,
+              weak > 0xFF ? 0xFF : weak, 1);
+    r->cnt.routes_learned += changed && (!e || e->next != via);
+    return changed;
+}
+
+int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak)
+{
+    const route *e = find(r, dest);
+    if (!e)
+        return PLC_ERR_NO_ROUTE;
+    *cost = e->cost;
+    *weak = e->weak;
+    return PLC_OK;
+}
+
+void plc_loadng_set_self(plc_loadng *r, uint16_t self)
+{
+    r->cfg.self = self;
+    for (unsigned i = 0; i < r->cfg.route_table_size; i++)
+        r->rt[i].used = 0; /* a new address: what was learned under the old one goes */
+}
+
 static void send_msg(plc_loadng *r, uint16_t to, const plc_loadng_msg *m)
 {
     uint8_t buf[16];
@@ -442,7 +472,7 @@ plc_loadng *plc_loadng_create(const plc_loadng_config *cfg, plc_loop *loop, uint
                               const plc_loadng_ops *ops)
 {
     if (!cfg || !loop || !ops || cfg->route_table_size == 0 || cfg->blacklist_size == 0 ||
-        cfg->max_hops == 0 || cfg->max_hops > 15 || cfg->self == PLC_ADP_BROADCAST)
+        cfg->max_hops == 0 || cfg->max_hops > 15)
         return NULL;
     plc_loadng *r = calloc(1, sizeof(*r));
     if (!r)

@@ -70,6 +70,16 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
  * last link weak (LQI below weak_lqi) or not: the reverse route. A route over a weak link
  * gives way to one without; among equals, the fewer hops. 1 when the route changed. */
 int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, int weak);
+/* A route to dest over neighbour via, with this many weak links and this cost (and hops),
+ * from an advertisement of dest's (the coordinator's route beacons): taken when better than
+ * the route known (LOADng's order: fewer weak links, then lower cost), or over the same
+ * neighbour (refreshed). 1 when the route or its cost changed. */
+int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned hops,
+                          unsigned weak, unsigned cost);
+/* The cost and weak links of the route to dest: PLC_OK or PLC_ERR_NO_ROUTE. */
+int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak);
+/* The node's short address changed (it joined or left): the route table is cleared. */
+void plc_loadng_set_self(plc_loadng *r, uint16_t self);
 /* The MAC could not deliver a frame for dest to next_hop: that route is dropped. */
 void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 /* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided

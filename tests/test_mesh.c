@@ -113,7 +113,7 @@ static mesh *mesh_create(double link_m)
         plc_adp_config_default(&ac);
         ac.loadng.self = (uint16_t)i;
         ac.loadng.rrep_wait_ms = 500;
-        const plc_adp_callbacks cb = {on_confirm, on_indication, x};
+        const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_indication, .user = x};
         x->adp = plc_adp_create(&ac, m->loop, 100 + i, &cb);
         assert_non_null(x->adp);
         plc_mac_pib pib;
@@ -272,7 +272,7 @@ static void test_lost_fragment_times_out(void **st)
     ac.loadng.self = 0;
     ac.reassembly_timeout_ms = 2000;
     delivered = 0;
-    plc_adp *a = plc_adp_create(&ac, loop, 1, &(plc_adp_callbacks){NULL, count_delivered, NULL});
+    plc_adp *a = plc_adp_create(&ac, loop, 1, &(plc_adp_callbacks){.indication = count_delivered});
     assert_non_null(a);
     const plc_mac_callbacks mcb = plc_adp_mac_callbacks(a);
     uint8_t msdu[PLC_MAC_MAX_MSDU];
