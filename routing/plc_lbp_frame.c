@@ -61,7 +61,7 @@ int plc_lbp_encode(const plc_lbp_msg *m, uint8_t *out, size_t cap)
     for (int i = 0; i < 8; i++)
         out[4 + i] = (uint8_t)(m->lbd >> (56 - 8 * i));
     if (m->len)
-        memcpy(out + PLC_LBP_HEADER, m->data, m->len);
+        memmove(out + PLC_LBP_HEADER, m->data, m->len);
     return (int)(PLC_LBP_HEADER + m->len);
 }
 
@@ -204,6 +204,25 @@ int plc_eap_open(const uint8_t *p, size_t len, const plc_eap_psk_keys *keys, plc
     m->ext_len = e ? n - 2 : 0;
     memcpy(m->ext, enc + 2, m->ext_len);
     return PLC_OK;
+}
+
+int plc_lbp_encode_eap(uint8_t type, uint64_t lbd, const plc_eap_msg *m,
+                       const plc_eap_psk_keys *keys, uint8_t *out, size_t cap)
+{
+    if (!out || cap < PLC_LBP_HEADER)
+        return PLC_ERR_BUFFER;
+    const int n = plc_eap_encode(m, keys, out + PLC_LBP_HEADER, cap - PLC_LBP_HEADER);
+    if (n < 0)
+        return n;
+    const plc_lbp_msg l = {.type = type, .lbd = lbd, .data = out + PLC_LBP_HEADER,
+                           .len = (size_t)n};
+    return plc_lbp_encode(&l, out, cap); /* the data is already in place */
+}
+
+void plc_lbp_eui_bytes(uint64_t eui, uint8_t out[8])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(eui >> (56 - 8 * i));
 }
 
 /* ---- parameters ---- */

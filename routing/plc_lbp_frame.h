@@ -84,6 +84,13 @@ int plc_eap_decode(const uint8_t *p, size_t len, plc_eap_msg *m);
  * PLC_OK with result and ext filled, PLC_ERR_LBP_AUTH when the tag fails. */
 int plc_eap_open(const uint8_t *p, size_t len, const plc_eap_psk_keys *keys, plc_eap_msg *m);
 
+/* An LBP message carrying an EAP packet (encoded under keys where it has a protected
+ * channel): the length or a negative plc_err. */
+int plc_lbp_encode_eap(uint8_t type, uint64_t lbd, const plc_eap_msg *m,
+                       const plc_eap_psk_keys *keys, uint8_t *out, size_t cap);
+/* The 8 bytes of an EUI-64, most significant first (ID_P and A_LBD). */
+void plc_lbp_eui_bytes(uint64_t eui, uint8_t out[8]);
+
 /* ---- parameters ---- */
 #define PLC_LBP_PARAM_SHORT_ADDR 0x1D
 #define PLC_LBP_PARAM_GMK 0x27

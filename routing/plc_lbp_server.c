@@ -1,0 +1,620 @@
+#include "plc_lbp_server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_lbp_frame.h"
+
+#define MSG_MAX 160
+#define NO_KEY 0xFF
+
+typedef struct allow {
+    uint64_t eui;
+    uint8_t psk[16];
+    int used;
+} allow;
+
+typedef struct device {
+    uint64_t eui;
+    int used;
+    uint8_t has;        /* the newest key id it holds */
+    uint8_t uses;       /* the key id it sends with */
+    unsigned tried;     /* the rekey phase it was last tried in (a failed step: not again) */
+} device;
+
+typedef enum { S_FREE, S_WAIT2, S_WAIT4, S_WAIT_RESULT } session_state;
+typedef enum { P_JOIN, P_REKEY, P_ACTIVATE } session_purpose;
+
+typedef struct session {
+    struct plc_lbs *s;
+    session_state st;
+    session_purpose why;
+    uint64_t eui;
+    uint16_t via;       /* join: the agent (0xFFFF: the device is our neighbour) */
+    unsigned dev;       /* index in the device table (rekey, activation) */
+    const allow *key;
+    plc_eap_psk_keys keys;
+    uint8_t rand_s[16], rand_p[16];
+    uint8_t id;
+    int repeated;
+    plc_timer timer;
+    uint8_t last[MSG_MAX];
+    size_t last_len;
+} session;
+
+struct plc_lbs {
+    plc_lbs_config cfg;
+    plc_loop *loop;
+    plc_lbs_ops ops;
+    allow *allow;
+    uint64_t *block;
+    device *dev;
+    session *ses;
+    int locked;
+    uint8_t active_id, next_id;
+    uint8_t gmk[2][16];
+    int rekeying;       /* a new key distributed, not yet active */
+    unsigned phase;     /* rekey phases started (device.tried compares to it) */
+    uint8_t eap_id;
+    uint8_t buf[MSG_MAX];
+    plc_lbs_counters cnt;
+};
+
+void plc_lbs_config_default(plc_lbs_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    memcpy(c->id_s, "plcstack", 8);
+    c->max_devices = 1024;
+    c->block_size = 64;
+    c->sessions = 5;
+    c->step_timeout_ms = 10000;
+    c->first_short = 0x0001;
+}
+
+static device *device_of(plc_lbs *s, uint64_t eui)
+{
+    for (unsigned i = 0; i < s->cfg.max_devices; i++)
+        if (s->dev[i].used && s->dev[i].eui == eui)
+            return &s->dev[i];
+    return NULL;
+}
+
+static uint16_t short_of(const plc_lbs *s, const device *d)
+{
+    return (uint16_t)(s->cfg.first_short + (unsigned)(d - s->dev));
+}
+
+static allow *allow_of(plc_lbs *s, uint64_t eui)
+{
+    for (unsigned i = 0; i < s->cfg.allow_size; i++)
+        if (s->allow[i].used && s->allow[i].eui == eui)
+            return &s->allow[i];
+    return NULL;
+}
+
+static int blocked(const plc_lbs *s, uint64_t eui)
+{
+    for (unsigned i = 0; i < s->cfg.block_size; i++)
+        if (s->block[i] == eui)
+            return 1;
+    return 0;
+}
+
+static session *session_of(plc_lbs *s, uint64_t eui)
+{
+    for (unsigned i = 0; i < s->cfg.sessions; i++)
+        if (s->ses[i].st != S_FREE && s->ses[i].eui == eui)
+            return &s->ses[i];
+    return NULL;
+}
+
+static session *free_session(plc_lbs *s, unsigned keep_free)
+{
+    unsigned n = 0;
+    session *f = NULL;
+    for (unsigned i = 0; i < s->cfg.sessions; i++)
+        if (s->ses[i].st == S_FREE) {
+            n++;
+            f = f ? f : &s->ses[i];
+        }
+    return n > keep_free ? f : NULL;
+}
+
+/* ---- sending ---- */
+static void transmit(plc_lbs *s, session *x)
+{
+    if (x->why != P_JOIN)
+        s->ops.send(s->ops.user, short_of(s, &s->dev[x->dev]), 0, x->last, x->last_len);
+    else if (x->via == 0xFFFF)
+        s->ops.send(s->ops.user, 0xFFFE, x->eui, x->last, x->last_len);
+    else
+        s->ops.send(s->ops.user, x->via, 0, x->last, x->last_len);
+}
+
+static void send_step(plc_lbs *s, session *x, int n, session_state next)
+{
+    if (n < 0)
+        return;
+    x->last_len = (size_t)n;
+    x->st = next;
+    x->repeated = 0;
+    transmit(s, x);
+    plc_timer_start_in(s->loop, &x->timer, (uint64_t)s->cfg.step_timeout_ms * 1000u);
+}
+
+/* A one-off message (ACCEPTED, DECLINE, KICK) outside a session's steps. */
+static void send_once(plc_lbs *s, session *x, uint8_t type, const uint8_t *data, size_t len)
+{
+    const plc_lbp_msg m = {.type = type, .lbd = x->eui, .data = data, .len = len};
+    const int n = plc_lbp_encode(&m, x->last, sizeof(x->last));
+    if (n > 0) {
+        x->last_len = (size_t)n;
+        transmit(s, x);
+    }
+}
+
+static void end_session(plc_lbs *s, session *x);
+
+static void eap_end(plc_lbs *s, session *x, uint8_t type, uint8_t code)
+{
+    const plc_eap_msg m = {.code = code, .id = x->id};
+    uint8_t e[4];
+    const int n = plc_eap_encode(&m, NULL, e, sizeof(e));
+    if (n > 0)
+        send_once(s, x, type, e, (size_t)n);
+    end_session(s, x);
+}
+
+static void decline(plc_lbs *s, session *x, int err, const char *why)
+{
+    if (s->ops.refused)
+        s->ops.refused(s->ops.user, x->eui, err, why);
+    eap_end(s, x, PLC_LBP_DECLINE, PLC_EAP_FAILURE);
+}
+
+static void start_psk(plc_lbs *s, session *x)
+{
+    s->ops.random(s->ops.user, x->rand_s, 16);
+    x->id = ++s->eap_id;
+    plc_eap_msg m = {.code = PLC_EAP_REQUEST, .id = x->id, .psk = 1};
+    memcpy(m.rand_s, x->rand_s, 16);
+    memcpy(m.id_x, s->cfg.id_s, 8);
+    send_step(s, x, plc_lbp_encode_eap(PLC_LBP_CHALLENGE, x->eui, &m, NULL, x->last,
+                                       sizeof(x->last)),
+              S_WAIT2);
+}
+
+/* ---- the rekey's work list ---- */
+static void schedule(plc_lbs *s)
+{
+    if (!s->phase)
+        return;
+    for (unsigned i = 0; i < s->cfg.max_devices; i++) {
+        device *d = &s->dev[i];
+        const int rekey = s->rekeying && d->has != s->next_id;
+        const int activate = !s->rekeying && d->has == s->active_id && d->uses != s->active_id;
+        if (!d->used || d->tried == s->phase || (!rekey && !activate) || session_of(s, d->eui))
+            continue;
+        session *x = free_session(s, 1); /* one stays free for joins */
+        if (!x)
+            return;
+        d->tried = s->phase;
+        *x = (session){.s = s, .eui = d->eui, .dev = i, .key = allow_of(s, d->eui),
+                       .timer = x->timer};
+        if (rekey && x->key) {
+            x->why = P_REKEY;
+            start_psk(s, x);
+        } else if (activate) {
+            x->why = P_ACTIVATE;
+            const plc_lbp_params p = {.has_activation = 1, .activation_id = s->active_id};
+            uint8_t b[4];
+            const int n = plc_lbp_params_encode(&p, b, sizeof(b));
+            const plc_lbp_msg m = {.type = PLC_LBP_ACCEPTED, .lbd = d->eui, .data = b,
+                                   .len = n > 0 ? (size_t)n : 0};
+            send_step(s, x, plc_lbp_encode(&m, x->last, sizeof(x->last)), S_WAIT_RESULT);
+        }
+    }
+}
+
+static void end_session(plc_lbs *s, session *x)
+{
+    plc_timer_stop(s->loop, &x->timer);
+    memset(&x->keys, 0, sizeof(x->keys));
+    x->st = S_FREE;
+    schedule(s);
+}
+
+static void on_step_timeout(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    session *x = user;
+    plc_lbs *s = x->s;
+    if (!x->repeated) {
+        x->repeated = 1;
+        s->cnt.step_repeats++;
+        transmit(s, x);
+        plc_timer_start_in(s->loop, &x->timer, (uint64_t)s->cfg.step_timeout_ms * 1000u);
+        return;
+    }
+    s->cnt.timeouts++;
+    end_session(s, x);
+}
+
+/* ---- receiving ---- */
+static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
+{
+    s->cnt.joinings++;
+    session *x = session_of(s, eui);
+    if (x)
+        end_session(s, x); /* the device started again: the old exchange is over */
+    x = free_session(s, 0);
+    if (!x) {
+        s->cnt.busy++; /* the device tries again after its join wait */
+        return;
+    }
+    *x = (session){.s = s, .why = P_JOIN, .eui = eui, .via = via, .timer = x->timer};
+    const device *d = device_of(s, eui);
+    const char *why = NULL;
+    if (blocked(s, eui)) {
+        s->cnt.blocked++;
+        why = "blocked";
+    } else if (!(x->key = allow_of(s, eui))) {
+        s->cnt.not_allowed++;
+        why = "not on the allow-list";
+    } else if (!d && s->locked) {
+        s->cnt.locked++;
+        why = "network locked";
+    } else if (!d && plc_lbs_device_count(s) >= s->cfg.max_devices) {
+        s->cnt.full++;
+        why = "device limit reached";
+    }
+    if (why) {
+        decline(s, x, PLC_ERR_LBP_REFUSED, why);
+        return;
+    }
+    start_psk(s, x);
+}
+
+static void on_message2(plc_lbs *s, session *x, const plc_eap_msg *in)
+{
+    uint8_t id_p[8], mac[16];
+    plc_lbp_eui_bytes(x->eui, id_p);
+    if (plc_eap_psk_ak_kdk(x->key->psk, &x->keys) != PLC_OK ||
+        plc_eap_psk_derive(in->rand_p, &x->keys) != PLC_OK ||
+        plc_eap_psk_mac_p(&x->keys, id_p, 8, s->cfg.id_s, 8, x->rand_s, in->rand_p, mac) != PLC_OK)
+        return;
+    if (memcmp(id_p, in->id_x, 8) != 0 || memcmp(mac, in->mac, 16) != 0) {
+        s->cnt.auth_failures++; /* a wrong PSK (or a changed message) */
+        if (x->why == P_JOIN) {
+            decline(s, x, PLC_ERR_LBP_AUTH, "EAP-PSK: MAC_P does not check (wrong PSK?)");
+        } else {
+            end_session(s, x);
+        }
+        return;
+    }
+    memcpy(x->rand_p, in->rand_p, 16);
+    x->id = ++s->eap_id;
+    plc_eap_msg m = {.code = PLC_EAP_REQUEST, .id = x->id, .psk = 3, .nonce = 0,
+                     .result = PLC_EAP_PCHANNEL_CONT};
+    memcpy(m.rand_s, x->rand_s, 16);
+    if (plc_eap_psk_mac_s(&x->keys, s->cfg.id_s, 8, x->rand_p, m.mac) != PLC_OK)
+        return;
+    plc_lbp_params p = {.has_gmk = 1};
+    if (x->why == P_JOIN) {
+        const device *d = device_of(s, x->eui);
+        unsigned slot = 0;
+        while (!d && slot < s->cfg.max_devices && s->dev[slot].used)
+            slot++;
+        p.has_short = 1;
+        p.short_addr = d ? short_of(s, d) : (uint16_t)(s->cfg.first_short + slot);
+        p.has_activation = 1;
+        p.gmk_id = p.activation_id = s->active_id;
+    } else {
+        p.gmk_id = s->next_id;
+    }
+    memcpy(p.gmk, s->gmk[p.gmk_id], 16);
+    const int n = plc_lbp_params_encode(&p, m.ext, sizeof(m.ext));
+    m.ext_len = n > 0 ? (size_t)n : 0;
+    send_step(s, x, plc_lbp_encode_eap(PLC_LBP_CHALLENGE, x->eui, &m, &x->keys, x->last,
+                                       sizeof(x->last)),
+              S_WAIT4);
+}
+
+static void admit(plc_lbs *s, session *x)
+{
+    device *d = device_of(s, x->eui);
+    const int again = d != NULL;
+    for (unsigned i = 0; i < s->cfg.max_devices && !d; i++)
+        if (!s->dev[i].used)
+            d = &s->dev[i];
+    if (!d) { /* taken meanwhile: cannot happen with one thread, but never overrun */
+        decline(s, x, PLC_ERR_LBP_REFUSED, "device limit reached");
+        return;
+    }
+    *d = (device){.eui = x->eui, .used = 1, .has = s->active_id, .uses = s->active_id};
+    s->cnt.joined++;
+    s->cnt.rejoined += again;
+    const uint16_t via = x->via;
+    eap_end(s, x, PLC_LBP_ACCEPTED, PLC_EAP_SUCCESS);
+    s->ops.joined(s->ops.user, d->eui, short_of(s, d), via);
+}
+
+static void on_message4(plc_lbs *s, session *x, const uint8_t *pkt, size_t len, plc_eap_msg *in)
+{
+    if (in->nonce != 1 || plc_eap_open(pkt, len, &x->keys, in) != PLC_OK) {
+        s->cnt.tampered++; /* changed on the way or not of this exchange: the step repeats */
+        return;
+    }
+    plc_lbp_params r;
+    uint8_t unknown;
+    const int ok = in->result == PLC_EAP_PCHANNEL_SUCCESS &&
+                   plc_lbp_params_decode(in->ext, in->ext_len, &r, &unknown) == PLC_OK &&
+                   r.has_result && r.result == PLC_LBP_RESULT_OK;
+    if (!ok) {
+        if (x->why == P_JOIN)
+            decline(s, x, PLC_ERR_LBP_REFUSED, "the device refused the parameters");
+        else
+            end_session(s, x);
+        return;
+    }
+    if (x->why == P_JOIN) {
+        admit(s, x);
+        return;
+    }
+    s->dev[x->dev].has = s->next_id; /* rekey: it holds the new key */
+    s->cnt.rekeyed++;
+    eap_end(s, x, PLC_LBP_ACCEPTED, PLC_EAP_SUCCESS);
+}
+
+static void on_result(plc_lbs *s, session *x, const uint8_t *b, size_t len)
+{
+    plc_lbp_params r;
+    uint8_t unknown;
+    if (plc_lbp_params_decode(b, len, &r, &unknown) != PLC_OK || !r.has_result) {
+        s->cnt.malformed++;
+        return;
+    }
+    if (r.result == PLC_LBP_RESULT_OK) {
+        s->dev[x->dev].uses = s->active_id;
+        s->cnt.activated++;
+    }
+    end_session(s, x);
+}
+
+void plc_lbs_input(plc_lbs *s, const plc_adp_lbp_indication *ind)
+{
+    plc_lbp_msg m;
+    if (ind->len < 2 || plc_lbp_decode(ind->msg + 2, ind->len - 2, &m) != PLC_OK ||
+        PLC_LBP_TO_LBD(m.type)) {
+        s->cnt.malformed++;
+        return;
+    }
+    /* in clear only from the device itself (our neighbour); otherwise routed and secured,
+     * from an agent or, once joined, the device */
+    if (!ind->secured && ind->src_ext != m.lbd) {
+        s->cnt.stale++;
+        return;
+    }
+    const uint16_t via = ind->secured ? ind->src : 0xFFFF;
+    if (m.type == PLC_LBP_KICK_FROM_LBD) {
+        device *d = device_of(s, m.lbd);
+        if (d && ind->secured && ind->src == short_of(s, d))
+            d->used = 0; /* it leaves */
+        return;
+    }
+    if (m.type != PLC_LBP_JOINING) {
+        s->cnt.malformed++;
+        return;
+    }
+    if (m.len == 0) {
+        on_joining(s, m.lbd, via);
+        return;
+    }
+    session *x = session_of(s, m.lbd);
+    if (!x) {
+        s->cnt.stale++; /* no exchange with this device: late or replayed */
+        return;
+    }
+    const uint16_t expect = x->why == P_JOIN ? x->via : short_of(s, &s->dev[x->dev]);
+    if (via != expect) {
+        s->cnt.stale++;
+        return;
+    }
+    if (m.data[0] & 1) { /* parameters: the answer to an activation */
+        if (x->st == S_WAIT_RESULT)
+            on_result(s, x, m.data, m.len);
+        else
+            s->cnt.stale++;
+        return;
+    }
+    plc_eap_msg in;
+    if (plc_eap_decode(m.data, m.len, &in) != PLC_OK || in.code != PLC_EAP_RESPONSE) {
+        s->cnt.malformed++;
+        return;
+    }
+    if (in.id != x->id || memcmp(in.rand_s, x->rand_s, 16) != 0) {
+        s->cnt.stale++; /* another exchange's, or replayed */
+        return;
+    }
+    if (in.psk == 2 && x->st == S_WAIT2)
+        on_message2(s, x, &in);
+    else if (in.psk == 4 && x->st == S_WAIT4)
+        on_message4(s, x, m.data, m.len, &in);
+    else
+        s->cnt.stale++;
+}
+
+/* ---- policy and control ---- */
+int plc_lbs_allow(plc_lbs *s, uint64_t eui, const uint8_t psk[16])
+{
+    allow *a = allow_of(s, eui);
+    for (unsigned i = 0; i < s->cfg.allow_size && !a; i++)
+        if (!s->allow[i].used)
+            a = &s->allow[i];
+    if (!a)
+        return PLC_ERR_QUEUE_FULL;
+    a->used = 1;
+    a->eui = eui;
+    memcpy(a->psk, psk, 16);
+    return PLC_OK;
+}
+
+void plc_lbs_disallow(plc_lbs *s, uint64_t eui)
+{
+    allow *a = allow_of(s, eui);
+    if (a)
+        memset(a, 0, sizeof(*a));
+}
+
+int plc_lbs_block(plc_lbs *s, uint64_t eui, int on)
+{
+    for (unsigned i = 0; i < s->cfg.block_size; i++)
+        if (s->block[i] == eui) {
+            if (!on)
+                s->block[i] = 0;
+            return PLC_OK;
+        }
+    if (!on)
+        return PLC_OK;
+    for (unsigned i = 0; i < s->cfg.block_size; i++)
+        if (!s->block[i]) {
+            s->block[i] = eui;
+            return PLC_OK;
+        }
+    return PLC_ERR_QUEUE_FULL;
+}
+
+void plc_lbs_lock(plc_lbs *s, int locked)
+{
+    s->locked = locked;
+}
+
+int plc_lbs_kick(plc_lbs *s, uint64_t eui)
+{
+    device *d = device_of(s, eui);
+    if (!d)
+        return PLC_ERR_ARG;
+    const plc_lbp_msg m = {.type = PLC_LBP_KICK_TO_LBD, .lbd = eui};
+    const int n = plc_lbp_encode(&m, s->buf, sizeof(s->buf));
+    if (n > 0)
+        s->ops.send(s->ops.user, short_of(s, d), 0, s->buf, (size_t)n);
+    session *x = session_of(s, eui);
+    if (x)
+        end_session(s, x);
+    d->used = 0;
+    s->cnt.kicked++;
+    return PLC_OK;
+}
+
+int plc_lbs_rekey_distribute(plc_lbs *s, const uint8_t gmk[16])
+{
+    if (s->rekeying)
+        return PLC_ERR_BUSY;
+    s->next_id = s->active_id ^ 1;
+    memcpy(s->gmk[s->next_id], gmk, 16);
+    s->ops.set_key(s->ops.user, s->next_id, gmk);
+    s->rekeying = 1;
+    s->phase++;
+    schedule(s);
+    return PLC_OK;
+}
+
+int plc_lbs_rekey_activate(plc_lbs *s)
+{
+    if (!s->rekeying)
+        return PLC_ERR_ARG;
+    s->rekeying = 0;
+    s->active_id = s->next_id;
+    s->ops.activate_key(s->ops.user, s->active_id);
+    s->phase++;
+    schedule(s);
+    return PLC_OK;
+}
+
+void plc_lbs_rekey_progress(const plc_lbs *s, unsigned *devices, unsigned *distributed,
+                            unsigned *activated)
+{
+    unsigned n = 0, d = 0, a = 0;
+    const uint8_t newest = s->rekeying ? s->next_id : s->active_id;
+    for (unsigned i = 0; i < s->cfg.max_devices; i++)
+        if (s->dev[i].used) {
+            n++;
+            d += s->dev[i].has == newest;
+            a += s->dev[i].uses == newest;
+        }
+    *devices = n;
+    *distributed = d;
+    *activated = a;
+}
+
+int plc_lbs_lookup(const plc_lbs *s, uint64_t eui, uint16_t *short_addr)
+{
+    device *d = device_of((plc_lbs *)s, eui);
+    if (!d)
+        return PLC_ERR_ARG;
+    *short_addr = short_of(s, d);
+    return PLC_OK;
+}
+
+unsigned plc_lbs_device_count(const plc_lbs *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->cfg.max_devices; i++)
+        n += s->dev[i].used != 0;
+    return n;
+}
+
+void plc_lbs_get_counters(const plc_lbs *s, plc_lbs_counters *c)
+{
+    *c = s->cnt;
+}
+
+plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs_ops *ops,
+                        uint8_t gmk_id, const uint8_t gmk[16])
+{
+    if (!cfg || !loop || !ops || !ops->send || !ops->random || !ops->set_key ||
+        !ops->activate_key || !ops->joined || !gmk || gmk_id > 1 || cfg->max_devices == 0 ||
+        cfg->sessions < 2 || cfg->step_timeout_ms == 0 || cfg->first_short == 0 ||
+        cfg->first_short + cfg->max_devices > 0x8000)
+        return NULL;
+    plc_lbs *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    if (!s->cfg.allow_size)
+        s->cfg.allow_size = cfg->max_devices;
+    s->loop = loop;
+    s->ops = *ops;
+    s->allow = calloc(s->cfg.allow_size, sizeof(allow));
+    s->block = calloc(cfg->block_size ? cfg->block_size : 1, sizeof(uint64_t));
+    s->dev = calloc(cfg->max_devices, sizeof(device));
+    s->ses = calloc(cfg->sessions, sizeof(session));
+    if (!s->allow || !s->block || !s->dev || !s->ses) {
+        plc_lbs_destroy(s);
+        return NULL;
+    }
+    for (unsigned i = 0; i < cfg->sessions; i++) {
+        s->ses[i].s = s;
+        plc_timer_init(&s->ses[i].timer, on_step_timeout, &s->ses[i]);
+    }
+    s->active_id = gmk_id;
+    memcpy(s->gmk[gmk_id], gmk, 16);
+    return s;
+}
+
+void plc_lbs_destroy(plc_lbs *s)
+{
+    if (!s)
+        return;
+    if (s->ses)
+        for (unsigned i = 0; i < s->cfg.sessions; i++)
+            plc_timer_stop(s->loop, &s->ses[i].timer);
+    if (s->allow)
+        memset(s->allow, 0, s->cfg.allow_size * sizeof(allow));
+    free(s->allow);
+    free(s->block);
+    free(s->dev);
+    free(s->ses);
+    free(s);
+}
