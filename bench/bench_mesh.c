@@ -1,266 +1,135 @@
-/* The mesh at the size of a transformer area: a concentrator and N meters on a generated
- * feeder (sim/plc_topology: poles along a main line with branches), abstract PHY, secured MAC,
- * every node an adaptation layer with LOADng. No admission yet (issue 16 in progress): every
- * node starts with its short address and the group key; the concentrator sends a route
- * beacon every 300 s and every meter registers once at a random time (300 s window, 1200 s
- * above 200 meters). One read round: the concentrator
- * asks every meter (a 40-byte request, up to `parallel` in flight, HPLC rigs run 5) and each
- * answers 120 bytes over the route learned from the request; a request unanswered within
- * 20 s x hops is asked once more. Prints per round: meters answered (delivery), max and
- * mean hops, RREQ share (RREQ frames sent or relayed / all MAC frames on the line), frames
- * per meter, simulated and wall time, and one JSON line.
- *   bench_mesh [meters] [parallel] [seed] [topology]
- *     (default 1000 5 1 and a generated feeder; run from the source tree; with a topology file,
- *     e.g. sim/topologies/area1000.txt, the meters are the file's)
- * Targets (issue 16): delivery >= 99.9%, RREQ share <= 10%; formation and join figures
- * come with admission. MESH_DEBUG=1 prints what formation reached and where discoveries
- * came from. */
+/* The mesh at the size of a transformer area (sim/plc_meshnet): a concentrator and N meters
+ * on a generated feeder or a given one, abstract PHY, secured MAC, LOADng, LBP admission.
+ * Meters power up at random over a window and join; then one read round (a 40-byte request
+ * and a 120-byte answer per meter, `parallel` in flight, HPLC rigs run 5; a request
+ * unanswered within 60 s is asked once more). Prints formation (joined, when all were),
+ * the round (delivery, hops, RREQ share: RREQ frames sent or relayed / all MAC frames on
+ * the line during the round, frames per meter), route quality against the true links (mean
+ * ETX of the routes, of the shortest paths and of an HPLC-style tree), wall time, and one
+ * JSON line.
+ *   bench_mesh [meters] [parallel] [seed] [topology] [power_up_s]
+ *     (default 1000 5 1, a generated feeder, 600 s; run from the source tree; with a
+ *     topology file, e.g. sim/topologies/area1000.txt, the meters are the file's)
+ * Targets (issue 16): all joined within 1800 s, delivery >= 99.9%, RREQ share <= 10%, route
+ * ETX within 1.15x of the shortest paths', under 5 wall minutes. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench_clock.h"
-#include "plc_adp.h"
-#include "plc_mac.h"
-#include "plc_medium.h"
-
-typedef struct node {
-    struct net *net;
-    unsigned id;
-    plc_adp *adp;
-    plc_mac *mac;
-} node;
-
-typedef struct net {
-    plc_loop *loop;
-    plc_medium *medium;
-    plc_mac_sec *sec;
-    unsigned n;
-    node *node;
-    unsigned char *answered; /* per meter */
-    unsigned *hops;
-    unsigned *asked;         /* times asked */
-    uint64_t *deadline;      /* loop us when the current ask gives up */
-    unsigned in_flight, next, answers, registered;
-} net;
-
-static void on_register(plc_loop *loop, plc_timer *t, void *user)
-{
-    (void)loop;
-    (void)t;
-    node *x = user;
-    const uint8_t r[16] = {0x52};
-    plc_adp_data_request(x->adp, 0, r, sizeof(r), 2);
-}
-
-static void on_ind(void *user, const plc_adp_indication *ind)
-{
-    node *x = user;
-    net *w = x->net;
-    if (x->id == 0 && ind->len == 16 && ind->data[0] == 0x52) {
-        w->registered++;
-        return;
-    }
-    if (x->id == 0) {
-        if (ind->orig < w->n && !w->answered[ind->orig] && ind->len == 120) {
-            w->answered[ind->orig] = 1;
-            w->hops[ind->orig] = ind->hops;
-            w->answers++;
-            w->in_flight--;
-        }
-        return;
-    }
-    if (ind->orig == 0 && ind->len == 40) {
-        uint8_t a[120];
-        memset(a, (int)x->id, sizeof(a));
-        plc_adp_data_request(x->adp, 0, a, sizeof(a), 1);
-    }
-}
-
-/* Frames every MAC put on the line, and the RREQs among them (sent or relayed). */
-static void count_frames(const net *w, uint64_t *frames, uint64_t *rreq)
-{
-    *frames = *rreq = 0;
-    for (unsigned i = 0; i < w->n; i++) {
-        plc_mac_counters c;
-        plc_mac_get_counters(w->node[i].mac, &c);
-        *frames += c.tx_frames;
-        plc_loadng_counters l;
-        plc_loadng_get_counters(plc_adp_routing(w->node[i].adp), &l);
-        *rreq += l.rreq_sent + l.rreq_relayed;
-    }
-}
+#include "plc_meshnet.h"
 
 int main(int argc, char **argv)
 {
+    plc_meshnet_config cfg;
+    plc_meshnet_config_default(&cfg);
     const unsigned meters = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
-    const unsigned parallel = argc > 2 ? (unsigned)atoi(argv[2]) : 5;
-    const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
-    const char *topology = argc > 4 ? argv[4] : NULL;
-    net w = {.n = topology ? 4096 : meters + 1};
-    w.loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(w.n) + 90 * w.n);
-    plc_medium_config mc;
-    plc_medium_config_default(&mc);
-    mc.nodes = w.n;
-    mc.seed = seed;
-    mc.abstract_phy = 1;
-    mc.topology_file = topology;
+    cfg.parallel = argc > 2 ? (unsigned)atoi(argv[2]) : 5;
+    cfg.seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+    cfg.medium.topology_file = argc > 4 && argv[4][0] ? argv[4] : NULL;
+    cfg.power_up_s = argc > 5 ? (unsigned)atoi(argv[5]) : 600;
+    cfg.medium.nodes = meters + 1;
     char err[256];
-    w.medium = plc_medium_create(&mc, w.loop, err, sizeof(err));
-    if (!w.medium) {
+    const double t0 = now_s();
+    plc_meshnet *w = plc_meshnet_create(&cfg, err, sizeof(err));
+    if (!w) {
         fprintf(stderr, "bench_mesh: %s\n", err);
         return 2;
     }
-    w.n = plc_medium_nodes(w.medium);
-    const unsigned meters_ = w.n - 1;
-#define meters meters_
-    w.sec = plc_mac_sec_create();
-    static const uint8_t gmk[16] = {0xAF, 0x4D, 0x6D, 0xCC, 0xF1, 0x4D, 0xE7, 0xC1,
-                                    0xC4, 0x23, 0x5E, 0x6F, 0xEF, 0x6C, 0x15, 0x1F};
-    plc_mac_sec_set_key(w.sec, 0, gmk);
-    w.node = calloc(w.n, sizeof(node));
-    w.answered = calloc(w.n, 1);
-    w.hops = calloc(w.n, sizeof(unsigned));
-    w.asked = calloc(w.n, sizeof(unsigned));
-    w.deadline = calloc(w.n, sizeof(uint64_t));
-    for (unsigned i = 0; i < w.n; i++) {
-        node *x = &w.node[i];
-        x->net = &w;
-        x->id = i;
-        plc_adp_config ac;
-        plc_adp_config_default(&ac);
-        ac.loadng.self = (uint16_t)i;
-        ac.loadng.max_hops = 15;
-        if (i == 0) {
-            ac.loadng.route_table_size = w.n;
-            ac.queue = parallel + 2;
-            ac.beacon_period_s = 300;
-        }
-        const plc_adp_callbacks cb = {.indication = on_ind, .user = x};
-        x->adp = plc_adp_create(&ac, w.loop, seed * 7919u + i, &cb);
-        plc_mac_pib pib;
-        plc_mac_pib_default(&pib);
-        pib.short_addr = (uint16_t)i;
-        pib.security_enabled = 1;
-        if (i == 0) {
-            pib.neighbour_table_size = w.n;
-            pib.queue_size = 32;
-            pib.reassembly_trains = 16;
-        }
-        const plc_mac_callbacks mcb = plc_adp_mac_callbacks(x->adp);
-        x->mac = plc_mac_create(&pib, seed * 31u + i, w.loop, plc_medium_phy(w.medium, i), w.sec, &mcb);
-        if (!x->adp || !x->mac) {
-            fprintf(stderr, "bench_mesh: out of memory\n");
-            return 2;
-        }
-        plc_adp_attach(x->adp, x->mac);
-    }
-    const double t0 = now_s();
-    /* formation without admission yet: the concentrator's route beacons (every 60 s) teach
-     * every node its route to it; each meter registers (one datagram to the concentrator, at a random time
-     * in the window), which teaches the concentrator and the relays the way back */
-    plc_loop_run(w.loop, 30000000); /* the first route beacon goes out at 1 s */
-    unsigned routed = 0;
-    for (unsigned k = 1; k < w.n; k++)
-        routed += plc_loadng_next_hop(plc_adp_routing(w.node[k].adp), 0, NULL, NULL, NULL) == PLC_OK;
+    const unsigned n = plc_meshnet_meters(w);
+    const double all = plc_meshnet_form(w, 1800.0 + cfg.power_up_s);
+    uint64_t ff, fq;
+    plc_meshnet_frames(w, &ff, &fq);
+    const unsigned joined = plc_meshnet_joined(w);
+    printf("formation: %u of %u meters joined (LBP + EAP-PSK), %s%.0f s, %llu frames (%llu RREQ)\n",
+           joined, n, all >= 0 ? "all by " : "not all in ", all >= 0 ? all : plc_meshnet_now_s(w),
+           (unsigned long long)ff, (unsigned long long)fq);
     if (getenv("MESH_DEBUG")) {
-        plc_adp_counters a0, a1;
-        plc_adp_get_counters(w.node[0].adp, &a0);
-        plc_adp_get_counters(w.node[1].adp, &a1);
-        plc_mac_counters m0, m1;
-        plc_mac_get_counters(w.node[0].mac, &m0);
-        plc_mac_get_counters(w.node[1].mac, &m1);
-        fprintf(stderr, "after the concentrator's broadcast: %u of %u meters have a route to it; "
-                "c: tx %llu ok %llu failed %llu mac frames %llu; m1: bcast %llu relayed %llu mac rx %llu dup %llu malformed %llu\n",
-                routed, meters, (unsigned long long)a0.tx_datagrams, (unsigned long long)a0.tx_ok,
-                (unsigned long long)a0.tx_failed, (unsigned long long)m0.tx_frames,
-                (unsigned long long)a1.rx_broadcasts, (unsigned long long)a1.relayed,
-                (unsigned long long)m1.rx_msdu, (unsigned long long)a1.duplicates, (unsigned long long)a1.malformed);
+        plc_lbd_counters t = {0};
+        for (unsigned k = 1; k <= n; k++) {
+            plc_lbd_counters c;
+            plc_lbd_get_counters(plc_meshnet_lbd(w, k), &c);
+            t.scans += c.scans, t.joinings += c.joinings, t.timeouts += c.timeouts;
+            t.declined += c.declined, t.stale += c.stale, t.auth_failures += c.auth_failures;
+            t.relayed_up += c.relayed_up, t.relayed_down += c.relayed_down;
+            t.relay_refused += c.relay_refused, t.malformed += c.malformed;
+        }
+        plc_adp_counters a0;
+        plc_adp_get_counters(plc_meshnet_adp(w, 0), &a0);
+        uint64_t qf = 0, rf = 0;
+        for (unsigned k = 1; k <= n; k++) {
+            plc_adp_counters a;
+            plc_adp_get_counters(plc_meshnet_adp(w, k), &a);
+            qf += a.queue_full;
+            rf += a.relay_failed;
+        }
+        fprintf(stderr, "concentrator: queue full %llu tx %llu failed %llu; meters: queue full %llu "
+                "relay failed %llu\n", (unsigned long long)a0.queue_full,
+                (unsigned long long)a0.tx_datagrams, (unsigned long long)a0.tx_failed,
+                (unsigned long long)qf, (unsigned long long)rf);
+        plc_lbs_counters s;
+        plc_lbs_get_counters(plc_meshnet_lbs(w), &s);
+        fprintf(stderr, "devices: scans %llu joinings %llu timeouts %llu declined %llu stale %llu "
+                "auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
+                "server: joinings %llu joined %llu busy %llu repeats %llu timeouts %llu stale %llu "
+                "tampered %llu auth %llu\n",
+                (unsigned long long)t.scans, (unsigned long long)t.joinings,
+                (unsigned long long)t.timeouts, (unsigned long long)t.declined,
+                (unsigned long long)t.stale, (unsigned long long)t.auth_failures,
+                (unsigned long long)t.relayed_up, (unsigned long long)t.relayed_down,
+                (unsigned long long)t.relay_refused, (unsigned long long)t.malformed,
+                (unsigned long long)s.joinings, (unsigned long long)s.joined,
+                (unsigned long long)s.busy, (unsigned long long)s.step_repeats,
+                (unsigned long long)s.timeouts, (unsigned long long)s.stale,
+                (unsigned long long)s.tampered, (unsigned long long)s.auth_failures);
     }
-    plc_timer *reg = calloc(w.n, sizeof(plc_timer));
-    const unsigned window_ms = w.n > 200 ? 1200000u : 300000u; /* registrations spread over it */
-    for (unsigned k = 1; k < w.n; k++) {
-        plc_timer_init(&reg[k], on_register, &w.node[k]);
-        plc_timer_start_at(w.loop, &reg[k], 30000000u + (uint64_t)((k * 2654435761u) % window_ms) * 1000u);
-    }
-    plc_loop_run(w.loop, 60000000u + (uint64_t)window_ms * 1000u);
-    uint64_t formation_frames, formation_rreq;
-    count_frames(&w, &formation_frames, &formation_rreq);
-    printf("formation: %u of %u meters registered, %llu frames (%llu RREQ)\n", w.registered,
-           meters, (unsigned long long)formation_frames, (unsigned long long)formation_rreq);
-    const uint64_t read_t0 = plc_loop_now_us(w.loop);
-    /* the read round: keep `parallel` requests in flight */
-    uint8_t q[40];
-    memset(q, 0x11, sizeof(q));
-    unsigned done_meters = 0;
-    uint64_t t = 0;
-    while (done_meters < meters && t < 36000000000ull) {
-        /* start requests */
-        for (unsigned k = 1; k < w.n && w.in_flight < parallel; k++) {
-            const uint64_t now = plc_loop_now_us(w.loop);
-            if (w.answered[k] || w.asked[k] >= 2 || (w.asked[k] && now < w.deadline[k]))
+    plc_meshnet_round r;
+    plc_meshnet_read_round(w, 40, 120, &r);
+    if (getenv("MESH_DEBUG")) /* the meters that did not answer, and why */
+        for (unsigned k = 1; k <= n; k++) {
+            if (plc_meshnet_answers(w, k))
                 continue;
-            if (plc_adp_data_request(w.node[0].adp, (uint16_t)k, q, sizeof(q), 0) != PLC_OK)
-                break;
-            w.asked[k]++;
-            w.deadline[k] = now + 60000000u; /* discovery (40 s) plus the exchange */
-            w.in_flight++;
-        }
-        t = plc_loop_now_us(w.loop) + 1000000;
-        plc_loop_run(w.loop, t);
-        done_meters = 0;
-        unsigned pending = 0;
-        for (unsigned k = 1; k < w.n; k++) {
-            const int expired = plc_loop_now_us(w.loop) >= w.deadline[k];
-            const int gave_up = w.asked[k] >= 2 && expired;
-            done_meters += w.answered[k] || gave_up;
-            pending += !w.answered[k] && w.asked[k] && !expired; /* still in flight */
-        }
-        w.in_flight = pending;
-    }
-    const double wall = now_s() - t0, sim_s = (double)(plc_loop_now_us(w.loop) - read_t0) / 1e6;
-    uint64_t frames, rreq;
-    count_frames(&w, &frames, &rreq);
-    unsigned maxh = 0;
-    double sumh = 0;
-    for (unsigned i = 1; i < w.n; i++)
-        if (w.answered[i]) {
-            sumh += w.hops[i];
-            if (w.hops[i] > maxh)
-                maxh = w.hops[i];
-        }
-    frames -= formation_frames;
-    rreq -= formation_rreq;
-    if (getenv("MESH_DEBUG")) {
-        uint64_t disc_c = 0, disc_m = 0, relfail = 0, noroute = 0;
-        for (unsigned i = 0; i < w.n; i++) {
+            plc_adp_counters a;
+            plc_adp_get_counters(plc_meshnet_adp(w, k), &a);
             plc_loadng_counters l;
-            plc_loadng_get_counters(plc_adp_routing(w.node[i].adp), &l);
-            plc_adp_counters ac;
-            plc_adp_get_counters(w.node[i].adp, &ac);
-            relfail += ac.relay_failed;
-            noroute += ac.no_route;
-            if (i == 0)
-                disc_c += l.discoveries;
-            else
-                disc_m += l.discoveries;
+            plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &l);
+            fprintf(stderr, "meter %u: state %d rx %llu tx %llu ok %llu failed %llu no route %llu "
+                    "unsecured %llu malformed %llu discoveries %llu\n", k,
+                    (int)plc_lbd_get_state(plc_meshnet_lbd(w, k)),
+                    (unsigned long long)a.rx_datagrams, (unsigned long long)a.tx_datagrams,
+                    (unsigned long long)a.tx_ok, (unsigned long long)a.tx_failed,
+                    (unsigned long long)a.no_route, (unsigned long long)a.unsecured,
+                    (unsigned long long)a.malformed, (unsigned long long)l.discoveries);
         }
-        fprintf(stderr, "discoveries (formation and read): concentrator %llu meters %llu; relay failures %llu, no route %llu\n",
-                (unsigned long long)disc_c, (unsigned long long)disc_m,
-                (unsigned long long)relfail, (unsigned long long)noroute);
-    }
-    const double delivery = (double)w.answers / meters;
-    printf("mesh read round: %u meters, %u answered (%.2f%%), hops max %u mean %.2f, RREQ share "
-           "%.1f%% (%llu of %llu frames), %.1f frames per meter, %.0f simulated s in %.1f wall s\n",
-           meters, w.answers, 100 * delivery, maxh, w.answers ? sumh / w.answers : 0,
-           frames ? 100.0 * (double)rreq / (double)frames : 0, (unsigned long long)rreq,
-           (unsigned long long)frames, (double)frames / meters, sim_s, wall);
-    printf("{\"bench\":\"mesh\",\"meters\":%u,\"parallel\":%u,\"seed\":%llu,\"delivery\":%.4f,"
-           "\"max_hops\":%u,\"mean_hops\":%.2f,\"rreq_share\":%.4f,\"frames_per_meter\":%.1f,"
-           "\"sim_s\":%.0f,\"wall_s\":%.1f}\n",
-           meters, parallel, (unsigned long long)seed, delivery, maxh,
-           w.answers ? sumh / w.answers : 0, frames ? (double)rreq / (double)frames : 0,
-           (double)frames / meters, sim_s, wall);
+    plc_meshnet_quality q;
+    plc_meshnet_quality_get(w, &q);
+    const double wall = now_s() - t0;
+    const double delivery = n ? (double)r.answered / n : 0;
+    const double share = r.frames ? (double)r.rreq_frames / (double)r.frames : 0;
+    printf("read round: %u of %u meters answered (%.2f%%), hops max %u mean %.2f, RREQ share "
+           "%.1f%% (%llu of %llu frames), %.1f frames per meter, %.0f simulated s\n",
+           r.answered, n, 100 * delivery, r.max_hops, r.mean_hops, 100 * share,
+           (unsigned long long)r.rreq_frames, (unsigned long long)r.frames,
+           n ? (double)r.frames / n : 0, r.sim_s);
+    printf("route quality (ETX on the true links, %u meters routed): routes %.3f, shortest "
+           "paths %.3f (ratio %.3f), HPLC-style tree %.3f (ratio %.3f)\n",
+           q.routed, q.route_etx, q.oracle_etx, q.oracle_etx ? q.route_etx / q.oracle_etx : 0,
+           q.tree_etx, q.tree_etx ? q.route_etx / q.tree_etx : 0);
+    printf("wall %.1f s\n", wall);
+    printf("{\"bench\":\"mesh\",\"meters\":%u,\"parallel\":%u,\"seed\":%llu,\"joined\":%u,"
+           "\"all_joined_s\":",
+           n, cfg.parallel, (unsigned long long)cfg.seed, joined);
+    if (all >= 0)
+        printf("%.0f", all);
+    else
+        printf("null");
+    printf(",\"delivery\":%.4f,\"max_hops\":%u,\"mean_hops\":%.2f,\"rreq_share\":%.4f,"
+           "\"frames_per_meter\":%.1f,\"route_etx\":%.3f,\"oracle_etx\":%.3f,\"tree_etx\":%.3f,"
+           "\"etx_ratio\":%.3f,\"round_sim_s\":%.0f,\"wall_s\":%.1f}\n",
+           delivery, r.max_hops, r.mean_hops, share, n ? (double)r.frames / n : 0, q.route_etx,
+           q.oracle_etx, q.tree_etx, q.oracle_etx ? q.route_etx / q.oracle_etx : 0, r.sim_s,
+           wall);
+    plc_meshnet_destroy(w);
     return 0;
 }

@@ -197,6 +197,7 @@ typedef struct plc_mac_counters {
     uint64_t neighbours_evicted;  /* entries replaced to make room */
     uint64_t neighbours_expired;  /* entries aged out */
     uint64_t counter_saves;       /* frame counter reservations stored */
+    uint64_t beacons_suppressed;  /* beacon answers not sent: enough neighbours as good did */
 } plc_mac_counters;
 
 #define PLC_MAC_SNR_HISTORY 3

@@ -217,11 +217,11 @@ static void handle_command(plc_mac *m, const plc_mac_frame *f, const uint8_t *p,
         n->tonemap_valid_until = mac_now(m) + (uint64_t)m->pib.tonemap_ttl_s * 1000000u;
         m->cnt.tonemap_responses++;
     } else if (p[0] == PLC_MAC_CMD_BEACON_REQUEST && len == 1) {
-        if (m->pib.rc_coord != 0xFFFF && m->pib.short_addr != 0xFFFF) {
-            mac_item it = {.kind = ITEM_BEACON, .dst = PLC_MAC_BROADCAST, .high_priority = 1,
-                           .len = PLC_MAC_BEACON_LEN};
-            plc_mac_beacon_encode(m->pib.rc_coord, m->pib.rc_coord == 0, it.data);
-            mac_enqueue(m, &it);
+        if (m->pib.rc_coord != 0xFFFF && m->pib.short_addr != 0xFFFF &&
+            !plc_timer_pending(&m->t_beacon)) {
+            m->beacons_heard = 0;
+            const uint64_t j = m->pib.rc_coord == 0 ? 0 : (plc_rng_next(&m->rng) >> 11) % MAC_BEACON_JITTER_US;
+            plc_timer_start_in(m->loop, &m->t_beacon, j);
         }
     } else {
         m->cnt.malformed++; /* a command this MAC does not know */
@@ -357,8 +357,12 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
         uint16_t rc;
         if (!short_src || plc_mac_beacon_decode(data, len, &rc) != PLC_OK)
             m->cnt.malformed++;
-        else if (m->cb.beacon)
-            m->cb.beacon(m->cb.user, f.src.short_addr, rc, ind->lqi);
+        else {
+            if (rc <= m->pib.rc_coord)
+                m->beacons_heard++; /* a neighbour as good answered: ours may not be needed */
+            if (m->cb.beacon)
+                m->cb.beacon(m->cb.user, f.src.short_addr, rc, ind->lqi);
+        }
         break;
     }
     default:
@@ -379,9 +383,27 @@ static void on_phy_confirm(void *user, int status)
         mac_output_phy_confirm(m, status);
 }
 
+/* The answer to a beacon request, unless enough neighbours as good answered first. The
+ * coordinator always answers at once. */
+static void on_beacon_timer(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    plc_mac *m = user;
+    if (m->pib.rc_coord != 0 && m->beacons_heard >= MAC_BEACON_REDUNDANCY) {
+        m->cnt.beacons_suppressed++;
+        return;
+    }
+    mac_item it = {.kind = ITEM_BEACON, .dst = PLC_MAC_BROADCAST, .high_priority = 1,
+                   .len = PLC_MAC_BEACON_LEN};
+    plc_mac_beacon_encode(m->pib.rc_coord, m->pib.rc_coord == 0, it.data);
+    mac_enqueue(m, &it);
+}
+
 void mac_input_init(plc_mac *m)
 {
     plc_timer_init(&m->t_ack, on_ack_timer, m);
+    plc_timer_init(&m->t_beacon, on_beacon_timer, m);
     for (unsigned i = 0; i < m->pib.reassembly_trains; i++) {
         m->trains[i].mac = m;
         plc_timer_init(&m->trains[i].timeout, on_train_timeout, &m->trains[i]);
@@ -393,6 +415,7 @@ void mac_input_init(plc_mac *m)
 void mac_input_fini(plc_mac *m)
 {
     plc_timer_stop(m->loop, &m->t_ack);
+    plc_timer_stop(m->loop, &m->t_beacon);
     for (unsigned i = 0; i < m->pib.reassembly_trains; i++)
         plc_timer_stop(m->loop, &m->trains[i].timeout);
 }

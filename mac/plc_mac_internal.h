@@ -8,7 +8,9 @@
 
 #define MAC_DUPS_MIN 32          /* (source, sequence) pairs remembered, at least */
 #define MAC_TALKERS 64           /* adaptive CSMA: sources heard recently */
-#define MAC_REPLAY_MARKS 64      /* anti-replay high-water marks of evicted sources */
+#define MAC_REPLAY_MARKS 64
+#define MAC_BEACON_JITTER_US 2000000u
+#define MAC_BEACON_REDUNDANCY 3      /* anti-replay high-water marks of evicted sources */
 
 typedef enum { ITEM_DATA, ITEM_TONEMAP_RESPONSE, ITEM_BEACON_REQUEST, ITEM_BEACON } mac_item_kind;
 
@@ -108,6 +110,10 @@ struct plc_mac {
                               * neighbour at least, so a retry is still known as one */
     unsigned n_dups, dup_next;
     mac_train *trains;
+    /* a beacon request's answer waits random(0, MAC_BEACON_JITTER_US) and is dropped when
+     * MAC_BEACON_REDUNDANCY beacons at least as good were heard meanwhile [R] */
+    plc_timer t_beacon;
+    unsigned beacons_heard;
     uint8_t tx_scratch[256], rx_scratch[256];
 };
 

@@ -107,6 +107,9 @@ int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_
                         size_t len);
 /* The node's short address (it joined: the address LBP gave it; 0xFFFF: it left). */
 void plc_adp_set_address(plc_adp *a, uint16_t short_addr);
+/* Just joined: the route to the coordinator goes through the agent at first (G3 stacks),
+ * with the cost the agent advertised plus the link's; beacons improve on it. */
+void plc_adp_set_coordinator_route(plc_adp *a, uint16_t agent, unsigned cost);
 /* The composite link cost to a neighbour heard with this LQI (the config's weights). */
 unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi);
 plc_loadng *plc_adp_routing(plc_adp *a);

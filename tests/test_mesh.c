@@ -18,6 +18,7 @@
 #include "plc_adp.h"
 #include "plc_mac.h"
 #include "plc_medium.h"
+#include "plc_meshnet.h"
 
 #define NODES 9
 static const char *topo = "test_mesh_topo.txt";
@@ -301,9 +302,52 @@ static void test_lost_fragment_times_out(void **st)
     plc_loop_destroy(loop);
 }
 
+/* The whole stack with admission on the 8-hop chain: every meter joins through LBP (the
+ * agent of each is the meter before it), announces itself, and answers a read over 1..8
+ * hops; no meter discovers a route. Then a two-phase rekey with a read running: every
+ * meter gets and uses the new key, and every answer still arrives. */
+static void test_chain_joins_and_rekeys(void **st)
+{
+    (void)st;
+    const double l = chain_link();
+    FILE *f = fopen(topo, "w");
+    assert_non_null(f);
+    for (unsigned i = 1; i < NODES; i++)
+        fprintf(f, "segment %u %u %.0f\n", i, i - 1, l);
+    for (unsigned i = 0; i < NODES; i++)
+        fprintf(f, "node %u %u\n", i, i);
+    fclose(f);
+    plc_meshnet_config cfg;
+    plc_meshnet_config_default(&cfg);
+    cfg.medium.topology_file = topo;
+    cfg.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    cfg.power_up_s = 60;
+    char err[200];
+    plc_meshnet *w = plc_meshnet_create(&cfg, err, sizeof(err));
+    remove(topo);
+    if (!w)
+        fail_msg("%s", err);
+    const double all = plc_meshnet_form(w, 1800);
+    print_message("chain with admission: %u of %u joined, all by %.0f s\n", plc_meshnet_joined(w),
+                  NODES - 1, all);
+    assert_int_equal(plc_meshnet_joined(w), NODES - 1);
+    assert_true(all > 0);
+    plc_meshnet_round r;
+    plc_meshnet_read_round(w, 40, 700, &r);
+    assert_int_equal(r.answered, NODES - 1);
+    assert_int_equal(r.max_hops, NODES - 1);
+    for (unsigned k = 1; k < NODES; k++) {
+        plc_loadng_counters c;
+        plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &c);
+        assert_int_equal(c.discoveries, 0);
+    }
+    plc_meshnet_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_joins_and_rekeys),
         cmocka_unit_test(test_chain_8_hops),
         cmocka_unit_test(test_relay_dies_routes_repaired),
         cmocka_unit_test(test_lost_fragment_times_out),

@@ -1,0 +1,644 @@
+#include "plc_meshnet.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_pertable.h"
+#include "plc_rng.h"
+
+#define APP_REQ 0x11      /* concentrator -> meter: a read request (id, then filler) */
+#define APP_ANS 0x12      /* meter -> concentrator: its answer (id, asked length, filler) */
+#define APP_HELLO 0x52    /* meter -> concentrator: joined (announce) */
+#define APP_HELLO_ACK 0x53
+#define HELLO_EVERY_S 30
+#define HELLO_TRIES 10
+#define ETX_LEN 60        /* the frame size link ETX is computed for */
+
+typedef struct mnode {
+    struct plc_meshnet *net;
+    unsigned id;
+    uint64_t eui;
+    plc_mac_sec *sec;
+    plc_mac *mac;
+    plc_adp *adp;
+    plc_lbd *lbd;
+    plc_rng rng;
+    plc_timer power, hello;
+    unsigned hellos;
+    int announced;      /* the concentrator acknowledged */
+    double joined_s;
+    unsigned answers;   /* concentrator side: answers from this meter */
+    unsigned last_hops;
+} mnode;
+
+struct plc_meshnet {
+    plc_meshnet_config cfg;
+    plc_loop *loop;
+    plc_medium *medium;
+    plc_lbs *lbs;
+    plc_pertable per;
+    unsigned n;
+    mnode *node;
+    unsigned joined, announced;
+    uint16_t by_short[0x8000]; /* node of a short address + 1 (0: none) */
+};
+
+void plc_meshnet_config_default(plc_meshnet_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    plc_medium_config_default(&c->medium);
+    c->medium.abstract_phy = 1;
+    c->medium.nodes = 101;
+    c->power_up_s = 600;
+    c->parallel = 5;
+    c->beacon_period_s = 300;
+    c->max_hops = 15;
+    c->seed = 1;
+}
+
+/* The simulation's PSK for a meter: a function of its EUI-64 (a real one is per device). */
+static void psk_of(uint64_t eui, uint8_t psk[16])
+{
+    for (int i = 0; i < 16; i++)
+        psk[i] = (uint8_t)((eui >> (8 * (i % 8))) ^ (uint64_t)(i * 0x3Du));
+}
+
+/* ---- glue: one node's stack ---- */
+static int g_send(void *u, uint16_t dst, uint64_t ext, const uint8_t *m, size_t len)
+{
+    mnode *x = u;
+    return x->mac ? plc_adp_lbp_request(x->adp, dst, ext, m, len) : PLC_ERR_ARG;
+}
+
+static int g_beacon_request(void *u)
+{
+    mnode *x = u;
+    return x->mac ? plc_mac_beacon_request(x->mac) : PLC_ERR_ARG;
+}
+
+static unsigned g_link_cost(void *u, uint16_t nb, uint8_t lqi)
+{
+    mnode *x = u;
+    return plc_adp_link_cost(x->adp, nb, lqi);
+}
+
+static void g_random(void *u, uint8_t *out, size_t n)
+{
+    mnode *x = u; /* simulation only: firmware draws these from a true random source */
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(plc_rng_next(&x->rng) >> 56);
+}
+
+static void g_set_key(void *u, uint8_t id, const uint8_t key[16])
+{
+    mnode *x = u;
+    plc_mac_sec_set_key(x->sec, id, key);
+}
+
+static void g_activate(void *u, uint8_t id)
+{
+    mnode *x = u;
+    if (!x->mac)
+        return;
+    plc_mac_pib pib;
+    plc_mac_get_pib(x->mac, &pib);
+    pib.key_index = id;
+    plc_mac_set_pib(x->mac, &pib);
+}
+
+static void send_hello(mnode *x)
+{
+    const uint8_t h[1] = {APP_HELLO};
+    plc_adp_data_request(x->adp, 0, h, sizeof(h), 0);
+}
+
+static void on_hello(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    mnode *x = user;
+    if (x->announced || x->hellos >= HELLO_TRIES || !x->mac)
+        return;
+    x->hellos++;
+    send_hello(x);
+    plc_timer_start_in(x->net->loop, t, HELLO_EVERY_S * 1000000ull);
+}
+
+static void g_joined(void *u, uint16_t short_addr, uint16_t agent, unsigned cost)
+{
+    mnode *x = u;
+    plc_mac_pib pib;
+    plc_mac_get_pib(x->mac, &pib);
+    pib.short_addr = short_addr;
+    plc_mac_set_pib(x->mac, &pib);
+    plc_adp_set_address(x->adp, short_addr);
+    x->net->by_short[short_addr & 0x7FFF] = (uint16_t)(x->id + 1);
+    plc_adp_set_coordinator_route(x->adp, agent, cost); /* G3: the agent is the way at first */
+    x->joined_s = plc_meshnet_now_s(x->net);
+    x->net->joined++;
+    x->hellos = 0;
+    plc_timer_start_in(x->net->loop, &x->hello,
+                       (plc_rng_next(&x->rng) >> 11) % 5000000u); /* within 5 s */
+}
+
+static void g_left(void *u)
+{
+    mnode *x = u;
+    if (!x->mac)
+        return;
+    plc_mac_pib pib;
+    plc_mac_get_pib(x->mac, &pib);
+    x->net->by_short[pib.short_addr & 0x7FFF] = 0;
+    pib.short_addr = 0xFFFF;
+    plc_mac_set_pib(x->mac, &pib);
+    plc_adp_set_address(x->adp, 0xFFFF);
+    if (x->announced)
+        x->net->announced--;
+    x->announced = 0;
+    x->net->joined--;
+}
+
+static void on_lbp(void *u, const plc_adp_lbp_indication *ind)
+{
+    mnode *x = u;
+    if (x->id == 0)
+        plc_lbs_input(x->net->lbs, ind);
+    else
+        plc_lbd_input(x->lbd, ind);
+}
+
+static void on_beacon(void *u, uint16_t src, uint16_t rc, uint8_t lqi)
+{
+    mnode *x = u;
+    if (x->lbd)
+        plc_lbd_beacon(x->lbd, src, rc, lqi);
+}
+
+static void on_ind(void *u, const plc_adp_indication *ind)
+{
+    mnode *x = u;
+    plc_meshnet *w = x->net;
+    if (ind->len < 1)
+        return;
+    if (x->id == 0) { /* the concentrator */
+        if (ind->data[0] == APP_HELLO) {
+            const uint8_t a[1] = {APP_HELLO_ACK};
+            plc_adp_data_request(x->adp, ind->orig, a, sizeof(a), 0);
+        } else if (ind->data[0] == APP_ANS && ind->orig < 0x8000 && w->by_short[ind->orig]) {
+            mnode *m = &w->node[w->by_short[ind->orig] - 1];
+            m->answers++;
+            m->last_hops = ind->hops;
+        }
+        return;
+    }
+    if (ind->orig != 0)
+        return;
+    if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
+        x->announced = 1;
+        w->announced++;
+    } else if (ind->data[0] == APP_REQ && ind->len >= 4) {
+        const size_t n = (size_t)(ind->data[2] << 8 | ind->data[3]);
+        uint8_t a[PLC_ADP_MAX_DATA];
+        if (n < 2 || n > sizeof(a))
+            return;
+        memset(a, (int)x->id, n);
+        a[0] = APP_ANS;
+        a[1] = ind->data[1];
+        plc_adp_data_request(x->adp, 0, a, n, 1);
+    }
+}
+
+static void on_power(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    mnode *x = user;
+    plc_lbd_start(x->lbd);
+}
+
+/* The concentrator learns its route to a meter from the meter's announce, not here. */
+static void g_lbs_joined(void *u, uint64_t eui, uint16_t short_addr, uint16_t agent)
+{
+    (void)u;
+    (void)eui;
+    (void)short_addr;
+    (void)agent;
+}
+
+/* ---- life cycle ---- */
+plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t errlen)
+{
+    plc_meshnet *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->cfg = *cfg;
+    const unsigned cap = cfg->medium.topology_file ? 4096 : cfg->medium.nodes;
+    w->loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(cap) + 120 * cap);
+    plc_medium_config mc = cfg->medium;
+    mc.seed = cfg->seed;
+    w->medium = w->loop ? plc_medium_create(&mc, w->loop, err, errlen) : NULL;
+    if (!w->medium || plc_pertable_load(&w->per, mc.per_table, err, errlen) != PLC_OK) {
+        plc_meshnet_destroy(w);
+        return NULL;
+    }
+    w->n = plc_medium_nodes(w->medium);
+    w->node = calloc(w->n, sizeof(mnode));
+    static const uint8_t gmk[16] = {0xAF, 0x4D, 0x6D, 0xCC, 0xF1, 0x4D, 0xE7, 0xC1,
+                                    0xC4, 0x23, 0x5E, 0x6F, 0xEF, 0x6C, 0x15, 0x1F};
+    plc_rng place;
+    plc_rng_seed(&place, cfg->seed * 0x9E3779B97F4A7C15ull + 3);
+    for (unsigned i = 0; w->node && i < w->n; i++) {
+        mnode *x = &w->node[i];
+        x->net = w;
+        x->id = i;
+        x->eui = 0x70B3D50000000000ull + i;
+        x->joined_s = -1;
+        plc_rng_seed(&x->rng, cfg->seed * 1000003u + i);
+        plc_timer_init(&x->power, on_power, x);
+        plc_timer_init(&x->hello, on_hello, x);
+        plc_adp_config ac;
+        plc_adp_config_default(&ac);
+        ac.loadng.self = i == 0 ? 0 : 0xFFFF;
+        ac.loadng.max_hops = cfg->max_hops;
+        ac.beacon_period_s = cfg->beacon_period_s;
+        if (i == 0) {
+            ac.loadng.route_table_size = w->n + 8;
+            ac.queue = cfg->parallel + 8;
+            ac.relays = 16;
+        }
+        const plc_adp_callbacks cb = {.indication = on_ind, .lbp = on_lbp, .beacon = on_beacon,
+                                      .user = x};
+        x->adp = plc_adp_create(&ac, w->loop, cfg->seed * 7919u + i, &cb);
+        x->sec = plc_mac_sec_create();
+        plc_mac_pib pib;
+        plc_mac_pib_default(&pib);
+        pib.short_addr = i == 0 ? 0 : 0xFFFF;
+        pib.ext_addr = x->eui;
+        pib.security_enabled = 1;
+        if (i == 0) {
+            pib.rc_coord = 0;
+            pib.neighbour_table_size = w->n < PLC_MAC_MAX_TABLE ? w->n : PLC_MAC_MAX_TABLE;
+            pib.queue_size = 32;
+            pib.reassembly_trains = 16;
+            plc_mac_sec_set_key(x->sec, 0, gmk);
+        }
+        const plc_mac_callbacks mcb = plc_adp_mac_callbacks(x->adp);
+        x->mac = x->adp && x->sec ? plc_mac_create(&pib, cfg->seed * 31u + i, w->loop,
+                                                   plc_medium_phy(w->medium, i), x->sec, &mcb)
+                                  : NULL;
+        if (!x->mac) {
+            snprintf(err, errlen, "out of memory for node %u", i);
+            plc_meshnet_destroy(w);
+            return NULL;
+        }
+        plc_adp_attach(x->adp, x->mac);
+        if (i == 0)
+            continue;
+        plc_lbd_config dc;
+        plc_lbd_config_default(&dc);
+        dc.eui = x->eui;
+        psk_of(x->eui, dc.psk);
+        const plc_lbd_ops o = {g_send,  g_beacon_request, g_link_cost, g_random, g_joined,
+                               g_set_key, g_activate,     g_left,      x};
+        x->lbd = plc_lbd_create(&dc, w->loop, &o);
+        plc_timer_start_in(w->loop, &x->power,
+                           (plc_rng_next(&place) >> 11) % ((uint64_t)cfg->power_up_s * 1000000u + 1));
+    }
+    if (!w->node) {
+        plc_meshnet_destroy(w);
+        return NULL;
+    }
+    plc_lbs_config sc;
+    plc_lbs_config_default(&sc);
+    sc.max_devices = w->n;
+    const plc_lbs_ops so = {g_send,      g_random, g_set_key, g_activate,
+                            g_lbs_joined, NULL,    &w->node[0]};
+    w->lbs = plc_lbs_create(&sc, w->loop, &so, 0, gmk);
+    for (unsigned i = 1; w->lbs && i < w->n; i++) {
+        uint8_t psk[16];
+        psk_of(w->node[i].eui, psk);
+        plc_lbs_allow(w->lbs, w->node[i].eui, psk);
+    }
+    if (!w->lbs) {
+        plc_meshnet_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+void plc_meshnet_destroy(plc_meshnet *w)
+{
+    if (!w)
+        return;
+    for (unsigned i = 0; w->node && i < w->n; i++) {
+        mnode *x = &w->node[i];
+        plc_timer_stop(w->loop, &x->power);
+        plc_timer_stop(w->loop, &x->hello);
+        plc_lbd_destroy(x->lbd);
+        plc_mac_destroy(x->mac);
+        plc_adp_destroy(x->adp);
+        plc_mac_sec_destroy(x->sec);
+    }
+    plc_lbs_destroy(w->lbs);
+    free(w->node);
+    plc_medium_destroy(w->medium);
+    plc_loop_destroy(w->loop);
+    free(w);
+}
+
+unsigned plc_meshnet_meters(const plc_meshnet *w)
+{
+    return w->n - 1;
+}
+
+double plc_meshnet_now_s(const plc_meshnet *w)
+{
+    return (double)plc_loop_now_us(w->loop) / 1e6;
+}
+
+void plc_meshnet_run(plc_meshnet *w, double until_s)
+{
+    plc_loop_run(w->loop, (uint64_t)(until_s * 1e6));
+}
+
+unsigned plc_meshnet_joined(const plc_meshnet *w)
+{
+    return w->joined;
+}
+
+double plc_meshnet_form(plc_meshnet *w, double until_s)
+{
+    while (plc_meshnet_now_s(w) < until_s) {
+        plc_meshnet_run(w, plc_meshnet_now_s(w) + 10.0);
+        if (w->joined == w->n - 1 && w->announced == w->n - 1) {
+            double last = 0;
+            for (unsigned i = 1; i < w->n; i++)
+                if (w->node[i].joined_s > last)
+                    last = w->node[i].joined_s;
+            return last;
+        }
+    }
+    return -1;
+}
+
+void plc_meshnet_frames(const plc_meshnet *w, uint64_t *frames, uint64_t *rreq)
+{
+    *frames = *rreq = 0;
+    for (unsigned i = 0; i < w->n; i++) {
+        if (!w->node[i].mac)
+            continue;
+        plc_mac_counters c;
+        plc_mac_get_counters(w->node[i].mac, &c);
+        *frames += c.tx_frames;
+        plc_loadng_counters l;
+        plc_loadng_get_counters(plc_adp_routing(w->node[i].adp), &l);
+        *rreq += l.rreq_sent + l.rreq_relayed;
+    }
+}
+
+int plc_meshnet_ask(plc_meshnet *w, unsigned node, size_t req, size_t ans)
+{
+    static uint8_t id;
+    uint8_t q[PLC_ADP_MAX_DATA];
+    if (req < 4 || req > sizeof(q) || ans < 2 || ans > PLC_ADP_MAX_DATA || node == 0 ||
+        node >= w->n)
+        return PLC_ERR_ARG;
+    uint16_t a;
+    if (plc_lbs_lookup(w->lbs, w->node[node].eui, &a) != PLC_OK)
+        return PLC_ERR_NO_ROUTE;
+    memset(q, 0x5A, req);
+    q[0] = APP_REQ;
+    q[1] = id++;
+    q[2] = (uint8_t)(ans >> 8);
+    q[3] = (uint8_t)ans;
+    return plc_adp_data_request(w->node[0].adp, a, q, req, 0);
+}
+
+unsigned plc_meshnet_answers(const plc_meshnet *w, unsigned node)
+{
+    return w->node[node].answers;
+}
+
+void plc_meshnet_read_round(plc_meshnet *w, size_t req, size_t ans, plc_meshnet_round *r)
+{
+    memset(r, 0, sizeof(*r));
+    uint64_t f0, q0;
+    plc_meshnet_frames(w, &f0, &q0);
+    const double t0 = plc_meshnet_now_s(w);
+    unsigned *asked = calloc(w->n, sizeof(unsigned));
+    unsigned *before = calloc(w->n, sizeof(unsigned));
+    double *deadline = calloc(w->n, sizeof(double));
+    for (unsigned k = 1; k < w->n; k++) {
+        before[k] = w->node[k].answers;
+        r->meters += w->node[k].lbd && plc_lbd_get_state(w->node[k].lbd) == PLC_LBD_JOINED;
+    }
+    for (;;) {
+        unsigned in_flight = 0, done = 0;
+        const double now = plc_meshnet_now_s(w);
+        for (unsigned k = 1; k < w->n; k++) {
+            const int got = w->node[k].answers > before[k];
+            const int expired = asked[k] && now >= deadline[k];
+            done += got || (asked[k] >= 2 && expired) ||
+                    plc_lbd_get_state(w->node[k].lbd) != PLC_LBD_JOINED;
+            in_flight += !got && asked[k] && !expired;
+        }
+        if (done == w->n - 1 || now - t0 > 36000)
+            break;
+        for (unsigned k = 1; k < w->n && in_flight < w->cfg.parallel; k++) {
+            if (w->node[k].answers > before[k] || asked[k] >= 2 || (asked[k] && now < deadline[k]) ||
+                plc_lbd_get_state(w->node[k].lbd) != PLC_LBD_JOINED)
+                continue;
+            if (plc_meshnet_ask(w, k, req, ans) != PLC_OK)
+                break;
+            asked[k]++;
+            r->asked += asked[k] == 1;
+            deadline[k] = now + 60.0; /* a discovery (40 s) and the exchange */
+            in_flight++;
+        }
+        plc_meshnet_run(w, now + 1.0);
+    }
+    double sum = 0;
+    for (unsigned k = 1; k < w->n; k++)
+        if (w->node[k].answers > before[k]) {
+            r->answered++;
+            sum += w->node[k].last_hops;
+            if (w->node[k].last_hops > r->max_hops)
+                r->max_hops = w->node[k].last_hops;
+        }
+    r->mean_hops = r->answered ? sum / r->answered : 0;
+    plc_meshnet_frames(w, &r->frames, &r->rreq_frames);
+    r->frames -= f0;
+    r->rreq_frames -= q0;
+    r->sim_s = plc_meshnet_now_s(w) - t0;
+    free(asked);
+    free(before);
+    free(deadline);
+}
+
+/* ---- quality against the true links ---- */
+static double link_etx(plc_meshnet *w, unsigned a, unsigned b)
+{
+    const double pd = plc_pertable_per(&w->per, PLC_MOD_ROBO, ETX_LEN,
+                                       plc_medium_link_snr_db(w->medium, a, b));
+    const double pa = plc_pertable_per(&w->per, PLC_MOD_ROBO, 1,
+                                       plc_medium_link_snr_db(w->medium, b, a));
+    const double ok = (1 - pd) * (1 - pa);
+    return ok > 1e-3 ? 1.0 / ok : INFINITY;
+}
+
+/* The node the route to the concentrator goes to next from `from`, or -1. */
+static int next_of(plc_meshnet *w, unsigned from)
+{
+    uint16_t nh;
+    if (plc_loadng_next_hop(plc_adp_routing(w->node[from].adp), 0, &nh, NULL, NULL) != PLC_OK)
+        return -1;
+    if (nh == 0)
+        return 0;
+    return nh < 0x8000 && w->by_short[nh] ? w->by_short[nh] - 1 : -1;
+}
+
+void plc_meshnet_quality_get(plc_meshnet *w, plc_meshnet_quality *q)
+{
+    memset(q, 0, sizeof(*q));
+    const unsigned n = w->n;
+    double *etx = malloc(sizeof(double) * n * n), *dist = malloc(sizeof(double) * n);
+    unsigned *hops = malloc(sizeof(unsigned) * n);
+    int *done = calloc(n, sizeof(int));
+    for (unsigned a = 0; a < n; a++)
+        for (unsigned b = 0; b < n; b++)
+            etx[a * n + b] = a == b ? 0 : link_etx(w, a, b);
+    /* Dijkstra from the concentrator over meter -> ... -> concentrator links */
+    for (unsigned i = 0; i < n; i++) {
+        dist[i] = INFINITY;
+        hops[i] = ~0u;
+    }
+    dist[0] = 0;
+    for (unsigned it = 0; it < n; it++) {
+        int u = -1;
+        for (unsigned i = 0; i < n; i++)
+            if (!done[i] && (u < 0 || dist[i] < dist[u]))
+                u = (int)i;
+        if (u < 0 || isinf(dist[u]))
+            break;
+        done[u] = 1;
+        for (unsigned v = 0; v < n; v++)
+            if (!done[v] && dist[u] + etx[v * n + (unsigned)u] < dist[v])
+                dist[v] = dist[u] + etx[v * n + (unsigned)u];
+    }
+    /* hop levels (links with ETX below 2), then each node's parent: its best link to a
+     * node one level nearer (the HPLC-style tree) */
+    hops[0] = 0;
+    for (unsigned lvl = 0, grew = 1; grew; lvl++) {
+        grew = 0;
+        for (unsigned v = 0; v < n; v++)
+            if (hops[v] == ~0u)
+                for (unsigned u = 0; u < n; u++)
+                    if (hops[u] == lvl && etx[v * n + u] < 2.0) {
+                        hops[v] = lvl + 1;
+                        grew = 1;
+                        break;
+                    }
+    }
+    double *tree = malloc(sizeof(double) * n);
+    tree[0] = 0;
+    for (unsigned lvl = 1; lvl < n; lvl++) {
+        int any = 0;
+        for (unsigned v = 0; v < n; v++) {
+            if (hops[v] != lvl)
+                continue;
+            any = 1;
+            double best = INFINITY;
+            for (unsigned u = 0; u < n; u++)
+                if (hops[u] == lvl - 1 && etx[v * n + u] < best) {
+                    best = etx[v * n + u];
+                    tree[v] = tree[u] + best;
+                }
+        }
+        if (!any)
+            break;
+    }
+    double sr = 0, so = 0, st = 0;
+    for (unsigned m = 1; m < n; m++) {
+        if (isinf(dist[m])) {
+            q->unreachable++;
+            continue;
+        }
+        double e = 0;
+        unsigned at = m, steps = 0;
+        while (at != 0 && steps++ < 32) {
+            const int nx = next_of(w, at);
+            if (nx < 0) {
+                e = INFINITY;
+                break;
+            }
+            e += etx[at * n + (unsigned)nx];
+            at = (unsigned)nx;
+        }
+        if (at != 0 || isinf(e))
+            continue;
+        q->routed++;
+        sr += e;
+        so += dist[m];
+        st += hops[m] == ~0u ? dist[m] : tree[m];
+    }
+    if (q->routed) {
+        q->route_etx = sr / q->routed;
+        q->oracle_etx = so / q->routed;
+        q->tree_etx = st / q->routed;
+    }
+    free(etx);
+    free(dist);
+    free(hops);
+    free(done);
+    free(tree);
+}
+
+int plc_meshnet_write_dot(plc_meshnet *w, FILE *f)
+{
+    fprintf(f, "digraph mesh {\n  rankdir=BT;\n  node [shape=circle, fontsize=9];\n"
+               "  n0 [label=\"C\", shape=doublecircle];\n");
+    for (unsigned m = 1; m < w->n; m++) {
+        const int nx = next_of(w, m);
+        if (nx >= 0)
+            fprintf(f, "  n%u -> n%d [label=\"%.2f\", fontsize=7];\n", m, nx,
+                    link_etx(w, m, (unsigned)nx));
+        else
+            fprintf(f, "  n%u [style=dashed];\n", m);
+    }
+    fprintf(f, "}\n");
+    return ferror(f) ? PLC_ERR_IO : PLC_OK;
+}
+
+plc_adp *plc_meshnet_adp(plc_meshnet *w, unsigned node)
+{
+    return w->node[node].adp;
+}
+
+plc_mac *plc_meshnet_mac(plc_meshnet *w, unsigned node)
+{
+    return w->node[node].mac;
+}
+
+plc_lbd *plc_meshnet_lbd(plc_meshnet *w, unsigned node)
+{
+    return w->node[node].lbd;
+}
+
+plc_lbs *plc_meshnet_lbs(plc_meshnet *w)
+{
+    return w->lbs;
+}
+
+uint64_t plc_meshnet_eui(const plc_meshnet *w, unsigned node)
+{
+    return w->node[node].eui;
+}
+
+void plc_meshnet_kill(plc_meshnet *w, unsigned node)
+{
+    mnode *x = &w->node[node];
+    plc_timer_stop(w->loop, &x->hello);
+    plc_adp_attach(x->adp, NULL);
+    plc_mac_destroy(x->mac);
+    x->mac = NULL;
+}
