@@ -59,6 +59,11 @@ int mac_input_ack_confirm(plc_mac *m)
 }
 
 /* ---- duplicates ---- */
+static uint16_t fold_ext(uint64_t e)
+{
+    return (uint16_t)(0x8000u | ((e ^ e >> 16 ^ e >> 32 ^ e >> 48) & 0x7FFEu));
+}
+
 static int dup_seen(const plc_mac *m, uint16_t src, uint8_t seq)
 {
     const uint64_t t = mac_now(m), ttl = (uint64_t)m->pib.duplicate_ttl_ms * 1000u;
@@ -279,7 +284,10 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
     }
     m->cnt.rx_frames++;
     const int ack = f.ack_request && to_me;
-    if (short_src && dup_seen(m, f.src.short_addr, f.seq)) {
+    /* duplicates by (source, sequence); an EUI-64 source (join traffic) by a 16-bit fold of
+     * it with the top bit set, apart from every unicast short address [R] */
+    const uint16_t dup_src = short_src ? f.src.short_addr : fold_ext(f.src.ext);
+    if (f.src.mode != PLC_MAC_ADDR_NONE && dup_seen(m, dup_src, f.seq)) {
         m->cnt.duplicates++; /* our ACK was lost: acknowledge again, deliver nothing */
         if (ack)
             send_ack(m, PLC_DT_ACK, f.fcs, ind);
@@ -321,6 +329,10 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
             send_ack(m, PLC_DT_NACK, f.fcs, ind);
         return;
     }
+    if (f.type == PLC_MAC_DATA && len == 0) {
+        m->cnt.malformed++; /* a data frame without data (possible in clear): nothing to give */
+        return;
+    }
     int room = 1;
     mac_train *train = f.type == PLC_MAC_DATA ? train_for(m, &f, len, &room) : NULL;
     if (!room) {
@@ -332,8 +344,8 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
     /* accepted: from here on the frame changes state */
     if (f.security)
         mac_replay_accept(m, nonce_src, f.frame_counter);
-    if (short_src)
-        dup_record(m, f.src.short_addr, f.seq);
+    if (f.src.mode != PLC_MAC_ADDR_NONE)
+        dup_record(m, dup_src, f.seq);
     const int trusted = f.security || !m->pib.security_enabled;
     plc_mac_neighbour *n = short_src && trusted ? mac_nb_get(m, f.src.short_addr) : NULL;
     if (n) {

@@ -37,6 +37,7 @@ typedef struct session {
     uint8_t rand_s[16], rand_p[16];
     uint8_t id;
     int repeated;
+    uint64_t started;   /* loop us of its message 1 */
     plc_timer timer;
     uint8_t last[MSG_MAX];
     size_t last_len;
@@ -174,6 +175,7 @@ static void decline(plc_lbs *s, session *x, int err, const char *why)
 
 static void start_psk(plc_lbs *s, session *x)
 {
+    x->started = plc_loop_now_us(s->loop);
     s->ops.random(s->ops.user, x->rand_s, 16);
     x->id = ++s->eap_id;
     plc_eap_msg m = {.code = PLC_EAP_REQUEST, .id = x->id, .psk = 1};
@@ -246,6 +248,12 @@ static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
 {
     s->cnt.joinings++;
     session *x = session_of(s, eui);
+    if (x && x->why == P_JOIN && x->via == via && x->st == S_WAIT2 &&
+        plc_loop_now_us(s->loop) - x->started < (uint64_t)s->cfg.step_timeout_ms * 1000u) {
+        s->cnt.step_repeats++; /* the same JOINING again (our message 1 crossed it): repeat */
+        transmit(s, x);
+        return;
+    }
     if (x)
         end_session(s, x); /* the device started again: the old exchange is over */
     x = free_session(s, 0);

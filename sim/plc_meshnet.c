@@ -261,6 +261,7 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         ac.loadng.self = i == 0 ? 0 : 0xFFFF;
         ac.loadng.max_hops = cfg->max_hops;
         ac.beacon_period_s = cfg->beacon_period_s;
+        ac.queue = 8; /* an agent relays its neighbours' joins as datagrams of its own */
         if (i == 0) {
             ac.loadng.route_table_size = w->n + 8;
             ac.queue = cfg->parallel + 8;

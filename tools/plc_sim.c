@@ -2,14 +2,19 @@
  *   plc-sim --nodes N --phy waveform|abstract --seed S --duration SECONDS
  *           [--topology FILE] [--noise awgn|residential|impulsive] [--noise-level X]
  *           [--period S] [--mode robo|dbpsk|dqpsk|d8psk] [--psdu BYTES]
- *           [--per-table FILE] [--traffic phy|mac] [--secure] [--pcap FILE] [--json]
+ *           [--per-table FILE] [--traffic phy|mac|mesh] [--secure] [--pcap FILE] [--json]
+ *           [--power-up S] [--topology-out FILE.dot]
  * phy traffic (sim/plc_simnet): every node broadcasts a PHY frame once per period, every
  * other node tries to receive it; per-link frames sent/received and SNR.
  * mac traffic (sim/plc_macnet, chosen by --traffic mac or --pcap): every meter sends an
  * MSDU of --psdu bytes to the concentrator (node 0) once per period through the MAC;
  * per-node MSDUs, retries and failures; --pcap writes every frame the concentrator sends
  * or receives (link type 230: 802.15.4 without the FCS, which the MAC checked).
- * Both print totals, wall time and simulated seconds per wall second (JSON with --json);
+ * mesh traffic (sim/plc_meshnet): node 0 the concentrator, the others meters powering up at
+ * random within --power-up seconds (600), joining through LBP over the mesh; when all have
+ * joined (or --duration has passed) one read round, a request and an answer per meter;
+ * --topology-out writes the routes as a Graphviz graph.
+ * All print totals, wall time and simulated seconds per wall second (JSON with --json);
  * a progress bar on a terminal. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -21,6 +26,7 @@
 #include "plc_err.h"
 #include "plc_mac_frame.h"
 #include "plc_macnet.h"
+#include "plc_meshnet.h"
 #include "plc_medium.h"
 #include "plc_pcap.h"
 #include "plc_rng.h"
@@ -32,12 +38,16 @@ static void usage(FILE *f)
                "               [--topology FILE] [--noise awgn|residential|impulsive]\n"
                "               [--noise-level X] [--period S] [--mode robo|dbpsk|dqpsk|d8psk]\n"
                "               [--psdu BYTES] [--per-table FILE] [--traffic phy|mac]\n"
-               "               [--secure] [--pcap FILE] [--json]\n"
+               "               [--secure] [--pcap FILE] [--json] [--power-up S]\n"
+               "               [--topology-out FILE.dot]\n"
                "phy traffic: every node broadcasts one frame per period (default 10 s); the\n"
                "summary gives frames sent/received per link and SNR statistics.\n"
                "mac traffic (or --pcap): every meter sends an MSDU to node 0 per period through\n"
                "the MAC; the summary gives MSDUs per node, retries and failures; --pcap writes\n"
-               "the concentrator's frames as a pcap file (IEEE 802.15.4, FCS checked and stripped).\n");
+               "the concentrator's frames as a pcap file (IEEE 802.15.4, FCS checked and stripped).\n"
+               "mesh traffic: node 0 a concentrator, the rest meters that power up within\n"
+               "--power-up s and join through LBP over the mesh; then one read round; the summary\n"
+               "gives joined, hops, delivery, RREQ share and frames per meter.\n");
 }
 
 static double now_s(void)
@@ -219,13 +229,69 @@ static int run_mac(const plc_simnet_config *cfg, double duration, int json, int 
     return rc;
 }
 
+/* ---- mesh: formation through LBP, then a read round ---- */
+static int run_mesh(const plc_simnet_config *cfg, double duration, int json, unsigned power_up,
+                    const char *dot)
+{
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    plc_simnet_medium_config(cfg, &mc.medium);
+    mc.seed = cfg->seed;
+    mc.power_up_s = power_up;
+    char err[256];
+    const double t0 = now_s();
+    plc_meshnet *w = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!w)
+        return bad(err, NULL);
+    const unsigned meters = plc_meshnet_meters(w);
+    const double all = plc_meshnet_form(w, duration);
+    const unsigned joined = plc_meshnet_joined(w);
+    plc_meshnet_round r;
+    plc_meshnet_read_round(w, 40, 120, &r);
+    uint64_t frames, rreq;
+    plc_meshnet_frames(w, &frames, &rreq);
+    const double delivery = meters ? (double)r.answered / meters : 0;
+    const double share = frames ? (double)rreq / (double)frames : 0;
+    if (dot) {
+        FILE *f = fopen(dot, "w");
+        if (!f || plc_meshnet_write_dot(w, f) != PLC_OK || fclose(f) != 0)
+            return bad("cannot write the topology file", dot);
+    }
+    if (json) {
+        printf("{\"traffic\":\"mesh\",\"phy\":\"%s\",\"seed\":%llu,\"meters\":%u,\"joined\":%u,"
+               "\"all_joined_s\":",
+               cfg->abstract_phy ? "abstract" : "waveform", (unsigned long long)cfg->seed, meters,
+               joined);
+        if (all >= 0)
+            printf("%.1f", all);
+        else
+            printf("null");
+        printf(",\"max_hops\":%u,\"mean_hops\":%.2f,\"delivery\":%.4f,\"rreq_share\":%.4f,"
+               "\"frames_per_meter\":%.1f,\"sim_s\":%.1f,\"wall_s\":%.2f}\n",
+               r.max_hops, r.mean_hops, delivery, share, meters ? (double)frames / meters : 0,
+               plc_meshnet_now_s(w), now_s() - t0);
+    } else {
+        printf("plc-sim: %u meters, %s PHY, mesh: %u joined (%s), read %u answered (%.1f%%), hops "
+               "max %u mean %.2f, RREQ share %.1f%%, %.1f frames per meter, %.0f s simulated in "
+               "%.1f s\n",
+               meters, cfg->abstract_phy ? "abstract" : "waveform", joined,
+               all >= 0 ? "all" : "not all", r.answered, 100 * delivery, r.max_hops, r.mean_hops,
+               100 * share, meters ? (double)frames / meters : 0, plc_meshnet_now_s(w),
+               now_s() - t0);
+    }
+    plc_meshnet_destroy(w);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     plc_simnet_config cfg;
     plc_simnet_config_default(&cfg);
     double duration = 60.0;
     int json = 0, mac = 0, secure = 0;
-    const char *pcap = NULL;
+    const char *pcap = NULL, *dot = NULL;
+    int mesh = 0;
+    unsigned power_up = 600;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -267,10 +333,14 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--pcap"))
             pcap = v, mac = 1;
         else if (!strcmp(a, "--traffic")) {
-            if (strcmp(v, "phy") && strcmp(v, "mac"))
-                return bad("--traffic must be phy or mac", v);
+            if (strcmp(v, "phy") && strcmp(v, "mac") && strcmp(v, "mesh"))
+                return bad("--traffic must be phy, mac or mesh", v);
             mac = !strcmp(v, "mac");
-        } else if (!strcmp(a, "--per-table"))
+            mesh = !strcmp(v, "mesh");
+        } else if (!strcmp(a, "--topology-out"))
+            dot = v;
+        else if (!strcmp(a, "--power-up"))
+            power_up = (unsigned)strtoul(v, &end, 10); else if (!strcmp(a, "--per-table"))
             cfg.per_table = v;
         else if (!strcmp(a, "--mode")) {
             const int m = plc_mode_parse(v);
@@ -286,6 +356,10 @@ int main(int argc, char **argv)
     }
     if (!(duration > 0))
         return bad("--duration must be positive", NULL);
+    if (mesh)
+        return run_mesh(&cfg, duration, json, power_up, dot);
+    if (dot)
+        return bad("--topology-out goes with --traffic mesh", NULL);
     if (mac)
         return run_mac(&cfg, duration, json, secure, pcap);
     char err[256];
