@@ -38,6 +38,77 @@ int main(int argc, char **argv)
         return 2;
     }
     const unsigned n = plc_meshnet_meters(w);
+    if (getenv("MESH_TIMELINE")) /* formation in steps: joined, MAC frames and failures */
+        for (double t = 100; t <= 1800.0 + cfg.power_up_s; t += 100) {
+            plc_meshnet_run(w, t);
+            plc_mac_counters s = {0};
+            for (unsigned k = 0; k <= n; k++) {
+                plc_mac_counters c;
+                if (!plc_meshnet_mac(w, k))
+                    continue;
+                plc_mac_get_counters(plc_meshnet_mac(w, k), &c);
+                s.tx_frames += c.tx_frames, s.tx_retries += c.tx_retries;
+                s.tx_msdu_failed += c.tx_msdu_failed, s.tx_msdu_ok += c.tx_msdu_ok;
+                s.channel_access_failures += c.channel_access_failures;
+                s.fcs_errors += c.fcs_errors, s.rx_payload_failed += c.rx_payload_failed;
+                s.queue_overflows += c.queue_overflows;
+            }
+            fprintf(stderr, "t %4.0f joined %3u frames %7llu retries %6llu ok %6llu failed %6llu "
+                    "cca-fail %5llu fcs %6llu payload %6llu qfull %5llu\n", t, plc_meshnet_joined(w),
+                    (unsigned long long)s.tx_frames, (unsigned long long)s.tx_retries,
+                    (unsigned long long)s.tx_msdu_ok, (unsigned long long)s.tx_msdu_failed,
+                    (unsigned long long)s.channel_access_failures, (unsigned long long)s.fcs_errors,
+                    (unsigned long long)s.rx_payload_failed, (unsigned long long)s.queue_overflows);
+            {
+                plc_mac_counters c;
+                plc_mac_get_counters(plc_meshnet_mac(w, 0), &c);
+                fprintf(stderr, "   conc: queue %u tx %llu retries %llu ok %llu failed %llu busy %llu qfull %llu acks %llu rx %llu\n",
+                        plc_mac_queue_length(plc_meshnet_mac(w, 0)), (unsigned long long)c.tx_frames,
+                        (unsigned long long)c.tx_retries, (unsigned long long)c.tx_msdu_ok,
+                        (unsigned long long)c.tx_msdu_failed, (unsigned long long)c.csma_busy,
+                        (unsigned long long)c.queue_overflows, (unsigned long long)c.tx_acks, (unsigned long long)c.rx_frames);
+            }
+            {
+                plc_medium_stats ms;
+                plc_medium_get_stats(plc_meshnet_medium(w), &ms);
+                fprintf(stderr, "   line:");
+                for (int k = 0; k <= PLC_MOD_COUNT; k++)
+                    fprintf(stderr, " [%d] %llu frames %.1f s", k, (unsigned long long)ms.frames[k],
+                            (double)ms.samples[k] / 400000.0);
+                fprintf(stderr, "\n");
+            }
+            plc_adp_counters A = {0};
+            plc_loadng_counters L = {0};
+            plc_lbd_counters D = {0};
+            for (unsigned k = 0; k <= n; k++) {
+                plc_adp_counters a;
+                plc_loadng_counters l;
+                plc_adp_get_counters(plc_meshnet_adp(w, k), &a);
+                plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &l);
+                A.tx_datagrams += a.tx_datagrams, A.relayed += a.relayed, A.relay_failed += a.relay_failed;
+                A.beacons += a.beacons, A.repairs += a.repairs, A.resends += a.resends;
+                A.rx_lbp += a.rx_lbp, A.no_route += a.no_route;
+                L.rreq_sent += l.rreq_sent, L.rreq_relayed += l.rreq_relayed;
+                L.rrep_sent += l.rrep_sent + l.rrep_relayed, L.rerr_sent += l.rerr_sent;
+                if (k) {
+                    plc_lbd_counters d;
+                    plc_lbd_get_counters(plc_meshnet_lbd(w, k), &d);
+                    D.scans += d.scans, D.joinings += d.joinings, D.timeouts += d.timeouts;
+                    D.relayed_up += d.relayed_up, D.relayed_down += d.relayed_down;
+                }
+            }
+            fprintf(stderr, "   adp tx %llu relayed %llu rfail %llu beacons %llu repairs %llu "
+                    "noroute %llu lbp-rx %llu | rreq %llu+%llu rrep %llu rerr %llu | scans %llu "
+                    "joinings %llu timeouts %llu up %llu down %llu\n",
+                    (unsigned long long)A.tx_datagrams, (unsigned long long)A.relayed,
+                    (unsigned long long)A.relay_failed, (unsigned long long)A.beacons,
+                    (unsigned long long)A.repairs, (unsigned long long)A.no_route,
+                    (unsigned long long)A.rx_lbp, (unsigned long long)L.rreq_sent,
+                    (unsigned long long)L.rreq_relayed, (unsigned long long)L.rrep_sent,
+                    (unsigned long long)L.rerr_sent, (unsigned long long)D.scans,
+                    (unsigned long long)D.joinings, (unsigned long long)D.timeouts,
+                    (unsigned long long)D.relayed_up, (unsigned long long)D.relayed_down);
+        }
     const double all = plc_meshnet_form(w, 1800.0 + cfg.power_up_s);
     uint64_t ff, fq;
     plc_meshnet_frames(w, &ff, &fq);
@@ -68,11 +139,17 @@ int main(int argc, char **argv)
                 "relay failed %llu\n", (unsigned long long)a0.queue_full,
                 (unsigned long long)a0.tx_datagrams, (unsigned long long)a0.tx_failed,
                 (unsigned long long)qf, (unsigned long long)rf);
+        unsigned noroute = 0;
+        for (unsigned k = 1; k <= n; k++)
+            noroute += plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(w, k)), 0, NULL, NULL,
+                                           NULL) != PLC_OK;
+        fprintf(stderr, "announced %u, meters without a route to the concentrator %u\n",
+                plc_meshnet_announced(w), noroute);
         plc_lbs_counters s;
         plc_lbs_get_counters(plc_meshnet_lbs(w), &s);
         fprintf(stderr, "devices: scans %llu joinings %llu timeouts %llu declined %llu stale %llu "
                 "auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
-                "server: joinings %llu joined %llu busy %llu repeats %llu timeouts %llu stale %llu "
+                "server: joinings %llu joined %llu queued %llu expired %llu busy %llu repeats %llu timeouts %llu stale %llu "
                 "tampered %llu auth %llu\n",
                 (unsigned long long)t.scans, (unsigned long long)t.joinings,
                 (unsigned long long)t.timeouts, (unsigned long long)t.declined,
@@ -80,6 +157,7 @@ int main(int argc, char **argv)
                 (unsigned long long)t.relayed_up, (unsigned long long)t.relayed_down,
                 (unsigned long long)t.relay_refused, (unsigned long long)t.malformed,
                 (unsigned long long)s.joinings, (unsigned long long)s.joined,
+                (unsigned long long)s.queued, (unsigned long long)s.wait_expired,
                 (unsigned long long)s.busy, (unsigned long long)s.step_repeats,
                 (unsigned long long)s.timeouts, (unsigned long long)s.stale,
                 (unsigned long long)s.tampered, (unsigned long long)s.auth_failures);

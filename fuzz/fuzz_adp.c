@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     plc_lbd_config_default(&dc);
     dc.eui = 0x0102030405060709ull;
     const plc_lbd_ops dops = {f_send, f_beacon, f_cost, f_random, f_joined, f_key, f_act, f_left,
-                              NULL};
+                              NULL, NULL};
     pair.lbd = plc_lbd_create(&dc, loop, &dops);
     plc_lbd_start(pair.lbd);
     const plc_adp_callbacks cb = {.indication = on_ind, .lbp = on_lbp, .user = &pair};

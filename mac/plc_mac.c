@@ -164,6 +164,16 @@ int plc_mac_beacon_request(plc_mac *m)
     return mac_enqueue(m, &it);
 }
 
+int plc_mac_beacon_send(plc_mac *m)
+{
+    if (m->pib.rc_coord >= 0x7FFF)
+        return PLC_ERR_NO_ROUTE;
+    mac_item it = {.kind = ITEM_BEACON, .dst = PLC_MAC_BROADCAST, .high_priority = 1,
+                   .len = PLC_MAC_BEACON_LEN};
+    plc_mac_beacon_encode(m->pib.rc_coord, m->pib.rc_coord == 0, it.data);
+    return mac_enqueue(m, &it);
+}
+
 void plc_mac_get_counters(const plc_mac *m, plc_mac_counters *c)
 {
     *c = m->cnt;

@@ -232,6 +232,10 @@ int plc_mac_set_pib(plc_mac *m, const plc_mac_pib *pib);
 int plc_mac_data_request(plc_mac *m, const plc_mac_data_req *rq);
 /* Sends a beacon request (command 0x07) as a broadcast. */
 int plc_mac_beacon_request(plc_mac *m);
+/* Sends one beacon unasked (RC_COORD from the PIB): a node that just joined tells the
+ * devices around it, waiting to join, that it is an agent. PLC_ERR_NO_ROUTE while
+ * RC_COORD says it has no route. */
+int plc_mac_beacon_send(plc_mac *m);
 void plc_mac_get_counters(const plc_mac *m, plc_mac_counters *c);
 /* The neighbour entry of a short address, NULL if none. */
 const plc_mac_neighbour *plc_mac_neighbour_get(const plc_mac *m, uint16_t short_addr);

@@ -406,10 +406,7 @@ static void on_beacon_timer(plc_loop *loop, plc_timer *t, void *user)
         m->cnt.beacons_suppressed++;
         return;
     }
-    mac_item it = {.kind = ITEM_BEACON, .dst = PLC_MAC_BROADCAST, .high_priority = 1,
-                   .len = PLC_MAC_BEACON_LEN};
-    plc_mac_beacon_encode(m->pib.rc_coord, m->pib.rc_coord == 0, it.data);
-    mac_enqueue(m, &it);
+    plc_mac_beacon_send(m);
 }
 
 void mac_input_init(plc_mac *m)

@@ -308,8 +308,10 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         relay *r = &a->rel[handle - RELAY_HANDLE];
         if (r->used && status != PLC_OK) {
             a->cnt.relay_failed++;
-            plc_loadng_link_failed(a->rt, r->next, r->final);
-            plc_loadng_send_rerr(a->rt, r->orig, r->final);
+            if (plc_loadng_link_failed(a->rt, r->next, r->final)) /* the route is gone */
+                plc_loadng_send_rerr(a->rt, r->orig, r->final);
+        } else if (r->used) {
+            plc_loadng_link_ok(a->rt, r->next, r->final);
         }
         r->used = 0;
         return;
@@ -330,9 +332,9 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
             plc_timer_start_in(a->loop, &t->wait, d);
             return;
         }
-        if (t->next != PLC_ADP_BROADCAST)
-            plc_loadng_link_failed(a->rt, t->next, t->dst);
-        if (!t->repaired && t->dst != PLC_ADP_BROADCAST) { /* one repair, from the start */
+        const int dropped = t->next != PLC_ADP_BROADCAST &&
+                            plc_loadng_link_failed(a->rt, t->next, t->dst);
+        if (dropped && !t->repaired) { /* one repair, from the start */
             t->repaired = 1;
             t->off = 0;
             a->cnt.repairs++;
@@ -342,6 +344,8 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         tx_done(a, t, status);
         return;
     }
+    if (t->next != PLC_ADP_BROADCAST)
+        plc_loadng_link_ok(a->rt, t->next, t->dst);
     if (t->off < t->len)
         tx_next(a, t);
     else

@@ -32,6 +32,8 @@ struct plc_lbd {
     plc_eap_psk_keys keys;
     uint8_t rand_s[16], rand_p[16], id_s[PLC_EAP_PSK_ID];
     int have_keys, sent4, pending_ok;
+    int retry_wait;          /* the timer ends a back-off before the JOINING again */
+    unsigned unanswered;     /* JOININGs timed out since the last join */
     plc_lbp_params pending;  /* from message 3, applied on ACCEPTED */
     uint8_t last_id, last_psk; /* the request last answered */
     uint8_t last[MSG_MAX];
@@ -45,10 +47,13 @@ void plc_lbd_config_default(plc_lbd_config *c)
     memset(c, 0, sizeof(*c));
     c->scan_ms = 12000;
     c->join_wait_ms = 20000;
+    c->retry_ms = 10000;
+    c->retry_doublings = 5;
     c->min_lqi = 53;
     c->tries = 3;
     c->backoff_min_ms = 1000;
     c->backoff_max_ms = 5000;
+    c->backoff_doublings = 6;
     c->kick_delay_ms = 2000;
 }
 
@@ -61,10 +66,12 @@ static uint32_t rand32(plc_lbd *d)
 
 static void backoff(plc_lbd *d)
 {
-    const unsigned k = d->rounds < 4 ? 1u << d->rounds : 16u;
+    const unsigned k = 1u << (d->rounds < d->cfg.backoff_doublings ? d->rounds
+                                                                    : d->cfg.backoff_doublings);
     const uint64_t lo = (uint64_t)d->cfg.backoff_min_ms * k, hi = (uint64_t)d->cfg.backoff_max_ms * k;
     d->state = PLC_LBD_BACKOFF;
     d->rounds++;
+    d->n_cand = 0; /* beacons others' scans draw meanwhile are candidates too */
     plc_timer_start_in(d->loop, &d->timer, (lo + rand32(d) % (hi - lo + 1)) * 1000u);
 }
 
@@ -90,6 +97,7 @@ static void send_ours(plc_lbd *d, uint8_t type, const uint8_t *data, size_t len)
 static void joining(plc_lbd *d)
 {
     d->state = PLC_LBD_JOINING;
+    d->retry_wait = 0;
     d->have_keys = d->sent4 = d->pending_ok = 0;
     d->last_psk = 0;
     d->cnt.joinings++;
@@ -129,6 +137,11 @@ static void on_timer(plc_loop *loop, plc_timer *t, void *user)
     plc_lbd *d = user;
     switch (d->state) {
     case PLC_LBD_BACKOFF:
+        if (d->n_cand) { /* agents heard while waiting: no scan of our own */
+            d->cnt.passive++;
+            next_agent(d);
+            break;
+        }
         d->state = PLC_LBD_SCAN;
         d->n_cand = 0;
         d->cnt.scans++;
@@ -139,13 +152,29 @@ static void on_timer(plc_loop *loop, plc_timer *t, void *user)
         next_agent(d);
         break;
     case PLC_LBD_JOINING:
-        d->cnt.timeouts++;
-        if (++d->tries < d->cfg.tries) {
+        if (d->retry_wait) {
             joining(d);
             break;
         }
-        d->cand[d->agent].failed = 1;
-        next_agent(d);
+        d->cnt.timeouts++;
+        if (++d->tries >= d->cfg.tries) { /* this agent's tries used up: the next one */
+            d->cand[d->agent].failed = 1;
+            d->agent = choose(d);
+            d->tries = 0;
+            if (d->agent < 0) {
+                backoff(d);
+                break;
+            }
+        }
+        { /* binary exponential back-off over every unanswered JOINING since the last
+           * join: random(0, retry_ms 2^(n-1)) after the n-th, at most 2^retry_doublings */
+            const unsigned k = d->unanswered < d->cfg.retry_doublings ? d->unanswered
+                                                                      : d->cfg.retry_doublings;
+            const uint64_t span = (uint64_t)d->cfg.retry_ms * 1000u << k;
+            d->unanswered++;
+            d->retry_wait = 1;
+            plc_timer_start_in(d->loop, &d->timer, 1 + rand32(d) % (span ? span : 1));
+        }
         break;
     default:
         break;
@@ -165,8 +194,15 @@ static void on_kick(plc_loop *loop, plc_timer *t, void *user)
 
 void plc_lbd_beacon(plc_lbd *d, uint16_t src, uint16_t rc, uint8_t lqi)
 {
-    if (d->state != PLC_LBD_SCAN || lqi < d->cfg.min_lqi || rc >= 0x7FFF)
+    if ((d->state != PLC_LBD_SCAN && d->state != PLC_LBD_BACKOFF) || lqi < d->cfg.min_lqi ||
+        rc >= 0x7FFF)
         return;
+    const uint64_t soon = (uint64_t)d->cfg.backoff_max_ms * 1000u;
+    if (d->state == PLC_LBD_BACKOFF && d->timer.due_us > plc_loop_now_us(d->loop) + soon) {
+        /* a long back-off (scans found nothing) ends soon once an agent is heard */
+        const uint64_t lo = (uint64_t)d->cfg.backoff_min_ms * 1000u;
+        plc_timer_start_in(d->loop, &d->timer, lo + rand32(d) % (soon - lo + 1));
+    }
     const unsigned cost = rc + d->ops.link_cost(d->ops.user, src, lqi);
     unsigned i = 0;
     while (i < d->n_cand && d->cand[i].addr != src)
@@ -293,9 +329,12 @@ static void accepted(plc_lbd *d)
     d->short_addr = p->short_addr;
     d->state = PLC_LBD_JOINED;
     d->rounds = 0;
+    d->unanswered = 0;
     d->cnt.joined++;
     const candidate *a = &d->cand[d->agent];
     d->ops.joined(d->ops.user, p->short_addr, a->addr, a->cost);
+    if (d->ops.announce)
+        d->ops.announce(d->ops.user);
 }
 
 static void on_parameters(plc_lbd *d, const uint8_t *b, size_t len)
@@ -363,8 +402,10 @@ static void for_us(plc_lbd *d, const plc_lbp_msg *m)
         send(d, d->last, d->last_len); /* a repeat: our answer was lost */
         return;
     }
-    if (d->state == PLC_LBD_JOINING) /* progress: the wait starts again */
+    if (d->state == PLC_LBD_JOINING) { /* progress: the wait starts again */
+        d->retry_wait = 0;
         plc_timer_start_in(d->loop, &d->timer, (uint64_t)d->cfg.join_wait_ms * 1000u);
+    }
     if (in.psk == 1)
         on_message1(d, &in);
     else if (in.psk == 3)
@@ -430,7 +471,8 @@ plc_lbd *plc_lbd_create(const plc_lbd_config *cfg, plc_loop *loop, const plc_lbd
 {
     if (!cfg || !loop || !ops || !ops->send || !ops->beacon_request || !ops->link_cost ||
         !ops->random || !ops->joined || !ops->set_key || !ops->activate_key || !ops->left ||
-        !cfg->eui || cfg->tries == 0 || cfg->backoff_max_ms < cfg->backoff_min_ms)
+        !cfg->eui || cfg->tries == 0 || cfg->backoff_max_ms < cfg->backoff_min_ms ||
+        cfg->backoff_doublings > 16 || cfg->retry_doublings > 16)
         return NULL;
     plc_lbd *d = calloc(1, sizeof(*d));
     if (!d)

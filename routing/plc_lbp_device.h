@@ -1,7 +1,8 @@
 /* The joining device's side of G3's admission (LBP with EAP-PSK; the LBD, and once joined
  * the agent, LBA, that relays its neighbours' joins). ../shared/spec/routing-g3.md
  * sections 4-5.
- *   Scan: after a random back-off, a MAC beacon request; for scan_ms every beacon is a
+ *   Scan: after a random back-off, a MAC beacon request (none when beacons that other
+ *   devices' scans drew were heard during the back-off [R]); for scan_ms every beacon is a
  *   candidate agent (LQI >= min_lqi, RC_COORD < 0x7FFF); the agent is the one with the
  *   lowest route cost through it, RC_COORD + the link's cost [R] (G3 stacks: lowest
  *   RC_COORD, then highest LQI), ties to the higher LQI.
@@ -9,7 +10,7 @@
  *   through it: EAP-PSK message 1 -> 2 (RAND_P, MAC_P), 3 (MAC_S checked, the protected
  *   channel opened: short address, GMK and its activation) -> 4 (the parameters' result),
  *   then ACCEPTED (EAP success): the address and key are used only now. No progress for
- *   join_wait_ms: the JOINING again (tries per agent), then a new scan with a longer
+ *   join_wait_ms: the JOINING again after a random back-off (tries per agent), then a new scan with a longer
  *   back-off. A repeated request gets the earlier answer again.
  *   Joined: EAP-PSK again with only a GMK (rekey, phase 1: the key is installed, not
  *   used); ACCEPTED with a GMK activation (phase 2: send with it from now; answered with
@@ -34,8 +35,17 @@ typedef struct plc_lbd_config {
     unsigned join_wait_ms;       /* adpMaxJoinWaitTime without progress: 20000 */
     unsigned min_lqi;            /* an agent's beacon at least: 53 */
     unsigned tries;              /* JOININGs per agent before a new scan: 3 */
+    unsigned retry_ms;           /* [R] the n-th JOINING unanswered since the last join:
+                                  * the next after random(0, retry_ms 2^(n-1)): 10000 */
+    unsigned retry_doublings;    /* [R] ... at most 2^this: 5 (320 s). Binary exponential
+                                  * back-off: a large area's devices retrying every
+                                  * join wait are what congests it */
     unsigned backoff_min_ms;     /* before a scan, random(min, max), doubling per failed */
-    unsigned backoff_max_ms;     /* scan up to 16x: 1000, 5000 (G3 stacks: 1-5 s) */
+    unsigned backoff_max_ms;     /* round: 1000, 5000 (G3 stacks: 1-5 s) */
+    unsigned backoff_doublings;  /* [R] ... up to 2^this times: 6 (64-320 s: in a large
+                                  * area most early scans find no agent, and each draws
+                                  * answers); an agent heard meanwhile ends a long
+                                  * back-off within random(min, max) */
     unsigned kick_delay_ms;      /* leaving after a kick: 2000 */
 } plc_lbd_config;
 
@@ -54,6 +64,9 @@ typedef struct plc_lbd_ops {
     void (*activate_key)(void *user, uint8_t id);
     void (*left)(void *user);    /* kicked: the address and keys go */
     void *user;
+    /* optional [R]: just joined, one MAC beacon unasked (plc_mac_beacon_send), so that the
+     * devices around, backing off before their scans, hear a new agent and need no scan */
+    int (*announce)(void *user);
 } plc_lbd_ops;
 
 typedef enum {
@@ -61,7 +74,9 @@ typedef enum {
 } plc_lbd_state;
 
 typedef struct plc_lbd_counters {
-    uint64_t scans, joinings, joined, declined, timeouts, auth_failures, stale, malformed,
+    uint64_t scans,
+        passive, /* back-offs that ended with agents heard (others' scans): no scan */
+        joinings, joined, declined, timeouts, auth_failures, stale, malformed,
         rekeys, activations, kicked, relayed_up, relayed_down, relay_refused;
 } plc_lbd_counters;
 

@@ -31,7 +31,9 @@ typedef struct session {
     session_purpose why;
     uint64_t eui;
     uint16_t via;       /* join: the agent (0xFFFF: the device is our neighbour) */
-    unsigned dev;       /* index in the device table (rekey, activation) */
+    unsigned dev;       /* index in the device table (rekey, activation; a join: the slot
+                         * its address comes from, reserved from message 3 on) */
+    int reserved;       /* a join holds slot dev */
     const allow *key;
     plc_eap_psk_keys keys;
     uint8_t rand_s[16], rand_p[16];
@@ -43,6 +45,13 @@ typedef struct session {
     size_t last_len;
 } session;
 
+/* A JOINING that found every session busy, waiting for one. */
+typedef struct waiting {
+    uint64_t eui;       /* 0: free */
+    uint16_t via;
+    uint64_t at;        /* loop us it (last) arrived */
+} waiting;
+
 struct plc_lbs {
     plc_lbs_config cfg;
     plc_loop *loop;
@@ -51,6 +60,7 @@ struct plc_lbs {
     uint64_t *block;
     device *dev;
     session *ses;
+    waiting *wait;
     int locked;
     uint8_t active_id, next_id;
     uint8_t gmk[2][16];
@@ -69,6 +79,8 @@ void plc_lbs_config_default(plc_lbs_config *c)
     c->block_size = 64;
     c->sessions = 5;
     c->step_timeout_ms = 10000;
+    c->waiting = 32;
+    c->wait_ms = 12000;
     c->first_short = 0x0001;
 }
 
@@ -218,12 +230,62 @@ static void schedule(plc_lbs *s)
     }
 }
 
+static void start_join(plc_lbs *s, session *x, uint64_t eui, uint16_t via);
+
+/* The JOINING that waited longest, if it is still fresh (older ones: the device has
+ * given up on it and sends another), into a free session. */
+static void serve_waiting(plc_lbs *s)
+{
+    const uint64_t now = plc_loop_now_us(s->loop);
+    for (;;) {
+        waiting *w = NULL;
+        for (unsigned i = 0; i < s->cfg.waiting; i++) {
+            waiting *c = &s->wait[i];
+            if (c->eui && now - c->at > (uint64_t)s->cfg.wait_ms * 1000u) {
+                c->eui = 0;
+                s->cnt.wait_expired++;
+            } else if (c->eui && (!w || c->at < w->at)) {
+                w = c;
+            }
+        }
+        session *x = w ? free_session(s, 0) : NULL;
+        if (!x)
+            return;
+        const waiting j = *w;
+        w->eui = 0;
+        start_join(s, x, j.eui, j.via);
+    }
+}
+
 static void end_session(plc_lbs *s, session *x)
 {
     plc_timer_stop(s->loop, &x->timer);
     memset(&x->keys, 0, sizeof(x->keys));
     x->st = S_FREE;
+    serve_waiting(s); /* joins before rekeys */
     schedule(s);
+}
+
+/* Every session busy: the JOINING waits for one (a repeat refreshes its place's time but
+ * keeps its turn); with the list full it is dropped and counted (the device retries). */
+static void enqueue(plc_lbs *s, uint64_t eui, uint16_t via)
+{
+    waiting *f = NULL;
+    for (unsigned i = 0; i < s->cfg.waiting; i++) {
+        waiting *c = &s->wait[i];
+        if (c->eui == eui) {
+            c->via = via;
+            return;
+        }
+        if (!c->eui && !f)
+            f = c;
+    }
+    if (!f) {
+        s->cnt.busy++;
+        return;
+    }
+    *f = (waiting){.eui = eui, .via = via, .at = plc_loop_now_us(s->loop)};
+    s->cnt.queued++;
 }
 
 static void on_step_timeout(plc_loop *loop, plc_timer *t, void *user)
@@ -258,9 +320,14 @@ static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
         end_session(s, x); /* the device started again: the old exchange is over */
     x = free_session(s, 0);
     if (!x) {
-        s->cnt.busy++; /* the device tries again after its join wait */
+        enqueue(s, eui, via);
         return;
     }
+    start_join(s, x, eui, via);
+}
+
+static void start_join(plc_lbs *s, session *x, uint64_t eui, uint16_t via)
+{
     *x = (session){.s = s, .why = P_JOIN, .eui = eui, .via = via, .timer = x->timer};
     const device *d = device_of(s, eui);
     const char *why = NULL;
@@ -282,6 +349,26 @@ static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
         return;
     }
     start_psk(s, x);
+}
+
+/* A join's address: the device's own slot when it joined before, else a free one no other
+ * exchange holds (two joins at once must not be given the same address). */
+static int reserve_slot(plc_lbs *s, session *x)
+{
+    const device *d = device_of(s, x->eui);
+    for (unsigned i = 0; i < s->cfg.max_devices && !d; i++) {
+        int held = s->dev[i].used;
+        for (unsigned k = 0; k < s->cfg.sessions && !held; k++)
+            held = s->ses[k].st != S_FREE && s->ses[k].why == P_JOIN && s->ses[k].reserved &&
+                   s->ses[k].dev == i;
+        if (!held)
+            d = &s->dev[i];
+    }
+    if (!d)
+        return PLC_ERR_FULL;
+    x->dev = (unsigned)(d - s->dev);
+    x->reserved = 1;
+    return PLC_OK;
 }
 
 static void on_message2(plc_lbs *s, session *x, const plc_eap_msg *in)
@@ -310,12 +397,12 @@ static void on_message2(plc_lbs *s, session *x, const plc_eap_msg *in)
         return;
     plc_lbp_params p = {.has_gmk = 1};
     if (x->why == P_JOIN) {
-        const device *d = device_of(s, x->eui);
-        unsigned slot = 0;
-        while (!d && slot < s->cfg.max_devices && s->dev[slot].used)
-            slot++;
+        if (!x->reserved && reserve_slot(s, x) != PLC_OK) {
+            decline(s, x, PLC_ERR_LBP_REFUSED, "device limit reached");
+            return;
+        }
         p.has_short = 1;
-        p.short_addr = d ? short_of(s, d) : (uint16_t)(s->cfg.first_short + slot);
+        p.short_addr = short_of(s, &s->dev[x->dev]);
         p.has_activation = 1;
         p.gmk_id = p.activation_id = s->active_id;
     } else {
@@ -331,15 +418,8 @@ static void on_message2(plc_lbs *s, session *x, const plc_eap_msg *in)
 
 static void admit(plc_lbs *s, session *x)
 {
-    device *d = device_of(s, x->eui);
-    const int again = d != NULL;
-    for (unsigned i = 0; i < s->cfg.max_devices && !d; i++)
-        if (!s->dev[i].used)
-            d = &s->dev[i];
-    if (!d) { /* taken meanwhile: cannot happen with one thread, but never overrun */
-        decline(s, x, PLC_ERR_LBP_REFUSED, "device limit reached");
-        return;
-    }
+    device *d = &s->dev[x->dev];
+    const int again = d->used;
     *d = (device){.eui = x->eui, .used = 1, .has = s->active_id, .uses = s->active_id};
     s->cnt.joined++;
     s->cnt.rejoined += again;
@@ -598,7 +678,8 @@ plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs
     s->block = calloc(cfg->block_size ? cfg->block_size : 1, sizeof(uint64_t));
     s->dev = calloc(cfg->max_devices, sizeof(device));
     s->ses = calloc(cfg->sessions, sizeof(session));
-    if (!s->allow || !s->block || !s->dev || !s->ses) {
+    s->wait = calloc(cfg->waiting ? cfg->waiting : 1, sizeof(waiting));
+    if (!s->allow || !s->block || !s->dev || !s->ses || !s->wait) {
         plc_lbs_destroy(s);
         return NULL;
     }
@@ -624,5 +705,6 @@ void plc_lbs_destroy(plc_lbs *s)
     free(s->block);
     free(s->dev);
     free(s->ses);
+    free(s->wait);
     free(s);
 }

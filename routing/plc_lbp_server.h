@@ -9,7 +9,8 @@
  *   the short address, the GMK and its activation) -> message 4 (its result) -> ACCEPTED
  *   (EAP success). A device joining again keeps its address. Messages go to the agent the
  *   JOINING came through (routed), or to the device's EUI-64 in clear when it is our
- *   neighbour. A step unanswered for step_timeout_ms is sent once more, then the exchange
+ *   neighbour. A JOINING that finds every session busy waits for one (a bounded list,
+ *   oldest first, dropped when stale). A step unanswered for step_timeout_ms is sent once more, then the exchange
  *   is dropped (the device starts again). A message that does not fit the exchange in
  *   progress (another RAND_S, a replayed or changed packet) is counted and dropped.
  *   Kick: KICK_TO_LBD to the device; it is forgotten (its address too).
@@ -35,6 +36,9 @@ typedef struct plc_lbs_config {
     unsigned block_size;        /* block-list entries: 64 */
     unsigned sessions;          /* exchanges at once: 5 (G3 stacks) */
     unsigned step_timeout_ms;   /* [R] an unanswered step is repeated once after: 10000 */
+    unsigned waiting;           /* [R] JOININGs that wait for a busy session: 32 */
+    unsigned wait_ms;           /* [R] ... for at most: 12000 (the device's join wait is
+                                 * 20 s; message 1 must reach it before) */
     uint16_t first_short;       /* addresses are given from here on: 0x0001 */
 } plc_lbs_config;
 
@@ -54,7 +58,11 @@ typedef struct plc_lbs_ops {
 
 typedef struct plc_lbs_counters {
     uint64_t joinings, joined, rejoined, not_allowed, blocked, full, locked, auth_failures,
-        tampered, stale, malformed, busy, step_repeats, timeouts, kicked, rekeyed, activated;
+        tampered, stale, malformed,
+        queued,       /* JOININGs that waited for a session */
+        wait_expired, /* ... and were dropped unserved (the device retries) */
+        busy,         /* JOININGs dropped: every session busy and the waiting list full */
+        step_repeats, timeouts, kicked, rekeyed, activated;
 } plc_lbs_counters;
 
 typedef struct plc_lbs plc_lbs;

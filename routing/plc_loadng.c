@@ -13,6 +13,7 @@ typedef struct route {
     uint16_t seq;
     uint16_t cost;
     uint8_t hops, weak;
+    uint8_t fails;      /* datagrams in a row the next hop did not take */
     int has_seq, bidir, used;
     uint64_t valid_until;
 } route;
@@ -73,6 +74,7 @@ void plc_loadng_config_default(plc_loadng_config *c)
     c->blacklist_ttl_s = 600;
     c->weak_lqi = 52;
     c->rreq_jitter_ms = 250;
+    c->route_failures = 3;
 }
 
 static uint64_t now(const plc_loadng *r)
@@ -138,6 +140,7 @@ static void set_route(plc_loadng *r, uint16_t dest, uint16_t next, int has_seq, 
     e->hops = (uint8_t)hops;
     e->weak = (uint8_t)weak;
     e->bidir = bidir;
+    e->fails = 0;
     e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
 }
 
@@ -434,13 +437,23 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
     }
 }
 
-void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
+int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
     /* only the route that failed: a lost ACK in a busy cell says little about the other
      * routes through that neighbour, and dropping them all would send a flood per route */
     route *e = find(r, dest);
+    if (!e || e->next != next_hop || ++e->fails < r->cfg.route_failures)
+        return 0;
+    e->used = 0;
+    r->cnt.routes_failed++;
+    return 1;
+}
+
+void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest)
+{
+    route *e = find(r, dest);
     if (e && e->next == next_hop)
-        e->used = 0;
+        e->fails = 0;
 }
 
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)

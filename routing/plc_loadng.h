@@ -32,6 +32,7 @@ typedef struct plc_loadng_config {
     unsigned blacklist_ttl_s;   /* adpBlacklistTableEntryTTL: 600 */
     unsigned weak_lqi;          /* adpWeakLQIValue: 52 */
     unsigned rreq_jitter_ms;    /* [R] relaying a RREQ waits random(0, this): 250 */
+    unsigned route_failures;    /* [R] failed datagrams in a row that drop a route: 3 */
 } plc_loadng_config;
 
 void plc_loadng_config_default(plc_loadng_config *cfg);
@@ -49,7 +50,7 @@ typedef struct plc_loadng_ops {
 typedef struct plc_loadng_counters {
     uint64_t rreq_sent, rreq_relayed, rreq_dropped, rrep_sent, rrep_relayed, rerr_sent,
         rerr_received, discoveries, discoveries_failed, routes_learned, malformed,
-        table_full;
+        table_full, routes_failed; /* routes dropped after route_failures */
 } plc_loadng_counters;
 
 typedef struct plc_loadng plc_loadng;
@@ -80,8 +81,12 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
 int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak);
 /* The node's short address changed (it joined or left): the route table is cleared. */
 void plc_loadng_set_self(plc_loadng *r, uint16_t self);
-/* The MAC could not deliver a frame for dest to next_hop: that route is dropped. */
-void plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
+/* The MAC could not deliver a datagram for dest to next_hop. [R] The route is dropped
+ * only after route_failures such datagrams in a row (in a busy cell most failures are
+ * collisions, and each dropped route costs a flood): 1 when it was dropped now. */
+int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
+/* A datagram for dest reached next_hop: the route's failures start again from 0. */
+void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 /* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided
  * for blacklist_ttl_s, its routes dropped. */
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plc_err.h"
+#include "plc_fch.h"
 #include "plc_medium_impl.h"
 
 void plc_medium_config_default(plc_medium_config *cfg)
@@ -71,6 +72,11 @@ static void on_tx_done(plc_loop *loop, plc_timer *t, void *user)
         nd->user.tx_confirm(nd->user.user, PLC_OK);
 }
 
+void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s)
+{
+    *s = m->stats;
+}
+
 /* ---- the PHY service ---- */
 static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
 {
@@ -80,6 +86,10 @@ static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, si
                                        : medium_wave_send(m, nd, rq, psdu, len, now);
     if (rc != PLC_OK)
         return rc;
+    const int ack = plc_fch_is_ack(&(plc_fch){.dt = rq->dt});
+    const unsigned k = ack ? PLC_MOD_COUNT : (unsigned)rq->mod;
+    m->stats.frames[k]++;
+    m->stats.samples[k] += nd->tx_end - now;
     nd->transmitting = 1;
     return plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
 }

@@ -72,6 +72,13 @@ double plc_medium_spread_loss_db(const plc_medium_config *cfg, plc_modulation mo
 /* Changes the receivers' noise level from now on (abstract PHY; the waveform line's noise
  * is fixed at create: PLC_ERR_UNSUPPORTED). */
 int plc_medium_set_noise_level(plc_medium *m, double level);
+/* What went on the line: frames and their line time (samples) by modulation, ACKs (and
+ * NACKs) in the last slot. */
+typedef struct plc_medium_stats {
+    uint64_t frames[PLC_MOD_COUNT + 1];
+    uint64_t samples[PLC_MOD_COUNT + 1];
+} plc_medium_stats;
+void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s);
 /* In-band SNR (dB) a frame from `from` has at `to` without interference. */
 double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to);
 

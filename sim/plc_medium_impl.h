@@ -59,6 +59,7 @@ struct plc_medium {
     plc_line *line;
     plc_tx *tx;
     plc_rng rng;
+    plc_medium_stats stats;
     mnode *node;
     /* waveform */
     plc_timer block;

@@ -77,6 +77,12 @@ static int g_beacon_request(void *u)
     return x->mac ? plc_mac_beacon_request(x->mac) : PLC_ERR_ARG;
 }
 
+static int g_announce(void *u)
+{
+    mnode *x = u;
+    return x->mac ? plc_mac_beacon_send(x->mac) : PLC_ERR_ARG;
+}
+
 static unsigned g_link_cost(void *u, uint16_t nb, uint8_t lqi)
 {
     mnode *x = u;
@@ -300,7 +306,7 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         dc.eui = x->eui;
         psk_of(x->eui, dc.psk);
         const plc_lbd_ops o = {g_send,  g_beacon_request, g_link_cost, g_random, g_joined,
-                               g_set_key, g_activate,     g_left,      x};
+                               g_set_key, g_activate,     g_left,      x,        g_announce};
         x->lbd = plc_lbd_create(&dc, w->loop, &o);
         plc_timer_start_in(w->loop, &x->power,
                            (plc_rng_next(&place) >> 11) % ((uint64_t)cfg->power_up_s * 1000000u + 1));
@@ -365,6 +371,11 @@ void plc_meshnet_run(plc_meshnet *w, double until_s)
 unsigned plc_meshnet_joined(const plc_meshnet *w)
 {
     return w->joined;
+}
+
+unsigned plc_meshnet_announced(const plc_meshnet *w)
+{
+    return w->announced;
 }
 
 double plc_meshnet_form(plc_meshnet *w, double until_s)
@@ -642,4 +653,9 @@ void plc_meshnet_kill(plc_meshnet *w, unsigned node)
     plc_adp_attach(x->adp, NULL);
     plc_mac_destroy(x->mac);
     x->mac = NULL;
+}
+
+plc_medium *plc_meshnet_medium(plc_meshnet *w)
+{
+    return w->medium;
 }

@@ -80,5 +80,8 @@ uint64_t plc_meshnet_eui(const plc_meshnet *n, unsigned node);
 int plc_meshnet_ask(plc_meshnet *n, unsigned node, size_t req, size_t ans);
 unsigned plc_meshnet_answers(const plc_meshnet *n, unsigned node);
 void plc_meshnet_kill(plc_meshnet *n, unsigned node);
+plc_medium *plc_meshnet_medium(plc_meshnet *n);
+/* Meters whose announce the concentrator acknowledged. */
+unsigned plc_meshnet_announced(const plc_meshnet *n);
 
 #endif

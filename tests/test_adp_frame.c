@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "plc_adp_frame.h"
+#include "plc_loadng.h"
 
 static void test_mesh_bc0_frag_bytes(void **st)
 {
@@ -121,12 +122,63 @@ static void test_loadng_bytes(void **st)
     assert_int_equal(plc_loadng_encode(&bad, b, sizeof(b)), PLC_ERR_ARG);
 }
 
+static int no_send(void *u, uint16_t next, const uint8_t *m, size_t len)
+{
+    (void)u;
+    (void)next;
+    (void)m;
+    (void)len;
+    return PLC_OK;
+}
+
+static unsigned unit_cost(void *u, uint16_t nb, uint8_t lqi)
+{
+    (void)u;
+    (void)nb;
+    (void)lqi;
+    return 1;
+}
+
+/* A route is dropped after route_failures failed datagrams in a row (3), not after one; a
+ * datagram that gets through starts the count again; a failure over another next hop than
+ * the route's counts for nothing. */
+static void test_route_dropped_after_failures_in_a_row(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(32);
+    plc_loadng_config c;
+    plc_loadng_config_default(&c);
+    c.self = 1;
+    c.route_table_size = 4;
+    const plc_loadng_ops ops = {.send = no_send, .link_cost = unit_cost};
+    plc_loadng *r = plc_loadng_create(&c, loop, 1, &ops);
+    assert_non_null(r);
+    assert_int_equal(plc_loadng_learn(r, 9, 5, 2, 0), 1);
+    uint16_t nh;
+    assert_int_equal(plc_loadng_link_failed(r, 5, 9), 0);
+    assert_int_equal(plc_loadng_link_failed(r, 5, 9), 0);
+    plc_loadng_link_ok(r, 5, 9);
+    assert_int_equal(plc_loadng_link_failed(r, 5, 9), 0);
+    assert_int_equal(plc_loadng_link_failed(r, 5, 9), 0);
+    assert_int_equal(plc_loadng_link_failed(r, 6, 9), 0); /* not the route's next hop */
+    assert_int_equal(plc_loadng_next_hop(r, 9, &nh, NULL, NULL), PLC_OK);
+    assert_int_equal(nh, 5);
+    assert_int_equal(plc_loadng_link_failed(r, 5, 9), 1);
+    assert_int_equal(plc_loadng_next_hop(r, 9, &nh, NULL, NULL), PLC_ERR_NO_ROUTE);
+    plc_loadng_counters k;
+    plc_loadng_get_counters(r, &k);
+    assert_int_equal(k.routes_failed, 1);
+    plc_loadng_destroy(r);
+    plc_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mesh_bc0_frag_bytes),
         cmocka_unit_test(test_header_malformed),
         cmocka_unit_test(test_loadng_bytes),
+        cmocka_unit_test(test_route_dropped_after_failures_in_a_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

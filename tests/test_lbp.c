@@ -194,6 +194,9 @@ static uint8_t psk_of(unsigned i, unsigned k)
 
 /* A server and NODES-1 devices, each hearing the server; devices allowed with their PSK
  * unless told. */
+static unsigned g_sessions = 5; /* the server's sessions for the next net_open */
+static unsigned g_backoff_ms;    /* non-zero: every device's first back-off is this */
+
 static net *net_open(unsigned max_devices)
 {
     net *w = calloc(1, sizeof(*w));
@@ -204,6 +207,7 @@ static net *net_open(unsigned max_devices)
     sc.max_devices = max_devices;
     sc.allow_size = 16;
     sc.step_timeout_ms = 2000;
+    sc.sessions = g_sessions;
     w->n[0] = (node){.w = w, .eui = 0xC0C0, .short_addr = 0};
     plc_rng_seed(&w->n[0].rng, 99);
     const plc_lbs_ops so = {s_send,   d_random,  d_set_key, d_activate,
@@ -224,8 +228,11 @@ static net *net_open(unsigned max_devices)
         dc.join_wait_ms = 3000;
         dc.backoff_min_ms = 100;
         dc.backoff_max_ms = 300;
+        dc.retry_ms = 1000;
+        if (g_backoff_ms)
+            dc.backoff_min_ms = dc.backoff_max_ms = g_backoff_ms;
         const plc_lbd_ops o = {d_send, d_beacon_request, d_link_cost, d_random, d_joined,
-                               d_set_key, d_activate, d_left, x};
+                               d_set_key, d_activate, d_left, x, NULL};
         x->lbd = plc_lbd_create(&dc, w->loop, &o);
         assert_non_null(x->lbd);
         uint8_t psk[16];
@@ -357,6 +364,91 @@ static void test_refusals(void **st)
     plc_lbs_lock(w->lbs, 0);
     run(w, 30);
     assert_int_equal(plc_lbd_get_state(w->n[4].lbd), PLC_LBD_JOINED);
+    net_close(w);
+}
+
+/* Every device at once with two sessions: the JOININGs beyond them wait for a session
+ * instead of being dropped, and joins running side by side get different addresses (the
+ * address is held from message 3 on). */
+static void test_joins_at_once_wait_and_get_distinct_addresses(void **st)
+{
+    (void)st;
+    g_sessions = 2;
+    g_backoff_ms = 100; /* every JOINING at the same instant */
+    net *w = net_open(16);
+    g_sessions = 5;
+    g_backoff_ms = 0;
+    for (unsigned i = 1; i < NODES; i++)
+        plc_lbd_start(w->n[i].lbd);
+    run(w, 10);
+    const plc_lbs_counters c = sc(w);
+    assert_int_equal(c.joined, NODES - 1);
+    assert_true(c.queued >= 1);
+    assert_int_equal(c.busy, 0);
+    unsigned seen = 0;
+    for (unsigned i = 1; i < NODES; i++) {
+        assert_int_equal(plc_lbd_get_state(w->n[i].lbd), PLC_LBD_JOINED);
+        const uint16_t a = w->n[i].short_addr;
+        assert_true(a >= 1 && a < NODES);
+        assert_false(seen & (1u << a)); /* no address given twice */
+        seen |= 1u << a;
+        uint16_t l;
+        assert_int_equal(plc_lbs_lookup(w->lbs, w->n[i].eui, &l), PLC_OK);
+        assert_int_equal(l, a);
+    }
+    net_close(w);
+}
+
+/* A beacon heard while backing off (another device's scan drew it, or a new agent sent it
+ * unasked) is a candidate: the device joins through it without a scan of its own. */
+static void test_beacon_heard_in_backoff_spares_the_scan(void **st)
+{
+    (void)st;
+    net *w = net_open(16);
+    plc_lbd_start(w->n[1].lbd);
+    assert_int_equal(plc_lbd_get_state(w->n[1].lbd), PLC_LBD_BACKOFF);
+    plc_lbd_beacon(w->n[1].lbd, 0, 0, 200);
+    run(w, 5);
+    assert_int_equal(plc_lbd_get_state(w->n[1].lbd), PLC_LBD_JOINED);
+    const plc_lbd_counters c = dcnt(w, 1);
+    assert_int_equal(c.scans, 0);
+    assert_int_equal(c.passive, 1);
+    net_close(w);
+}
+
+/* The send times of one device's JOININGs (the server hears none). */
+static uint64_t g_join_t[2][8]; /* loop us */
+static unsigned g_join_n[2];
+
+static int drop_joinings(net *w, unsigned from, unsigned to, uint8_t *b, size_t len)
+{
+    (void)to;
+    plc_lbp_msg m;
+    if (from >= 1 && from <= 2 && plc_lbp_decode(b + 2, len - 2, &m) == PLC_OK &&
+        m.type == PLC_LBP_JOINING && m.len == 0 && g_join_n[from - 1] < 8)
+        g_join_t[from - 1][g_join_n[from - 1]++] = plc_loop_now_us(w->loop);
+    return 0;
+}
+
+/* Unanswered, a device sends its JOINING again after the join wait plus a random back-off
+ * that doubles per retry: two devices that started together do not retry together. */
+static void test_joining_retries_back_off(void **st)
+{
+    (void)st;
+    net *w = net_open(16);
+    w->filter = drop_joinings;
+    memset(g_join_n, 0, sizeof(g_join_n));
+    plc_lbd_start(w->n[1].lbd);
+    plc_lbd_start(w->n[2].lbd);
+    run(w, 12);
+    for (unsigned d = 0; d < 2; d++) {
+        assert_true(g_join_n[d] >= 3);
+        const uint64_t g1 = g_join_t[d][1] - g_join_t[d][0], g2 = g_join_t[d][2] - g_join_t[d][1];
+        assert_true(g1 > 3010000 && g1 <= 4000001); /* join wait 3 s + random(0, 1 s) */
+        assert_true(g2 > 3010000 && g2 <= 5000001); /* + random(0, 2 s) */
+    }
+    assert_true(g_join_t[0][1] - g_join_t[0][0] != g_join_t[1][1] - g_join_t[1][0]);
+    assert_true(dcnt(w, 1).timeouts >= 2);
     net_close(w);
 }
 
@@ -598,6 +690,9 @@ int main(void)
         cmocka_unit_test(test_direct_join),
         cmocka_unit_test(test_join_through_agent),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_joins_at_once_wait_and_get_distinct_addresses),
+        cmocka_unit_test(test_joining_retries_back_off),
+        cmocka_unit_test(test_beacon_heard_in_backoff_spares_the_scan),
         cmocka_unit_test(test_replay_and_tamper),
         cmocka_unit_test(test_tampered_message3),
         cmocka_unit_test(test_kick_and_rekey),
