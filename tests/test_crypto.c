@@ -22,22 +22,10 @@
 #include "plc_err.h"
 #include "test_util.h"
 
-static size_t hex(const char *s, uint8_t *out, size_t max)
-{
-    if (!strcmp(s, "-"))
-        return 0;
-    size_t n = 0;
-    for (; s[0] && s[1] && n < max; s += 2) {
-        char b[3] = {s[0], s[1], 0};
-        out[n++] = (uint8_t)strtoul(b, NULL, 16);
-    }
-    return n;
-}
-
 static plc_aes_key *key_of(const char *h)
 {
     uint8_t k[16];
-    assert_int_equal(hex(h, k, 16), 16);
+    assert_int_equal(tu_hex(h, k, 16), 16);
     plc_aes_key *key = plc_aes_key_create(k);
     assert_non_null(key);
     return key;
@@ -48,8 +36,8 @@ static void test_aes_fips197(void **st)
     (void)st;
     plc_aes_key *k = key_of("000102030405060708090a0b0c0d0e0f");
     uint8_t in[16], want[16], out[16];
-    hex("00112233445566778899aabbccddeeff", in, 16);
-    hex("69c4e0d86a7b0430d8cdb78070b4c55a", want, 16);
+    tu_hex("00112233445566778899aabbccddeeff", in, 16);
+    tu_hex("69c4e0d86a7b0430d8cdb78070b4c55a", want, 16);
     plc_aes_encrypt(k, in, out);
     assert_memory_equal(out, want, 16);
     plc_aes_key_destroy(k);
@@ -89,11 +77,11 @@ static void test_ccm_nist_800_38c(void **st)
         a[i] = (uint8_t)i;
     for (int i = 0; i < 24; i++)
         p[i] = (uint8_t)(0x20 + i);
-    hex("7162015b4dac255d", w, sizeof(w));
+    tu_hex("7162015b4dac255d", w, sizeof(w));
     ccm_case(k, n, 7, a, 8, p, 4, 4, w);
-    hex("d2a1f0e051ea5f62081a7792073d593d1fc64fbfaccd", w, sizeof(w));
+    tu_hex("d2a1f0e051ea5f62081a7792073d593d1fc64fbfaccd", w, sizeof(w));
     ccm_case(k, n, 8, a, 16, p, 16, 6, w);
-    hex("e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5484392fbc1b09951", w, sizeof(w));
+    tu_hex("e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5484392fbc1b09951", w, sizeof(w));
     ccm_case(k, n, 12, a, 20, p, 24, 8, w);
     /* lengths CCM* does not have */
     uint8_t d[4] = {0}, mic[16];
@@ -109,8 +97,8 @@ static void test_ccm_star_ieee_c22(void **st)
     (void)st;
     plc_aes_key *k = key_of("c0c1c2c3c4c5c6c7c8c9cacbcccdcecf");
     uint8_t nonce[13], plain[4] = {0x61, 0x62, 0x63, 0x64}, want[4];
-    hex("acde4800000000010000000504", nonce, 13);
-    hex("d43e022b", want, 4);
+    tu_hex("acde4800000000010000000504", nonce, 13);
+    tu_hex("d43e022b", want, 4);
     ccm_case(k, nonce, 13, NULL, 0, plain, 4, 0, want);
     plc_aes_key_destroy(k);
 }
@@ -120,7 +108,7 @@ static void test_cmac_rfc4493(void **st)
     (void)st;
     plc_aes_key *k = key_of("2b7e151628aed2a6abf7158809cf4f3c");
     uint8_t m[64], mac[16], want[16];
-    hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+    tu_hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
         "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710", m, 64);
     static const struct {
         size_t len;
@@ -130,7 +118,7 @@ static void test_cmac_rfc4493(void **st)
                {40, "dfa66747de9ae63030ca32611497c827"},
                {64, "51f0bebf7e3b9d92fc49741779363cfe"}};
     for (int i = 0; i < 4; i++) {
-        hex(ex[i].mac, want, 16);
+        tu_hex(ex[i].mac, want, 16);
         plc_aes_cmac(k, m, ex[i].len, mac);
         assert_memory_equal(mac, want, 16);
     }
@@ -151,8 +139,8 @@ static void test_oracle_cases(void **st)
         if (!strcmp(kind, "ccm")) {
             assert_int_equal(sscanf(line, "%*s %39s %39s %511s %511s %u %599s", k, n, a, p, &tlen, w), 6);
             plc_aes_key *key = key_of(k);
-            const size_t nl = hex(n, nb, 16), al = hex(a, ab, 256), pl = hex(p, pb, 256);
-            assert_int_equal(hex(w, wb, 300), pl + tlen);
+            const size_t nl = tu_hex(n, nb, 16), al = tu_hex(a, ab, 256), pl = tu_hex(p, pb, 256);
+            assert_int_equal(tu_hex(w, wb, 300), pl + tlen);
             ccm_case(key, nb, nl, ab, al, pb, pl, tlen, wb);
             plc_aes_key_destroy(key);
             ccm++;
@@ -160,8 +148,8 @@ static void test_oracle_cases(void **st)
             assert_int_equal(sscanf(line, "%*s %39s %511s %599s", k, p, w), 3);
             plc_aes_key *key = key_of(k);
             uint8_t mac[16];
-            const size_t pl = hex(p, pb, 256);
-            hex(w, wb, 16);
+            const size_t pl = tu_hex(p, pb, 256);
+            tu_hex(w, wb, 16);
             plc_aes_cmac(key, pb, pl, mac);
             assert_memory_equal(mac, wb, 16);
             plc_aes_key_destroy(key);

@@ -10,24 +10,10 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "plc_dlt645.h"
 #include "plc_meter.h"
-
-static size_t hex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    unsigned v = 0, half = 0;
-    for (; *s; s++) {
-        if (*s == ' ')
-            continue;
-        v = v << 4 | (unsigned)(*s <= '9' ? *s - '0' : *s - 'A' + 10);
-        if (++half == 2) {
-            out[n++] = (uint8_t)v;
-            v = half = 0;
-        }
-    }
-    return n;
-}
 
 /* the public examples of ../shared/spec/dlt645-2007.md */
 static const char *examples[] = {
@@ -45,7 +31,7 @@ static void test_public_examples_roundtrip(void **st)
     (void)st;
     for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
         uint8_t in[64], out[64];
-        const size_t n = hex(examples[i], in);
+        const size_t n = tu_hex(examples[i], in, sizeof(in));
         plc_dlt645_frame f;
         size_t used = 0;
         assert_int_equal(plc_dlt645_decode(in, n, &f, &used), PLC_DLT645_OK);
@@ -63,7 +49,7 @@ static void test_public_examples_content(void **st)
     plc_dlt645_frame f;
     char a[13];
     /* reply 001234.56 kWh for 00010000 at 123456789012 */
-    size_t n = hex(examples[2], in);
+    size_t n = tu_hex(examples[2], in, sizeof(in));
     assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
     plc_dlt645_addr_format(f.addr, a);
     assert_string_equal(a, "123456789012");
@@ -74,17 +60,17 @@ static void test_public_examples_content(void **st)
     assert_int_equal(v.raw, 123456);
     assert_int_equal(v.decimals, 2);
     /* abnormal: no requested data */
-    n = hex(examples[3], in);
+    n = tu_hex(examples[3], in, sizeof(in));
     assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
     assert_int_equal(f.ctrl & PLC_DLT645_C_ABNORMAL, PLC_DLT645_C_ABNORMAL);
     assert_int_equal(f.data[0], PLC_DLT645_ERR_NO_DATA);
     /* follow-up DI 03300001 seq 1 */
-    n = hex(examples[4], in);
+    n = tu_hex(examples[4], in, sizeof(in));
     assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
     assert_int_equal(plc_dlt645_di_get(f.data), 0x03300001);
     assert_int_equal(f.data[4], 1);
     /* read DI 028022FF at 202208310002 */
-    n = hex(examples[6], in);
+    n = tu_hex(examples[6], in, sizeof(in));
     assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), PLC_DLT645_OK);
     plc_dlt645_addr_format(f.addr, a);
     assert_string_equal(a, "202208310002");
@@ -93,7 +79,7 @@ static void test_public_examples_content(void **st)
     uint8_t addr[6], out[64];
     assert_int_equal(plc_dlt645_addr_parse("123456789012", addr), PLC_DLT645_OK);
     plc_dlt645_read_request(addr, 0x00010000, &f);
-    n = hex(examples[1], in);
+    n = tu_hex(examples[1], in, sizeof(in));
     assert_int_equal(plc_dlt645_encode(&f, 0, out, sizeof(out)), (int)n);
     assert_memory_equal(in, out, n);
 }
@@ -101,7 +87,7 @@ static void test_public_examples_content(void **st)
 static void expect_error(const char *h, int err)
 {
     uint8_t in[300];
-    const size_t n = hex(h, in);
+    const size_t n = tu_hex(h, in, sizeof(in));
     plc_dlt645_frame f;
     assert_int_equal(plc_dlt645_decode(in, n, &f, NULL), err);
     assert_non_null(strstr(plc_dlt645_strerror(err), " ") ? plc_dlt645_strerror(err) : NULL);
@@ -195,12 +181,12 @@ static void test_extractor(void **st)
     uint8_t stream[512];
     size_t n = 0;
     /* garbage, a frame, a fake start byte, a frame with a bad checksum, two good frames */
-    n += hex("00 13 68 FF 77", stream + n);
-    n += hex(examples[2], stream + n);
-    n += hex("68 12 90", stream + n);
-    n += hex("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 55 16", stream + n);
-    n += hex(examples[0], stream + n);
-    n += hex(examples[5], stream + n);
+    n += tu_hex("00 13 68 FF 77", stream + n, sizeof(stream) - n);
+    n += tu_hex(examples[2], stream + n, sizeof(stream) - n);
+    n += tu_hex("68 12 90", stream + n, sizeof(stream) - n);
+    n += tu_hex("68 12 90 78 56 34 12 68 91 08 33 33 34 33 89 67 45 33 55 16", stream + n, sizeof(stream) - n);
+    n += tu_hex(examples[0], stream + n, sizeof(stream) - n);
+    n += tu_hex(examples[5], stream + n, sizeof(stream) - n);
     /* fed one byte at a time and in odd chunks: the same frames come out */
     for (size_t chunk = 1; chunk <= 7; chunk += 3) {
         plc_dlt645_extractor x;

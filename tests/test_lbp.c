@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "plc_lbp_device.h"
 #include "plc_lbp_frame.h"
 #include "plc_lbp_server.h"
@@ -575,16 +577,6 @@ static void test_kick_and_rekey(void **st)
 }
 
 /* ---- the codec ---- */
-static size_t hex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    for (; s[0] && s[1]; s += 2) {
-        char b[3] = {s[0], s[1], 0};
-        out[n++] = (uint8_t)strtoul(b, NULL, 16);
-    }
-    return n;
-}
-
 /* Messages 3 and 4 of the spec's recomputed hostap vectors (PSK 00..0f, RAND_S 10..1f,
  * RAND_P 20..2f): the encoder's bytes carry the spec's ciphertext and tag. */
 static void test_pchannel_vectors(void **st)
@@ -602,13 +594,13 @@ static void test_pchannel_vectors(void **st)
                      .result = PLC_EAP_PCHANNEL_SUCCESS};
     for (int i = 0; i < 16; i++)
         m.rand_s[i] = (uint8_t)(0x10 + i);
-    hex("25a1d646879eef187d1cc1ff177e266d", m.mac);
+    tu_hex("25a1d646879eef187d1cc1ff177e266d", m.mac, sizeof(m.mac));
     uint8_t out[100], tag[16];
     int n = plc_eap_encode(&m, &k, out, sizeof(out));
     assert_int_equal(n, 0x3b);
     assert_int_equal(out[0], 0x04); /* G3's shifted code; EAX saw 0x01 */
     assert_int_equal(out[5], 0x80);
-    hex("47d644265cae5a689a40a47ac54ddf80", tag);
+    tu_hex("47d644265cae5a689a40a47ac54ddf80", tag, sizeof(tag));
     assert_memory_equal(out + 42, tag, 16);
     assert_int_equal(out[58], 0x8f);
     plc_eap_msg d;
@@ -622,7 +614,7 @@ static void test_pchannel_vectors(void **st)
     memcpy(m4.rand_s, m.rand_s, 16);
     n = plc_eap_encode(&m4, &k, out, sizeof(out));
     assert_int_equal(n, 0x2b);
-    hex("7a7a71527b1f047a77fbf0efa673f754", tag);
+    tu_hex("7a7a71527b1f047a77fbf0efa673f754", tag, sizeof(tag));
     assert_memory_equal(out + 26, tag, 16);
     assert_int_equal(out[42], 0xcc);
 }

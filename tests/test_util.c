@@ -68,6 +68,32 @@ int tu_vector_line(const char *file, const char *key, char *out, size_t outlen)
     return rc;
 }
 
+static int nibble(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+size_t tu_hex(const char *s, uint8_t *out, size_t max)
+{
+    size_t n = 0;
+    int hi = -1;
+    if (s[0] == '-' && s[1] == 0)
+        return 0;
+    for (; *s && n < max; s++) {
+        const int v = nibble(*s);
+        if (v < 0)
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return n;
+}
+
 int tu_parse_hex(const char *s, uint8_t *out, int max)
 {
     int n = 0;

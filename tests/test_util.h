@@ -21,6 +21,10 @@ const char *tu_vector_path(const char *relative);
  * rest of the line to out. Returns 0 on success, -1 if not found. */
 int tu_vector_line(const char *file, const char *key, char *out, size_t outlen);
 
+/* Parses a string of hex digit pairs (spaces skipped, either case; "-" is empty) into at
+ * most max bytes; returns the count. */
+size_t tu_hex(const char *s, uint8_t *out, size_t max);
+
 /* Parses whitespace-separated hex bytes / decimal numbers; returns the count. */
 int tu_parse_hex(const char *s, uint8_t *out, int max);
 int tu_parse_dec(const char *s, int *out, int max);
