@@ -10,6 +10,10 @@
 #include <stdint.h>
 
 #define PLC_PCAP_LINKTYPE_IEEE802_15_4_NOFCS 230
+/* Ethernet: with EtherType 0xA0ED (RFC 7973) the payload is a 6LoWPAN packet, which
+ * Wireshark hands to its 6LoWPAN dissector whatever follows the headers. */
+#define PLC_PCAP_LINKTYPE_ETHERNET 1
+#define PLC_PCAP_ETHERTYPE_6LOWPAN 0xA0ED
 
 typedef struct plc_pcap plc_pcap;
 

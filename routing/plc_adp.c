@@ -64,6 +64,8 @@ struct plc_adp {
     plc_mac *mac;
     plc_loadng *rt;
     plc_adp_callbacks cb;
+    plc_adp_tap_fn tap;
+    void *tap_user;
     plc_adp_counters cnt;
     txd *tx;
     rxd *rx;
@@ -118,6 +120,8 @@ static int beacon_cost(const plc_adp_header *h, unsigned *cost, unsigned *weak)
 static int mac_send(plc_adp *a, uint16_t to, const uint8_t *msdu, size_t len, uint8_t handle)
 {
     const plc_mac_data_req rq = {.dst = to, .msdu = msdu, .len = len, .handle = handle};
+    if (a->tap)
+        a->tap(a->tap_user, to, msdu, len, 1);
     return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
 }
 
@@ -599,6 +603,8 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
 {
     plc_adp *a = user;
     plc_adp_header h;
+    if (a->tap)
+        a->tap(a->tap_user, ind->src, ind->msdu, ind->len, 0);
     if (plc_adp_header_decode(ind->msdu, ind->len, &h) != PLC_OK) {
         a->cnt.malformed++;
         return;
@@ -677,6 +683,12 @@ plc_mac_callbacks plc_adp_mac_callbacks(plc_adp *a)
 {
     return (plc_mac_callbacks){.confirm = on_mac_confirm, .indication = on_mac_indication,
                                .beacon = on_mac_beacon, .user = a};
+}
+
+void plc_adp_set_tap(plc_adp *a, plc_adp_tap_fn fn, void *user)
+{
+    a->tap = fn;
+    a->tap_user = user;
 }
 
 void plc_adp_attach(plc_adp *a, plc_mac *mac)

@@ -18,6 +18,7 @@ PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # the firmware build (Cortex-M4F)
   qemu-system-arm    # runs the firmware tests on an emulated MPS2 AN386 board
   python3-cryptography  # an independent crypto implementation the tests compare with
+  graphviz           # renders the mesh routes plc-sim writes (--topology-out) in docs/ and tests
 )
 
 missing=()

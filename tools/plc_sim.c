@@ -3,7 +3,7 @@
  *           [--topology FILE] [--noise awgn|residential|impulsive] [--noise-level X]
  *           [--period S] [--mode robo|dbpsk|dqpsk|d8psk] [--psdu BYTES]
  *           [--per-table FILE] [--traffic phy|mac|mesh] [--secure] [--pcap FILE] [--json]
- *           [--power-up S] [--topology-out FILE.dot]
+ *           [--power-up S] [--topology-out FILE.dot] [--answer BYTES]
  * phy traffic (sim/plc_simnet): every node broadcasts a PHY frame once per period, every
  * other node tries to receive it; per-link frames sent/received and SNR.
  * mac traffic (sim/plc_macnet, chosen by --traffic mac or --pcap): every meter sends an
@@ -13,7 +13,10 @@
  * mesh traffic (sim/plc_meshnet): node 0 the concentrator, the others meters powering up at
  * random within --power-up seconds (600), joining through LBP over the mesh; when all have
  * joined (or --duration has passed) one read round, a request and an answer per meter;
- * --topology-out writes the routes as a Graphviz graph.
+ * --answer sets the answer's size (120 bytes; above 384 it travels in fragments);
+ * --topology-out writes the routes as a Graphviz graph; --pcap writes the concentrator's
+ * MSDUs both ways in clear, as 6LoWPAN over Ethernet (EtherType 0xA0ED), for Wireshark's
+ * 6LoWPAN dissector.
  * All print totals, wall time and simulated seconds per wall second (JSON with --json);
  * a progress bar on a terminal. */
 #define _POSIX_C_SOURCE 200809L
@@ -39,7 +42,7 @@ static void usage(FILE *f)
                "               [--noise-level X] [--period S] [--mode robo|dbpsk|dqpsk|d8psk]\n"
                "               [--psdu BYTES] [--per-table FILE] [--traffic phy|mac]\n"
                "               [--secure] [--pcap FILE] [--json] [--power-up S]\n"
-               "               [--topology-out FILE.dot]\n"
+               "               [--topology-out FILE.dot] [--answer BYTES]\n"
                "phy traffic: every node broadcasts one frame per period (default 10 s); the\n"
                "summary gives frames sent/received per link and SNR statistics.\n"
                "mac traffic (or --pcap): every meter sends an MSDU to node 0 per period through\n"
@@ -47,7 +50,8 @@ static void usage(FILE *f)
                "the concentrator's frames as a pcap file (IEEE 802.15.4, FCS checked and stripped).\n"
                "mesh traffic: node 0 a concentrator, the rest meters that power up within\n"
                "--power-up s and join through LBP over the mesh; then one read round; the summary\n"
-               "gives joined, hops, delivery, RREQ share and frames per meter.\n");
+               "gives joined, hops, delivery, RREQ share and frames per meter; --answer sets\n"
+               "the answer's size (120), --pcap writes the concentrator's MSDUs (6LoWPAN).\n");
 }
 
 static double now_s(void)
@@ -230,8 +234,40 @@ static int run_mac(const plc_simnet_config *cfg, double duration, int json, int 
 }
 
 /* ---- mesh: formation through LBP, then a read round ---- */
+typedef struct mesh_tap {
+    plc_pcap *pcap;
+    plc_meshnet *net;
+    int failed;
+} mesh_tap;
+
+/* The concentrator's MSDUs (both ways), the adaptation layer's bytes in clear (on the line
+ * the MAC encrypts them: no capture tool could open them), each in an Ethernet frame with
+ * EtherType 0xA0ED (RFC 7973: LoWPAN encapsulation) between locally administered addresses
+ * 02:00:00:00:hh:ll made of the 16-bit ones. Wireshark's 6LoWPAN dissector then decodes the
+ * mesh, BC0 and fragment headers of every frame (over 802.15.4 it would try the 6LoWPAN
+ * heuristic only, which wants IPv6 after the headers, and G3's LOADng, LBP and our data
+ * come behind the escape dispatch). */
+static void on_mesh_msdu(void *user, uint16_t peer, const uint8_t *msdu, size_t len, int out)
+{
+    mesh_tap *t = user;
+    uint8_t f[14 + PLC_MAC_MAX_MSDU];
+    const uint16_t dst = out ? peer : 0x0000, src = out ? 0x0000 : peer;
+    const uint8_t h[14] = {0x02, 0, 0, 0, (uint8_t)(dst >> 8), (uint8_t)dst,
+                           0x02, 0, 0, 0, (uint8_t)(src >> 8), (uint8_t)src,
+                           PLC_PCAP_ETHERTYPE_6LOWPAN >> 8, PLC_PCAP_ETHERTYPE_6LOWPAN & 0xFF};
+    if (len > PLC_MAC_MAX_MSDU) {
+        t->failed = 1;
+        return;
+    }
+    memcpy(f, h, sizeof(h));
+    memcpy(f + sizeof(h), msdu, len);
+    if (plc_pcap_write(t->pcap, (uint64_t)(plc_meshnet_now_s(t->net) * 1e6), f,
+                       sizeof(h) + len) != PLC_OK)
+        t->failed = 1;
+}
+
 static int run_mesh(const plc_simnet_config *cfg, double duration, int json, unsigned power_up,
-                    const char *dot)
+                    const char *dot, const char *pcap_path, size_t answer)
 {
     plc_meshnet_config mc;
     plc_meshnet_config_default(&mc);
@@ -243,11 +279,24 @@ static int run_mesh(const plc_simnet_config *cfg, double duration, int json, uns
     plc_meshnet *w = plc_meshnet_create(&mc, err, sizeof(err));
     if (!w)
         return bad(err, NULL);
+    mesh_tap tap = {.net = w};
+    if (pcap_path) {
+        tap.pcap = plc_pcap_open(pcap_path, PLC_PCAP_LINKTYPE_ETHERNET);
+        if (!tap.pcap) {
+            plc_meshnet_destroy(w);
+            return bad("cannot create the pcap file", pcap_path);
+        }
+        plc_adp_set_tap(plc_meshnet_adp(w, 0), on_mesh_msdu, &tap);
+    }
     const unsigned meters = plc_meshnet_meters(w);
     const double all = plc_meshnet_form(w, duration);
     const unsigned joined = plc_meshnet_joined(w);
     plc_meshnet_round r;
-    plc_meshnet_read_round(w, 40, 120, &r);
+    plc_meshnet_read_round(w, 40, answer, &r);
+    if (tap.pcap && (plc_pcap_close(tap.pcap) != PLC_OK || tap.failed)) {
+        plc_meshnet_destroy(w);
+        return bad("writing the pcap file failed", pcap_path);
+    }
     uint64_t frames, rreq;
     plc_meshnet_frames(w, &frames, &rreq);
     const double delivery = meters ? (double)r.answered / meters : 0;
@@ -292,6 +341,7 @@ int main(int argc, char **argv)
     const char *pcap = NULL, *dot = NULL;
     int mesh = 0;
     unsigned power_up = 600;
+    size_t answer = 120;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -340,7 +390,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--topology-out"))
             dot = v;
         else if (!strcmp(a, "--power-up"))
-            power_up = (unsigned)strtoul(v, &end, 10); else if (!strcmp(a, "--per-table"))
+            power_up = (unsigned)strtoul(v, &end, 10);
+        else if (!strcmp(a, "--answer")) {
+            answer = strtoul(v, &end, 10);
+            if (answer < 2 || answer > PLC_ADP_MAX_DATA)
+                return bad("--answer must be 2 to 1280 bytes", v);
+        } else if (!strcmp(a, "--per-table"))
             cfg.per_table = v;
         else if (!strcmp(a, "--mode")) {
             const int m = plc_mode_parse(v);
@@ -357,7 +412,7 @@ int main(int argc, char **argv)
     if (!(duration > 0))
         return bad("--duration must be positive", NULL);
     if (mesh)
-        return run_mesh(&cfg, duration, json, power_up, dot);
+        return run_mesh(&cfg, duration, json, power_up, dot, pcap, answer);
     if (dot)
         return bad("--topology-out goes with --traffic mesh", NULL);
     if (mac)
