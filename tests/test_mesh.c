@@ -343,10 +343,75 @@ static void test_chain_joins_through_lbp(void **st)
     plc_meshnet_destroy(w);
 }
 
+/* Two-phase rekey on the real stack with reads running: the new key is distributed to every
+ * meter (EAP-PSK again) while reads go on under the old one, then activated (the
+ * concentrator switches, every meter follows); every read of every round before, during and
+ * after is answered, and no node ever failed to decrypt a frame or lacked a key. */
+static void test_rekey_with_traffic_loses_nothing(void **st)
+{
+    (void)st;
+    plc_meshnet_config cfg;
+    plc_meshnet_config_default(&cfg);
+    cfg.medium.nodes = 11;
+    cfg.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    cfg.power_up_s = 30;
+    char err[200];
+    plc_meshnet *w = plc_meshnet_create(&cfg, err, sizeof(err));
+    if (!w)
+        fail_msg("%s", err);
+    assert_true(plc_meshnet_form(w, 1200) > 0);
+    const unsigned m = plc_meshnet_meters(w);
+    plc_lbs *s = plc_meshnet_lbs(w);
+    uint64_t before[16]; /* no_key + decryption errors per node: formation's (frames
+                                 * under the key heard before a node joined) do not count */
+    assert_true(m + 1 <= sizeof(before) / sizeof(before[0]));
+    for (unsigned k = 0; k <= m; k++) {
+        plc_mac_counters c;
+        plc_mac_get_counters(plc_meshnet_mac(w, k), &c);
+        before[k] = c.no_key + c.decryption_errors;
+    }
+    static const uint8_t gmk2[16] = {0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE,
+                                     0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF};
+    assert_int_equal(plc_lbs_rekey_distribute(s, gmk2), PLC_OK);
+    unsigned devices, distributed, activated, rounds = 0;
+    plc_meshnet_round r;
+    do { /* phase 1 under traffic */
+        plc_meshnet_read_round(w, 40, 120, &r);
+        assert_int_equal(r.answered, m);
+        plc_lbs_rekey_progress(s, &devices, &distributed, &activated);
+    } while (distributed < devices && ++rounds < 20);
+    assert_int_equal(devices, m);
+    assert_int_equal(distributed, m);
+    assert_int_equal(plc_lbs_rekey_activate(s), PLC_OK);
+    rounds = 0;
+    do { /* phase 2 under traffic */
+        plc_meshnet_read_round(w, 40, 120, &r);
+        assert_int_equal(r.answered, m);
+        plc_lbs_rekey_progress(s, &devices, &distributed, &activated);
+    } while (activated < devices && ++rounds < 20);
+    assert_int_equal(activated, m);
+    plc_meshnet_read_round(w, 40, 120, &r); /* all under the new key now */
+    assert_int_equal(r.answered, m);
+    for (unsigned k = 0; k <= m; k++) {
+        plc_mac_pib pib;
+        plc_mac_get_pib(plc_meshnet_mac(w, k), &pib);
+        assert_int_equal(pib.key_index, 1);
+        plc_mac_counters c;
+        plc_mac_get_counters(plc_meshnet_mac(w, k), &c);
+        assert_int_equal(c.no_key + c.decryption_errors, before[k]);
+    }
+    plc_lbs_counters sc;
+    plc_lbs_get_counters(s, &sc);
+    assert_int_equal(sc.rekeyed, m);
+    assert_int_equal(sc.activated, m);
+    plc_meshnet_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_joins_through_lbp),
+        cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
         cmocka_unit_test(test_relay_dies_routes_repaired),
         cmocka_unit_test(test_lost_fragment_times_out),
