@@ -10,6 +10,8 @@
  *   bench_mesh [meters] [parallel] [seed] [topology] [power_up_s]
  *     (default 1000 5 1, a generated feeder, 600 s; run from the source tree; with a
  *     topology file, e.g. sim/topologies/area1000.txt, the meters are the file's)
+ *   MESH_DEBUG=1: admission, queue and per-meter counters; MESH_TIMELINE=1: the formation
+ *   every 100 simulated s (joined, MAC, line time by modulation, ADP, RREQ, admission).
  * Targets (issue 16): all joined within 1800 s, delivery >= 99.9%, RREQ share <= 10%, route
  * ETX within 1.15x of the shortest paths', under 5 wall minutes. */
 #define _POSIX_C_SOURCE 200809L
@@ -19,6 +21,63 @@
 
 #include "bench_clock.h"
 #include "plc_meshnet.h"
+
+typedef unsigned long long ull;
+
+/* The meters' admission counters summed. */
+static void lbd_totals(plc_meshnet *w, unsigned n, plc_lbd_counters *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (unsigned k = 1; k <= n; k++) {
+        plc_lbd_counters c;
+        plc_lbd_get_counters(plc_meshnet_lbd(w, k), &c);
+        t->scans += c.scans, t->passive += c.passive, t->joinings += c.joinings;
+        t->timeouts += c.timeouts, t->declined += c.declined, t->stale += c.stale;
+        t->auth_failures += c.auth_failures, t->relayed_up += c.relayed_up;
+        t->relayed_down += c.relayed_down, t->relay_refused += c.relay_refused;
+        t->malformed += c.malformed;
+    }
+}
+
+/* MESH_TIMELINE: one step of the formation: joined, the MAC's frames and failures over all
+ * nodes, the concentrator's MAC queue, line time by modulation, and what the adaptation
+ * layer, LOADng and admission sent. */
+static void timeline(plc_meshnet *w, unsigned n, double t)
+{
+    plc_mac_counters s = {0};
+    plc_adp_counters A = {0};
+    plc_loadng_counters L = {0};
+    for (unsigned k = 0; k <= n; k++) {
+        plc_mac_counters c;
+        plc_adp_counters a;
+        plc_loadng_counters l;
+        if (!plc_meshnet_mac(w, k))
+            continue;
+        plc_mac_get_counters(plc_meshnet_mac(w, k), &c);
+        s.tx_frames += c.tx_frames, s.tx_retries += c.tx_retries;
+        s.tx_msdu_failed += c.tx_msdu_failed, s.rx_payload_failed += c.rx_payload_failed;
+        s.queue_overflows += c.queue_overflows;
+        plc_adp_get_counters(plc_meshnet_adp(w, k), &a);
+        plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &l);
+        A.tx_datagrams += a.tx_datagrams, A.relayed += a.relayed, A.relay_failed += a.relay_failed;
+        L.rreq_sent += l.rreq_sent, L.rreq_relayed += l.rreq_relayed;
+    }
+    plc_lbd_counters D;
+    lbd_totals(w, n, &D);
+    fprintf(stderr, "t %4.0f joined %u | MAC frames %llu retries %llu failed %llu payload lost %llu "
+            "queue full %llu, concentrator's queue %u | line s:",
+            t, plc_meshnet_joined(w), (ull)s.tx_frames, (ull)s.tx_retries, (ull)s.tx_msdu_failed,
+            (ull)s.rx_payload_failed, (ull)s.queue_overflows,
+            plc_mac_queue_length(plc_meshnet_mac(w, 0)));
+    plc_medium_stats ms;
+    plc_medium_get_stats(plc_meshnet_medium(w), &ms);
+    for (int k = 0; k <= PLC_MOD_COUNT; k++) /* ROBO, DBPSK, DQPSK, D8PSK, ACKs */
+        fprintf(stderr, " %.0f", (double)ms.samples[k] / 400000.0);
+    fprintf(stderr, " | ADP tx %llu relayed %llu failed %llu | RREQ %llu+%llu | scans %llu "
+            "passive %llu JOININGs %llu timeouts %llu\n",
+            (ull)A.tx_datagrams, (ull)A.relayed, (ull)A.relay_failed, (ull)L.rreq_sent,
+            (ull)L.rreq_relayed, (ull)D.scans, (ull)D.passive, (ull)D.joinings, (ull)D.timeouts);
+}
 
 int main(int argc, char **argv)
 {
@@ -38,76 +97,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const unsigned n = plc_meshnet_meters(w);
-    if (getenv("MESH_TIMELINE")) /* formation in steps: joined, MAC frames and failures */
+    if (getenv("MESH_TIMELINE"))
         for (double t = 100; t <= 1800.0 + cfg.power_up_s; t += 100) {
             plc_meshnet_run(w, t);
-            plc_mac_counters s = {0};
-            for (unsigned k = 0; k <= n; k++) {
-                plc_mac_counters c;
-                if (!plc_meshnet_mac(w, k))
-                    continue;
-                plc_mac_get_counters(plc_meshnet_mac(w, k), &c);
-                s.tx_frames += c.tx_frames, s.tx_retries += c.tx_retries;
-                s.tx_msdu_failed += c.tx_msdu_failed, s.tx_msdu_ok += c.tx_msdu_ok;
-                s.channel_access_failures += c.channel_access_failures;
-                s.fcs_errors += c.fcs_errors, s.rx_payload_failed += c.rx_payload_failed;
-                s.queue_overflows += c.queue_overflows;
-            }
-            fprintf(stderr, "t %4.0f joined %3u frames %7llu retries %6llu ok %6llu failed %6llu "
-                    "cca-fail %5llu fcs %6llu payload %6llu qfull %5llu\n", t, plc_meshnet_joined(w),
-                    (unsigned long long)s.tx_frames, (unsigned long long)s.tx_retries,
-                    (unsigned long long)s.tx_msdu_ok, (unsigned long long)s.tx_msdu_failed,
-                    (unsigned long long)s.channel_access_failures, (unsigned long long)s.fcs_errors,
-                    (unsigned long long)s.rx_payload_failed, (unsigned long long)s.queue_overflows);
-            {
-                plc_mac_counters c;
-                plc_mac_get_counters(plc_meshnet_mac(w, 0), &c);
-                fprintf(stderr, "   conc: queue %u tx %llu retries %llu ok %llu failed %llu busy %llu qfull %llu acks %llu rx %llu\n",
-                        plc_mac_queue_length(plc_meshnet_mac(w, 0)), (unsigned long long)c.tx_frames,
-                        (unsigned long long)c.tx_retries, (unsigned long long)c.tx_msdu_ok,
-                        (unsigned long long)c.tx_msdu_failed, (unsigned long long)c.csma_busy,
-                        (unsigned long long)c.queue_overflows, (unsigned long long)c.tx_acks, (unsigned long long)c.rx_frames);
-            }
-            {
-                plc_medium_stats ms;
-                plc_medium_get_stats(plc_meshnet_medium(w), &ms);
-                fprintf(stderr, "   line:");
-                for (int k = 0; k <= PLC_MOD_COUNT; k++)
-                    fprintf(stderr, " [%d] %llu frames %.1f s", k, (unsigned long long)ms.frames[k],
-                            (double)ms.samples[k] / 400000.0);
-                fprintf(stderr, "\n");
-            }
-            plc_adp_counters A = {0};
-            plc_loadng_counters L = {0};
-            plc_lbd_counters D = {0};
-            for (unsigned k = 0; k <= n; k++) {
-                plc_adp_counters a;
-                plc_loadng_counters l;
-                plc_adp_get_counters(plc_meshnet_adp(w, k), &a);
-                plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &l);
-                A.tx_datagrams += a.tx_datagrams, A.relayed += a.relayed, A.relay_failed += a.relay_failed;
-                A.beacons += a.beacons, A.repairs += a.repairs, A.resends += a.resends;
-                A.rx_lbp += a.rx_lbp, A.no_route += a.no_route;
-                L.rreq_sent += l.rreq_sent, L.rreq_relayed += l.rreq_relayed;
-                L.rrep_sent += l.rrep_sent + l.rrep_relayed, L.rerr_sent += l.rerr_sent;
-                if (k) {
-                    plc_lbd_counters d;
-                    plc_lbd_get_counters(plc_meshnet_lbd(w, k), &d);
-                    D.scans += d.scans, D.joinings += d.joinings, D.timeouts += d.timeouts;
-                    D.relayed_up += d.relayed_up, D.relayed_down += d.relayed_down;
-                }
-            }
-            fprintf(stderr, "   adp tx %llu relayed %llu rfail %llu beacons %llu repairs %llu "
-                    "noroute %llu lbp-rx %llu | rreq %llu+%llu rrep %llu rerr %llu | scans %llu "
-                    "joinings %llu timeouts %llu up %llu down %llu\n",
-                    (unsigned long long)A.tx_datagrams, (unsigned long long)A.relayed,
-                    (unsigned long long)A.relay_failed, (unsigned long long)A.beacons,
-                    (unsigned long long)A.repairs, (unsigned long long)A.no_route,
-                    (unsigned long long)A.rx_lbp, (unsigned long long)L.rreq_sent,
-                    (unsigned long long)L.rreq_relayed, (unsigned long long)L.rrep_sent,
-                    (unsigned long long)L.rerr_sent, (unsigned long long)D.scans,
-                    (unsigned long long)D.joinings, (unsigned long long)D.timeouts,
-                    (unsigned long long)D.relayed_up, (unsigned long long)D.relayed_down);
+            timeline(w, n, t);
         }
     const double all = plc_meshnet_form(w, 1800.0 + cfg.power_up_s);
     uint64_t ff, fq;
@@ -117,15 +110,8 @@ int main(int argc, char **argv)
            joined, n, all >= 0 ? "all by " : "not all in ", all >= 0 ? all : plc_meshnet_now_s(w),
            (unsigned long long)ff, (unsigned long long)fq);
     if (getenv("MESH_DEBUG")) {
-        plc_lbd_counters t = {0};
-        for (unsigned k = 1; k <= n; k++) {
-            plc_lbd_counters c;
-            plc_lbd_get_counters(plc_meshnet_lbd(w, k), &c);
-            t.scans += c.scans, t.joinings += c.joinings, t.timeouts += c.timeouts;
-            t.declined += c.declined, t.stale += c.stale, t.auth_failures += c.auth_failures;
-            t.relayed_up += c.relayed_up, t.relayed_down += c.relayed_down;
-            t.relay_refused += c.relay_refused, t.malformed += c.malformed;
-        }
+        plc_lbd_counters t;
+        lbd_totals(w, n, &t);
         plc_adp_counters a0;
         plc_adp_get_counters(plc_meshnet_adp(w, 0), &a0);
         uint64_t qf = 0, rf = 0;
@@ -147,11 +133,12 @@ int main(int argc, char **argv)
                 plc_meshnet_announced(w), noroute);
         plc_lbs_counters s;
         plc_lbs_get_counters(plc_meshnet_lbs(w), &s);
-        fprintf(stderr, "devices: scans %llu joinings %llu timeouts %llu declined %llu stale %llu "
-                "auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
-                "server: joinings %llu joined %llu queued %llu expired %llu busy %llu repeats %llu timeouts %llu stale %llu "
-                "tampered %llu auth %llu\n",
-                (unsigned long long)t.scans, (unsigned long long)t.joinings,
+        fprintf(stderr, "devices: scans %llu passive %llu joinings %llu timeouts %llu declined %llu "
+                "stale %llu auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
+                "server: joinings %llu joined %llu queued %llu expired %llu busy %llu repeats %llu "
+                "timeouts %llu stale %llu tampered %llu auth %llu\n",
+                (unsigned long long)t.scans, (unsigned long long)t.passive,
+                (unsigned long long)t.joinings,
                 (unsigned long long)t.timeouts, (unsigned long long)t.declined,
                 (unsigned long long)t.stale, (unsigned long long)t.auth_failures,
                 (unsigned long long)t.relayed_up, (unsigned long long)t.relayed_down,

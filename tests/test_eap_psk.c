@@ -39,7 +39,8 @@ static void test_eax_paper_vectors(void **st)
     for (int i = 0; i < 4; i++) {
         uint8_t key[16], n[16], h[16], m[16], want[40], tag[16];
         tu_hex(v[i][0], key, sizeof(key));
-        const size_t nl = tu_hex(v[i][1], n, sizeof(n)), hl = tu_hex(v[i][2], h, sizeof(h)), ml = tu_hex(v[i][3], m, sizeof(m));
+        const size_t nl = tu_hex(v[i][1], n, sizeof(n)), hl = tu_hex(v[i][2], h, sizeof(h));
+        const size_t ml = tu_hex(v[i][3], m, sizeof(m));
         tu_hex(v[i][4], want, sizeof(want));
         plc_aes_key *k = plc_aes_key_create(key);
         assert_non_null(k);
