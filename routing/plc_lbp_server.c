@@ -49,7 +49,7 @@ typedef struct session {
 typedef struct waiting {
     uint64_t eui;       /* 0: free */
     uint16_t via;
-    uint64_t at;        /* loop us it (last) arrived */
+    uint64_t at;        /* loop us it first arrived */
 } waiting;
 
 struct plc_lbs {
@@ -266,8 +266,9 @@ static void end_session(plc_lbs *s, session *x)
     schedule(s);
 }
 
-/* Every session busy: the JOINING waits for one (a repeat refreshes its place's time but
- * keeps its turn); with the list full it is dropped and counted (the device retries). */
+/* Every session busy: the JOINING waits for one (a repeat, through the same agent or
+ * another, takes the same place: its turn and expiry stay those of the first); with the list
+ * full it is dropped and counted (the device retries). */
 static void enqueue(plc_lbs *s, uint64_t eui, uint16_t via)
 {
     waiting *f = NULL;
