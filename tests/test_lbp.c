@@ -532,6 +532,28 @@ static void test_tampered_message3(void **st)
     net_close(w);
 }
 
+/* A device kicked and blocked meanwhile leaves, and its join after is refused. */
+static void test_kicked_and_blocked_stays_out(void **st)
+{
+    (void)st;
+    net *w = net_open(16);
+    plc_lbd_start(w->n[1].lbd);
+    run(w, 5);
+    assert_int_equal(plc_lbd_get_state(w->n[1].lbd), PLC_LBD_JOINED);
+    assert_int_equal(plc_lbs_block(w->lbs, w->n[1].eui, 1), PLC_OK);
+    assert_int_equal(plc_lbs_kick(w->lbs, w->n[1].eui), PLC_OK);
+    run(w, 20);
+    assert_int_equal(w->n[1].left, 1);
+    assert_int_not_equal(plc_lbd_get_state(w->n[1].lbd), PLC_LBD_JOINED);
+    assert_int_equal(w->n[1].has_key[0], 0);
+    assert_true(sc(w).blocked >= 1);
+    assert_true(dcnt(w, 1).declined >= 1);
+    uint16_t a;
+    assert_int_equal(plc_lbs_lookup(w->lbs, w->n[1].eui, &a), PLC_ERR_ARG);
+    assert_int_equal(plc_lbs_device_count(w->lbs), 0);
+    net_close(w);
+}
+
 static void test_kick_and_rekey(void **st)
 {
     (void)st;
@@ -687,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_beacon_heard_in_backoff_spares_the_scan),
         cmocka_unit_test(test_replay_and_tamper),
         cmocka_unit_test(test_tampered_message3),
+        cmocka_unit_test(test_kicked_and_blocked_stays_out),
         cmocka_unit_test(test_kick_and_rekey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
