@@ -38,6 +38,8 @@
 #include "plc_mac_sec.h"
 #include "plc_phy_service.h"
 
+#define PLC_MAC_NO_SHORT 0xFFFE /* 802.15.4: the node uses its extended address */
+
 typedef enum plc_mac_csma_scheme {
     PLC_MAC_CSMA_G9903 = 0,    /* G.9903 unslotted CSMA/CA (plc_mac_csma.c) */
     PLC_MAC_CSMA_ADAPTIVE = 1, /* window sized by the talkers heard, countdown frozen while
@@ -138,7 +140,7 @@ typedef struct plc_mac_data_request {
 } plc_mac_data_req;
 
 typedef struct plc_mac_data_indication {
-    uint16_t src, dst;     /* 0xFFFE when the frame used an EUI-64 instead */
+    uint16_t src, dst;     /* PLC_MAC_NO_SHORT when the frame used an EUI-64 instead */
     uint64_t src_ext, dst_ext; /* the EUI-64s the frame used, 0 when short */
     const uint8_t *msdu;
     size_t len;

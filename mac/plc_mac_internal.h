@@ -24,7 +24,6 @@ typedef struct mac_item {
     uint8_t data[PLC_MAC_MAX_MSDU];
 } mac_item;
 
-#define PLC_MAC_NO_SHORT 0xFFFE /* 802.15.4: the node uses its extended address */
 
 typedef enum { TX_IDLE, TX_CSMA, TX_CFS_WAIT, TX_SENDING, TX_WAIT_ACK } mac_tx_state;
 

@@ -245,6 +245,8 @@ int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_
     if (dst_ext || self(a) == PLC_ADP_BROADCAST) { /* one hop, in clear, no mesh header */
         const plc_mac_data_req rq = {.dst = dst, .dst_ext = dst_ext, .msdu = msg, .len = len,
                                      .handle = RELAY_HANDLE - 1};
+        if (a->tap)
+            a->tap(a->tap_user, dst_ext ? PLC_MAC_NO_SHORT : dst, msg, len, 1);
         return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
     }
     return submit(a, dst, PLC_ADP_ESC_LBP, msg + 2, len - 2, 0);

@@ -110,9 +110,10 @@ void plc_adp_set_address(plc_adp *a, uint16_t short_addr);
 /* Just joined: the route to the coordinator goes through the agent at first (G3 stacks),
  * with the cost the agent advertised plus the link's; beacons improve on it. */
 void plc_adp_set_coordinator_route(plc_adp *a, uint16_t agent, unsigned cost);
-/* A copy of every MSDU this node hands to the MAC (outgoing 1: to neighbour `peer`) or
- * takes from it (0: from `peer`), as the adaptation layer sees it (in clear: the MAC
- * secures it on the line). For captures; NULL turns it off. */
+/* A copy of every MSDU this node hands to the MAC (outgoing 1: to neighbour `peer`,
+ * PLC_MAC_NO_SHORT to an EUI-64) or takes from it (0: from `peer`, PLC_MAC_NO_SHORT from
+ * a node without an address), as the adaptation layer sees it (in clear: the MAC secures
+ * it on the line). For captures; NULL turns it off. */
 typedef void (*plc_adp_tap_fn)(void *user, uint16_t peer, const uint8_t *msdu, size_t len,
                                int outgoing);
 void plc_adp_set_tap(plc_adp *a, plc_adp_tap_fn fn, void *user);

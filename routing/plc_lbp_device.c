@@ -120,14 +120,28 @@ static int choose(plc_lbd *d)
     return best;
 }
 
-static void next_agent(plc_lbd *d)
+/* The best candidate left becomes the agent (its tries from 0): 1; none left: a new
+ * back-off, 0. */
+static int next_agent(plc_lbd *d)
 {
     d->agent = choose(d);
     d->tries = 0;
-    if (d->agent < 0)
-        backoff(d);
-    else
-        joining(d);
+    if (d->agent >= 0)
+        return 1;
+    backoff(d);
+    return 0;
+}
+
+/* Binary exponential back-off over every unanswered JOINING since the last join: the next
+ * after random(0, retry_ms 2^(n-1)) for the n-th, at most 2^retry_doublings times. */
+static void retry_later(plc_lbd *d)
+{
+    const unsigned k = d->unanswered < d->cfg.retry_doublings ? d->unanswered
+                                                              : d->cfg.retry_doublings;
+    const uint64_t span = (uint64_t)d->cfg.retry_ms * 1000u << k;
+    d->unanswered++;
+    d->retry_wait = 1;
+    plc_timer_start_in(d->loop, &d->timer, 1 + rand32(d) % (span ? span : 1));
 }
 
 static void on_timer(plc_loop *loop, plc_timer *t, void *user)
@@ -139,17 +153,18 @@ static void on_timer(plc_loop *loop, plc_timer *t, void *user)
     case PLC_LBD_BACKOFF:
         if (d->n_cand) { /* agents heard while waiting: no scan of our own */
             d->cnt.passive++;
-            next_agent(d);
+            if (next_agent(d))
+                joining(d);
             break;
         }
-        d->state = PLC_LBD_SCAN;
-        d->n_cand = 0;
+        d->state = PLC_LBD_SCAN; /* the candidates were cleared when the back-off began */
         d->cnt.scans++;
         d->ops.beacon_request(d->ops.user);
         plc_timer_start_in(d->loop, &d->timer, (uint64_t)d->cfg.scan_ms * 1000u);
         break;
     case PLC_LBD_SCAN:
-        next_agent(d);
+        if (next_agent(d))
+            joining(d);
         break;
     case PLC_LBD_JOINING:
         if (d->retry_wait) {
@@ -159,22 +174,10 @@ static void on_timer(plc_loop *loop, plc_timer *t, void *user)
         d->cnt.timeouts++;
         if (++d->tries >= d->cfg.tries) { /* this agent's tries used up: the next one */
             d->cand[d->agent].failed = 1;
-            d->agent = choose(d);
-            d->tries = 0;
-            if (d->agent < 0) {
-                backoff(d);
+            if (!next_agent(d))
                 break;
-            }
         }
-        { /* binary exponential back-off over every unanswered JOINING since the last
-           * join: random(0, retry_ms 2^(n-1)) after the n-th, at most 2^retry_doublings */
-            const unsigned k = d->unanswered < d->cfg.retry_doublings ? d->unanswered
-                                                                      : d->cfg.retry_doublings;
-            const uint64_t span = (uint64_t)d->cfg.retry_ms * 1000u << k;
-            d->unanswered++;
-            d->retry_wait = 1;
-            plc_timer_start_in(d->loop, &d->timer, 1 + rand32(d) % (span ? span : 1));
-        }
+        retry_later(d);
         break;
     default:
         break;
@@ -433,7 +436,7 @@ static void relay(plc_lbd *d, const plc_adp_lbp_indication *ind, const plc_lbp_m
     /* down: only from the server, routed and secured */
     if (ind->secured && !ind->src_ext && ind->src < 0x8000 && ind->src == d->cfg.server) {
         d->cnt.relayed_down++;
-        d->ops.send(d->ops.user, 0xFFFE, m->lbd, ind->msg, ind->len);
+        d->ops.send(d->ops.user, PLC_MAC_NO_SHORT, m->lbd, ind->msg, ind->len);
     } else {
         d->cnt.relay_refused++;
     }

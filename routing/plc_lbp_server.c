@@ -139,7 +139,7 @@ static void transmit(plc_lbs *s, session *x)
     if (x->why != P_JOIN)
         s->ops.send(s->ops.user, short_of(s, &s->dev[x->dev]), 0, x->last, x->last_len);
     else if (x->via == 0xFFFF)
-        s->ops.send(s->ops.user, 0xFFFE, x->eui, x->last, x->last_len);
+        s->ops.send(s->ops.user, PLC_MAC_NO_SHORT, x->eui, x->last, x->last_len);
     else
         s->ops.send(s->ops.user, x->via, 0, x->last, x->last_len);
 }
