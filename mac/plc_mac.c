@@ -166,7 +166,7 @@ int plc_mac_beacon_request(plc_mac *m)
 
 int plc_mac_beacon_send(plc_mac *m)
 {
-    if (m->pib.rc_coord >= 0x7FFF)
+    if (m->pib.rc_coord >= PLC_MAC_RC_NONE)
         return PLC_ERR_NO_ROUTE;
     mac_item it = {.kind = ITEM_BEACON, .dst = PLC_MAC_BROADCAST, .high_priority = 1,
                    .len = PLC_MAC_BEACON_LEN};

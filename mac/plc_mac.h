@@ -39,6 +39,9 @@
 #include "plc_phy_service.h"
 
 #define PLC_MAC_NO_SHORT 0xFFFE /* 802.15.4: the node uses its extended address */
+/* RC_COORD at or above this: no route to the coordinator (not an agent: beacon requests
+ * go unanswered, and devices take no such beacon) */
+#define PLC_MAC_RC_NONE 0x7FFF
 
 typedef enum plc_mac_csma_scheme {
     PLC_MAC_CSMA_G9903 = 0,    /* G.9903 unslotted CSMA/CA (plc_mac_csma.c) */
@@ -236,7 +239,7 @@ int plc_mac_data_request(plc_mac *m, const plc_mac_data_req *rq);
 int plc_mac_beacon_request(plc_mac *m);
 /* Sends one beacon unasked (RC_COORD from the PIB): a node that just joined tells the
  * devices around it, waiting to join, that it is an agent. PLC_ERR_NO_ROUTE while
- * RC_COORD says it has no route. */
+ * RC_COORD is PLC_MAC_RC_NONE or above. */
 int plc_mac_beacon_send(plc_mac *m);
 void plc_mac_get_counters(const plc_mac *m, plc_mac_counters *c);
 /* The neighbour entry of a short address, NULL if none. */

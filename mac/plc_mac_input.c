@@ -222,7 +222,7 @@ static void handle_command(plc_mac *m, const plc_mac_frame *f, const uint8_t *p,
         n->tonemap_valid_until = mac_now(m) + (uint64_t)m->pib.tonemap_ttl_s * 1000000u;
         m->cnt.tonemap_responses++;
     } else if (p[0] == PLC_MAC_CMD_BEACON_REQUEST && len == 1) {
-        if (m->pib.rc_coord != 0xFFFF && m->pib.short_addr != 0xFFFF &&
+        if (m->pib.rc_coord < PLC_MAC_RC_NONE && m->pib.short_addr != 0xFFFF &&
             !plc_timer_pending(&m->t_beacon)) {
             m->beacons_heard = 0;
             const uint64_t j = m->pib.rc_coord == 0 ? 0 : (plc_rng_next(&m->rng) >> 11) % MAC_BEACON_JITTER_US;

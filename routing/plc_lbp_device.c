@@ -198,7 +198,7 @@ static void on_kick(plc_loop *loop, plc_timer *t, void *user)
 void plc_lbd_beacon(plc_lbd *d, uint16_t src, uint16_t rc, uint8_t lqi)
 {
     if ((d->state != PLC_LBD_SCAN && d->state != PLC_LBD_BACKOFF) || lqi < d->cfg.min_lqi ||
-        rc >= 0x7FFF)
+        rc >= PLC_MAC_RC_NONE)
         return;
     const uint64_t soon = (uint64_t)d->cfg.backoff_max_ms * 1000u;
     if (d->state == PLC_LBD_BACKOFF && d->timer.due_us > plc_loop_now_us(d->loop) + soon) {

@@ -3,7 +3,8 @@
  * every request ends in a confirm, segments follow the tone mask, the frame counter
  * survives a restart, reassembly never loses an ACKed segment, the PHY's failed-payload
  * indications apply EIFS, ACKs go aRIFS after the end of the frame, the PIB is checked,
- * unauthenticated frames cannot steer a link, anti-replay works without table room. */
+ * unauthenticated frames cannot steer a link, anti-replay works without table room, beacons
+ * are sent only with a route to the coordinator and answers are jittered and suppressed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -793,6 +794,64 @@ static void test_restarted_node_accepted_by_peer(void **st)
 /* Join traffic: a node without a short address sends from its EUI-64 in clear, a neighbour
  * with security on takes it (secured 0) and answers to the EUI-64, also in clear; unsecured
  * short-to-short data is still refused. */
+/* The rc_coord a beacon frame the MAC sent carries (-1: not a beacon). */
+static int beacon_rc(const fake_tx *t)
+{
+    plc_mac_frame f;
+    uint16_t rc;
+    if (plc_mac_psdu_decode(t->psdu, t->len, &f) != PLC_OK || f.type != PLC_MAC_BEACON ||
+        plc_mac_beacon_decode(f.payload, f.payload_len, &rc) != PLC_OK)
+        return -1;
+    return rc;
+}
+
+/* Beacons: none while RC_COORD says no route (asked or unasked); one unasked
+ * (plc_mac_beacon_send); a beacon request answered within the 2 s jitter; the answer
+ * dropped when 3 neighbours at least as good answered meanwhile. */
+static void test_beacons(void **st)
+{
+    (void)st;
+    rig r;
+    plc_mac_pib pib = node_pib(5);
+    rig_open(&r, &pib, 64, 0);
+    uint8_t req[3][255], one = PLC_MAC_CMD_BEACON_REQUEST;
+    size_t req_len = 0;
+    for (uint8_t k = 0; k < 3; k++) /* sequence numbers apart: not duplicates */
+        req_len = make_psdu(req[k], 9, PLC_MAC_BROADCAST, k, 0, 1, &one, 1, NULL, 0,
+                            PLC_MAC_COMMAND);
+    assert_int_equal(plc_mac_beacon_send(r.mac), PLC_ERR_NO_ROUTE);
+    fake_deliver(&r.phy, req[0], req_len, plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
+    run_for(&r, 3000000);
+    assert_int_equal(r.phy.n, 0);
+    plc_mac_get_pib(r.mac, &pib);
+    pib.rc_coord = 20;
+    assert_int_equal(plc_mac_set_pib(r.mac, &pib), PLC_OK);
+    assert_int_equal(plc_mac_beacon_send(r.mac), PLC_OK);
+    run_for(&r, 1000000);
+    assert_int_equal(r.phy.n, 1);
+    assert_int_equal(beacon_rc(&r.phy.log[0]), 20);
+    const uint64_t asked = plc_loop_now_us(r.loop);
+    fake_deliver(&r.phy, req[1], req_len, asked, PLC_PHY_RX_OK);
+    run_for(&r, 3000000);
+    assert_int_equal(r.phy.n, 2);
+    assert_int_equal(beacon_rc(&r.phy.log[1]), 20);
+    assert_true(r.phy.log[1].t_us - asked <= 2000000 + 100000); /* jitter, then CSMA */
+    fake_deliver(&r.phy, req[2], req_len, plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
+    uint8_t b[PLC_MAC_BEACON_LEN], other[255];
+    plc_mac_beacon_encode(20, 0, b);
+    for (uint16_t k = 0; k < 3; k++) {
+        const size_t n = make_psdu(other, (uint16_t)(11 + k), PLC_MAC_BROADCAST, 2, 0, 1, b,
+                                   sizeof(b), NULL, 0, PLC_MAC_BEACON);
+        fake_deliver(&r.phy, other, n, plc_loop_now_us(r.loop), PLC_PHY_RX_OK);
+    }
+    run_for(&r, 3000000);
+    assert_int_equal(r.phy.n, 2);
+    plc_mac_counters c;
+    plc_mac_get_counters(r.mac, &c);
+    assert_int_equal(c.beacons_suppressed, 1);
+    rig_close(&r);
+}
+
 static void test_join_traffic_by_eui64(void **st)
 {
     (void)st;
@@ -852,6 +911,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phy_refusal_confirms),
+        cmocka_unit_test(test_beacons),
         cmocka_unit_test(test_join_traffic_by_eui64),
         cmocka_unit_test(test_queue_and_timer_limits),
         cmocka_unit_test(test_segments_follow_tonemask),

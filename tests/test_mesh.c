@@ -82,7 +82,8 @@ static void on_indication(void *user, const plc_adp_indication *ind)
     plc_adp_data_request(x->adp, 0, answer, sizeof(answer), 1);
 }
 
-static mesh *mesh_create(double link_m)
+/* The chain feeder as a topology file: node i on segment i - 1 .. i of link_m metres. */
+static void write_chain(double link_m)
 {
     FILE *f = fopen(topo, "w");
     assert_non_null(f);
@@ -91,6 +92,11 @@ static mesh *mesh_create(double link_m)
     for (unsigned i = 0; i < NODES; i++)
         fprintf(f, "node %u %u\n", i, i);
     fclose(f);
+}
+
+static mesh *mesh_create(double link_m)
+{
+    write_chain(link_m);
     mesh *m = calloc(1, sizeof(*m));
     assert_non_null(m);
     m->loop = plc_loop_virtual_create(PLC_MEDIUM_TIMERS(NODES) + NODES * 80);
@@ -309,13 +315,7 @@ static void test_chain_joins_through_lbp(void **st)
 {
     (void)st;
     const double l = chain_link();
-    FILE *f = fopen(topo, "w");
-    assert_non_null(f);
-    for (unsigned i = 1; i < NODES; i++)
-        fprintf(f, "segment %u %u %.0f\n", i, i - 1, l);
-    for (unsigned i = 0; i < NODES; i++)
-        fprintf(f, "node %u %u\n", i, i);
-    fclose(f);
+    write_chain(l);
     plc_meshnet_config cfg;
     plc_meshnet_config_default(&cfg);
     cfg.medium.topology_file = topo;
