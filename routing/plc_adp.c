@@ -770,10 +770,8 @@ void plc_adp_destroy(plc_adp *a)
 
 void plc_adp_set_coordinator_route(plc_adp *a, uint16_t agent, unsigned cost)
 {
-    if (agent == a->cfg.coordinator) /* its neighbour: the direct link */
-        plc_loadng_learn_cost(a->rt, agent, agent, 1, 0, cost);
-    else
-        plc_loadng_learn_cost(a->rt, a->cfg.coordinator, agent, 2, 0, cost);
+    const unsigned hops = agent == a->cfg.coordinator ? 1 : 2; /* its neighbour, or beyond */
+    plc_loadng_learn_cost(a->rt, a->cfg.coordinator, agent, hops, 0, cost);
     update_rc_coord(a);
 }
 

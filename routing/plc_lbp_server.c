@@ -426,7 +426,8 @@ static void admit(plc_lbs *s, session *x)
     s->cnt.rejoined += again;
     const uint16_t via = x->via;
     eap_end(s, x, PLC_LBP_ACCEPTED, PLC_EAP_SUCCESS);
-    s->ops.joined(s->ops.user, d->eui, short_of(s, d), via);
+    if (s->ops.joined)
+        s->ops.joined(s->ops.user, d->eui, short_of(s, d), via);
 }
 
 static void on_message4(plc_lbs *s, session *x, const uint8_t *pkt, size_t len, plc_eap_msg *in)
@@ -663,7 +664,7 @@ plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs
                         uint8_t gmk_id, const uint8_t gmk[16])
 {
     if (!cfg || !loop || !ops || !ops->send || !ops->random || !ops->set_key ||
-        !ops->activate_key || !ops->joined || !gmk || gmk_id > 1 || cfg->max_devices == 0 ||
+        !ops->activate_key || !gmk || gmk_id > 1 || cfg->max_devices == 0 ||
         cfg->sessions < 2 || cfg->step_timeout_ms == 0 || cfg->first_short == 0 ||
         cfg->first_short + cfg->max_devices > 0x8000)
         return NULL;

@@ -49,7 +49,8 @@ typedef struct plc_lbs_ops {
     void (*random)(void *user, uint8_t *out, size_t n);
     void (*set_key)(void *user, uint8_t id, const uint8_t key[16]);  /* the coordinator's */
     void (*activate_key)(void *user, uint8_t id);
-    /* a device admitted (its short address and the agent it came through, 0xFFFF: none) */
+    /* a device admitted (its short address and the agent it came through, 0xFFFF: none);
+     * may be NULL */
     void (*joined)(void *user, uint64_t eui, uint16_t short_addr, uint16_t agent);
     /* a JOINING refused: PLC_ERR_LBP_REFUSED (policy, reason in text) or PLC_ERR_LBP_AUTH */
     void (*refused)(void *user, uint64_t eui, int err, const char *reason); /* may be NULL */

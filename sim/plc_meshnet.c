@@ -222,15 +222,6 @@ static void on_power(plc_loop *loop, plc_timer *t, void *user)
     plc_lbd_start(x->lbd);
 }
 
-/* The concentrator learns its route to a meter from the meter's announce, not here. */
-static void g_lbs_joined(void *u, uint64_t eui, uint16_t short_addr, uint16_t agent)
-{
-    (void)u;
-    (void)eui;
-    (void)short_addr;
-    (void)agent;
-}
-
 /* ---- life cycle ---- */
 plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t errlen)
 {
@@ -318,8 +309,9 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
     plc_lbs_config sc;
     plc_lbs_config_default(&sc);
     sc.max_devices = w->n;
-    const plc_lbs_ops so = {g_send,      g_random, g_set_key, g_activate,
-                            g_lbs_joined, NULL,    &w->node[0]};
+    /* no joined callback: the concentrator learns its route to a meter from the meter's
+     * announce */
+    const plc_lbs_ops so = {g_send, g_random, g_set_key, g_activate, NULL, NULL, &w->node[0]};
     w->lbs = plc_lbs_create(&sc, w->loop, &so, 0, gmk);
     for (unsigned i = 1; w->lbs && i < w->n; i++) {
         uint8_t psk[16];
