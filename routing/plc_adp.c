@@ -117,11 +117,14 @@ static int beacon_cost(const plc_adp_header *h, unsigned *cost, unsigned *weak)
 }
 
 /* ---- sending ---- */
-static int mac_send(plc_adp *a, uint16_t to, const uint8_t *msdu, size_t len, uint8_t handle)
+/* One MSDU to neighbour `to` (or, with ext non-zero, to that EUI-64). */
+static int mac_send(plc_adp *a, uint16_t to, uint64_t ext, const uint8_t *msdu, size_t len,
+                    uint8_t handle)
 {
-    const plc_mac_data_req rq = {.dst = to, .msdu = msdu, .len = len, .handle = handle};
+    const plc_mac_data_req rq = {.dst = to, .dst_ext = ext, .msdu = msdu, .len = len,
+                                 .handle = handle};
     if (a->tap)
-        a->tap(a->tap_user, to, msdu, len, 1);
+        a->tap(a->tap_user, ext ? PLC_MAC_NO_SHORT : to, msdu, len, 1);
     return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
 }
 
@@ -165,7 +168,7 @@ static void tx_next(plc_adp *a, txd *t)
     }
     memcpy(a->msdu + n, t->data + t->off, chunk);
     t->state = TX_SENDING;
-    const int rc = mac_send(a, t->next, a->msdu, n + chunk, slot);
+    const int rc = mac_send(a, t->next, 0, a->msdu, n + chunk, slot);
     if (rc != PLC_OK) {
         tx_done(a, t, rc);
         return;
@@ -243,11 +246,7 @@ int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_
     if (!a || !msg || len < 3 || msg[0] != PLC_ADP_DISPATCH_ESC || msg[1] != PLC_ADP_ESC_LBP)
         return PLC_ERR_ARG;
     if (dst_ext || self(a) == PLC_ADP_BROADCAST) { /* one hop, in clear, no mesh header */
-        const plc_mac_data_req rq = {.dst = dst, .dst_ext = dst_ext, .msdu = msg, .len = len,
-                                     .handle = RELAY_HANDLE - 1};
-        if (a->tap)
-            a->tap(a->tap_user, dst_ext ? PLC_MAC_NO_SHORT : dst, msg, len, 1);
-        return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;
+        return mac_send(a, dst, dst_ext, msg, len, RELAY_HANDLE - 1);
     }
     return submit(a, dst, PLC_ADP_ESC_LBP, msg + 2, len - 2, 0);
 }
@@ -263,7 +262,7 @@ void plc_adp_set_address(plc_adp *a, uint16_t short_addr)
 static int loadng_send(void *user, uint16_t next, const uint8_t *msg, size_t len)
 {
     plc_adp *a = user;
-    return mac_send(a, next, msg, len, RELAY_HANDLE - 1); /* control: its confirm is ignored */
+    return mac_send(a, next, 0, msg, len, RELAY_HANDLE - 1); /* control: its confirm is ignored */
 }
 
 unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi)
@@ -419,7 +418,7 @@ static void reassemble(plc_adp *a, const plc_adp_header *h, unsigned hops, uint8
     }
     if (!r) {
         if (!freer) {
-            a->cnt.malformed++; /* no room: the datagram is lost, counted */
+            a->cnt.reassembly_full++; /* no room: the datagram is lost, counted */
             return;
         }
         r = freer;
@@ -436,10 +435,11 @@ static void reassemble(plc_adp *a, const plc_adp_header *h, unsigned hops, uint8
         return;
     }
     const unsigned u0 = h->offset / 8, units = (unsigned)((h->len + 7) / 8);
-    if (r->have[u0 / 8] & (1u << (u0 % 8))) {
-        a->cnt.duplicates++;
-        return;
-    }
+    for (unsigned u = u0; u < u0 + units; u++)
+        if (r->have[u / 8] & (1u << (u % 8))) { /* a repeat, or overlapping what came */
+            a->cnt.duplicates++;
+            return;
+        }
     memcpy(r->data + h->offset, h->payload, h->len);
     for (unsigned u = u0; u < u0 + units; u++)
         r->have[u / 8] |= (uint8_t)(1u << (u % 8));
@@ -472,7 +472,7 @@ static void relay_now(plc_adp *a, relay *r)
         r->msdu[r->cost_at + 1] = (uint8_t)cost;
         r->msdu[r->cost_at + 2] = (uint8_t)(weak > 0xFF ? 0xFF : weak);
     }
-    if (mac_send(a, r->next, r->msdu, r->len, (uint8_t)(RELAY_HANDLE + k)) != PLC_OK) {
+    if (mac_send(a, r->next, 0, r->msdu, r->len, (uint8_t)(RELAY_HANDLE + k)) != PLC_OK) {
         r->used = 0;
         a->cnt.relay_failed++;
         return;
@@ -523,8 +523,10 @@ static void relay_frame(plc_adp *a, const plc_mac_data_indication *ind, plc_adp_
     }
     const size_t used = (size_t)(h->payload - ind->msdu);
     const size_t rest = ind->len - used;
-    if (n + rest > sizeof(r->msdu))
+    if (n + rest > sizeof(r->msdu)) {
+        a->cnt.relay_failed++; /* its header grew past the MSDU: dropped, counted */
         return;
+    }
     memcpy(r->msdu + n, ind->msdu + used, rest);
     r->used = 1;
     r->next = next;

@@ -82,7 +82,11 @@ typedef struct plc_adp_callbacks {
 
 typedef struct plc_adp_counters {
     uint64_t tx_datagrams, tx_ok, tx_failed, tx_fragments, relayed, relay_failed, rx_datagrams,
-        rx_broadcasts, duplicates, hops_exhausted, no_route, reassembly_timeouts, malformed,
+        rx_broadcasts,
+        duplicates, /* fragments received twice or overlapping others: dropped */
+        hops_exhausted, no_route, reassembly_timeouts,
+        reassembly_full, /* first fragments with every reassembly slot taken: dropped */
+        malformed,
         queue_full, repairs, resends, beacons, relays_suppressed, rx_lbp,
         unsecured; /* frames in clear that are not LBP, dropped */
 } plc_adp_counters;

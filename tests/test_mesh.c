@@ -269,7 +269,7 @@ static void count_delivered(void *user, const plc_adp_indication *ind)
 }
 
 /* A datagram one of whose fragments is lost: the destination times it out, delivers nothing
- * of it, counts it. */
+ * of it, counts it; overlapping fragments are counted and never delivered as a datagram. */
 static void test_lost_fragment_times_out(void **st)
 {
     (void)st;
@@ -297,6 +297,27 @@ static void test_lost_fragment_times_out(void **st)
     plc_adp_get_counters(a, &c);
     assert_int_equal(c.reassembly_timeouts, 1);
     assert_int_equal(c.rx_datagrams, 0);
+    /* fragments that overlap (one starts where nothing came, then runs into what did)
+     * never make a datagram with a hole: 400..700 (last), 392..408, 0..384 would add up to
+     * 700 bytes with 384..392 missing */
+    const struct {
+        uint8_t frag;
+        uint16_t off, len;
+    } parts[] = {{PLC_ADP_FRAGN, 400, 300}, {PLC_ADP_FRAGN, 392, 16}, {PLC_ADP_FRAG1, 0, 384}};
+    for (unsigned i = 0; i < 3; i++) {
+        plc_adp_header p = {.mesh = 1, .hops_left = 8, .orig = 6, .final = 0,
+                            .frag = parts[i].frag, .dgram_size = 700, .dgram_tag = 4,
+                            .offset = parts[i].off};
+        assert_int_equal(plc_adp_header_encode(&p, msdu, sizeof(msdu), &n), PLC_OK);
+        memset(msdu + n, 0x42, parts[i].len);
+        const plc_mac_data_indication pi = {.src = 6, .dst = 0, .msdu = msdu,
+                                            .len = n + parts[i].len, .lqi = 100, .secured = 1};
+        mcb.indication(mcb.user, &pi);
+    }
+    plc_adp_get_counters(a, &c);
+    assert_int_equal(c.duplicates, 1);
+    assert_int_equal(c.rx_datagrams, 0);
+    assert_int_equal(delivered, 0);
     /* a malformed mesh frame is counted and dropped */
     static const uint8_t bad[] = {0x88, 1, 2};
     const plc_mac_data_indication ind2 = {.src = 5, .dst = 0, .msdu = bad, .len = sizeof(bad)};
