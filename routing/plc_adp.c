@@ -587,13 +587,14 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
     return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
 }
 
-/* The MAC's beacons advertise our route cost to the coordinator (0xFFFF: not an agent). */
+/* The MAC's beacons advertise our route cost to the coordinator (0xFFFF: none, not an
+ * agent; a cost is kept below PLC_MAC_RC_NONE). */
 static void update_rc_coord(plc_adp *a)
 {
     unsigned cost;
     uint16_t rc = 0xFFFF;
     if (plc_loadng_next_hop(a->rt, a->cfg.coordinator, NULL, NULL, &cost) == PLC_OK)
-        rc = (uint16_t)(cost < 0x7FFE ? cost : 0x7FFE);
+        rc = (uint16_t)(cost < PLC_MAC_RC_NONE - 1 ? cost : PLC_MAC_RC_NONE - 1);
     if (rc == a->rc_coord || !a->mac)
         return;
     a->rc_coord = rc;
@@ -615,15 +616,12 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
     }
     const int lbp = !h.mesh && !h.frag && h.len >= 3 && h.payload[0] == PLC_ADP_DISPATCH_ESC &&
                     h.payload[1] == PLC_ADP_ESC_LBP;
-    if (!ind->secured && a->mac_secured) {
-        if (lbp) /* G3: only LBP may come in clear (the join's first hop) */
-            lbp_up(a, ind->src, ind->src_ext, 0, ind->lqi, h.payload, h.len);
-        else
-            a->cnt.unsecured++;
+    if (lbp) { /* G3: the only frames that may come in clear (the join's first hop) */
+        lbp_up(a, ind->src, ind->src_ext, ind->secured, ind->lqi, h.payload, h.len);
         return;
     }
-    if (lbp) {
-        lbp_up(a, ind->src, ind->src_ext, ind->secured, ind->lqi, h.payload, h.len);
+    if (!ind->secured && a->mac_secured) {
+        a->cnt.unsecured++;
         return;
     }
     if (!h.mesh) {
@@ -644,10 +642,13 @@ static void on_mac_indication(void *user, const plc_mac_data_indication *ind)
         update_rc_coord(a);
     }
     if (h.final == PLC_ADP_BROADCAST) {
-        if (!h.bc0 || broadcast_seen(a, h.orig, h.bc_seq)) {
+        if (!h.bc0) {
+            a->cnt.malformed++; /* a broadcast needs its sequence number (BC0) */
+            return;
+        }
+        if (broadcast_seen(a, h.orig, h.bc_seq)) {
             a->cnt.duplicates++;
-            if (h.bc0)
-                heard_again(a, h.orig, h.bc_seq);
+            heard_again(a, h.orig, h.bc_seq);
             return;
         }
         if (!h.frag)
