@@ -22,7 +22,8 @@ typedef struct pending {
     uint16_t dest;
     int used, repair;
     unsigned tries;
-    uint64_t started;
+    int tried;          /* a discovery of dest went through this slot */
+    uint64_t started;   /* loop us it began */
     plc_timer timeout;
     struct plc_loadng *r;
 } pending;
@@ -37,7 +38,6 @@ typedef struct seen {
     int armed;
     int relayed;       /* relayed once: later copies only refresh the reverse route */
     plc_loadng_msg msg;
-    uint16_t from;
     plc_timer timer;
     struct plc_loadng *r;
 } seen;
@@ -252,15 +252,19 @@ static void on_discovery_timeout(plc_loop *loop, plc_timer *t, void *user)
 int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair)
 {
     pending *freep = NULL;
+    const uint64_t wait = (uint64_t)r->cfg.rreq_wait_ms * 1000u;
     for (unsigned i = 0; i < PENDING; i++) {
-        if (r->pend[i].used && r->pend[i].dest == dest)
+        pending *p = &r->pend[i];
+        if (p->used && p->dest == dest)
             return PLC_ERR_BUSY; /* one discovery per destination at a time */
-        if (!r->pend[i].used && !freep)
-            freep = &r->pend[i];
+        if (!p->used && p->tried && p->dest == dest && now(r) - p->started < wait)
+            return PLC_ERR_NO_ROUTE; /* sought moments ago: no new flood for it yet */
+        if (!p->used && (!freep || p->started < freep->started))
+            freep = p; /* the slot whose last discovery is oldest */
     }
     if (!freep)
         return PLC_ERR_FULL;
-    freep->used = 1;
+    freep->used = freep->tried = 1;
     freep->dest = dest;
     freep->repair = repair;
     freep->tries = 0;
@@ -357,7 +361,6 @@ static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsi
     /* the reverse route to the originator, over this copy's path */
     set_route(r, in->orig, from, 1, in->seq, m.cost, m.hop_count, m.weak_links, 0);
     s->msg = m;
-    s->from = from;
     if (in->dest == r->cfg.self) {
         if (!s->armed) { /* the first copy starts the wait; better ones update the route */
             s->armed = 1;

@@ -62,8 +62,10 @@ void plc_loadng_destroy(plc_loadng *r);
  * PLC_ERR_NO_ROUTE. */
 int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *hops,
                         unsigned *cost);
-/* Starts a discovery of dest (repair: the R flag) unless one is running or was made less
- * than rreq_wait ago: PLC_OK (ops.discovered follows) or PLC_ERR_BUSY. */
+/* Starts a discovery of dest (repair: the R flag): PLC_OK (ops.discovered follows);
+ * PLC_ERR_BUSY while one for dest runs (its ops.discovered will come); PLC_ERR_NO_ROUTE
+ * when the last one for dest began less than rreq_wait ago (no new flood yet);
+ * PLC_ERR_FULL with every discovery slot running. */
 int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair);
 /* A LOADng message (after 0x40 0x01) from neighbour `from`, received with this LQI. */
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len);

@@ -1,6 +1,7 @@
 /* Adaptation headers and LOADng messages as bytes (RFC 4944 layouts as G3 uses them, G3's
  * binary LOADng; ../shared/spec/routing-g3.md): exact encodings, round trips, and every
- * malformed case refused with its own code. */
+ * malformed case refused with its own code. And LOADng's route table and discoveries: a
+ * route dropped only after failures in a row, discoveries paced by adpRREQWait. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,13 +123,24 @@ static void test_loadng_bytes(void **st)
     assert_int_equal(plc_loadng_encode(&bad, b, sizeof(b)), PLC_ERR_ARG);
 }
 
+static unsigned g_sent, g_found, g_failed;
+
 static int no_send(void *u, uint16_t next, const uint8_t *m, size_t len)
 {
     (void)u;
     (void)next;
     (void)m;
     (void)len;
+    g_sent++;
     return PLC_OK;
+}
+
+static void on_discovered(void *u, uint16_t dest, int status)
+{
+    (void)u;
+    (void)dest;
+    g_found += status == PLC_OK;
+    g_failed += status != PLC_OK;
 }
 
 static unsigned unit_cost(void *u, uint16_t nb, uint8_t lqi)
@@ -172,6 +184,42 @@ static void test_route_dropped_after_failures_in_a_row(void **st)
     plc_loop_destroy(loop);
 }
 
+/* Discoveries: one per destination at a time (BUSY, its result follows); after it, none
+ * of the same destination again within rreq_wait (NO_ROUTE at once, no RREQ), others
+ * meanwhile; after rreq_wait a new one floods. */
+static void test_discoveries_paced(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(32);
+    plc_loadng_config c;
+    plc_loadng_config_default(&c);
+    c.self = 1;
+    c.rreq_wait_ms = 60000; /* a discovery gives up after 2 x 20 s */
+    const plc_loadng_ops ops = {.send = no_send, .link_cost = unit_cost,
+                                .discovered = on_discovered};
+    plc_loadng *r = plc_loadng_create(&c, loop, 1, &ops);
+    assert_non_null(r);
+    g_sent = g_found = g_failed = 0;
+    assert_int_equal(plc_loadng_discover(r, 9, 0), PLC_OK);
+    assert_int_equal(plc_loadng_discover(r, 9, 0), PLC_ERR_BUSY);
+    assert_int_equal(g_sent, 1);
+    plc_loop_run(loop, 41000000);
+    assert_int_equal(g_failed, 1);
+    assert_int_equal(plc_loadng_discover(r, 9, 1), PLC_ERR_NO_ROUTE);
+    assert_int_equal(g_sent, 1);
+    assert_int_equal(plc_loadng_discover(r, 10, 0), PLC_OK);
+    assert_int_equal(g_sent, 2);
+    plc_loop_run(loop, 61000000);
+    assert_int_equal(plc_loadng_discover(r, 9, 1), PLC_OK);
+    assert_int_equal(g_sent, 3);
+    plc_loadng_counters k;
+    plc_loadng_get_counters(r, &k);
+    assert_int_equal(k.discoveries, 3);
+    assert_int_equal(k.rreq_sent, 3);
+    plc_loadng_destroy(r);
+    plc_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_header_malformed),
         cmocka_unit_test(test_loadng_bytes),
         cmocka_unit_test(test_route_dropped_after_failures_in_a_row),
+        cmocka_unit_test(test_discoveries_paced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
