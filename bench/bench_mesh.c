@@ -74,6 +74,10 @@ static void timeline(plc_meshnet *w, unsigned n, double t)
     plc_medium_get_stats(plc_meshnet_medium(w), &ms);
     for (int k = 0; k <= PLC_MOD_COUNT; k++) /* ROBO, DBPSK, DQPSK, D8PSK, ACKs */
         fprintf(stderr, " %.0f", (double)ms.samples[k] / 400000.0);
+    fprintf(stderr, " (beacon, command, EUI-64, broadcast, unicast, ACK:");
+    for (int k = 0; k < PLC_MEDIUM_KIND_OTHER; k++)
+        fprintf(stderr, " %.0f", (double)ms.kind_samples[k] / 400000.0);
+    fprintf(stderr, ")");
     fprintf(stderr, " | ADP tx %llu relayed %llu failed %llu | RREQ %llu+%llu | scans %llu "
             "passive %llu JOININGs %llu timeouts %llu\n",
             (ull)A.tx_datagrams, (ull)A.relayed, (ull)A.relay_failed, (ull)L.rreq_sent,
@@ -101,7 +105,14 @@ int main(int argc, char **argv)
     const unsigned n = plc_meshnet_meters(w);
     if (getenv("MESH_TIMELINE"))
         for (double t = 100; t <= 1800.0 + cfg.power_up_s; t += 100) {
-            plc_meshnet_run(w, t);
+            /* how busy the concentrator's carrier sense finds the line */
+            const plc_phy_service c = plc_medium_phy(plc_meshnet_medium(w), 0);
+            unsigned busy = 0;
+            for (int k = 1; k <= 5000; k++) {
+                plc_meshnet_run(w, t - 100 + k * 0.02);
+                busy += c.ops->busy(c.phy) ? 1 : 0;
+            }
+            fprintf(stderr, "concentrator's line busy %.0f%% ", busy / 50.0);
             timeline(w, n, t);
         }
     const double all = plc_meshnet_form(w, 1800.0 + cfg.power_up_s);

@@ -7,6 +7,7 @@
 
 #include "plc_err.h"
 #include "plc_fch.h"
+#include "plc_mac_frame.h"
 #include "plc_medium_impl.h"
 
 void plc_medium_config_default(plc_medium_config *cfg)
@@ -77,6 +78,28 @@ void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s)
     *s = m->stats;
 }
 
+/* The kind of a PSDU from its segment control and 802.15.4 frame control (plc_mac_frame.h). */
+static plc_medium_kind frame_kind_of(const uint8_t *psdu, size_t len)
+{
+    if (len < PLC_MAC_SEGCTL_LEN + 2)
+        return PLC_MEDIUM_KIND_OTHER;
+    const unsigned fc = psdu[PLC_MAC_SEGCTL_LEN] | (unsigned)psdu[PLC_MAC_SEGCTL_LEN + 1] << 8;
+    const unsigned type = fc & 7, dst_mode = fc >> 10 & 3, src_mode = fc >> 14 & 3;
+    if (type == PLC_MAC_BEACON)
+        return PLC_MEDIUM_KIND_BEACON;
+    if (type == PLC_MAC_COMMAND)
+        return PLC_MEDIUM_KIND_COMMAND;
+    if (type != PLC_MAC_DATA)
+        return PLC_MEDIUM_KIND_OTHER;
+    if (dst_mode == PLC_MAC_ADDR_EXT || src_mode == PLC_MAC_ADDR_EXT)
+        return PLC_MEDIUM_KIND_EXT;
+    /* short destination: sequence (1), PAN id (2), then the address, low byte first */
+    const size_t at = PLC_MAC_SEGCTL_LEN + 5;
+    if (dst_mode == PLC_MAC_ADDR_SHORT && len >= at + 2 && psdu[at] == 0xFF && psdu[at + 1] == 0xFF)
+        return PLC_MEDIUM_KIND_BROADCAST;
+    return PLC_MEDIUM_KIND_UNICAST;
+}
+
 /* ---- the PHY service ---- */
 static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, size_t len)
 {
@@ -90,6 +113,9 @@ static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, si
     const unsigned k = ack ? PLC_MOD_COUNT : (unsigned)rq->mod;
     m->stats.frames[k]++;
     m->stats.samples[k] += nd->tx_end - now;
+    const plc_medium_kind kind = ack ? PLC_MEDIUM_KIND_ACK : frame_kind_of(psdu, len);
+    m->stats.kind_frames[kind]++;
+    m->stats.kind_samples[kind] += nd->tx_end - now;
     nd->transmitting = 1;
     return plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
 }

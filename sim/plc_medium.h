@@ -74,9 +74,24 @@ double plc_medium_spread_loss_db(const plc_medium_config *cfg, plc_modulation mo
 int plc_medium_set_noise_level(plc_medium *m, double level);
 /* What went on the line: frames and their line time (samples) by modulation, ACKs (and
  * NACKs) in the last slot. */
+/* What the frames were, read from the G3 MAC header in the PSDU (segment control, then the
+ * 802.15.4 frame control): a diagnosis of where line time goes, not used by the PHYs. */
+typedef enum plc_medium_kind {
+    PLC_MEDIUM_KIND_BEACON,    /* MAC beacons */
+    PLC_MEDIUM_KIND_COMMAND,   /* MAC commands: beacon requests, tone map responses */
+    PLC_MEDIUM_KIND_EXT,       /* data to or from an EUI-64 (a joining device's hop) */
+    PLC_MEDIUM_KIND_BROADCAST, /* data to 0xFFFF */
+    PLC_MEDIUM_KIND_UNICAST,   /* data between short addresses */
+    PLC_MEDIUM_KIND_ACK,       /* ACKs and NACKs */
+    PLC_MEDIUM_KIND_OTHER,     /* not a MAC frame we know */
+    PLC_MEDIUM_KINDS
+} plc_medium_kind;
+
 typedef struct plc_medium_stats {
     uint64_t frames[PLC_MOD_COUNT + 1];
     uint64_t samples[PLC_MOD_COUNT + 1];
+    uint64_t kind_frames[PLC_MEDIUM_KINDS];
+    uint64_t kind_samples[PLC_MEDIUM_KINDS];
 } plc_medium_stats;
 void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s);
 /* In-band SNR (dB) a frame from `from` has at `to` without interference. */

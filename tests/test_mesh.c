@@ -352,6 +352,24 @@ static void test_chain_joins_through_lbp(void **st)
                   NODES - 1, all);
     assert_int_equal(plc_meshnet_joined(w), NODES - 1);
     assert_true(all > 0);
+    /* the medium's account of the formation: every frame has a kind, every join put its 6
+     * LBP messages (JOINING, EAP-PSK 1-4, ACCEPTED) on the agent's hop by EUI-64, scans
+     * were beacon requests answered by beacons, the relayed messages short-addressed */
+    plc_medium_stats ms;
+    plc_medium_get_stats(plc_meshnet_medium(w), &ms);
+    uint64_t frames = 0, kinds = 0;
+    for (int k = 0; k <= PLC_MOD_COUNT; k++)
+        frames += ms.frames[k];
+    for (int k = 0; k < PLC_MEDIUM_KINDS; k++)
+        kinds += ms.kind_frames[k];
+    assert_int_equal(kinds, frames);
+    assert_int_equal(ms.kind_frames[PLC_MEDIUM_KIND_OTHER], 0);
+    assert_int_equal(ms.kind_frames[PLC_MEDIUM_KIND_ACK], ms.frames[PLC_MOD_COUNT]);
+    assert_true(ms.kind_frames[PLC_MEDIUM_KIND_EXT] >= 6 * (NODES - 1));
+    assert_true(ms.kind_frames[PLC_MEDIUM_KIND_COMMAND] >= NODES - 1);
+    assert_true(ms.kind_frames[PLC_MEDIUM_KIND_BEACON] >= NODES - 1);
+    assert_true(ms.kind_frames[PLC_MEDIUM_KIND_UNICAST] > 0);
+    assert_true(ms.kind_frames[PLC_MEDIUM_KIND_BROADCAST] > 0); /* route beacons */
     plc_meshnet_round r;
     plc_meshnet_read_round(w, 40, 700, &r);
     assert_int_equal(r.answered, NODES - 1);
