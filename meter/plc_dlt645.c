@@ -259,6 +259,8 @@ static const plc_dlt645_di_info di_table[] = {
     {0x04000503, "run status word 3", PLC_DLT645_HEX, 2, 0, 0, ""},
     {0x04001001, "prepaid alarm amount 1", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
     {0x04001002, "prepaid alarm amount 2", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
+    {0x05060001, "daily freeze time", PLC_DLT645_FREEZE_TIME, 5, 0, 0, ""},
+    {0x05060101, "daily frozen forward active energy", PLC_DLT645_ENERGY_BLOCK, 20, 2, 0, "kWh"},
 };
 
 const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di)
@@ -267,6 +269,9 @@ const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di)
     if ((di & 0xFF0000FFu) == 0 && (di >> 16) <= 2 && ((di >> 8) & 0xFF) >= 1 &&
         ((di >> 8) & 0xFF) <= 4)
         di &= 0xFFFF00FFu;
+    /* daily freezes 050600nn / 050601nn: nn 01..3E is the n-th last */
+    if ((di & 0xFFFFFE00u) == 0x05060000u && (di & 0xFF) >= 1 && (di & 0xFF) <= 0x3E)
+        di = (di & 0xFFFFFF00u) | 1;
     for (size_t i = 0; i < sizeof(di_table) / sizeof(di_table[0]); i++)
         if (di_table[i].di == di)
             return &di_table[i];
@@ -386,6 +391,21 @@ int plc_dlt645_value_decode(uint32_t di, const uint8_t *p, size_t len, plc_dlt64
         if ((rc = plc_dlt645_datetime_decode(p, &v->t)) != PLC_DLT645_OK)
             return rc;
         return plc_dlt645_datetime_decode(p + 6, &v->t_end);
+    case PLC_DLT645_FREEZE_TIME:
+        if ((rc = bcd2(p[0], 0, 59, &v->t.minute)) || (rc = bcd2(p[1], 0, 23, &v->t.hour)) ||
+            (rc = bcd2(p[2], 1, 31, &v->t.day)) || (rc = bcd2(p[3], 1, 12, &v->t.month)) ||
+            (rc = bcd2(p[4], 0, 99, &v->t.year)))
+            return rc;
+        v->t.year += 2000;
+        v->t.weekday = -1;
+        return PLC_DLT645_OK;
+    case PLC_DLT645_ENERGY_BLOCK:
+        if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK)
+            return rc;
+        for (unsigned k = 0; k < 4; k++)
+            if ((rc = plc_dlt645_bcd_decode(p + 4 * (k + 1), 4, 0, &v->tariff[k])) != PLC_DLT645_OK)
+                return rc;
+        return PLC_DLT645_OK;
     }
     return PLC_DLT645_E_UNKNOWN_DI;
 }
@@ -425,6 +445,21 @@ int plc_dlt645_value_encode(uint32_t di, const plc_dlt645_value *v, uint8_t *p, 
         plc_dlt645_datetime_encode(&v->t, p);
         plc_dlt645_datetime_encode(&v->t_end, p + 6);
         break;
+    case PLC_DLT645_FREEZE_TIME:
+        p[0] = to_bcd2(v->t.minute);
+        p[1] = to_bcd2(v->t.hour);
+        p[2] = to_bcd2(v->t.day);
+        p[3] = to_bcd2(v->t.month);
+        p[4] = to_bcd2(v->t.year % 100);
+        break;
+    case PLC_DLT645_ENERGY_BLOCK: {
+        int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p);
+        for (unsigned k = 0; k < 4 && rc >= 0; k++)
+            rc = plc_dlt645_bcd_encode(v->tariff[k], 4, 0, p + 4 * (k + 1));
+        if (rc < 0)
+            return rc;
+        break;
+    }
     }
     return info->bytes;
 }

@@ -107,6 +107,8 @@ typedef enum plc_dlt645_kind {
     PLC_DLT645_DIGITS,   /* 12 BCD digits (address, meter number) */
     PLC_DLT645_RECORD,   /* event record: start and end, each ssmmhhDDMMYY */
     PLC_DLT645_HEX,      /* a status word: raw bits */
+    PLC_DLT645_FREEZE_TIME, /* YYMMDDhhmm (sent mm hh DD MM YY): when a freeze was taken */
+    PLC_DLT645_ENERGY_BLOCK, /* total and tariffs 1-4, each XXXXXX.XX (20 bytes) */
 } plc_dlt645_kind;
 
 typedef struct plc_dlt645_di_info {
@@ -120,7 +122,8 @@ typedef struct plc_dlt645_di_info {
 } plc_dlt645_di_info;
 
 /* The table entry of a DI (tariff registers 0000xx00 / 0001xx00 / 0002xx00, xx 00..04,
- * map to their family), NULL if unknown. */
+ * map to their family; the daily freezes 050600nn and 050601nn, nn 01..3E the n-th last,
+ * to nn = 01), NULL if unknown. */
 const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di);
 
 typedef struct plc_dlt645_time {
@@ -129,9 +132,11 @@ typedef struct plc_dlt645_time {
 
 typedef struct plc_dlt645_value {
     plc_dlt645_kind kind;
-    int64_t raw; /* NUMBER: the value x 10^decimals; DIGITS: the number; HEX: the bits */
+    int64_t raw; /* NUMBER: the value x 10^decimals; DIGITS: the number; HEX: the bits;
+                  * ENERGY_BLOCK: the total */
+    int64_t tariff[4]; /* ENERGY_BLOCK: tariffs 1-4 */
     uint8_t decimals;
-    plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME; RECORD: start and end */
+    plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME / FREEZE_TIME; RECORD: start and end */
 } plc_dlt645_value;
 
 /* A date and time as ssmmhhDDMMYY (6 bytes; weekday -1 on decode). */

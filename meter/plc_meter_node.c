@@ -9,7 +9,8 @@
 struct plc_meter_node {
     plc_meter_node_config cfg;
     plc_meter_regs regs;
-    plc_mac *mac;
+    plc_meter_node_link link;
+    plc_mac *mac;       /* the link's, when created over the MAC */
     plc_loop *loop;
     plc_timer holdup;
     int powered, alive;
@@ -31,20 +32,43 @@ static void on_holdup(plc_loop *loop, plc_timer *t, void *user)
     n->alive = 0; /* the supercapacitor is empty */
 }
 
-plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, const plc_meter_regs *regs,
-                                      plc_mac *mac, plc_loop *loop)
+plc_meter_node *plc_meter_node_create_link(const plc_meter_node_config *cfg,
+                                           const plc_meter_regs *regs,
+                                           const plc_meter_node_link *link, plc_loop *loop)
 {
-    if (!cfg || !regs || !regs->ops || !mac || !loop)
+    if (!cfg || !regs || !regs->ops || !link || !link->send || !loop)
         return NULL;
     plc_meter_node *n = calloc(1, sizeof(*n));
     if (!n)
         return NULL;
     n->cfg = *cfg;
     n->regs = *regs;
-    n->mac = mac;
+    n->link = *link;
     n->loop = loop;
     n->powered = n->alive = 1;
     plc_timer_init(&n->holdup, on_holdup, n);
+    return n;
+}
+
+static int mac_send(void *user, uint16_t to, const uint8_t *frame, size_t len, int urgent)
+{
+    plc_meter_node *n = user;
+    const plc_mac_data_req rq = {.dst = to, .msdu = frame, .len = len, .handle = n->handle++,
+                                 .high_priority = urgent};
+    return plc_mac_data_request(n->mac, &rq);
+}
+
+plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, const plc_meter_regs *regs,
+                                      plc_mac *mac, plc_loop *loop)
+{
+    if (!mac)
+        return NULL;
+    const plc_meter_node_link link = {mac_send, NULL};
+    plc_meter_node *n = plc_meter_node_create_link(cfg, regs, &link, loop);
+    if (n) {
+        n->mac = mac;
+        n->link.user = n;
+    }
     return n;
 }
 
@@ -60,19 +84,22 @@ static void send_frame(plc_meter_node *n, uint16_t to, const plc_dlt645_frame *f
 {
     uint8_t buf[PLC_DLT645_MAX_FRAME];
     const int len = plc_dlt645_encode(f, 0, buf, sizeof(buf));
-    const plc_mac_data_req rq = {.dst = to, .msdu = buf, .len = len > 0 ? (size_t)len : 0,
-                                 .handle = n->handle++, .high_priority = urgent};
-    if (len <= 0 || plc_mac_data_request(n->mac, &rq) != PLC_OK)
+    if (len <= 0 || n->link.send(n->link.user, to, buf, (size_t)len, urgent) != PLC_OK)
         n->cnt.send_failures++;
 }
 
 void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication *ind)
 {
+    plc_meter_node_input(n, ind->src, ind->msdu, ind->len);
+}
+
+void plc_meter_node_input(plc_meter_node *n, uint16_t src, const uint8_t *msdu, size_t len)
+{
     if (!n->alive)
         return;
     plc_dlt645_frame q, r;
     size_t used;
-    if (plc_dlt645_decode(ind->msdu, ind->len, &q, &used) != PLC_DLT645_OK || used != ind->len) {
+    if (plc_dlt645_decode(msdu, len, &q, &used) != PLC_DLT645_OK || used != len) {
         n->cnt.malformed++;
         return;
     }
@@ -88,7 +115,7 @@ void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication 
         n->cnt.broadcasts++;
         return;
     }
-    send_frame(n, ind->src, &r, 0);
+    send_frame(n, src, &r, 0);
     n->cnt.replies++;
 }
 

@@ -13,6 +13,7 @@
 #ifndef PLC_METER_NODE_H
 #define PLC_METER_NODE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plc_loop.h"
@@ -33,12 +34,25 @@ typedef struct plc_meter_node_counters {
 
 typedef struct plc_meter_node plc_meter_node;
 
-/* regs is copied; the meter it points to stays the caller's. */
+/* How the node sends a frame: over the MAC to a neighbour, or over the mesh's data service
+ * (routing/plc_adp.h) to any short address. urgent: high priority (the last gasp). */
+typedef struct plc_meter_node_link {
+    int (*send)(void *user, uint16_t to, const uint8_t *frame, size_t len, int urgent);
+    void *user;
+} plc_meter_node_link;
+
+/* regs is copied; the meter it points to stays the caller's. Frames go out over the MAC. */
 plc_meter_node *plc_meter_node_create(const plc_meter_node_config *cfg, const plc_meter_regs *regs,
                                       plc_mac *mac, plc_loop *loop);
+/* The same over any link (copied). */
+plc_meter_node *plc_meter_node_create_link(const plc_meter_node_config *cfg,
+                                           const plc_meter_regs *regs,
+                                           const plc_meter_node_link *link, plc_loop *loop);
 void plc_meter_node_destroy(plc_meter_node *n);
 /* Hand every MAC data indication of this node to it. */
 void plc_meter_node_indication(plc_meter_node *n, const plc_mac_data_indication *ind);
+/* ... or the bytes a link delivered, from short address src. */
+void plc_meter_node_input(plc_meter_node *n, uint16_t src, const uint8_t *msdu, size_t len);
 /* Mains lost (last gasp) or back. */
 void plc_meter_node_set_mains(plc_meter_node *n, int on);
 int plc_meter_node_alive(const plc_meter_node *n);

@@ -12,7 +12,8 @@ PACKAGES=(
   libsoapysdr-dev    # SDR device backend of the sample port (optional at build time)
   libmbedtls-dev     # AES-CCM* for MAC security
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
-  libsqlite3-dev     # gateway store
+  libsqlite3-dev sqlite3  # gateway store (sqlite3: the tests look into it)
+  libinih-dev        # the gateway daemon's INI configuration
   gnuplot-nox        # plots in docs/
   tshark             # decodes the MAC's pcap captures in tests (IEEE 802.15.4)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # the firmware build (Cortex-M4F)

@@ -27,6 +27,13 @@ struct plc_meter {
     int64_t keep_power_until; /* meter seconds since 2000; 0: off */
     uint32_t power_downs, cover_opens;
     int64_t power_down_start, power_down_end, cover_open_start; /* meter seconds */
+    /* daily freezes at the meter's midnight, newest at daily[(daily_next - 1) % N] */
+    struct {
+        int64_t at_s;
+        double fwd[5];
+    } daily[PLC_METER_DAILY_FREEZES];
+    unsigned daily_count, daily_next;
+    int64_t day;             /* the meter's day (clock / 86400) at the last step */
 };
 
 void plc_meter_config_default(plc_meter_config *cfg)
@@ -133,6 +140,7 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     m->relay_closed = 1;
     m->remaining = (double)cfg->remaining_centi_yuan / 100.0;
     m->fwd[4] = (double)cfg->energy_start_centi_kwh / 100.0;
+    m->day = clock_s(m) / 86400;
     new_step(m);
     return m;
 }
@@ -162,6 +170,25 @@ static void relay_logic(plc_meter *m)
         m->relay_closed = 0;
 }
 
+/* A new day on the meter's clock: the forward energy as of its midnight. A clock set back
+ * takes no freeze until the day after the one frozen last. */
+static void daily_freeze(plc_meter *m)
+{
+    const int64_t day = clock_s(m) / 86400;
+    if (day <= m->day) {
+        if (day < m->day)
+            m->day = day;
+        return;
+    }
+    m->day = day;
+    const unsigned k = m->daily_next % PLC_METER_DAILY_FREEZES;
+    m->daily[k].at_s = day * 86400;
+    memcpy(m->daily[k].fwd, m->fwd, sizeof(m->fwd));
+    m->daily_next++;
+    if (m->daily_count < PLC_METER_DAILY_FREEZES)
+        m->daily_count++;
+}
+
 void plc_meter_advance(plc_meter *m, uint64_t now_us)
 {
     while (now_us > m->now_us) {
@@ -176,6 +203,7 @@ void plc_meter_advance(plc_meter *m, uint64_t now_us)
                 m->remaining -= kwh * (double)m->cfg.price_centi_yuan_per_kwh / 100.0;
         }
         m->now_us = until;
+        daily_freeze(m);
         if (until == step_end) {
             m->step_us = step_end;
             new_step(m);
@@ -300,6 +328,20 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
         break;
     }
     case PLC_DLT645_HEX: v->raw = status_word3(m); break;
+    case PLC_DLT645_FREEZE_TIME:
+    case PLC_DLT645_ENERGY_BLOCK: {
+        const unsigned nth = di & 0xFF; /* 1: the last */
+        if (nth > m->daily_count)
+            return PLC_DLT645_E_UNKNOWN_DI; /* not frozen yet */
+        const unsigned k = (m->daily_next - nth) % PLC_METER_DAILY_FREEZES;
+        from_seconds(m->daily[k].at_s, &v->t);
+        v->raw = 0;
+        for (unsigned t = 1; t <= 4; t++) {
+            v->tariff[t - 1] = centi(m->daily[k].fwd[t]);
+            v->raw += v->tariff[t - 1];
+        }
+        break;
+    }
     case PLC_DLT645_DATE:
     case PLC_DLT645_TIME:
     case PLC_DLT645_DATETIME: plc_meter_clock(m, &v->t); break;

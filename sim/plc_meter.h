@@ -9,6 +9,8 @@
  *  - prepaid: remaining amount falls with energy x price; alarm levels 1 and 2 set status
  *    bits; at zero the relay trips (unless keep-power); a top-up written with password and
  *    operator code adds to it and recloses a relay tripped for credit;
+ *  - daily freeze at the meter's midnight (the last 62: freeze time 050600nn and forward
+ *    active energy, total and tariffs, 050601nn);
  *  - events: power-down count and last record, cover-open count and last record;
  *  - password (level 02 or 04) on writes and control.
  * Time comes from the caller (plc_meter_advance with the event loop's microseconds): the
@@ -41,6 +43,9 @@ typedef struct plc_meter_config {
 void plc_meter_config_default(plc_meter_config *cfg);
 
 typedef struct plc_meter plc_meter;
+
+/* Daily freezes kept (DI 050600nn / 050601nn, nn 1..this): 62, the 645 range 01..3E. */
+#define PLC_METER_DAILY_FREEZES 62
 
 /* Status word 3 (DI 04000503) bits this meter sets ([R]). */
 #define PLC_METER_ST3_RELAY_OPEN 0x0010   /* b4: relay is open */

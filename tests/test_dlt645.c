@@ -175,6 +175,41 @@ static void test_bcd_and_values(void **st)
     assert_true(plc_dlt645_addr_is_broadcast(b) && plc_dlt645_addr_matches(b, a));
 }
 
+/* The daily freeze formats (gateway-upstream.md section 4): freeze time YYMMDDhhmm and the
+ * forward energy block, total and 4 tariffs of XXXXXX.XX, low byte first. */
+static void test_daily_freeze_formats(void **st)
+{
+    (void)st;
+    uint8_t p[20];
+    const plc_dlt645_value t = {.kind = PLC_DLT645_FREEZE_TIME, .t = {2026, 3, 5, -1, 0, 0, 0}};
+    assert_int_equal(plc_dlt645_value_encode(0x05060001, &t, p, sizeof(p)), 5);
+    const uint8_t want_t[5] = {0x00, 0x00, 0x05, 0x03, 0x26};
+    assert_memory_equal(p, want_t, 5);
+    plc_dlt645_value e = {.kind = PLC_DLT645_ENERGY_BLOCK, .raw = 123456,
+                          .tariff = {1, 20000, 3456, 99999999}};
+    assert_int_equal(plc_dlt645_value_encode(0x0506013E, &e, p, sizeof(p)), 20);
+    const uint8_t want_e[20] = {0x56, 0x34, 0x12, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                0x02, 0x00, 0x56, 0x34, 0x00, 0x00, 0x99, 0x99, 0x99, 0x99};
+    assert_memory_equal(p, want_e, 20);
+    plc_dlt645_value back;
+    assert_int_equal(plc_dlt645_value_decode(0x05060102, p, 20, &back), PLC_DLT645_OK);
+    assert_int_equal(back.raw, 123456);
+    assert_int_equal(back.tariff[1], 20000);
+    assert_int_equal(back.tariff[3], 99999999);
+    /* nn is 01..3E: 00 and 3F are not daily freezes */
+    assert_non_null(plc_dlt645_di_lookup(0x0506003E));
+    assert_null(plc_dlt645_di_lookup(0x05060000));
+    assert_null(plc_dlt645_di_lookup(0x0506003F));
+    assert_null(plc_dlt645_di_lookup(0x05060201));
+    /* malformed: a month of 13, a non-BCD energy digit, short data */
+    const uint8_t bad_t[5] = {0x00, 0x00, 0x05, 0x13, 0x26};
+    assert_int_equal(plc_dlt645_value_decode(0x05060001, bad_t, 5, &back), PLC_DLT645_E_BCD);
+    p[9] = 0x0A;
+    assert_int_equal(plc_dlt645_value_decode(0x05060101, p, 20, &back), PLC_DLT645_E_BCD);
+    assert_true(plc_dlt645_value_decode(0x05060101, p, 19, &back) != PLC_DLT645_OK);
+    assert_int_equal(plc_dlt645_value_encode(0x05060101, &e, p, 19), PLC_DLT645_E_OVERSIZE);
+}
+
 static void test_extractor(void **st)
 {
     (void)st;
@@ -313,6 +348,55 @@ static void test_meter_registers_and_clock(void **st)
     plc_meter_destroy(m);
 }
 
+static plc_dlt645_value read_value(plc_meter *m, uint32_t di)
+{
+    plc_dlt645_frame q, r;
+    plc_dlt645_read_request(plc_meter_addr(m), di, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x91);
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(di, r.data + 4, r.len - 4u, &v), PLC_DLT645_OK);
+    return v;
+}
+
+/* The meter freezes at its own midnight: the n-th last freeze has that day's time and the
+ * energy the register had then (within one minute's load); none yet reads "no data". */
+static void test_meter_daily_freeze(void **st)
+{
+    (void)st;
+    plc_meter *m = meter();
+    const uint64_t minute = 60000000ull, day = 1440 * minute;
+    plc_dlt645_frame q, r;
+    plc_dlt645_read_request(plc_meter_addr(m), 0x05060101, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1); /* nothing frozen on the first day */
+    assert_int_equal(r.data[0], PLC_DLT645_ERR_NO_DATA);
+    int64_t before[4], after[4];
+    for (unsigned d = 1; d <= 3; d++) {
+        plc_meter_advance(m, d * day - 2 * minute); /* the clock runs 20 ppm fast */
+        before[d] = plc_meter_register(m, 0x00010000);
+        plc_meter_advance(m, d * day + minute);
+        after[d] = plc_meter_register(m, 0x00010000);
+    }
+    for (unsigned nth = 1; nth <= 3; nth++) {
+        const unsigned d = 4 - nth;
+        const plc_dlt645_value t = read_value(m, 0x05060000 | nth);
+        assert_int_equal(t.t.year, 2026);
+        assert_int_equal(t.t.month, 1);
+        assert_int_equal(t.t.day, 1 + (int)d);
+        assert_int_equal(t.t.hour, 0);
+        assert_int_equal(t.t.minute, 0);
+        const plc_dlt645_value e = read_value(m, 0x05060100 | nth);
+        assert_true(e.raw >= before[d] - 4 && e.raw <= after[d]);
+        assert_int_equal(e.raw, e.tariff[0] + e.tariff[1] + e.tariff[2] + e.tariff[3]);
+        assert_true(e.tariff[2] > 0); /* the valley tariff runs over midnight */
+    }
+    plc_dlt645_read_request(plc_meter_addr(m), 0x05060104, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1);
+    plc_meter_destroy(m);
+}
+
 static void test_meter_relay_prepaid_events(void **st)
 {
     (void)st;
@@ -398,8 +482,10 @@ int main(void)
         cmocka_unit_test(test_public_examples_content),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_bcd_and_values),
+        cmocka_unit_test(test_daily_freeze_formats),
         cmocka_unit_test(test_extractor),
         cmocka_unit_test(test_meter_registers_and_clock),
+        cmocka_unit_test(test_meter_daily_freeze),
         cmocka_unit_test(test_meter_relay_prepaid_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,6 +89,18 @@ static void print_value(uint32_t di, const uint8_t *p, size_t n)
             printf(",\"end\":\"%04d-%02d-%02d %02d:%02d:%02d\"", v.t_end.year, v.t_end.month,
                    v.t_end.day, v.t_end.hour, v.t_end.minute, v.t_end.second);
         break;
+    case PLC_DLT645_FREEZE_TIME:
+        printf(",\"value\":\"%04d-%02d-%02d %02d:%02d\"", v.t.year, v.t.month, v.t.day, v.t.hour,
+               v.t.minute);
+        break;
+    case PLC_DLT645_ENERGY_BLOCK:
+        printf(",\"value\":%lld.%02lld,\"tariffs\":[", (long long)(v.raw / 100),
+               (long long)(v.raw % 100));
+        for (unsigned k = 0; k < 4; k++)
+            printf("%s%lld.%02lld", k ? "," : "", (long long)(v.tariff[k] / 100),
+                   (long long)(v.tariff[k] % 100));
+        printf("],\"unit\":\"%s\"", info->unit);
+        break;
     }
 }
 
