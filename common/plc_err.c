@@ -48,6 +48,11 @@ const char *plc_strerror(int err)
     case PLC_ERR_LBP_AUTH: return "authentication failed (MAC or protected-channel tag)";
     case PLC_ERR_LBP_STALE: return "message of another or an old exchange (replay)";
     case PLC_ERR_LBP_REFUSED: return "admission refused (not allowed, blocked, full or locked)";
+    case PLC_ERR_STORE: return "store (SQLite) failure";
+    case PLC_ERR_CONFIG: return "invalid configuration";
+    case PLC_ERR_TIMEOUT: return "no answer in time";
+    case PLC_ERR_METER: return "the meter answered with an error";
+    case PLC_ERR_UNKNOWN_METER: return "no such meter in the archive";
     case PLC_ERR_NO_ROUTE: return "no route to the destination";
     case PLC_ERR_HOPS: return "hops left ran out";
     case PLC_ERR_REASSEMBLY: return "datagram reassembly timed out";

@@ -61,10 +61,17 @@ typedef enum plc_err {
     PLC_ERR_LBP_AUTH = -71,         /* a MAC or protected-channel tag that does not check */
     PLC_ERR_LBP_STALE = -72,        /* a message of another or an old exchange (replay) */
     PLC_ERR_LBP_REFUSED = -73,      /* admission refused: not allowed, blocked, full, locked */
+
+    /* the concentrator (gateway/, Linux) */
+    PLC_ERR_STORE = -80,            /* the store (SQLite) failed: the message says why */
+    PLC_ERR_CONFIG = -81,           /* a configuration key or value is not valid */
+    PLC_ERR_TIMEOUT = -82,          /* no answer in time */
+    PLC_ERR_METER = -83,            /* the meter answered with an error */
+    PLC_ERR_UNKNOWN_METER = -84,    /* no such meter in the archive */
 } plc_err;
 
 /* Largest magnitude of a code above: arrays counted by -code have this many + 1 entries. */
-#define PLC_ERR_MAX_CODE 73
+#define PLC_ERR_MAX_CODE 84
 
 /* Human-readable message for an error code; never NULL. */
 const char *plc_strerror(int err);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc_meter.h"
+#include "plc_meter_node.h"
 #include "plc_pertable.h"
 #include "plc_rng.h"
 
@@ -11,6 +13,7 @@
 #define APP_ANS 0x12      /* meter -> concentrator: its answer (id, asked length, filler) */
 #define APP_HELLO 0x52    /* meter -> concentrator: joined (announce) */
 #define APP_HELLO_ACK 0x53
+#define HOLDUP_TIMER_SLACK_US 1000 /* the modem goes dark just after the node app does */
 #define HELLO_EVERY_S 30
 #define HELLO_TRIES 10
 #define ETX_LEN 60        /* the frame size link ETX is computed for */
@@ -24,8 +27,10 @@ typedef struct mnode {
     plc_adp *adp;
     plc_lbd *lbd;
     plc_rng rng;
-    plc_timer power, hello;
+    plc_timer power, hello, dark;
     unsigned hellos;
+    plc_meter *meter;        /* DL/T 645 mode: the simulated meter and its node app */
+    plc_meter_node *app;
     int announced;      /* the concentrator acknowledged */
     double joined_s;
     unsigned answers;   /* concentrator side: answers from this meter */
@@ -41,6 +46,7 @@ struct plc_meshnet {
     unsigned n;
     mnode *node;
     unsigned joined, announced;
+    plc_meshnet_app app;     /* DL/T 645 mode: the concentrator's application */
     uint16_t by_short[0x8000]; /* node of a short address + 1 (0: none) */
 };
 
@@ -55,6 +61,8 @@ void plc_meshnet_config_default(plc_meshnet_config *c)
     c->beacon_period_s = 300;
     c->max_hops = 15;
     c->seed = 1;
+    c->dlt645 = 0;
+    c->meter_start = (plc_dlt645_time){2026, 1, 1, 4, 0, 0, 0};
 }
 
 /* The simulation's PSK for a meter: a function of its EUI-64 (a real one is per device). */
@@ -115,8 +123,24 @@ static void g_activate(void *u, uint8_t id)
 
 static void send_hello(mnode *x)
 {
-    const uint8_t h[1] = {APP_HELLO};
-    plc_adp_data_request(x->adp, 0, h, sizeof(h), 0);
+    /* DL/T 645 mode: the hello carries the meter's address, as an HPLC module reports its
+     * meter's when it joins */
+    uint8_t h[7] = {APP_HELLO};
+    if (x->meter)
+        memcpy(h + 1, plc_meter_addr(x->meter), 6);
+    plc_adp_data_request(x->adp, 0, h, x->meter ? 7 : 1, 0);
+}
+
+static int meter_link_send(void *user, uint16_t to, const uint8_t *frame, size_t len, int urgent)
+{
+    (void)urgent; /* the data service has one priority */
+    mnode *x = user;
+    return x->mac ? plc_adp_data_request(x->adp, to, frame, len, 0) : PLC_ERR_ARG;
+}
+
+static int is_dlt645(const uint8_t *d, size_t len)
+{
+    return len > 0 && (d[0] == 0x68 || d[0] == 0xFE);
 }
 
 static void on_hello(plc_loop *loop, plc_timer *t, void *user)
@@ -190,6 +214,11 @@ static void on_ind(void *u, const plc_adp_indication *ind)
         if (ind->data[0] == APP_HELLO) {
             const uint8_t a[1] = {APP_HELLO_ACK};
             plc_adp_data_request(x->adp, ind->orig, a, sizeof(a), 0);
+            if (ind->len == 7 && w->app.announced)
+                w->app.announced(w->app.user, ind->orig, ind->data + 1);
+        } else if (is_dlt645(ind->data, ind->len)) {
+            if (w->app.frame)
+                w->app.frame(w->app.user, ind->orig, ind->hops, ind->data, ind->len);
         } else if (ind->data[0] == APP_ANS && ind->orig < 0x8000 && w->by_short[ind->orig]) {
             mnode *m = &w->node[w->by_short[ind->orig] - 1];
             m->answers++;
@@ -199,7 +228,9 @@ static void on_ind(void *u, const plc_adp_indication *ind)
     }
     if (ind->orig != 0)
         return;
-    if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
+    if (x->app && is_dlt645(ind->data, ind->len)) {
+        plc_meter_node_input(x->app, ind->orig, ind->data, ind->len);
+    } else if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
         x->announced = 1;
         w->announced++;
     } else if (ind->data[0] == APP_REQ && ind->len >= 4) {
@@ -214,12 +245,51 @@ static void on_ind(void *u, const plc_adp_indication *ind)
     }
 }
 
+static void on_confirm(void *u, uint8_t handle, int status)
+{
+    mnode *x = u;
+    if (x->id == 0 && x->net->app.confirm)
+        x->net->app.confirm(x->net->app.user, handle, status);
+}
+
+/* The hold-up time is over: the modem goes dark with the meter. */
+static void on_dark(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    mnode *x = user;
+    plc_meshnet_kill(x->net, x->id);
+}
+
 static void on_power(plc_loop *loop, plc_timer *t, void *user)
 {
     (void)loop;
     (void)t;
     mnode *x = user;
     plc_lbd_start(x->lbd);
+}
+
+/* DL/T 645 mode: meter i has address i (12 digits), its own load seed and a register that is
+ * not new. */
+static int add_meter(plc_meshnet *w, mnode *x)
+{
+    plc_meter_config c;
+    plc_meter_config_default(&c);
+    char a[13];
+    snprintf(a, sizeof(a), "%012u", x->id);
+    plc_dlt645_addr_parse(a, c.addr);
+    c.seed = w->cfg.seed * 7919u + x->id;
+    c.energy_start_centi_kwh = 100000 + 12345 * (int64_t)x->id;
+    c.start = w->cfg.meter_start;
+    x->meter = plc_meter_create(&c);
+    if (!x->meter)
+        return 0;
+    plc_meter_node_config nc;
+    plc_meter_node_config_default(&nc);
+    const plc_meter_regs regs = plc_meter_regs_of(x->meter);
+    const plc_meter_node_link link = {meter_link_send, x};
+    x->app = plc_meter_node_create_link(&nc, &regs, &link, w->loop);
+    return x->app != NULL;
 }
 
 /* ---- life cycle ---- */
@@ -253,6 +323,7 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         plc_rng_seed(&x->rng, cfg->seed * 1000003u + i);
         plc_timer_init(&x->power, on_power, x);
         plc_timer_init(&x->hello, on_hello, x);
+        plc_timer_init(&x->dark, on_dark, x);
         plc_adp_config ac;
         plc_adp_config_default(&ac);
         ac.loadng.self = i == 0 ? 0 : 0xFFFF;
@@ -264,8 +335,8 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
             ac.queue = cfg->parallel + 8;
             ac.relays = 16;
         }
-        const plc_adp_callbacks cb = {.indication = on_ind, .lbp = on_lbp, .beacon = on_beacon,
-                                      .user = x};
+        const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
+                                      .beacon = on_beacon, .user = x};
         x->adp = plc_adp_create(&ac, w->loop, cfg->seed * 7919u + i, &cb);
         x->sec = plc_mac_sec_create();
         plc_mac_pib pib;
@@ -292,6 +363,11 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         plc_adp_attach(x->adp, x->mac);
         if (i == 0)
             continue;
+        if (cfg->dlt645 && !add_meter(w, x)) {
+            snprintf(err, errlen, "out of memory for meter %u", i);
+            plc_meshnet_destroy(w);
+            return NULL;
+        }
         plc_lbd_config dc;
         plc_lbd_config_default(&dc);
         dc.eui = x->eui;
@@ -333,6 +409,9 @@ void plc_meshnet_destroy(plc_meshnet *w)
         mnode *x = &w->node[i];
         plc_timer_stop(w->loop, &x->power);
         plc_timer_stop(w->loop, &x->hello);
+        plc_timer_stop(w->loop, &x->dark);
+        plc_meter_node_destroy(x->app);
+        plc_meter_destroy(x->meter);
         plc_lbd_destroy(x->lbd);
         plc_mac_destroy(x->mac);
         plc_adp_destroy(x->adp);
@@ -645,6 +724,47 @@ void plc_meshnet_kill(plc_meshnet *w, unsigned node)
     plc_adp_attach(x->adp, NULL);
     plc_mac_destroy(x->mac);
     x->mac = NULL;
+}
+
+int plc_meshnet_node_of(const plc_meshnet *w, uint16_t short_addr)
+{
+    if (short_addr == 0)
+        return 0;
+    return short_addr < 0x8000 && w->by_short[short_addr] ? w->by_short[short_addr] - 1 : -1;
+}
+
+void plc_meshnet_set_app(plc_meshnet *w, const plc_meshnet_app *app)
+{
+    w->app = app ? *app : (plc_meshnet_app){0};
+}
+
+int plc_meshnet_send(plc_meshnet *w, uint16_t to, const uint8_t *frame, size_t len, uint8_t handle)
+{
+    return plc_adp_data_request(w->node[0].adp, to, frame, len, handle);
+}
+
+plc_loop *plc_meshnet_loop(plc_meshnet *w)
+{
+    return w->loop;
+}
+
+plc_meter *plc_meshnet_meter(plc_meshnet *w, unsigned node)
+{
+    return node > 0 && node < w->n ? w->node[node].meter : NULL;
+}
+
+int plc_meshnet_power_cut(plc_meshnet *w, unsigned node)
+{
+    if (node == 0 || node >= w->n || !w->node[node].app)
+        return PLC_ERR_ARG;
+    mnode *x = &w->node[node];
+    if (!x->mac || plc_timer_pending(&x->dark))
+        return PLC_OK; /* already dark or going */
+    plc_meter_node_set_mains(x->app, 0); /* the last gasp goes now */
+    plc_meter_node_config nc;
+    plc_meter_node_config_default(&nc);
+    return plc_timer_start_in(w->loop, &x->dark,
+                              (uint64_t)nc.holdup_ms * 1000u + HOLDUP_TIMER_SLACK_US);
 }
 
 plc_medium *plc_meshnet_medium(plc_meshnet *w)

@@ -22,6 +22,7 @@
 #include "plc_lbp_server.h"
 #include "plc_mac.h"
 #include "plc_medium.h"
+#include "plc_meter.h"
 
 typedef struct plc_meshnet_config {
     plc_medium_config medium;   /* nodes = meters + 1 unless a topology file says */
@@ -30,6 +31,12 @@ typedef struct plc_meshnet_config {
     unsigned beacon_period_s;   /* route beacons: 300 */
     unsigned max_hops;          /* 15 */
     uint64_t seed;              /* 1 */
+    /* 1: every meter is a simulated DL/T 645 meter (sim/plc_meter.h, address = its node
+     * number in 12 digits) behind the meter node app on the mesh's data service; its hello
+     * carries that address; the concentrator's side is the application set with
+     * plc_meshnet_set_app. 0 (default): the bare read-round protocol. */
+    int dlt645;
+    plc_dlt645_time meter_start; /* the meters' clocks at time 0: 2026-01-01 00:00:00 */
 } plc_meshnet_config;
 
 void plc_meshnet_config_default(plc_meshnet_config *cfg);
@@ -75,12 +82,35 @@ plc_mac *plc_meshnet_mac(plc_meshnet *n, unsigned node);
 plc_lbd *plc_meshnet_lbd(plc_meshnet *n, unsigned node);
 plc_lbs *plc_meshnet_lbs(plc_meshnet *n);
 uint64_t plc_meshnet_eui(const plc_meshnet *n, unsigned node);
+/* The node that holds a short address (0: the concentrator; -1: none). */
+int plc_meshnet_node_of(const plc_meshnet *n, uint16_t short_addr);
 /* Application datagrams from the concentrator to meter `node`, each answered: the meter
  * side answers every request of the round protocol. */
 int plc_meshnet_ask(plc_meshnet *n, unsigned node, size_t req, size_t ans);
 unsigned plc_meshnet_answers(const plc_meshnet *n, unsigned node);
 void plc_meshnet_kill(plc_meshnet *n, unsigned node);
 plc_medium *plc_meshnet_medium(plc_meshnet *n);
+plc_loop *plc_meshnet_loop(plc_meshnet *n);
+
+/* DL/T 645 mode: the concentrator's application (node 0). */
+typedef struct plc_meshnet_app {
+    /* a meter announced itself: its short address and DL/T 645 address (wire order) */
+    void (*announced)(void *user, uint16_t short_addr, const uint8_t addr[6]);
+    /* a DL/T 645 frame from a meter, with the hops it came over */
+    void (*frame)(void *user, uint16_t from, unsigned hops, const uint8_t *data, size_t len);
+    /* the data service's confirm of plc_meshnet_send (first hop) */
+    void (*confirm)(void *user, uint8_t handle, int status);
+    void *user;
+} plc_meshnet_app;
+void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);
+/* A DL/T 645 frame from the concentrator to a short address (0xFFFF: everyone). */
+int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t len,
+                     uint8_t handle);
+/* The simulated meter of a node (NULL: not DL/T 645 mode). */
+plc_meter *plc_meshnet_meter(plc_meshnet *n, unsigned node);
+/* Mains lost at a meter: its node sends the last gasp at once and goes dark (meter and
+ * modem) after the hold-up time. [Not built: mains back; the node would join again.] */
+int plc_meshnet_power_cut(plc_meshnet *n, unsigned node);
 /* Meters whose announce the concentrator acknowledged. */
 unsigned plc_meshnet_announced(const plc_meshnet *n);
 

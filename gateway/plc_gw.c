@@ -1,0 +1,583 @@
+#include "plc_gw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_dlt645.h"
+#include "plc_err.h"
+
+#define TICK_US 1000000u       /* the scheduler looks for work once a second */
+#define UNKNOWN_HOPS 4         /* a meter's hops before its first answer */
+#define MAX_STEPS 3            /* DIs a job reads */
+#define MAX_JOBS 64
+#define DAY 86400
+
+typedef struct gmeter {
+    plc_gw_meter m;
+    uint8_t addr[6];                   /* wire order */
+    int64_t done[PLC_GW_MAX_TASKS];    /* the last slot stored, -1 none */
+    int64_t pass[PLC_GW_MAX_TASKS];    /* the pass its tries count for */
+    unsigned tries[PLC_GW_MAX_TASKS];
+    int64_t next_at[PLC_GW_MAX_TASKS]; /* no try before */
+    int busy;
+} gmeter;
+
+typedef struct job {
+    struct plc_gw *g;
+    int used;
+    unsigned meter, task;
+    int64_t slot;
+    unsigned step, steps;
+    uint32_t di[MAX_STEPS];
+    plc_dlt645_value v[MAX_STEPS];
+    plc_timer timer;
+} job;
+
+struct plc_gw {
+    plc_gw_config cfg;
+    plc_gw_store *store;
+    plc_loop *loop;
+    plc_gw_link link;
+    gmeter *meter;
+    unsigned n, cap;
+    unsigned cursor[PLC_GW_MAX_TASKS];
+    unsigned order[PLC_GW_MAX_TASKS]; /* tasks by priority */
+    uint16_t by_short[0x8000];        /* meter index + 1 */
+    job jobs[MAX_JOBS];
+    plc_timer tick, area;
+    unsigned area_count;
+    int64_t area_first;
+    plc_gw_counters cnt;
+};
+
+void plc_gw_config_default(plc_gw_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->clock0 = 1767225600; /* 2026-01-01 00:00 */
+    c->parallel = 5;
+    c->timeout_s = 6.0;
+    c->per_hop_s = 2.0;
+    c->retries = 3;
+    c->retry_gap_s = 30;
+    c->deadline_s = 7 * 3600;
+    c->catchup_s = 900;
+    c->area_threshold = 3;
+    c->area_window_s = 30;
+    c->n_tasks = 1;
+    c->task[0] = (plc_gw_task){"daily", PLC_GW_DAILY, DAY, 5 * 60, DAY - 5 * 60, 1};
+}
+
+int64_t plc_gw_now(const plc_gw *g)
+{
+    return g->cfg.clock0 + (int64_t)(plc_loop_now_us(g->loop) / 1000000u);
+}
+
+static int64_t slot_of(const plc_gw_task *t, int64_t now)
+{
+    const int64_t iv = t->interval_s ? t->interval_s : DAY;
+    return now - now % iv;
+}
+
+/* ---- values as text ---- */
+static void value_text(const plc_dlt645_value *v, char *out, size_t cap)
+{
+    switch (v->kind) {
+    case PLC_DLT645_NUMBER: {
+        const int dec = v->decimals > 8 ? 8 : v->decimals;
+        int64_t scale = 1;
+        for (int i = 0; i < dec; i++)
+            scale *= 10;
+        const long long a = (long long)(v->raw < 0 ? -v->raw : v->raw);
+        if (dec)
+            snprintf(out, cap, "%s%lld.%0*lld", v->raw < 0 ? "-" : "", a / scale, dec, a % scale);
+        else
+            snprintf(out, cap, "%lld", (long long)v->raw);
+        break;
+    }
+    case PLC_DLT645_HEX: snprintf(out, cap, "0x%04llX", (unsigned long long)v->raw); break;
+    case PLC_DLT645_ENERGY_BLOCK: {
+        /* 8 BCD digits each: the parts fit an int */
+        const int64_t *p[5] = {&v->raw, &v->tariff[0], &v->tariff[1], &v->tariff[2], &v->tariff[3]};
+        int n = snprintf(out, cap, "{\"total\":");
+        for (int k = 0; k < 5 && n > 0 && (size_t)n < cap; k++)
+            n += snprintf(out + n, cap - (size_t)n, "%s%d.%02d%s", k == 1 ? ",\"tariffs\":[" : k ? "," : "",
+                          (int)(*p[k] / 100), (int)(*p[k] % 100), k == 4 ? "]}" : "");
+        break;
+    }
+    default:
+        snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d", v->t.year % 10000, v->t.month % 100,
+                 v->t.day % 100, v->t.hour % 100, v->t.minute % 100, v->t.second % 100);
+        break;
+    }
+}
+
+/* Local seconds since 1970 of a meter's date and time. */
+static int64_t local_seconds(const plc_dlt645_time *t)
+{
+    int y = t->year, m = t->month;
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t->day - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const int64_t days = (int64_t)era * 146097 + doe - 719468;
+    return days * DAY + t->hour * 3600 + t->minute * 60 + t->second;
+}
+
+/* ---- archive ---- */
+static void index_meter(plc_gw *g, unsigned k)
+{
+    gmeter *x = &g->meter[k];
+    plc_dlt645_addr_parse(x->m.addr, x->addr);
+    for (unsigned t = 0; t < PLC_GW_MAX_TASKS; t++)
+        x->done[t] = x->pass[t] = -1;
+    if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000)
+        g->by_short[x->m.short_addr] = (uint16_t)(k + 1);
+}
+
+static int add_meter(plc_gw *g, const plc_gw_meter *m)
+{
+    if (g->n == g->cap) {
+        const unsigned cap = g->cap ? 2 * g->cap : 64;
+        gmeter *nm = realloc(g->meter, cap * sizeof(*nm));
+        if (!nm)
+            return -1;
+        g->meter = nm;
+        g->cap = cap;
+    }
+    memset(&g->meter[g->n], 0, sizeof(g->meter[0]));
+    g->meter[g->n].m = *m;
+    index_meter(g, g->n);
+    return (int)g->n++;
+}
+
+static int meter_of_addr(const plc_gw *g, const uint8_t addr[6])
+{
+    for (unsigned k = 0; k < g->n; k++)
+        if (memcmp(g->meter[k].addr, addr, 6) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* What the store already has for the current slots: a restarted concentrator goes on where
+ * it stopped. */
+static void load_done(plc_gw *g)
+{
+    const int64_t now = plc_gw_now(g);
+    for (unsigned t = 0; t < g->cfg.n_tasks; t++) {
+        const plc_gw_task *tk = &g->cfg.task[t];
+        const int64_t slot = slot_of(tk, now);
+        const uint32_t di = tk->scheme == PLC_GW_DAILY    ? 0x05060101u
+                            : tk->scheme == PLC_GW_ENERGY  ? 0x00010000u
+                            : tk->scheme == PLC_GW_INSTANT ? 0x02030000u
+                                                           : 0x04000503u;
+        for (unsigned k = 0; k < g->n; k++)
+            if (plc_gw_store_has_reading(g->store, g->meter[k].m.id, di, slot) == 1)
+                g->meter[k].done[t] = slot;
+    }
+}
+
+/* ---- jobs ---- */
+static void store_failed(plc_gw *g)
+{
+    g->cnt.store_errors++;
+    fprintf(stderr, "plc-gw: store: %s\n", plc_gw_store_message(g->store));
+}
+
+static void finish(job *j, int ok)
+{
+    plc_gw *g = j->g;
+    gmeter *x = &g->meter[j->meter];
+    plc_timer_stop(g->loop, &j->timer);
+    j->used = 0;
+    x->busy = 0;
+    const plc_gw_task *tk = &g->cfg.task[j->task];
+    const int64_t now = plc_gw_now(g);
+    if (!ok) {
+        x->tries[j->task]++;
+        x->next_at[j->task] = now + g->cfg.retry_gap_s;
+        if (tk->scheme == PLC_GW_DAILY &&
+            plc_gw_store_daily_try(g->store, j->slot, x->m.id, 0, 0, now) != PLC_OK)
+            store_failed(g);
+        return;
+    }
+    plc_gw_reading r[MAX_STEPS];
+    unsigned n = 0, stored = 0;
+    int rc;
+    if (tk->scheme == PLC_GW_DAILY) {
+        if (local_seconds(&j->v[0].t) != j->slot) { /* the meter's freeze of another day */
+            g->cnt.stale_freezes++;
+            x->tries[j->task]++;
+            x->next_at[j->task] = now + g->cfg.retry_gap_s;
+            return;
+        }
+        r[n] = (plc_gw_reading){x->m.id, 0x05060101u, j->slot, "", now};
+        value_text(&j->v[1], r[n].value, sizeof(r[n].value));
+        n++;
+        const int64_t sod = now - j->slot;
+        rc = plc_gw_store_daily_got(g->store, j->slot, r, n, sod < g->cfg.deadline_s, &stored);
+    } else {
+        for (; n < j->steps; n++) {
+            r[n] = (plc_gw_reading){x->m.id, j->di[n], j->slot, "", now};
+            value_text(&j->v[n], r[n].value, sizeof(r[n].value));
+        }
+        rc = plc_gw_store_readings(g->store, r, n, &stored);
+    }
+    if (rc != PLC_OK) {
+        store_failed(g); /* not kept: tried again */
+        x->next_at[j->task] = now + g->cfg.retry_gap_s;
+        return;
+    }
+    g->cnt.stored += stored;
+    g->cnt.duplicates += n - stored;
+    x->done[j->task] = j->slot;
+}
+
+static void send_step(job *j)
+{
+    plc_gw *g = j->g;
+    gmeter *x = &g->meter[j->meter];
+    plc_dlt645_frame f;
+    plc_dlt645_read_request(x->addr, j->di[j->step], &f);
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const int len = plc_dlt645_encode(&f, 0, buf, sizeof(buf));
+    g->cnt.requests++;
+    if (len <= 0 || g->link.send(g->link.user, (uint16_t)x->m.short_addr, buf, (size_t)len) != PLC_OK) {
+        g->cnt.send_failures++;
+        finish(j, 0);
+        return;
+    }
+    const unsigned hops = x->m.hops > 0 ? (unsigned)x->m.hops : UNKNOWN_HOPS;
+    const double wait = g->cfg.timeout_s + g->cfg.per_hop_s * hops;
+    plc_timer_start_in(g->loop, &j->timer, (uint64_t)(wait * 1e6));
+}
+
+static void on_job_timeout(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    job *j = user;
+    j->g->cnt.timeouts++;
+    finish(j, 0);
+}
+
+static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
+{
+    job *j = NULL;
+    for (unsigned i = 0; i < MAX_JOBS && !j; i++)
+        if (!g->jobs[i].used)
+            j = &g->jobs[i];
+    if (!j)
+        return;
+    j->used = 1;
+    j->meter = k;
+    j->task = t;
+    j->slot = slot;
+    j->step = 0;
+    switch (g->cfg.task[t].scheme) {
+    case PLC_GW_DAILY: {
+        const unsigned nth = (unsigned)((slot_of(&g->cfg.task[t], plc_gw_now(g)) - slot) / DAY) + 1;
+        j->di[0] = 0x05060000u | nth; /* the freeze's time first: is it the day asked? */
+        j->di[1] = 0x05060100u | nth;
+        j->steps = 2;
+        break;
+    }
+    case PLC_GW_ENERGY: j->di[0] = 0x00010000u; j->steps = 1; break;
+    case PLC_GW_INSTANT:
+        j->di[0] = 0x02010100u;
+        j->di[1] = 0x02020100u;
+        j->di[2] = 0x02030000u;
+        j->steps = 3;
+        break;
+    case PLC_GW_STATUS: j->di[0] = 0x04000503u; j->steps = 1; break;
+    }
+    g->meter[k].busy = 1;
+    send_step(j);
+}
+
+/* The pass a meter's tries count for: the daily freeze gets a new one every catchup_s. */
+static int64_t pass_of(const plc_gw *g, const plc_gw_task *tk, int64_t now)
+{
+    return tk->scheme == PLC_GW_DAILY && g->cfg.catchup_s ? now / g->cfg.catchup_s
+                                                          : slot_of(tk, now);
+}
+
+/* The next meter and task to read: before the deadline the day's missing freezes come
+ * first, then the tasks by priority; within a task the meters in turn. */
+static int pick(plc_gw *g, unsigned *mk, unsigned *mt, int64_t *mslot)
+{
+    const int64_t now = plc_gw_now(g);
+    const unsigned sod = (unsigned)(now % DAY);
+    for (int round = 0; round < 2; round++)
+        for (unsigned o = 0; o < g->cfg.n_tasks; o++) {
+            const unsigned t = g->order[o];
+            const plc_gw_task *tk = &g->cfg.task[t];
+            const int catchup = tk->scheme == PLC_GW_DAILY && sod < g->cfg.deadline_s;
+            if ((round == 0) != catchup || sod < tk->window_start || sod >= tk->window_end)
+                continue;
+            const int64_t slot = slot_of(tk, now), pass = pass_of(g, tk, now);
+            for (unsigned i = 0; i < g->n; i++) {
+                const unsigned k = (g->cursor[t] + i) % g->n;
+                gmeter *x = &g->meter[k];
+                if (x->busy || !x->m.in_archive || x->m.short_addr < 0 || x->done[t] == slot)
+                    continue;
+                if (x->pass[t] != pass) {
+                    x->pass[t] = pass;
+                    x->tries[t] = 0;
+                }
+                if (x->tries[t] >= g->cfg.retries || now < x->next_at[t])
+                    continue;
+                g->cursor[t] = (k + 1) % g->n;
+                *mk = k;
+                *mt = t;
+                *mslot = slot;
+                return 1;
+            }
+        }
+    return 0;
+}
+
+static void on_tick(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    plc_gw *g = user;
+    unsigned busy = 0;
+    for (unsigned i = 0; i < MAX_JOBS; i++)
+        busy += g->jobs[i].used ? 1 : 0;
+    unsigned k, tk;
+    int64_t slot;
+    while (busy < g->cfg.parallel && busy < MAX_JOBS && pick(g, &k, &tk, &slot)) {
+        start_job(g, k, tk, slot);
+        busy++;
+    }
+    plc_timer_start_in(g->loop, t, TICK_US);
+}
+
+/* ---- events ---- */
+static void on_area(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    plc_gw *g = user;
+    if (g->area_count >= g->cfg.area_threshold) {
+        char d[64];
+        snprintf(d, sizeof(d), "%u meters lost mains within %u s", g->area_count,
+                 g->cfg.area_window_s);
+        g->cnt.area_outages++;
+        if (plc_gw_store_event(g->store, g->area_first, "area-outage", 0, d) != PLC_OK)
+            store_failed(g);
+    }
+    g->area_count = 0;
+}
+
+static void power_down(plc_gw *g, gmeter *x, const plc_dlt645_value *rec)
+{
+    char d[96];
+    snprintf(d, sizeof(d), "last gasp: mains lost at %04d-%02d-%02d %02d:%02d:%02d (meter clock)",
+             rec->t.year, rec->t.month, rec->t.day, rec->t.hour, rec->t.minute, rec->t.second);
+    const int64_t now = plc_gw_now(g);
+    g->cnt.power_downs++;
+    if (plc_gw_store_event(g->store, now, "power-down", x->m.id, d) != PLC_OK)
+        store_failed(g);
+    if (g->area_count++ == 0) {
+        g->area_first = now;
+        plc_timer_start_in(g->loop, &g->area, (uint64_t)g->cfg.area_window_s * 1000000u);
+    }
+}
+
+/* ---- from the PLC side ---- */
+void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6])
+{
+    if (short_addr >= 0x8000)
+        return;
+    const int64_t now = plc_gw_now(g);
+    int k = meter_of_addr(g, addr);
+    if (k < 0) {
+        plc_gw_meter m;
+        plc_gw_meter_default(&m);
+        plc_dlt645_addr_format(addr, m.addr);
+        const int open = plc_loop_now_us(g->loop) < (uint64_t)g->cfg.search_s * 1000000u;
+        m.in_archive = open;
+        if (plc_gw_store_meter_put(g->store, &m, &m.id) != PLC_OK || (k = add_meter(g, &m)) < 0) {
+            store_failed(g);
+            return;
+        }
+        if (open) {
+            g->cnt.registered++;
+        } else {
+            g->cnt.unknown_nodes++;
+            char d[64];
+            snprintf(d, sizeof(d), "node 0x%04X joined, meter %s not in the archive", short_addr,
+                     m.addr);
+            if (plc_gw_store_event(g->store, now, "unknown-node", m.id, d) != PLC_OK)
+                store_failed(g);
+        }
+    }
+    gmeter *x = &g->meter[k];
+    if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000 && x->m.short_addr != short_addr)
+        g->by_short[x->m.short_addr] = 0;
+    x->m.short_addr = short_addr;
+    g->by_short[short_addr] = (uint16_t)(k + 1);
+    if (plc_gw_store_meter_seen(g->store, x->m.id, short_addr, x->m.hops, x->m.lqi, now) != PLC_OK)
+        store_failed(g);
+}
+
+static job *job_of(plc_gw *g, unsigned k)
+{
+    for (unsigned i = 0; i < MAX_JOBS; i++)
+        if (g->jobs[i].used && g->jobs[i].meter == k)
+            return &g->jobs[i];
+    return NULL;
+}
+
+void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, const uint8_t *frame, size_t len)
+{
+    plc_dlt645_frame f;
+    size_t used;
+    if (plc_dlt645_decode(frame, len, &f, &used) != PLC_DLT645_OK) {
+        g->cnt.bad_frames++;
+        return;
+    }
+    const unsigned k1 = from < 0x8000 ? g->by_short[from] : 0;
+    if (!(f.ctrl & PLC_DLT645_C_REPLY) || !k1) {
+        g->cnt.unsolicited++;
+        return;
+    }
+    gmeter *x = &g->meter[k1 - 1];
+    if (memcmp(f.addr, x->addr, 6) != 0) {
+        g->cnt.wrong_address++; /* not the meter behind that node: never stored */
+        return;
+    }
+    x->m.hops = (int)hops;
+    x->m.last_seen = plc_gw_now(g);
+    job *j = job_of(g, k1 - 1);
+    const int error = (f.ctrl & PLC_DLT645_C_ABNORMAL) != 0;
+    const uint32_t di = !error && f.len >= 4 ? plc_dlt645_di_get(f.data) : 0;
+    plc_dlt645_value v;
+    if (!error && di == 0x03110001u && (!j || j->di[j->step] != di)) {
+        if (plc_dlt645_value_decode(di, f.data + 4, f.len - 4u, &v) == PLC_DLT645_OK)
+            power_down(g, x, &v); /* a last gasp */
+        else
+            g->cnt.bad_frames++;
+        return;
+    }
+    if (!j) {
+        g->cnt.unsolicited++;
+        return;
+    }
+    if (error) {
+        g->cnt.meter_errors++;
+        finish(j, 0);
+        return;
+    }
+    if (di != j->di[j->step]) {
+        g->cnt.wrong_di++;
+        return;
+    }
+    if (plc_dlt645_value_decode(di, f.data + 4, f.len - 4u, &v) != PLC_DLT645_OK) {
+        g->cnt.bad_frames++;
+        return;
+    }
+    g->cnt.answers++;
+    j->v[j->step++] = v;
+    if (j->step < j->steps) {
+        plc_timer_stop(g->loop, &j->timer);
+        send_step(j);
+        return;
+    }
+    if (plc_gw_store_meter_seen(g->store, x->m.id, x->m.short_addr, x->m.hops, x->m.lqi,
+                                x->m.last_seen) != PLC_OK)
+        store_failed(g);
+    finish(j, 1);
+}
+
+/* ---- life cycle ---- */
+plc_gw *plc_gw_create(const plc_gw_config *cfg, plc_gw_store *store, plc_loop *loop,
+                      const plc_gw_link *link, char *err, size_t errlen)
+{
+    if (!cfg || !store || !loop || !link || !link->send || cfg->n_tasks > PLC_GW_MAX_TASKS ||
+        cfg->parallel == 0) {
+        snprintf(err, errlen, "invalid arguments");
+        return NULL;
+    }
+    plc_gw *g = calloc(1, sizeof(*g));
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    g->cfg = *cfg;
+    g->store = store;
+    g->loop = loop;
+    g->link = *link;
+    unsigned n = 0;
+    if (plc_gw_store_meters(store, 0, NULL, 0, &n) != PLC_OK) {
+        snprintf(err, errlen, "store: %s", plc_gw_store_message(store));
+        plc_gw_destroy(g);
+        return NULL;
+    }
+    plc_gw_meter *all = calloc(n ? n : 1, sizeof(*all));
+    if (!all || plc_gw_store_meters(store, 0, all, n, &n) != PLC_OK) {
+        snprintf(err, errlen, "store: %s", all ? plc_gw_store_message(store) : "out of memory");
+        free(all);
+        plc_gw_destroy(g);
+        return NULL;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        all[k].short_addr = -1; /* the mesh tells again (it may have changed) */
+        if (add_meter(g, &all[k]) < 0) {
+            snprintf(err, errlen, "out of memory");
+            free(all);
+            plc_gw_destroy(g);
+            return NULL;
+        }
+    }
+    free(all);
+    for (unsigned t = 0; t < g->cfg.n_tasks; t++)
+        g->order[t] = t;
+    for (unsigned a = 1; a < g->cfg.n_tasks; a++) /* by priority, stable */
+        for (unsigned b = a; b > 0 && g->cfg.task[g->order[b]].priority <
+                                          g->cfg.task[g->order[b - 1]].priority; b--) {
+            const unsigned o = g->order[b];
+            g->order[b] = g->order[b - 1];
+            g->order[b - 1] = o;
+        }
+    load_done(g);
+    for (unsigned i = 0; i < MAX_JOBS; i++) {
+        g->jobs[i].g = g;
+        plc_timer_init(&g->jobs[i].timer, on_job_timeout, &g->jobs[i]);
+    }
+    plc_timer_init(&g->tick, on_tick, g);
+    plc_timer_init(&g->area, on_area, g);
+    plc_timer_start_in(loop, &g->tick, TICK_US);
+    return g;
+}
+
+void plc_gw_destroy(plc_gw *g)
+{
+    if (!g)
+        return;
+    for (unsigned i = 0; i < MAX_JOBS; i++)
+        plc_timer_stop(g->loop, &g->jobs[i].timer);
+    plc_timer_stop(g->loop, &g->tick);
+    plc_timer_stop(g->loop, &g->area);
+    free(g->meter);
+    free(g);
+}
+
+void plc_gw_get_counters(const plc_gw *g, plc_gw_counters *c)
+{
+    *c = g->cnt;
+}
+
+void plc_gw_daily_completeness(plc_gw *g, int64_t day, unsigned *meters, unsigned *got,
+                               unsigned *in_time)
+{
+    unsigned m = 0;
+    for (unsigned k = 0; k < g->n; k++)
+        m += g->meter[k].m.in_archive ? 1 : 0;
+    *meters = m;
+    *got = *in_time = 0;
+    if (plc_gw_store_daily_count(g->store, day, got, in_time) != PLC_OK)
+        store_failed(g);
+}

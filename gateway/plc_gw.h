@@ -1,0 +1,111 @@
+/* The concentrator (data collector) of a transformer area: its meter archive, the reading
+ * tasks with catch-up, and the events, kept in the store (plc_gw_store.h). It runs on the
+ * event loop (plc_loop: real time in the daemon, virtual time in tests and --sim) and reaches
+ * the meters through a link: the mesh's data service to a short address (the PLC side).
+ *
+ * Reading: every task names a scheme (which DIs) and an interval; a task's slot is the
+ * interval it is in (a day for the daily freeze), and a meter is done for the slot when its
+ * reading of that slot is in the store, which is also how a restarted concentrator knows
+ * where it was. `parallel` requests are in flight across the mesh at once, one per meter;
+ * each waits timeout_s + per_hop_s x the meter's hops (4 while unknown), and a meter gets
+ * `retries` tries a pass, retry_gap_s apart. Catch-up: until the deadline (07:00) meters
+ * still missing the day's freeze come before any other work, and every catchup_s they get a
+ * new pass. Completeness per day and meter is kept (tries, when it came, in time or not).
+ *
+ * Replies are checked before anything is stored: a frame that does not decode, one from
+ * another address than the meter asked, an answer to another DI, an error answer: each is
+ * counted, none stored.
+ *
+ * Events: a last gasp (an unsolicited power-down record, DI 03110001) is stored at once as
+ * "power-down"; area_threshold of them within area_window_s make one "area-outage" event,
+ * stored when the window closes. A node that announces itself with an address not in the
+ * archive is added while the registration window is open, else kept as not in the archive
+ * and reported once ("unknown-node").
+ *
+ * Times are the area's local time in seconds since 1970 (plc_gw_store.h): clock0 is that
+ * time at loop time 0. */
+#ifndef PLC_GW_H
+#define PLC_GW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_gw_store.h"
+#include "plc_loop.h"
+
+typedef enum plc_gw_scheme {
+    PLC_GW_DAILY,   /* daily freeze: 050600nn time and 050601nn forward energy of the day */
+    PLC_GW_ENERGY,  /* current forward active energy 00010000 */
+    PLC_GW_INSTANT, /* voltage 02010100, current 02020100, active power 02030000 */
+    PLC_GW_STATUS,  /* run status word 3 04000503 */
+} plc_gw_scheme;
+
+#define PLC_GW_MAX_TASKS 8
+
+typedef struct plc_gw_task {
+    char name[32];
+    plc_gw_scheme scheme;
+    unsigned interval_s;    /* a slot; the daily scheme's is a day */
+    unsigned window_start;  /* run window, seconds of the day: [start, end) */
+    unsigned window_end;
+    unsigned priority;      /* lower first */
+} plc_gw_task;
+
+typedef struct plc_gw_config {
+    int64_t clock0;          /* local time at loop time 0 */
+    unsigned parallel;       /* requests in flight: 5 (HPLC rigs) */
+    double timeout_s;        /* per request: 6 s ... */
+    double per_hop_s;        /* ... + 2 s a hop */
+    unsigned retries;        /* tries a pass: 3 */
+    unsigned retry_gap_s;    /* between tries: 30 */
+    unsigned deadline_s;     /* catch-up until, seconds of the day: 07:00 */
+    unsigned catchup_s;      /* a new pass for the missing every: 900 */
+    unsigned area_threshold; /* power-downs that make an area outage: 3 */
+    unsigned area_window_s;  /* ... within: 30 */
+    unsigned search_s;       /* registration window from start: 0 (closed) */
+    unsigned n_tasks;
+    plc_gw_task task[PLC_GW_MAX_TASKS]; /* default: the daily freeze, window 00:05-23:55 */
+} plc_gw_config;
+
+void plc_gw_config_default(plc_gw_config *cfg);
+
+/* The PLC side: a DL/T 645 frame to a short address (0xFFFF: everyone). */
+typedef struct plc_gw_link {
+    int (*send)(void *user, uint16_t to, const uint8_t *frame, size_t len);
+    void *user;
+} plc_gw_link;
+
+typedef struct plc_gw_counters {
+    uint64_t requests, answers, timeouts, send_failures;
+    uint64_t bad_frames,    /* did not decode */
+        wrong_address,      /* from another meter than asked */
+        wrong_di,           /* an answer to another DI */
+        meter_errors,       /* error answers (e.g. not frozen yet) */
+        unsolicited,        /* frames nobody asked for that were not last gasps */
+        stale_freezes,      /* a freeze of another day than asked */
+        stored, duplicates, /* readings new to the store, and already there */
+        store_errors;
+    uint64_t power_downs, area_outages, unknown_nodes, registered;
+} plc_gw_counters;
+
+typedef struct plc_gw plc_gw;
+
+/* The archive is loaded from the store; err says why on failure. */
+plc_gw *plc_gw_create(const plc_gw_config *cfg, plc_gw_store *store, plc_loop *loop,
+                      const plc_gw_link *link, char *err, size_t errlen);
+void plc_gw_destroy(plc_gw *g);
+
+/* From the PLC side: a node announced itself (its meter's address, wire order). */
+void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]);
+/* ... a DL/T 645 frame from short address `from`, over `hops` hops. */
+void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, const uint8_t *frame,
+                        size_t len);
+
+/* Local time now. */
+int64_t plc_gw_now(const plc_gw *g);
+void plc_gw_get_counters(const plc_gw *g, plc_gw_counters *c);
+/* Meters in the archive, and of them those with day's freeze stored (before the deadline). */
+void plc_gw_daily_completeness(plc_gw *g, int64_t day, unsigned *meters, unsigned *got,
+                               unsigned *in_time);
+
+#endif

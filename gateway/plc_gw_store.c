@@ -1,0 +1,358 @@
+#include "plc_gw_store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+static const char *const schema =
+    "CREATE TABLE IF NOT EXISTS meters("
+    " id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE,"
+    " protocol TEXT NOT NULL DEFAULT 'dlt645-2007', port TEXT NOT NULL DEFAULT 'plc',"
+    " tariff TEXT NOT NULL DEFAULT '', user_data TEXT NOT NULL DEFAULT '',"
+    " collector TEXT NOT NULL DEFAULT '', asset TEXT NOT NULL DEFAULT '',"
+    " in_archive INTEGER NOT NULL DEFAULT 1, short_addr INTEGER NOT NULL DEFAULT -1,"
+    " hops INTEGER NOT NULL DEFAULT -1, lqi INTEGER NOT NULL DEFAULT -1,"
+    " last_seen INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS readings("
+    " meter INTEGER NOT NULL REFERENCES meters(id), di INTEGER NOT NULL, ts INTEGER NOT NULL,"
+    " value TEXT NOT NULL, read_at INTEGER NOT NULL,"
+    " PRIMARY KEY(meter, di, ts)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS daily("
+    " day INTEGER NOT NULL, meter INTEGER NOT NULL REFERENCES meters(id),"
+    " tries INTEGER NOT NULL DEFAULT 0, got_at INTEGER NOT NULL DEFAULT 0,"
+    " before_deadline INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(day, meter)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " meter INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
+    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+
+enum {
+    Q_METER_PUT,
+    Q_METER_ID,
+    Q_METERS,
+    Q_METER_SEEN,
+    Q_READING,
+    Q_HAS_READING,
+    Q_DAILY_TRY,
+    Q_DAILY_GOT,
+    Q_DAILY_COUNT,
+    Q_EVENT,
+    Q_STATE_GET,
+    Q_STATE_SET,
+    Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+    [Q_METER_PUT] = "INSERT INTO meters(address, protocol, port, tariff, user_data, collector,"
+                    " asset, in_archive) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    " ON CONFLICT(address) DO UPDATE SET protocol = ?2, port = ?3, tariff = ?4,"
+                    " user_data = ?5, collector = ?6, asset = ?7, in_archive = ?8",
+    [Q_METER_ID] = "SELECT id FROM meters WHERE address = ?1",
+    [Q_METERS] = "SELECT id, address, protocol, port, tariff, user_data, collector, asset,"
+                 " in_archive, short_addr, hops, lqi, last_seen FROM meters"
+                 " WHERE in_archive >= ?1 ORDER BY address",
+    [Q_METER_SEEN] = "UPDATE meters SET short_addr = ?2, hops = ?3, lqi = ?4, last_seen = ?5"
+                     " WHERE id = ?1",
+    [Q_READING] = "INSERT OR IGNORE INTO readings(meter, di, ts, value, read_at)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_HAS_READING] = "SELECT 1 FROM readings WHERE meter = ?1 AND di = ?2 AND ts = ?3",
+    [Q_DAILY_TRY] = "INSERT INTO daily(day, meter, tries) VALUES(?1, ?2, 1)"
+                    " ON CONFLICT(day, meter) DO UPDATE SET tries = tries + 1",
+    [Q_DAILY_GOT] = "INSERT INTO daily(day, meter, tries, got_at, before_deadline)"
+                    " VALUES(?1, ?2, 1, ?3, ?4) ON CONFLICT(day, meter) DO UPDATE SET"
+                    " tries = tries + 1, got_at = CASE got_at WHEN 0 THEN ?3 ELSE got_at END,"
+                    " before_deadline = max(before_deadline, ?4)",
+    [Q_DAILY_COUNT] = "SELECT count(*), coalesce(sum(before_deadline), 0) FROM daily"
+                      " WHERE day = ?1 AND got_at > 0",
+    [Q_EVENT] = "INSERT INTO events(ts, kind, meter, detail) VALUES(?1, ?2, ?3, ?4)",
+    [Q_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
+    [Q_STATE_SET] = "INSERT INTO state(key, value) VALUES(?1, ?2)"
+                    " ON CONFLICT(key) DO UPDATE SET value = ?2",
+};
+
+struct plc_gw_store {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    char msg[256];
+};
+
+static int fail(plc_gw_store *s)
+{
+    snprintf(s->msg, sizeof(s->msg), "%s", sqlite3_errmsg(s->db));
+    return PLC_ERR_STORE;
+}
+
+static int exec(plc_gw_store *s, const char *text)
+{
+    char *e = NULL;
+    if (sqlite3_exec(s->db, text, NULL, NULL, &e) != SQLITE_OK) {
+        snprintf(s->msg, sizeof(s->msg), "%s", e ? e : sqlite3_errmsg(s->db));
+        sqlite3_free(e);
+        return PLC_ERR_STORE;
+    }
+    return PLC_OK;
+}
+
+plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t errlen)
+{
+    plc_gw_store *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    char pragmas[160];
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;",
+             durable ? "FULL" : "NORMAL");
+    if (rc != SQLITE_OK || exec(s, pragmas) != PLC_OK || exec(s, schema) != PLC_OK) {
+        snprintf(err, errlen, "%s: %s", path, s->msg[0] ? s->msg : sqlite3_errmsg(s->db));
+        plc_gw_store_close(s);
+        return NULL;
+    }
+    for (int k = 0; k < Q_COUNT; k++)
+        if (sqlite3_prepare_v2(s->db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+            plc_gw_store_close(s);
+            return NULL;
+        }
+    return s;
+}
+
+void plc_gw_store_close(plc_gw_store *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < Q_COUNT; k++)
+        sqlite3_finalize(s->q[k]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *plc_gw_store_message(const plc_gw_store *s)
+{
+    return s->msg;
+}
+
+/* Runs a prepared statement that returns no rows (or ignores them). */
+static int step_done(plc_gw_store *s, sqlite3_stmt *q)
+{
+    const int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? PLC_OK : fail(s);
+}
+
+static int begin(plc_gw_store *s)
+{
+    return exec(s, "BEGIN IMMEDIATE");
+}
+
+static int end(plc_gw_store *s, int rc)
+{
+    if (rc == PLC_OK && exec(s, "COMMIT") == PLC_OK)
+        return PLC_OK;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc == PLC_OK ? PLC_ERR_STORE : rc;
+}
+
+/* ---- archive ---- */
+void plc_gw_meter_default(plc_gw_meter *m)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->protocol, sizeof(m->protocol), "dlt645-2007");
+    snprintf(m->port, sizeof(m->port), "plc");
+    m->in_archive = 1;
+    m->short_addr = m->hops = m->lqi = -1;
+}
+
+static void text(sqlite3_stmt *q, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id)
+{
+    sqlite3_stmt *q = s->q[Q_METER_PUT];
+    sqlite3_bind_text(q, 1, m->addr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, m->protocol, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, m->port, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, m->tariff, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, m->user_data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, m->collector, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, m->asset, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, m->in_archive ? 1 : 0);
+    int rc = step_done(s, q);
+    if (rc != PLC_OK || !id)
+        return rc;
+    q = s->q[Q_METER_ID];
+    sqlite3_bind_text(q, 1, m->addr, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q) == SQLITE_ROW ? PLC_OK : fail(s);
+    if (rc == PLC_OK)
+        *id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc;
+}
+
+int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, unsigned cap,
+                        unsigned *n)
+{
+    sqlite3_stmt *q = s->q[Q_METERS];
+    sqlite3_bind_int(q, 1, archive_only ? 1 : 0);
+    unsigned k = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (k < cap) {
+            plc_gw_meter *m = &out[k];
+            m->id = sqlite3_column_int64(q, 0);
+            text(q, 1, m->addr, sizeof(m->addr));
+            text(q, 2, m->protocol, sizeof(m->protocol));
+            text(q, 3, m->port, sizeof(m->port));
+            text(q, 4, m->tariff, sizeof(m->tariff));
+            text(q, 5, m->user_data, sizeof(m->user_data));
+            text(q, 6, m->collector, sizeof(m->collector));
+            text(q, 7, m->asset, sizeof(m->asset));
+            m->in_archive = sqlite3_column_int(q, 8);
+            m->short_addr = sqlite3_column_int(q, 9);
+            m->hops = sqlite3_column_int(q, 10);
+            m->lqi = sqlite3_column_int(q, 11);
+            m->last_seen = sqlite3_column_int64(q, 12);
+        }
+        k++;
+    }
+    sqlite3_reset(q);
+    *n = k;
+    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+}
+
+int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hops, int lqi,
+                            int64_t at)
+{
+    sqlite3_stmt *q = s->q[Q_METER_SEEN];
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, short_addr);
+    sqlite3_bind_int(q, 3, hops);
+    sqlite3_bind_int(q, 4, lqi);
+    sqlite3_bind_int64(q, 5, at);
+    return step_done(s, q);
+}
+
+/* ---- readings ---- */
+static int put_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, unsigned *stored)
+{
+    sqlite3_stmt *q = s->q[Q_READING];
+    for (unsigned k = 0; k < n; k++) {
+        sqlite3_bind_int64(q, 1, r[k].meter);
+        sqlite3_bind_int64(q, 2, r[k].di);
+        sqlite3_bind_int64(q, 3, r[k].ts);
+        sqlite3_bind_text(q, 4, r[k].value, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, r[k].read_at);
+        const int rc = step_done(s, q);
+        if (rc != PLC_OK)
+            return rc;
+        if (stored)
+            *stored += (unsigned)sqlite3_changes(s->db);
+    }
+    return PLC_OK;
+}
+
+int plc_gw_store_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, unsigned *stored)
+{
+    if (stored)
+        *stored = 0;
+    int rc = begin(s);
+    if (rc != PLC_OK)
+        return rc;
+    return end(s, put_readings(s, r, n, stored));
+}
+
+int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t ts)
+{
+    sqlite3_stmt *q = s->q[Q_HAS_READING];
+    sqlite3_bind_int64(q, 1, meter);
+    sqlite3_bind_int64(q, 2, di);
+    sqlite3_bind_int64(q, 3, ts);
+    const int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+}
+
+/* ---- completeness ---- */
+int plc_gw_store_daily_try(plc_gw_store *s, int64_t day, int64_t meter, int got,
+                           int before_deadline, int64_t at)
+{
+    sqlite3_stmt *q = s->q[got ? Q_DAILY_GOT : Q_DAILY_TRY];
+    sqlite3_bind_int64(q, 1, day);
+    sqlite3_bind_int64(q, 2, meter);
+    if (got) {
+        sqlite3_bind_int64(q, 3, at);
+        sqlite3_bind_int(q, 4, before_deadline ? 1 : 0);
+    }
+    return step_done(s, q);
+}
+
+int plc_gw_store_daily_got(plc_gw_store *s, int64_t day, const plc_gw_reading *r, unsigned n,
+                           int before_deadline, unsigned *stored)
+{
+    if (stored)
+        *stored = 0;
+    int rc = begin(s);
+    if (rc != PLC_OK)
+        return rc;
+    rc = put_readings(s, r, n, stored);
+    if (rc == PLC_OK && n > 0)
+        rc = plc_gw_store_daily_try(s, day, r[0].meter, 1, before_deadline, r[0].read_at);
+    return end(s, rc);
+}
+
+int plc_gw_store_daily_count(plc_gw_store *s, int64_t day, unsigned *got, unsigned *in_time)
+{
+    sqlite3_stmt *q = s->q[Q_DAILY_COUNT];
+    sqlite3_bind_int64(q, 1, day);
+    const int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *got = (unsigned)sqlite3_column_int(q, 0);
+        *in_time = (unsigned)sqlite3_column_int(q, 1);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? PLC_OK : fail(s);
+}
+
+/* ---- events and state ---- */
+int plc_gw_store_event(plc_gw_store *s, int64_t ts, const char *kind, int64_t meter,
+                       const char *detail)
+{
+    sqlite3_stmt *q = s->q[Q_EVENT];
+    sqlite3_bind_int64(q, 1, ts);
+    sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, meter);
+    sqlite3_bind_text(q, 4, detail ? detail : "", -1, SQLITE_STATIC);
+    return step_done(s, q);
+}
+
+int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value)
+{
+    sqlite3_stmt *q = s->q[Q_STATE_GET];
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+}
+
+int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value)
+{
+    sqlite3_stmt *q = s->q[Q_STATE_SET];
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, value);
+    return step_done(s, q);
+}

@@ -1,0 +1,94 @@
+/* The concentrator's store: one SQLite file in WAL mode holding the meter archive, the
+ * readings, the events, the command log and the per-day completeness of the daily freeze.
+ *
+ * Durability (../shared/spec/gateway-upstream.md section 3): a reading or event counts as
+ * kept once its transaction commits. The default is synchronous=FULL, under which WAL fsyncs
+ * every commit, so what committed survives a power cut on storage that honours fsync;
+ * durable = 0 gives synchronous=NORMAL (never corrupt; the last commits may roll back after a
+ * power cut, not after a process kill). Writers take the lock up front (BEGIN IMMEDIATE) and
+ * wait busy_timeout for readers such as plc-gateway.
+ *
+ * Idempotence: a reading is keyed by (meter, DI, the data's own time stamp) and stored with
+ * INSERT OR IGNORE, so a reading taken again after a restart is never stored twice.
+ *
+ * Times are seconds since 1970-01-01 00:00 of the area's local time (the meters' clocks): the
+ * store never converts time zones [R]. */
+#ifndef PLC_GW_STORE_H
+#define PLC_GW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plc_err.h"
+
+typedef struct plc_gw_store plc_gw_store;
+
+/* err receives SQLite's message when open fails. */
+plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t errlen);
+void plc_gw_store_close(plc_gw_store *s);
+/* The last SQLite message (for a PLC_ERR_STORE). */
+const char *plc_gw_store_message(const plc_gw_store *s);
+
+/* ---- archive: one row per meter ---- */
+#define PLC_GW_ADDR_LEN 13 /* 12 digits and the NUL */
+typedef struct plc_gw_meter {
+    int64_t id;                       /* 0 on add: assigned */
+    char addr[PLC_GW_ADDR_LEN];       /* DL/T 645 address, 12 digits as printed */
+    char protocol[16];                /* "dlt645-2007" */
+    char port[16];                    /* "plc" or the RS-485 line's name */
+    char tariff[16], user_data[64], collector[PLC_GW_ADDR_LEN], asset[32];
+    int in_archive;                   /* 1: the utility's; 0: joined, not in the archive */
+    int short_addr;                   /* mesh address, -1 unknown */
+    int hops, lqi;                    /* of its last answer, -1 unknown */
+    int64_t last_seen;                /* last answer, 0 never */
+} plc_gw_meter;
+
+void plc_gw_meter_default(plc_gw_meter *m);
+/* Adds a meter or, for an address already there, updates what is given (protocol, port,
+ * tariff, user data, collector, asset, in_archive); *id is its row. */
+int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id);
+/* Every meter (in_archive only when archive_only), ordered by address; *n is how many there
+ * are (more than cap: only cap written). */
+int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, unsigned cap,
+                        unsigned *n);
+/* What the mesh said of a meter: its address there, hops and link quality, when. */
+int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hops, int lqi,
+                            int64_t at);
+
+/* ---- readings ---- */
+typedef struct plc_gw_reading {
+    int64_t meter;
+    uint32_t di;
+    int64_t ts;           /* the data's time: a freeze's time, or the task slot it was read in */
+    char value[128];      /* decimal text, or JSON for a block */
+    int64_t read_at;
+} plc_gw_reading;
+
+/* Stores n readings in one transaction; *stored: how many were new. */
+int plc_gw_store_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, unsigned *stored);
+/* 1 when (meter, di, ts) is stored, 0 when not, or an error. */
+int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t ts);
+
+/* ---- per-day completeness of the daily freeze ---- */
+/* One try to get day's daily freeze from a meter (got: it came; before_deadline: in time);
+ * kept per (day, meter): tries, when it came, whether before the deadline. */
+int plc_gw_store_daily_try(plc_gw_store *s, int64_t day, int64_t meter, int got,
+                           int before_deadline, int64_t at);
+/* The same together with the day's readings, in one transaction: the reading and the record
+ * that it came are kept or lost together. */
+int plc_gw_store_daily_got(plc_gw_store *s, int64_t day, const plc_gw_reading *r, unsigned n,
+                           int before_deadline, unsigned *stored);
+
+/* Of day's daily freeze: meters that have it stored (got) and of them before the deadline. */
+int plc_gw_store_daily_count(plc_gw_store *s, int64_t day, unsigned *got, unsigned *in_time);
+
+/* ---- events ---- */
+/* kind: "power-down", "area-outage", "unknown-node", ... meter 0: none. */
+int plc_gw_store_event(plc_gw_store *s, int64_t ts, const char *kind, int64_t meter,
+                       const char *detail);
+
+/* ---- the key/value state of the daemon (last run times and the like) ---- */
+int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value); /* 0 none, 1 */
+int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value);
+
+#endif

@@ -1,0 +1,290 @@
+/* The concentrator (gateway/plc_gw) on virtual time: reply checking against a scripted link,
+ * and a day of a 50-meter area read across the simulated mesh with its whole stack: the daily
+ * freeze of every meter stored before the 07:00 deadline though a relay dies as the window
+ * opens, and a power cut of 10 meters as 10 power-down events and one area outage. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "plc_dlt645.h"
+#include "plc_gw.h"
+#include "plc_gw_store.h"
+#include "plc_loadng.h"
+#include "plc_loop.h"
+#include "plc_meshnet.h"
+
+#define DAY 86400
+/* 2026-01-01 23:59:00 local, seconds since 1970 */
+#define START (1767225600 + DAY - 60)
+
+static void temp_db(char *path, size_t cap)
+{
+    snprintf(path, cap, "/tmp/plc_gw_test_%d_%u.db", (int)getpid(), (unsigned)rand());
+}
+
+static void remove_db(const char *path)
+{
+    char p[300];
+    remove(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    remove(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    remove(p);
+}
+
+static int64_t count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    const int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+static void add_archive(plc_gw_store *s, unsigned meters)
+{
+    for (unsigned i = 1; i <= meters; i++) {
+        plc_gw_meter m;
+        plc_gw_meter_default(&m);
+        snprintf(m.addr, sizeof(m.addr), "%012u", i);
+        assert_int_equal(plc_gw_store_meter_put(s, &m, NULL), PLC_OK);
+    }
+}
+
+/* ---- reply checking against a scripted link ---- */
+typedef struct script {
+    unsigned sent;
+    uint16_t to;
+    plc_dlt645_frame last;
+} script;
+
+static int script_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
+{
+    script *sc = user;
+    assert_int_equal(plc_dlt645_decode(frame, len, &sc->last, NULL), PLC_DLT645_OK);
+    sc->to = to;
+    sc->sent++;
+    return PLC_OK;
+}
+
+static size_t reply(const char *addr, uint32_t di, const plc_dlt645_value *v, uint8_t *out)
+{
+    plc_dlt645_frame f = {0};
+    plc_dlt645_addr_parse(addr, f.addr);
+    f.ctrl = PLC_DLT645_C_REPLY | PLC_DLT645_READ;
+    plc_dlt645_di_put(di, f.data);
+    const int n = plc_dlt645_value_encode(di, v, f.data + 4, sizeof(f.data) - 4);
+    assert_true(n > 0);
+    f.len = (uint8_t)(4 + n);
+    const int len = plc_dlt645_encode(&f, 0, out, PLC_DLT645_MAX_FRAME);
+    assert_true(len > 0);
+    return (size_t)len;
+}
+
+static void test_bad_replies_counted_never_stored(void **st)
+{
+    (void)st;
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, 2);
+    plc_loop *loop = plc_loop_virtual_create(200);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 6 * 3600; /* 2026-01-02 06:00: the window is open */
+    script sc = {0};
+    const plc_gw_link link = {script_send, &sc};
+    plc_gw *g = plc_gw_create(&cfg, s, loop, &link, err, sizeof(err));
+    assert_non_null(g);
+    uint8_t a1[6];
+    plc_dlt645_addr_parse("000000000001", a1);
+    plc_gw_node_announced(g, 0x0011, a1);
+    plc_loop_run(loop, 1500000);
+    assert_int_equal(sc.sent, 1); /* the freeze time of the day, nn = 01 */
+    assert_int_equal(sc.to, 0x0011);
+    assert_int_equal(plc_dlt645_di_get(sc.last.data), 0x05060001u);
+
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const plc_dlt645_value t = {.kind = PLC_DLT645_FREEZE_TIME, .t = {2026, 1, 2, -1, 0, 0, 0}};
+    size_t n = reply("000000000001", 0x05060001u, &t, buf);
+    /* garbage, a bad checksum, another meter's address, another DI: each counted, no step */
+    const uint8_t garbage[7] = {0x68, 0x01, 0x02, 0x68, 0x00, 0x99, 0x16};
+    plc_gw_frame_input(g, 0x0011, 2, garbage, sizeof(garbage));
+    uint8_t bad[PLC_DLT645_MAX_FRAME];
+    memcpy(bad, buf, n);
+    bad[n - 2] ^= 0x01;
+    plc_gw_frame_input(g, 0x0011, 2, bad, n);
+    uint8_t other[PLC_DLT645_MAX_FRAME];
+    const size_t no = reply("000000000002", 0x05060001u, &t, other);
+    plc_gw_frame_input(g, 0x0011, 2, other, no);
+    const plc_dlt645_value e0 = {.kind = PLC_DLT645_NUMBER, .raw = 1234, .decimals = 2};
+    const size_t nd = reply("000000000001", 0x00010000u, &e0, other);
+    plc_gw_frame_input(g, 0x0011, 2, other, nd);
+    plc_gw_counters c;
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.bad_frames, 2);
+    assert_int_equal(c.wrong_address, 1);
+    assert_int_equal(c.wrong_di, 1);
+    assert_int_equal(sc.sent, 1);
+    /* the right answer: the energy of that freeze is asked next, then stored */
+    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    assert_int_equal(sc.sent, 2);
+    assert_int_equal(plc_dlt645_di_get(sc.last.data), 0x05060101u);
+    const plc_dlt645_value e = {.kind = PLC_DLT645_ENERGY_BLOCK, .raw = 123456,
+                                .tariff = {100000, 20000, 3000, 456}};
+    n = reply("000000000001", 0x05060101u, &e, buf);
+    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    /* the same answer again: nothing asked, nothing stored twice */
+    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.answers, 2);
+    assert_int_equal(c.stored, 1);
+    assert_int_equal(c.unsolicited, 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE value = "
+                                      "'{\"total\":1234.56,\"tariffs\":[1000.00,200.00,30.00,4.56]}'"
+                                      " AND ts = 1767312000 AND di = 84279553"),
+                     1);
+    assert_int_equal(count_rows(path, "SELECT before_deadline FROM daily"), 1);
+    /* a node whose meter is not in the archive is reported, not read */
+    uint8_t a9[6];
+    plc_dlt645_addr_parse("000000000009", a9);
+    plc_gw_node_announced(g, 0x0019, a9);
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.unknown_nodes, 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'unknown-node'"), 1);
+    assert_int_equal(count_rows(path, "SELECT in_archive FROM meters WHERE address = '000000000009'"), 0);
+    plc_gw_destroy(g);
+    /* a restart knows the meter is done for the day: it is not asked again */
+    sc.sent = 0;
+    g = plc_gw_create(&cfg, s, loop, &link, err, sizeof(err));
+    assert_non_null(g);
+    plc_gw_node_announced(g, 0x0011, a1);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 5000000);
+    assert_int_equal(sc.sent, 0);
+    plc_gw_destroy(g);
+    plc_loop_destroy(loop);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
+/* ---- a day of a 50-meter area over the mesh ---- */
+typedef struct area {
+    plc_meshnet *net;
+    plc_gw *gw;
+} area;
+
+static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
+{
+    area *a = user;
+    return plc_meshnet_send(a->net, to, frame, len, 0);
+}
+
+static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
+{
+    area *a = user;
+    plc_gw_node_announced(a->gw, short_addr, addr);
+}
+
+static void on_frame(void *user, uint16_t from, unsigned hops, const uint8_t *data, size_t len)
+{
+    area *a = user;
+    plc_gw_frame_input(a->gw, from, hops, data, len);
+}
+
+static void test_day_of_50_meters_over_the_mesh(void **st)
+{
+    (void)st;
+    enum { METERS = 50 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = METERS + 1;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 120;
+    mc.dlt645 = 1;
+    mc.meter_start = (plc_dlt645_time){2026, 1, 1, 4, 23, 59, 0};
+    area a = {0};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = START;
+    cfg.task[0].window_start = 6 * 3600; /* the day's reading starts at 06:00 */
+    const plc_gw_link link = {mesh_send, &a};
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
+    assert_non_null(a.gw);
+    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    plc_meshnet_set_app(a.net, &app);
+    const double six = DAY + 6 * 3600 - (START - 1767225600);
+    plc_meshnet_run(a.net, six - 1);
+    assert_int_equal(plc_meshnet_announced(a.net), METERS);
+    /* a relay dies as the window opens: the meter most routes from the concentrator go
+     * through first */
+    unsigned through[0x100] = {0}, relay = 0, max_hops = 0;
+    plc_loadng *rt = plc_adp_routing(plc_meshnet_adp(a.net, 0));
+    for (unsigned k = 1; k <= METERS; k++) {
+        uint16_t next;
+        unsigned hops = 0;
+        if (plc_loadng_next_hop(rt, (uint16_t)k, &next, &hops, NULL) != PLC_OK)
+            continue;
+        max_hops = hops > max_hops ? hops : max_hops;
+        if (next != k && next < 0x100 && ++through[next] > through[relay])
+            relay = next;
+    }
+    print_message("routes up to %u hops; relay %u carries %u routes, dies at 06:00\n", max_hops,
+                  relay, through[relay]);
+    assert_true(max_hops >= 4);
+    assert_true(relay > 0 && through[relay] >= 2);
+    const int relay_node = plc_meshnet_node_of(a.net, (uint16_t)relay);
+    assert_true(relay_node > 0);
+    plc_meshnet_kill(a.net, (unsigned)relay_node);
+    plc_meshnet_run(a.net, six + 3600); /* 07:00 */
+    unsigned meters, got, in_time;
+    plc_gw_daily_completeness(a.gw, 1767225600 + DAY, &meters, &got, &in_time);
+    plc_gw_counters c;
+    plc_gw_get_counters(a.gw, &c);
+    print_message("by 07:00: %u of %u meters' daily freeze, %u in time; %llu requests, %llu "
+                  "timeouts\n", got, meters, in_time, (unsigned long long)c.requests,
+                  (unsigned long long)c.timeouts);
+    assert_int_equal(meters, METERS);
+    assert_int_equal(got, METERS - 1); /* all but the dead relay */
+    assert_int_equal(in_time, METERS - 1);
+    assert_true(c.timeouts > 0); /* the relay's death was felt */
+    assert_int_equal(c.bad_frames + c.wrong_address + c.wrong_di + c.store_errors, 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE di = 84279553 AND "
+                                      "ts = 1767312000"),
+                     METERS - 1);
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_replies_counted_never_stored),
+        cmocka_unit_test(test_day_of_50_meters_over_the_mesh),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
