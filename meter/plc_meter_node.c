@@ -21,7 +21,7 @@ struct plc_meter_node {
 void plc_meter_node_config_default(plc_meter_node_config *cfg)
 {
     cfg->concentrator = 0x0000;
-    cfg->holdup_ms = 2000;
+    cfg->holdup_ms = 30000;
 }
 
 static void on_holdup(plc_loop *loop, plc_timer *t, void *user)

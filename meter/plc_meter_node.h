@@ -5,7 +5,7 @@
  *    allowed) is answered through the MAC to its sender; broadcasts (time sync) are applied
  *    and not answered; anything else is counted and dropped.
  *  - Last gasp [R]: when mains fails the node has the supercapacitor's hold-up time
- *    (holdup_ms, default 2000) before it goes dark; it sends at once, with high priority, a
+ *    (holdup_ms, default 30000: ~30 s at 1.5 W, spec concentrator.md) before it goes dark; it sends at once, with high priority, a
  *    DL/T 645 frame in the reply direction carrying DI 03110001 (last power-down record,
  *    start time set, end time zero) to the concentrator, and answers nothing after the
  *    hold-up time. The node comes back when mains returns.
@@ -22,7 +22,7 @@
 
 typedef struct plc_meter_node_config {
     uint16_t concentrator;   /* short address of the data collector: 0x0000 */
-    unsigned holdup_ms;      /* supercapacitor hold-up time: 2000 */
+    unsigned holdup_ms;      /* supercapacitor hold-up time: 30000 (a mesh needs seconds) */
 } plc_meter_node_config;
 
 void plc_meter_node_config_default(plc_meter_node_config *cfg);

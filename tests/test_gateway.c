@@ -274,6 +274,28 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE di = 84279553 AND "
                                       "ts = 1767312000"),
                      METERS - 1);
+    /* 07:10: mains lost at 10 meters that relay for no one: their last gasps are 10
+     * power-down events and one area outage, all stored within 60 s */
+    plc_meshnet_run(a.net, six + 3600 + 600);
+    const int64_t cut_at = START + (int64_t)plc_meshnet_now_s(a.net);
+    unsigned cut = 0;
+    for (unsigned k = 1; k <= METERS && cut < 10; k++) {
+        const int node = plc_meshnet_node_of(a.net, (uint16_t)k);
+        if (k == relay || through[k] || node <= 0)
+            continue;
+        assert_int_equal(plc_meshnet_power_cut(a.net, (unsigned)node), PLC_OK);
+        cut++;
+    }
+    assert_int_equal(cut, 10);
+    plc_meshnet_run(a.net, six + 3600 + 600 + 60);
+    char q[200];
+    snprintf(q, sizeof(q), "SELECT count(DISTINCT meter) FROM events WHERE kind = 'power-down' "
+                           "AND ts BETWEEN %lld AND %lld", (long long)cut_at, (long long)cut_at + 60);
+    assert_int_equal(count_rows(path, q), 10);
+    snprintf(q, sizeof(q), "SELECT count(*) FROM events WHERE kind = 'area-outage' "
+                           "AND ts BETWEEN %lld AND %lld", (long long)cut_at, (long long)cut_at + 60);
+    assert_int_equal(count_rows(path, q), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'power-down'"), 10);
     plc_gw_destroy(a.gw);
     plc_meshnet_destroy(a.net);
     plc_gw_store_close(s);
