@@ -112,17 +112,20 @@ static void value_text(const plc_dlt645_value *v, char *out, size_t cap)
     }
 }
 
-/* Local seconds since 1970 of a meter's date and time. */
-static int64_t local_seconds(const plc_dlt645_time *t)
+int64_t plc_gw_local_time(int year, int month, int day, int hour, int minute, int second)
 {
-    int y = t->year, m = t->month;
-    y -= m <= 2;
+    int y = year - (month <= 2);
     const int era = (y >= 0 ? y : y - 399) / 400;
     const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t->day - 1;
+    const int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
     const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     const int64_t days = (int64_t)era * 146097 + doe - 719468;
-    return days * DAY + t->hour * 3600 + t->minute * 60 + t->second;
+    return days * DAY + hour * 3600 + minute * 60 + second;
+}
+
+static int64_t local_seconds(const plc_dlt645_time *t)
+{
+    return plc_gw_local_time(t->year, t->month, t->day, t->hour, t->minute, t->second);
 }
 
 /* ---- archive ---- */
@@ -431,7 +434,8 @@ static job *job_of(plc_gw *g, unsigned k)
     return NULL;
 }
 
-void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, const uint8_t *frame, size_t len)
+void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
+                        const uint8_t *frame, size_t len)
 {
     plc_dlt645_frame f;
     size_t used;
@@ -450,6 +454,7 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, const uint8_t *
         return;
     }
     x->m.hops = (int)hops;
+    x->m.lqi = (int)lqi;
     x->m.last_seen = plc_gw_now(g);
     job *j = job_of(g, k1 - 1);
     const int error = (f.ctrl & PLC_DLT645_C_ABNORMAL) != 0;

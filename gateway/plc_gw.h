@@ -97,12 +97,14 @@ void plc_gw_destroy(plc_gw *g);
 
 /* From the PLC side: a node announced itself (its meter's address, wire order). */
 void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]);
-/* ... a DL/T 645 frame from short address `from`, over `hops` hops. */
-void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, const uint8_t *frame,
-                        size_t len);
+/* ... a DL/T 645 frame from short address `from`, over `hops` hops, the last link's LQI. */
+void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
+                        const uint8_t *frame, size_t len);
 
 /* Local time now. */
 int64_t plc_gw_now(const plc_gw *g);
+/* A calendar date and time as local seconds since 1970 (proleptic Gregorian). */
+int64_t plc_gw_local_time(int year, int month, int day, int hour, int minute, int second);
 void plc_gw_get_counters(const plc_gw *g, plc_gw_counters *c);
 /* Meters in the archive, and of them those with day's freeze stored (before the deadline). */
 void plc_gw_daily_completeness(plc_gw *g, int64_t day, unsigned *meters, unsigned *got,

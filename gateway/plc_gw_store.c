@@ -15,7 +15,7 @@ static const char *const schema =
     " collector TEXT NOT NULL DEFAULT '', asset TEXT NOT NULL DEFAULT '',"
     " in_archive INTEGER NOT NULL DEFAULT 1, short_addr INTEGER NOT NULL DEFAULT -1,"
     " hops INTEGER NOT NULL DEFAULT -1, lqi INTEGER NOT NULL DEFAULT -1,"
-    " last_seen INTEGER NOT NULL DEFAULT 0);"
+    " parent INTEGER NOT NULL DEFAULT -1, last_seen INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS readings("
     " meter INTEGER NOT NULL REFERENCES meters(id), di INTEGER NOT NULL, ts INTEGER NOT NULL,"
     " value TEXT NOT NULL, read_at INTEGER NOT NULL,"
@@ -36,6 +36,7 @@ enum {
     Q_METER_ID,
     Q_METERS,
     Q_METER_SEEN,
+    Q_METER_PARENT,
     Q_READING,
     Q_HAS_READING,
     Q_DAILY_TRY,
@@ -58,6 +59,7 @@ static const char *const sql[Q_COUNT] = {
                  " WHERE in_archive >= ?1 ORDER BY address",
     [Q_METER_SEEN] = "UPDATE meters SET short_addr = ?2, hops = ?3, lqi = ?4, last_seen = ?5"
                      " WHERE id = ?1",
+    [Q_METER_PARENT] = "UPDATE meters SET parent = ?2 WHERE short_addr = ?1",
     [Q_READING] = "INSERT OR IGNORE INTO readings(meter, di, ts, value, read_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_HAS_READING] = "SELECT 1 FROM readings WHERE meter = ?1 AND di = ?2 AND ts = ?3",
@@ -202,6 +204,16 @@ int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id)
     return rc;
 }
 
+int plc_gw_store_meters_put(plc_gw_store *s, const plc_gw_meter *m, unsigned n)
+{
+    int rc = begin(s);
+    if (rc != PLC_OK)
+        return rc;
+    for (unsigned k = 0; k < n && rc == PLC_OK; k++)
+        rc = plc_gw_store_meter_put(s, &m[k], NULL);
+    return end(s, rc);
+}
+
 int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, unsigned cap,
                         unsigned *n)
 {
@@ -242,6 +254,14 @@ int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hop
     sqlite3_bind_int(q, 3, hops);
     sqlite3_bind_int(q, 4, lqi);
     sqlite3_bind_int64(q, 5, at);
+    return step_done(s, q);
+}
+
+int plc_gw_store_meter_parent(plc_gw_store *s, int short_addr, int parent)
+{
+    sqlite3_stmt *q = s->q[Q_METER_PARENT];
+    sqlite3_bind_int(q, 1, short_addr);
+    sqlite3_bind_int(q, 2, parent);
     return step_done(s, q);
 }
 

@@ -47,6 +47,8 @@ void plc_gw_meter_default(plc_gw_meter *m);
 /* Adds a meter or, for an address already there, updates what is given (protocol, port,
  * tariff, user data, collector, asset, in_archive); *id is its row. */
 int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id);
+/* n meters in one transaction (an archive import). */
+int plc_gw_store_meters_put(plc_gw_store *s, const plc_gw_meter *m, unsigned n);
 /* Every meter (in_archive only when archive_only), ordered by address; *n is how many there
  * are (more than cap: only cap written). */
 int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, unsigned cap,
@@ -54,6 +56,9 @@ int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, un
 /* What the mesh said of a meter: its address there, hops and link quality, when. */
 int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hops, int lqi,
                             int64_t at);
+
+/* The next hop toward the concentrator of the meter at short_addr (its route's parent). */
+int plc_gw_store_meter_parent(plc_gw_store *s, int short_addr, int parent);
 
 /* ---- readings ---- */
 typedef struct plc_gw_reading {

@@ -218,7 +218,7 @@ static void on_ind(void *u, const plc_adp_indication *ind)
                 w->app.announced(w->app.user, ind->orig, ind->data + 1);
         } else if (is_dlt645(ind->data, ind->len)) {
             if (w->app.frame)
-                w->app.frame(w->app.user, ind->orig, ind->hops, ind->data, ind->len);
+                w->app.frame(w->app.user, ind->orig, ind->hops, ind->lqi, ind->data, ind->len);
         } else if (ind->data[0] == APP_ANS && ind->orig < 0x8000 && w->by_short[ind->orig]) {
             mnode *m = &w->node[w->by_short[ind->orig] - 1];
             m->answers++;

@@ -96,8 +96,9 @@ plc_loop *plc_meshnet_loop(plc_meshnet *n);
 typedef struct plc_meshnet_app {
     /* a meter announced itself: its short address and DL/T 645 address (wire order) */
     void (*announced)(void *user, uint16_t short_addr, const uint8_t addr[6]);
-    /* a DL/T 645 frame from a meter, with the hops it came over */
-    void (*frame)(void *user, uint16_t from, unsigned hops, const uint8_t *data, size_t len);
+    /* a DL/T 645 frame from a meter, with the hops it came over and its last link's LQI */
+    void (*frame)(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
+                  size_t len);
     /* the data service's confirm of plc_meshnet_send (first hop) */
     void (*confirm)(void *user, uint8_t handle, int status);
     void *user;

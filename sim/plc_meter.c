@@ -126,6 +126,30 @@ static void new_step(plc_meter *m)
     m->freq = 50.0 + 0.03 * plc_rng_gauss(&m->rng);
 }
 
+/* A new day on the meter's clock: the forward energy as of its midnight. A clock set back
+ * takes no freeze until the day after the one frozen last. */
+static void daily_freeze_at(plc_meter *m, int64_t day)
+{
+    const unsigned k = m->daily_next % PLC_METER_DAILY_FREEZES;
+    m->daily[k].at_s = day * 86400;
+    memcpy(m->daily[k].fwd, m->fwd, sizeof(m->fwd));
+    m->daily_next++;
+    if (m->daily_count < PLC_METER_DAILY_FREEZES)
+        m->daily_count++;
+}
+
+static void daily_freeze(plc_meter *m)
+{
+    const int64_t day = clock_s(m) / 86400;
+    if (day <= m->day) {
+        if (day < m->day)
+            m->day = day;
+        return;
+    }
+    m->day = day;
+    daily_freeze_at(m, day);
+}
+
 plc_meter *plc_meter_create(const plc_meter_config *cfg)
 {
     if (!cfg)
@@ -141,6 +165,9 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     m->remaining = (double)cfg->remaining_centi_yuan / 100.0;
     m->fwd[4] = (double)cfg->energy_start_centi_kwh / 100.0;
     m->day = clock_s(m) / 86400;
+    if (clock_s(m) % 86400) /* started during a day: it has been running, so it froze at the
+                             * day's midnight [R] (with the energy it starts with) */
+        daily_freeze_at(m, m->day);
     new_step(m);
     return m;
 }
@@ -168,25 +195,6 @@ static void relay_logic(plc_meter *m)
     }
     if (m->trip_cmd)
         m->relay_closed = 0;
-}
-
-/* A new day on the meter's clock: the forward energy as of its midnight. A clock set back
- * takes no freeze until the day after the one frozen last. */
-static void daily_freeze(plc_meter *m)
-{
-    const int64_t day = clock_s(m) / 86400;
-    if (day <= m->day) {
-        if (day < m->day)
-            m->day = day;
-        return;
-    }
-    m->day = day;
-    const unsigned k = m->daily_next % PLC_METER_DAILY_FREEZES;
-    m->daily[k].at_s = day * 86400;
-    memcpy(m->daily[k].fwd, m->fwd, sizeof(m->fwd));
-    m->daily_next++;
-    if (m->daily_count < PLC_METER_DAILY_FREEZES)
-        m->daily_count++;
 }
 
 void plc_meter_advance(plc_meter *m, uint64_t now_us)

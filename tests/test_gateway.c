@@ -122,17 +122,17 @@ static void test_bad_replies_counted_never_stored(void **st)
     size_t n = reply("000000000001", 0x05060001u, &t, buf);
     /* garbage, a bad checksum, another meter's address, another DI: each counted, no step */
     const uint8_t garbage[7] = {0x68, 0x01, 0x02, 0x68, 0x00, 0x99, 0x16};
-    plc_gw_frame_input(g, 0x0011, 2, garbage, sizeof(garbage));
+    plc_gw_frame_input(g, 0x0011, 2, 100, garbage, sizeof(garbage));
     uint8_t bad[PLC_DLT645_MAX_FRAME];
     memcpy(bad, buf, n);
     bad[n - 2] ^= 0x01;
-    plc_gw_frame_input(g, 0x0011, 2, bad, n);
+    plc_gw_frame_input(g, 0x0011, 2, 100, bad, n);
     uint8_t other[PLC_DLT645_MAX_FRAME];
     const size_t no = reply("000000000002", 0x05060001u, &t, other);
-    plc_gw_frame_input(g, 0x0011, 2, other, no);
+    plc_gw_frame_input(g, 0x0011, 2, 100, other, no);
     const plc_dlt645_value e0 = {.kind = PLC_DLT645_NUMBER, .raw = 1234, .decimals = 2};
     const size_t nd = reply("000000000001", 0x00010000u, &e0, other);
-    plc_gw_frame_input(g, 0x0011, 2, other, nd);
+    plc_gw_frame_input(g, 0x0011, 2, 100, other, nd);
     plc_gw_counters c;
     plc_gw_get_counters(g, &c);
     assert_int_equal(c.bad_frames, 2);
@@ -140,15 +140,15 @@ static void test_bad_replies_counted_never_stored(void **st)
     assert_int_equal(c.wrong_di, 1);
     assert_int_equal(sc.sent, 1);
     /* the right answer: the energy of that freeze is asked next, then stored */
-    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    plc_gw_frame_input(g, 0x0011, 2, 100, buf, n);
     assert_int_equal(sc.sent, 2);
     assert_int_equal(plc_dlt645_di_get(sc.last.data), 0x05060101u);
     const plc_dlt645_value e = {.kind = PLC_DLT645_ENERGY_BLOCK, .raw = 123456,
                                 .tariff = {100000, 20000, 3000, 456}};
     n = reply("000000000001", 0x05060101u, &e, buf);
-    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    plc_gw_frame_input(g, 0x0011, 2, 100, buf, n);
     /* the same answer again: nothing asked, nothing stored twice */
-    plc_gw_frame_input(g, 0x0011, 2, buf, n);
+    plc_gw_frame_input(g, 0x0011, 2, 100, buf, n);
     plc_gw_get_counters(g, &c);
     assert_int_equal(c.answers, 2);
     assert_int_equal(c.stored, 1);
@@ -199,10 +199,11 @@ static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
     plc_gw_node_announced(a->gw, short_addr, addr);
 }
 
-static void on_frame(void *user, uint16_t from, unsigned hops, const uint8_t *data, size_t len)
+static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
+                     size_t len)
 {
     area *a = user;
-    plc_gw_frame_input(a->gw, from, hops, data, len);
+    plc_gw_frame_input(a->gw, from, hops, lqi, data, len);
 }
 
 static void test_day_of_50_meters_over_the_mesh(void **st)

@@ -1,0 +1,232 @@
+#include "plc_gw_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->store, sizeof(c->store), "gateway.db");
+    c->durable = 1;
+    c->sim = 1;
+    c->meters = 50;
+    c->seed = 1;
+    c->power_up_s = 120;
+    c->sim_archive = 1;
+    snprintf(c->per_table, sizeof(c->per_table), "%s", PLC_GW_PER_TABLE);
+    plc_gw_config_default(&c->gw);
+}
+
+int plc_gw_parse_time(const char *text, int64_t *out)
+{
+    int y, mo, d, h, mi, s = 0;
+    char tail;
+    const int n = sscanf(text, "%d-%d-%d %d:%d:%d%c", &y, &mo, &d, &h, &mi, &s, &tail);
+    if (n != 5 && n != 6)
+        return PLC_ERR_FORMAT;
+    if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+        mi < 0 || mi > 59 || s < 0 || s > 59)
+        return PLC_ERR_FORMAT;
+    *out = plc_gw_local_time(y, mo, d, h, mi, s);
+    return PLC_OK;
+}
+
+typedef struct parse {
+    plc_gw_daemon_config *c;
+    char msg[200];          /* the first error */
+    char task[32];          /* the [task NAME] being read */
+    int tasks_seen;
+} parse;
+
+static int bad(parse *p, const char *section, const char *key, const char *fmt, const char *value)
+{
+    if (!p->msg[0]) {
+        char what[120];
+        snprintf(what, sizeof(what), fmt, value);
+        snprintf(p->msg, sizeof(p->msg), "[%s] %s: %s", section, key, what);
+    }
+    return 0;
+}
+
+static int number(const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    const double x = strtod(v, &end);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+/* An unsigned key in [lo, hi]. */
+#define UINT_KEY(sec, name, field, lo, hi)                                                      \
+    if (strcmp(section, sec) == 0 && strcmp(key, name) == 0) {                                 \
+        double x;                                                                              \
+        if (!number(value, lo, hi, &x) || x != (double)(unsigned)x)                            \
+            return bad(p, section, key, "\"%s\" is not a whole number from " #lo " to " #hi,   \
+                       value);                                                                 \
+        field = (unsigned)x;                                                                   \
+        return 1;                                                                              \
+    }
+#define REAL_KEY(sec, name, field, lo, hi)                                                      \
+    if (strcmp(section, sec) == 0 && strcmp(key, name) == 0) {                                 \
+        double x;                                                                              \
+        if (!number(value, lo, hi, &x))                                                        \
+            return bad(p, section, key, "\"%s\" is not a number from " #lo " to " #hi, value); \
+        field = x;                                                                             \
+        return 1;                                                                              \
+    }
+
+/* "hh:mm" as seconds of the day (24:00 allowed as a window's end). */
+static int time_of_day(const char *v, unsigned *out)
+{
+    int h, m;
+    char tail;
+    if (sscanf(v, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 24 || m < 0 || m > 59 ||
+        (h == 24 && m))
+        return 0;
+    *out = (unsigned)(h * 3600 + m * 60);
+    return 1;
+}
+
+static plc_gw_task *task_of(parse *p, const char *name)
+{
+    plc_gw_config *g = &p->c->gw;
+    if (!p->tasks_seen) { /* the first [task] replaces the default */
+        g->n_tasks = 0;
+        p->tasks_seen = 1;
+    }
+    for (unsigned t = 0; t < g->n_tasks; t++)
+        if (strcmp(g->task[t].name, name) == 0)
+            return &g->task[t];
+    if (g->n_tasks == PLC_GW_MAX_TASKS)
+        return NULL;
+    plc_gw_task *t = &g->task[g->n_tasks++];
+    memset(t, 0, sizeof(*t));
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->scheme = PLC_GW_DAILY;
+    t->interval_s = 86400;
+    t->window_start = 5 * 60;
+    t->window_end = 86400 - 5 * 60;
+    t->priority = 1;
+    return t;
+}
+
+static int task_key(parse *p, const char *section, const char *key, const char *value)
+{
+    plc_gw_task *t = task_of(p, section + 5);
+    if (!t)
+        return bad(p, section, key, "more than %s tasks", "8");
+    if (strcmp(key, "scheme") == 0) {
+        static const char *const names[] = {"daily", "energy", "instant", "status"};
+        for (unsigned k = 0; k < 4; k++)
+            if (strcmp(value, names[k]) == 0) {
+                t->scheme = (plc_gw_scheme)k;
+                if (k != PLC_GW_DAILY && t->interval_s == 86400)
+                    t->interval_s = 3600;
+                return 1;
+            }
+        return bad(p, section, key, "\"%s\" is not daily, energy, instant or status", value);
+    }
+    if (strcmp(key, "window") == 0) {
+        char a[16], b[16];
+        unsigned s, e;
+        if (sscanf(value, "%15[^-]-%15s", a, b) != 2 || !time_of_day(a, &s) ||
+            !time_of_day(b, &e) || s >= e)
+            return bad(p, section, key, "\"%s\" is not hh:mm-hh:mm (start before end)", value);
+        t->window_start = s;
+        t->window_end = e;
+        return 1;
+    }
+    UINT_KEY(section, "interval_s", t->interval_s, 60, 86400)
+    UINT_KEY(section, "priority", t->priority, 0, 100)
+    return bad(p, section, key, "unknown key%s", "");
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+    parse *p = user;
+    plc_gw_daemon_config *c = p->c;
+    if (strncmp(section, "task ", 5) == 0 && section[5])
+        return task_key(p, section, key, value);
+    if (strcmp(section, "gateway") == 0 && strcmp(key, "store") == 0) {
+        if (!value[0] || strlen(value) >= sizeof(c->store))
+            return bad(p, section, key, "\"%s\" is not a file name", value);
+        snprintf(c->store, sizeof(c->store), "%s", value);
+        return 1;
+    }
+    if (strcmp(section, "gateway") == 0 && strcmp(key, "clock") == 0) {
+        if (strcmp(value, "now") == 0) {
+            c->clock = 0;
+            return 1;
+        }
+        if (plc_gw_parse_time(value, &c->clock) != PLC_OK)
+            return bad(p, section, key, "\"%s\" is neither now nor YYYY-MM-DD hh:mm:ss", value);
+        return 1;
+    }
+    UINT_KEY("gateway", "durable", c->durable, 0, 1)
+    if (strcmp(section, "plc") == 0 && strcmp(key, "mode") == 0) {
+        if (strcmp(value, "sim") == 0)
+            c->sim = 1;
+        else if (strcmp(value, "port") == 0)
+            c->sim = 0;
+        else
+            return bad(p, section, key, "\"%s\" is not sim or port", value);
+        return 1;
+    }
+    if (strcmp(section, "plc") == 0 && strcmp(key, "phy") == 0) {
+        if (strcmp(value, "abstract") && strcmp(value, "waveform"))
+            return bad(p, section, key, "\"%s\" is not abstract or waveform", value);
+        c->waveform = strcmp(value, "waveform") == 0;
+        return 1;
+    }
+    if (strcmp(section, "plc") == 0 && (strcmp(key, "per_table") == 0 || strcmp(key, "topology") == 0)) {
+        char *dst = key[0] == 'p' ? c->per_table : c->topology;
+        if (!value[0] || strlen(value) >= sizeof(c->per_table))
+            return bad(p, section, key, "\"%s\" is not a file name", value);
+        snprintf(dst, sizeof(c->per_table), "%s", value);
+        return 1;
+    }
+    UINT_KEY("plc", "meters", c->meters, 1, 2000)
+    UINT_KEY("plc", "seed", c->seed, 0, 4000000000.0)
+    UINT_KEY("plc", "power_up_s", c->power_up_s, 0, 86400)
+    REAL_KEY("plc", "speed", c->speed, 0, 1e6)
+    UINT_KEY("reading", "parallel", c->gw.parallel, 1, 64)
+    REAL_KEY("reading", "timeout_s", c->gw.timeout_s, 0.1, 600)
+    REAL_KEY("reading", "per_hop_s", c->gw.per_hop_s, 0, 60)
+    UINT_KEY("reading", "retries", c->gw.retries, 1, 100)
+    UINT_KEY("reading", "retry_gap_s", c->gw.retry_gap_s, 0, 86400)
+    UINT_KEY("reading", "catchup_s", c->gw.catchup_s, 0, 86400)
+    if (strcmp(section, "reading") == 0 && strcmp(key, "deadline") == 0) {
+        if (!time_of_day(value, &c->gw.deadline_s))
+            return bad(p, section, key, "\"%s\" is not hh:mm", value);
+        return 1;
+    }
+    UINT_KEY("events", "area_threshold", c->gw.area_threshold, 1, 10000)
+    UINT_KEY("events", "area_window_s", c->gw.area_window_s, 1, 3600)
+    UINT_KEY("archive", "sim_meters", c->sim_archive, 0, 1)
+    UINT_KEY("archive", "search_s", c->gw.search_s, 0, 31536000)
+    return bad(p, section, key, "unknown key%s", "");
+}
+
+int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return PLC_ERR_IO;
+    }
+    parse p = {.c = c};
+    const int line = ini_parse_file(f, on_key, &p);
+    fclose(f);
+    if (line != 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line,
+                 p.msg[0] ? p.msg : "not an INI line ([section] or key = value)");
+        return PLC_ERR_CONFIG;
+    }
+    return PLC_OK;
+}

@@ -1,0 +1,50 @@
+/* plc-gatewayd's configuration: an INI file (libinih), every key documented in
+ * docs/gateway.md with its default. A bad key or value gives one line naming the file, the
+ * line, the section and key, and what is wrong:
+ *   gateway.ini:12: [reading] parallel: "zero" is not a number from 1 to 64
+ *
+ *   [gateway]  store (gateway.db), durable (1), clock ("now": the system clock, or
+ *              "YYYY-MM-DD hh:mm:ss": the local time at start, for simulations)
+ *   [plc]      mode (sim; port: not built yet), meters (50), phy (abstract | waveform),
+ *              seed (1), power_up_s (120), speed (0: as fast as it goes, else times real time),
+ *              per_table (the source tree's docs/per/per_sco.dat), topology (a feeder
+ *              file, sim/plc_topology.h; none: generated from the seed)
+ *   [reading]  parallel (5), timeout_s (6), per_hop_s (2), retries (3), retry_gap_s (30),
+ *              deadline (07:00), catchup_s (900)
+ *   [events]   area_threshold (3), area_window_s (30)
+ *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
+ *   [task NAME] scheme (daily | energy | instant | status), interval_s (daily: 86400,
+ *              else 3600), window (00:05-23:55), priority (1)
+ * Without any [task] section the daily freeze task is the one. */
+#ifndef PLC_GW_CONFIG_H
+#define PLC_GW_CONFIG_H
+
+#include <stddef.h>
+
+#include "plc_gw.h"
+
+typedef struct plc_gw_daemon_config {
+    char store[256];
+    int durable;
+    int64_t clock;          /* local time at start; 0: the system clock */
+    int sim;                /* [plc] mode = sim */
+    unsigned meters;
+    int waveform;
+    unsigned seed;
+    unsigned power_up_s;
+    double speed;
+    int sim_archive;
+    char topology[256];     /* [plc] topology: a feeder file (sim/plc_topology.h); "" generated */
+    char per_table[256];    /* [plc] per_table: the abstract PHY's PER table (the source
+                             * tree's docs/per/per_sco.dat by default) */
+    plc_gw_config gw;       /* [reading], [events], [archive] search_s, the tasks */
+} plc_gw_daemon_config;
+
+void plc_gw_daemon_config_default(plc_gw_daemon_config *c);
+/* Reads path over the defaults: PLC_OK, or PLC_ERR_CONFIG / PLC_ERR_IO with the one-line
+ * message in err. */
+int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, size_t errlen);
+/* "YYYY-MM-DD hh:mm:ss" (or "YYYY-MM-DD hh:mm") as local seconds since 1970. */
+int plc_gw_parse_time(const char *text, int64_t *out);
+
+#endif

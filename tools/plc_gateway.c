@@ -1,0 +1,285 @@
+/* plc-gateway: looks into a concentrator's store (gateway/plc_gw_store.h) while the daemon
+ * runs (SQLite WAL: readers never block the writer), and prints JSON.
+ *   plc-gateway -s STORE status
+ *   plc-gateway -s STORE meters
+ *   plc-gateway -s STORE readings [--meter ADDR] [--day YYYY-MM-DD] [--limit N]
+ *   plc-gateway -s STORE events [--kind KIND] [--limit N]
+ *   plc-gateway -s STORE completeness [--day YYYY-MM-DD]
+ *   plc-gateway -s STORE topology [--dot]
+ * Times print as the area's local time. Exit 0, 1 when the store cannot be read, 2 on bad
+ * usage. */
+#define _POSIX_C_SOURCE 200809L
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plc_gw.h"
+#include "plc_gw_config.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: plc-gateway -s STORE status | meters | readings [--meter ADDR] [--day "
+               "YYYY-MM-DD] [--limit N]\n"
+               "                   | events [--kind KIND] [--limit N] | completeness [--day "
+               "YYYY-MM-DD] | topology [--dot]\n");
+}
+
+static void time_text(int64_t t, char *out, size_t cap)
+{
+    const time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* A JSON string (the store's texts are ours, but quote anything). */
+static void json_str(const unsigned char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if (*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "plc-gateway: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    return q;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = prepare(db, sql);
+    const int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void print_completeness(sqlite3 *db, int64_t day)
+{
+    sqlite3_stmt *q;
+    if (day >= 0) {
+        q = prepare(db, "SELECT ?1, count(*), coalesce(sum(before_deadline), 0) FROM daily "
+                        "WHERE day = ?1 AND got_at > 0");
+        sqlite3_bind_int64(q, 1, day);
+    } else {
+        q = prepare(db, "SELECT day, count(*), coalesce(sum(before_deadline), 0) FROM daily "
+                        "WHERE got_at > 0 GROUP BY day ORDER BY day DESC LIMIT 7");
+    }
+    const int64_t meters = scalar(db, "SELECT count(*) FROM meters WHERE in_archive = 1");
+    printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++) {
+        char t[32];
+        time_text(sqlite3_column_int64(q, 0), t, sizeof(t));
+        t[10] = 0;
+        const int64_t got = sqlite3_column_int64(q, 1), in_time = sqlite3_column_int64(q, 2);
+        printf("%s{\"day\":\"%s\",\"meters\":%lld,\"got\":%lld,\"before_deadline\":%lld,"
+               "\"completeness\":%.4f}",
+               n ? "," : "", t, (long long)meters, (long long)got, (long long)in_time,
+               meters ? (double)in_time / (double)meters : 0.0);
+    }
+    printf("]");
+    sqlite3_finalize(q);
+}
+
+static void cmd_status(sqlite3 *db)
+{
+    const int64_t pid = scalar(db, "SELECT value FROM state WHERE key = 'daemon_pid'");
+    char t[32];
+    time_text(scalar(db, "SELECT value FROM state WHERE key = 'daemon_clock'"), t, sizeof(t));
+    printf("{\"daemon_pid\":%lld,\"clock\":\"%s\",\"meters\":%lld,\"not_in_archive\":%lld,"
+           "\"meters_seen\":%lld,\"readings\":%lld,\"events\":%lld,\"daily\":",
+           (long long)pid, t, (long long)scalar(db, "SELECT count(*) FROM meters WHERE in_archive = 1"),
+           (long long)scalar(db, "SELECT count(*) FROM meters WHERE in_archive = 0"),
+           (long long)scalar(db, "SELECT count(*) FROM meters WHERE last_seen > 0"),
+           (long long)scalar(db, "SELECT count(*) FROM readings"),
+           (long long)scalar(db, "SELECT count(*) FROM events"));
+    print_completeness(db, -1);
+    printf("}\n");
+}
+
+static void cmd_meters(sqlite3 *db)
+{
+    sqlite3_stmt *q = prepare(db, "SELECT address, protocol, port, asset, in_archive, short_addr,"
+                                  " hops, lqi, parent, last_seen FROM meters ORDER BY address");
+    printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++) {
+        char t[32] = "";
+        if (sqlite3_column_int64(q, 9))
+            time_text(sqlite3_column_int64(q, 9), t, sizeof(t));
+        printf("%s{\"address\":", n ? ",\n" : "");
+        json_str(sqlite3_column_text(q, 0));
+        printf(",\"protocol\":");
+        json_str(sqlite3_column_text(q, 1));
+        printf(",\"port\":");
+        json_str(sqlite3_column_text(q, 2));
+        printf(",\"asset\":");
+        json_str(sqlite3_column_text(q, 3));
+        printf(",\"in_archive\":%s,\"short_addr\":%d,\"hops\":%d,\"lqi\":%d,\"parent\":%d,"
+               "\"last_seen\":%s%s%s}",
+               sqlite3_column_int(q, 4) ? "true" : "false", sqlite3_column_int(q, 5),
+               sqlite3_column_int(q, 6), sqlite3_column_int(q, 7), sqlite3_column_int(q, 8),
+               t[0] ? "\"" : "null", t, t[0] ? "\"" : "");
+    }
+    printf("]\n");
+    sqlite3_finalize(q);
+}
+
+static void cmd_readings(sqlite3 *db, const char *meter, int64_t day, int limit)
+{
+    sqlite3_stmt *q = prepare(db, "SELECT m.address, r.di, r.ts, r.value, r.read_at FROM readings r"
+                                  " JOIN meters m ON m.id = r.meter"
+                                  " WHERE (?1 IS NULL OR m.address = ?1)"
+                                  " AND (?2 < 0 OR (r.ts >= ?2 AND r.ts < ?2 + 86400))"
+                                  " ORDER BY r.ts, m.address, r.di LIMIT ?3");
+    if (meter)
+        sqlite3_bind_text(q, 1, meter, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, day);
+    sqlite3_bind_int(q, 3, limit);
+    printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++) {
+        char ts[32], at[32];
+        time_text(sqlite3_column_int64(q, 2), ts, sizeof(ts));
+        time_text(sqlite3_column_int64(q, 4), at, sizeof(at));
+        const char *v = (const char *)sqlite3_column_text(q, 3);
+        printf("%s{\"meter\":", n ? ",\n" : "");
+        json_str(sqlite3_column_text(q, 0));
+        printf(",\"di\":\"%08llX\",\"ts\":\"%s\",\"value\":", (unsigned long long)sqlite3_column_int64(q, 1), ts);
+        if (v && (v[0] == '{' || (v[0] >= '0' && v[0] <= '9') || v[0] == '-') && !strchr(v, ' ') &&
+            !strchr(v, 'x'))
+            printf("%s", v); /* a number or our JSON block */
+        else
+            json_str((const unsigned char *)v);
+        printf(",\"read_at\":\"%s\"}", at);
+    }
+    printf("]\n");
+    sqlite3_finalize(q);
+}
+
+static void cmd_events(sqlite3 *db, const char *kind, int limit)
+{
+    sqlite3_stmt *q = prepare(db, "SELECT e.ts, e.kind, coalesce(m.address, ''), e.detail FROM events e"
+                                  " LEFT JOIN meters m ON m.id = e.meter"
+                                  " WHERE (?1 IS NULL OR e.kind = ?1) ORDER BY e.ts, e.id LIMIT ?2");
+    if (kind)
+        sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, limit);
+    printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++) {
+        char ts[32];
+        time_text(sqlite3_column_int64(q, 0), ts, sizeof(ts));
+        printf("%s{\"ts\":\"%s\",\"kind\":", n ? ",\n" : "", ts);
+        json_str(sqlite3_column_text(q, 1));
+        printf(",\"meter\":");
+        json_str(sqlite3_column_text(q, 2));
+        printf(",\"detail\":");
+        json_str(sqlite3_column_text(q, 3));
+        printf("}");
+    }
+    printf("]\n");
+    sqlite3_finalize(q);
+}
+
+static void cmd_topology(sqlite3 *db, int dot)
+{
+    sqlite3_stmt *q = prepare(db, "SELECT address, short_addr, hops, lqi, parent FROM meters"
+                                  " WHERE short_addr >= 0 ORDER BY short_addr");
+    if (dot)
+        printf("digraph area {\n  rankdir=BT;\n  n0 [label=\"C\", shape=box];\n");
+    else
+        printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++) {
+        const int sh = sqlite3_column_int(q, 1), hops = sqlite3_column_int(q, 2);
+        const int lqi = sqlite3_column_int(q, 3), parent = sqlite3_column_int(q, 4);
+        if (dot) {
+            printf("  n%d [label=\"%s\\n0x%04X\"];\n", sh, sqlite3_column_text(q, 0), sh);
+            if (parent >= 0)
+                printf("  n%d -> n%d [label=\"%d hops\"];\n", sh, parent, hops);
+            continue;
+        }
+        printf("%s{\"meter\":", n ? ",\n" : "");
+        json_str(sqlite3_column_text(q, 0));
+        printf(",\"short_addr\":%d,\"parent\":%d,\"hops\":%d,\"lqi\":%d}", sh, parent, hops, lqi);
+    }
+    printf(dot ? "}\n" : "]\n");
+    sqlite3_finalize(q);
+}
+
+int main(int argc, char **argv)
+{
+    const char *store = NULL, *cmd = NULL, *meter = NULL, *kind = NULL;
+    int64_t day = -1;
+    int limit = 100000, dot = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-s") && i + 1 < argc) {
+            store = argv[++i];
+        } else if (!strcmp(a, "--meter") && i + 1 < argc) {
+            meter = argv[++i];
+        } else if (!strcmp(a, "--kind") && i + 1 < argc) {
+            kind = argv[++i];
+        } else if (!strcmp(a, "--limit") && i + 1 < argc) {
+            limit = atoi(argv[++i]);
+        } else if (!strcmp(a, "--day") && i + 1 < argc) {
+            char t[40];
+            snprintf(t, sizeof(t), "%s 00:00", argv[++i]);
+            if (plc_gw_parse_time(t, &day) != PLC_OK) {
+                fprintf(stderr, "plc-gateway: --day %s: not YYYY-MM-DD\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--dot")) {
+            dot = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!cmd && a[0] != '-') {
+            cmd = a;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!store || !cmd) {
+        usage(stderr);
+        return 2;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
+        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 1;
+    }
+    int rc = 0;
+    if (!strcmp(cmd, "status"))
+        cmd_status(db);
+    else if (!strcmp(cmd, "meters"))
+        cmd_meters(db);
+    else if (!strcmp(cmd, "readings"))
+        cmd_readings(db, meter, day, limit);
+    else if (!strcmp(cmd, "events"))
+        cmd_events(db, kind, limit);
+    else if (!strcmp(cmd, "completeness")) {
+        print_completeness(db, day);
+        printf("\n");
+    } else if (!strcmp(cmd, "topology"))
+        cmd_topology(db, dot);
+    else {
+        usage(stderr);
+        rc = 2;
+    }
+    sqlite3_close(db);
+    return rc;
+}

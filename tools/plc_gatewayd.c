@@ -1,0 +1,292 @@
+/* plc-gatewayd: the concentrator daemon. Reads its INI configuration (gateway/plc_gw_config.h,
+ * docs/gateway.md), opens the store and runs the concentrator (gateway/plc_gw.h) on its PLC
+ * side: [plc] mode = sim, a simulated feeder of N meters over the mesh in the same process
+ * (every node the whole stack: MAC, adaptation layer, LOADng, LBP; DL/T 645 meters), run as
+ * fast as it goes or at [plc] speed times real time.
+ *   plc-gatewayd -c FILE [--for SECONDS] [--topology-out FILE.dot]
+ * --for: stop after that much (simulated) time. SIGTERM or SIGINT: the transaction in hand
+ * finishes (every store write is one), then it exits 0. Every simulated hour one log line on
+ * stderr; at exit one JSON line on stdout. */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plc_dlt645.h"
+#include "plc_err.h"
+#include "plc_gw.h"
+#include "plc_gw_config.h"
+#include "plc_gw_store.h"
+#include "plc_loadng.h"
+#include "plc_meshnet.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct daemon {
+    plc_meshnet *net;
+    plc_gw *gw;
+} daemon_t;
+
+static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
+{
+    daemon_t *d = user;
+    return plc_meshnet_send(d->net, to, frame, len, 0);
+}
+
+static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
+{
+    daemon_t *d = user;
+    plc_gw_node_announced(d->gw, short_addr, addr);
+}
+
+static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
+                     size_t len)
+{
+    daemon_t *d = user;
+    plc_gw_frame_input(d->gw, from, hops, lqi, data, len);
+}
+
+/* Each meter's next hop toward the concentrator, as its node's routing table says (a real
+ * concentrator would learn it by LOADng path discovery, not built yet). */
+static void store_routes(daemon_t *d, plc_gw_store *s)
+{
+    for (unsigned k = 1; k <= plc_meshnet_meters(d->net); k++) {
+        plc_mac *mac = plc_meshnet_mac(d->net, k);
+        if (!mac)
+            continue;
+        plc_mac_pib pib;
+        plc_mac_get_pib(mac, &pib);
+        uint16_t next;
+        if (pib.short_addr < 0x8000 &&
+            plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(d->net, k)), 0, &next, NULL,
+                                NULL) == PLC_OK)
+            plc_gw_store_meter_parent(s, pib.short_addr, next);
+    }
+}
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void local_text(int64_t t, char *out, size_t cap)
+{
+    const time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm); /* local seconds: no zone to apply */
+    strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int64_t system_local_now(void)
+{
+    const time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return plc_gw_local_time(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                             tm.tm_sec);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: plc-gatewayd -c FILE [--for SECONDS] [--topology-out FILE.dot]\n"
+               "  the concentrator daemon; FILE is its INI configuration (docs/gateway.md)\n");
+}
+
+/* The simulated meters are the archive ([archive] sim_meters = 1) when it is empty. */
+static int import_sim_archive(plc_gw_store *s, unsigned meters)
+{
+    unsigned have = 0;
+    int rc = plc_gw_store_meters(s, 1, NULL, 0, &have);
+    if (rc != PLC_OK || have)
+        return rc;
+    plc_gw_meter *m = calloc(meters, sizeof(*m));
+    if (!m)
+        return PLC_ERR_NOMEM;
+    for (unsigned i = 0; i < meters; i++) {
+        plc_gw_meter_default(&m[i]);
+        snprintf(m[i].addr, sizeof(m[i].addr), "%012u", i + 1);
+        snprintf(m[i].asset, sizeof(m[i].asset), "SIM-%05u", i + 1);
+    }
+    rc = plc_gw_store_meters_put(s, m, meters);
+    free(m);
+    return rc;
+}
+
+static void report(daemon_t *d, FILE *f, int json, double wall0)
+{
+    const int64_t now = plc_gw_now(d->gw);
+    const int64_t day = now - now % 86400;
+    unsigned meters, got, in_time;
+    plc_gw_daily_completeness(d->gw, day, &meters, &got, &in_time);
+    plc_gw_counters c;
+    plc_gw_get_counters(d->gw, &c);
+    char t[32];
+    local_text(now, t, sizeof(t));
+    if (!json) {
+        fprintf(f, "[%s] joined %u/%u; today's daily freeze %u/%u (%u before the deadline); "
+                   "requests %llu answers %llu timeouts %llu; events: power-down %llu area %llu\n",
+                t, plc_meshnet_announced(d->net), plc_meshnet_meters(d->net), got, meters, in_time,
+                (unsigned long long)c.requests, (unsigned long long)c.answers,
+                (unsigned long long)c.timeouts, (unsigned long long)c.power_downs,
+                (unsigned long long)c.area_outages);
+        return;
+    }
+    fprintf(f, "{\"clock\":\"%s\",\"meters\":%u,\"joined\":%u,\"daily_got\":%u,"
+               "\"daily_before_deadline\":%u,\"requests\":%llu,\"answers\":%llu,\"timeouts\":%llu,"
+               "\"stored\":%llu,\"duplicates\":%llu,\"bad_frames\":%llu,\"wrong_address\":%llu,\"power_downs\":%llu,"
+               "\"area_outages\":%llu,\"unknown_nodes\":%llu,\"store_errors\":%llu,"
+               "\"sim_s\":%.0f,\"wall_s\":%.1f}\n",
+            t, meters, plc_meshnet_announced(d->net), got, in_time,
+            (unsigned long long)c.requests, (unsigned long long)c.answers,
+            (unsigned long long)c.timeouts, (unsigned long long)c.stored,
+            (unsigned long long)c.duplicates, (unsigned long long)c.bad_frames, (unsigned long long)c.wrong_address,
+            (unsigned long long)c.power_downs, (unsigned long long)c.area_outages,
+            (unsigned long long)c.unknown_nodes, (unsigned long long)c.store_errors,
+            plc_meshnet_now_s(d->net), wall_s() - wall0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = NULL, *dot = NULL;
+    double run_for = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+            conf = argv[++i];
+        } else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+            run_for = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--topology-out") && i + 1 < argc) {
+            dot = argv[++i];
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!conf) {
+        usage(stderr);
+        return 2;
+    }
+    plc_gw_daemon_config dc;
+    plc_gw_daemon_config_default(&dc);
+    char err[512];
+    if (plc_gw_config_load(&dc, conf, err, sizeof(err)) != PLC_OK) {
+        fprintf(stderr, "plc-gatewayd: %s\n", err);
+        return 2;
+    }
+    if (!dc.sim) {
+        fprintf(stderr, "plc-gatewayd: %s: [plc] mode = port: the mesh stack over a sample port "
+                        "is not built yet; use mode = sim\n", conf);
+        return 2;
+    }
+    plc_gw_store *store = plc_gw_store_open(dc.store, dc.durable, err, sizeof(err));
+    if (!store) {
+        fprintf(stderr, "plc-gatewayd: store %s\n", err);
+        return 1;
+    }
+    if (dc.sim_archive && import_sim_archive(store, dc.meters) != PLC_OK) {
+        fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
+        plc_gw_store_close(store);
+        return 1;
+    }
+    /* a simulated area restarted on its store goes on at the time it stopped [R] */
+    int64_t clock0 = dc.clock ? dc.clock : system_local_now(), was = 0;
+    if (dc.clock && plc_gw_store_state_get(store, "daemon_clock", &was) == 1 && was > clock0)
+        clock0 = was;
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = dc.meters + 1;
+    mc.medium.abstract_phy = !dc.waveform;
+    mc.medium.per_table = dc.per_table;
+    mc.medium.topology_file = dc.topology[0] ? dc.topology : NULL;
+    mc.seed = dc.seed;
+    mc.power_up_s = dc.power_up_s;
+    mc.dlt645 = 1;
+    {
+        const time_t tt = (time_t)clock0;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        mc.meter_start = (plc_dlt645_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                           tm.tm_wday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+    }
+    daemon_t d = {0};
+    d.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!d.net) {
+        fprintf(stderr, "plc-gatewayd: simulated feeder: %s\n", err);
+        plc_gw_store_close(store);
+        return 1;
+    }
+    plc_gw_config gc = dc.gw;
+    gc.clock0 = clock0;
+    const plc_gw_link link = {mesh_send, &d};
+    d.gw = plc_gw_create(&gc, store, plc_meshnet_loop(d.net), &link, err, sizeof(err));
+    if (!d.gw) {
+        fprintf(stderr, "plc-gatewayd: %s\n", err);
+        plc_meshnet_destroy(d.net);
+        plc_gw_store_close(store);
+        return 1;
+    }
+    const plc_meshnet_app app = {on_announced, on_frame, NULL, &d};
+    plc_meshnet_set_app(d.net, &app);
+    plc_gw_store_state_set(store, "daemon_pid", (int64_t)getpid());
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    char t[32];
+    local_text(clock0, t, sizeof(t));
+    fprintf(stderr, "plc-gatewayd: %s: %u simulated meters (%s PHY), store %s, clock %s\n", conf,
+            dc.meters, dc.waveform ? "waveform" : "abstract", dc.store, t);
+    const double wall0 = wall_s();
+    double next_log = 3600, next_clock = 60;
+    for (double s = 1; !stop_requested && (run_for < 0 || s <= run_for); s += 1) {
+        plc_meshnet_run(d.net, s);
+        if (dc.speed > 0) { /* real time (or a multiple): wait for the wall clock */
+            const double ahead = s / dc.speed - (wall_s() - wall0);
+            if (ahead > 0)
+                nanosleep(&(struct timespec){(time_t)ahead, (long)((ahead - (long)ahead) * 1e9)},
+                          NULL);
+        }
+        if (s >= next_clock) { /* where a restart goes on from */
+            plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
+            next_clock += 60;
+        }
+        if (s >= next_log) {
+            report(&d, stderr, 0, wall0);
+            store_routes(&d, store);
+            next_log += 3600;
+        }
+    }
+    if (stop_requested) {
+        fprintf(stderr, "plc-gatewayd: stopping on a signal\n");
+        report(&d, stderr, 0, wall0);
+    }
+    report(&d, stdout, 1, wall0);
+    if (dot) {
+        FILE *f = fopen(dot, "w");
+        if (!f || plc_meshnet_write_dot(d.net, f) != PLC_OK)
+            fprintf(stderr, "plc-gatewayd: cannot write %s\n", dot);
+        if (f)
+            fclose(f);
+    }
+    store_routes(&d, store);
+    plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
+    plc_gw_store_state_set(store, "daemon_pid", 0);
+    plc_gw_destroy(d.gw);
+    plc_meshnet_destroy(d.net);
+    plc_gw_store_close(store);
+    return 0;
+}
