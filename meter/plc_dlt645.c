@@ -259,8 +259,11 @@ static const plc_dlt645_di_info di_table[] = {
     {0x04000503, "run status word 3", PLC_DLT645_HEX, 2, 0, 0, ""},
     {0x04001001, "prepaid alarm amount 1", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
     {0x04001002, "prepaid alarm amount 2", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
+    {0x03330201, "purchase count", PLC_DLT645_NUMBER, 2, 0, 0, ""},
     {0x05060001, "daily freeze time", PLC_DLT645_FREEZE_TIME, 5, 0, 0, ""},
     {0x05060101, "daily frozen forward active energy", PLC_DLT645_ENERGY_BLOCK, 20, 2, 0, "kWh"},
+    /* [R] plaintext top-up: SGCC meters take 070102FF only as ESAM ciphertext */
+    {0x070102FF, "top-up", PLC_DLT645_TOPUP, 6, 2, 0, "yuan"},
 };
 
 const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di)
@@ -399,6 +402,10 @@ int plc_dlt645_value_decode(uint32_t di, const uint8_t *p, size_t len, plc_dlt64
         v->t.year += 2000;
         v->t.weekday = -1;
         return PLC_DLT645_OK;
+    case PLC_DLT645_TOPUP:
+        if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK)
+            return rc;
+        return plc_dlt645_bcd_decode(p + 4, 2, 0, &v->count);
     case PLC_DLT645_ENERGY_BLOCK:
         if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK)
             return rc;
@@ -452,6 +459,14 @@ int plc_dlt645_value_encode(uint32_t di, const plc_dlt645_value *v, uint8_t *p, 
         p[3] = to_bcd2(v->t.month);
         p[4] = to_bcd2(v->t.year % 100);
         break;
+    case PLC_DLT645_TOPUP: {
+        int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p);
+        if (rc >= 0)
+            rc = plc_dlt645_bcd_encode(v->count, 2, 0, p + 4);
+        if (rc < 0)
+            return rc;
+        break;
+    }
     case PLC_DLT645_ENERGY_BLOCK: {
         int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p);
         for (unsigned k = 0; k < 4 && rc >= 0; k++)
@@ -474,6 +489,51 @@ void plc_dlt645_read_request(const uint8_t addr[6], uint32_t di, plc_dlt645_fram
     f->ctrl = PLC_DLT645_READ;
     f->len = 4;
     plc_dlt645_di_put(di, f->data);
+}
+
+/* PA (level), P0-P2 (password, BCD), C0-C3 (operator code, BCD) */
+static void put_auth(uint8_t *p, uint8_t level, uint32_t password, uint32_t operator_code)
+{
+    p[0] = level;
+    plc_dlt645_bcd_encode(password % 1000000u, 3, 0, p + 1);
+    plc_dlt645_bcd_encode(operator_code % 100000000u, 4, 0, p + 4);
+}
+
+int plc_dlt645_write_request(const uint8_t addr[6], uint32_t di, uint8_t level,
+                             uint32_t password, uint32_t operator_code,
+                             const plc_dlt645_value *v, plc_dlt645_frame *f)
+{
+    uint8_t a[6];
+    memcpy(a, addr, 6);
+    memset(f, 0, sizeof(*f));
+    memcpy(f->addr, a, 6);
+    f->ctrl = PLC_DLT645_WRITE;
+    plc_dlt645_di_put(di, f->data);
+    put_auth(f->data + 4, level, password, operator_code);
+    const int n = plc_dlt645_value_encode(di, v, f->data + 12, sizeof(f->data) - 12);
+    if (n < 0)
+        return n;
+    f->len = (uint8_t)(12 + n);
+    return PLC_DLT645_OK;
+}
+
+void plc_dlt645_control_request(const uint8_t addr[6], uint8_t level, uint32_t password,
+                                uint32_t operator_code, uint8_t n1, const plc_dlt645_time *until,
+                                plc_dlt645_frame *f)
+{
+    uint8_t a[6];
+    memcpy(a, addr, 6);
+    memset(f, 0, sizeof(*f));
+    memcpy(f->addr, a, 6);
+    f->ctrl = PLC_DLT645_RELAY;
+    put_auth(f->data, level, password, operator_code);
+    f->data[8] = n1;
+    f->data[9] = 0; /* N2: reserved */
+    if (until)
+        plc_dlt645_datetime_encode(until, f->data + 10);
+    else
+        memset(f->data + 10, 0x99, 6); /* no expiry given */
+    f->len = 16;
 }
 
 void plc_dlt645_time_sync(const plc_dlt645_time *t, plc_dlt645_frame *f)

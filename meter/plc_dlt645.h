@@ -109,6 +109,7 @@ typedef enum plc_dlt645_kind {
     PLC_DLT645_HEX,      /* a status word: raw bits */
     PLC_DLT645_FREEZE_TIME, /* YYMMDDhhmm (sent mm hh DD MM YY): when a freeze was taken */
     PLC_DLT645_ENERGY_BLOCK, /* total and tariffs 1-4, each XXXXXX.XX (20 bytes) */
+    PLC_DLT645_TOPUP,    /* [R] amount XXXXXX.XX and purchase count NNNN (6 bytes) */
 } plc_dlt645_kind;
 
 typedef struct plc_dlt645_di_info {
@@ -135,6 +136,7 @@ typedef struct plc_dlt645_value {
     int64_t raw; /* NUMBER: the value x 10^decimals; DIGITS: the number; HEX: the bits;
                   * ENERGY_BLOCK: the total */
     int64_t tariff[4]; /* ENERGY_BLOCK: tariffs 1-4 */
+    int64_t count;     /* TOPUP: the purchase count this top-up makes */
     uint8_t decimals;
     plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME / FREEZE_TIME; RECORD: start and end */
 } plc_dlt645_value;
@@ -169,6 +171,16 @@ static inline void plc_dlt645_di_put(uint32_t di, uint8_t *p)
 void plc_dlt645_read_request(const uint8_t addr[6], uint32_t di, plc_dlt645_frame *f);
 /* Broadcast time sync: ssmmhhDDMMYY. */
 void plc_dlt645_time_sync(const plc_dlt645_time *t, plc_dlt645_frame *f);
+/* Write (0x14) of di with password level 02 or 04 and the operator code; PLC_DLT645_OK or
+ * the value's encode error. */
+int plc_dlt645_write_request(const uint8_t addr[6], uint32_t di, uint8_t level,
+                             uint32_t password, uint32_t operator_code,
+                             const plc_dlt645_value *v, plc_dlt645_frame *f);
+/* Relay and alarm control (0x1C): N1 (0x1A trip, 0x1B close allowed, 0x2A/0x2B alarm on and
+ * off, 0x3A/0x3B keep power on and off) with the expiry (keep power on: until). */
+void plc_dlt645_control_request(const uint8_t addr[6], uint8_t level, uint32_t password,
+                                uint32_t operator_code, uint8_t n1, const plc_dlt645_time *until,
+                                plc_dlt645_frame *f);
 
 /* ---- streaming extractor ----
  * Finds frames in a byte stream with garbage and split reads: feed bytes as they come, take

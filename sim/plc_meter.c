@@ -33,6 +33,7 @@ struct plc_meter {
         double fwd[5];
     } daily[PLC_METER_DAILY_FREEZES];
     unsigned daily_count, daily_next;
+    int64_t purchases;       /* top-ups applied (the purchase count) */
     int64_t day;             /* the meter's day (clock / 86400) at the last step */
 };
 
@@ -253,6 +254,7 @@ int64_t plc_meter_register(const plc_meter *m, uint32_t di)
     case 0x02800002: return lround(m->freq * 100.0);
     case 0x03110000: return m->power_downs;
     case 0x03300D00: return m->cover_opens;
+    case 0x03330201: return m->purchases;
     case 0x04001001: return m->cfg.alarm1_centi_yuan;
     case 0x04001002: return m->cfg.alarm2_centi_yuan;
     default: return 0;
@@ -327,6 +329,7 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
     if (!info)
         return PLC_DLT645_E_UNKNOWN_DI;
     switch (info->kind) {
+    case PLC_DLT645_TOPUP: return PLC_DLT645_E_UNKNOWN_DI; /* written, never read */
     case PLC_DLT645_NUMBER: v->raw = plc_meter_register(m, di); break;
     case PLC_DLT645_DIGITS: {
         int64_t a;
@@ -389,9 +392,10 @@ static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645
         now.second = v->t.second;
         m->clock_offset_s += to_seconds(&now) - clock_s(m);
         return 0;
-    case 0x00900200: /* [R] top-up: the amount bought is added */
-        if (!m->cfg.prepaid)
-            return PLC_DLT645_ERR_OTHER;
+    case 0x070102FF: /* [R] top-up with its purchase count: applied only as the next one */
+        if (!m->cfg.prepaid || v->count != m->purchases + 1)
+            return PLC_DLT645_ERR_OTHER; /* a repeat (or out of turn): never added twice */
+        m->purchases++;
         m->remaining += (double)v->raw / 100.0;
         if (m->credit_trip && m->remaining > 0 && !m->trip_cmd) {
             m->credit_trip = 0;

@@ -15,7 +15,7 @@
  *  - password (level 02 or 04) on writes and control.
  * Time comes from the caller (plc_meter_advance with the event loop's microseconds): the
  * meter never reads a clock. Nothing is allocated after create.
- * Choices ([R], docs/meter.md): tariff by hour, top-up as a write of DI 00900200 carrying the
+ * Choices ([R], docs/meter.md): tariff by hour, top-up as a write of DI 070102FF carrying the
  * amount bought, status word 3 bits. */
 #ifndef PLC_METER_H
 #define PLC_METER_H

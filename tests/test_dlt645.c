@@ -446,19 +446,30 @@ static void test_meter_relay_prepaid_events(void **st)
     t_us += 86400ull * 1000000u;
     plc_meter_advance(m, t_us);
     assert_int_equal(read_raw(m, 0x00010000), e);
-    /* top-up of 50 yuan (write with password and operator code): the relay recloses */
-    memset(&q, 0, sizeof(q));
-    memcpy(q.addr, plc_meter_addr(m), 6);
-    q.ctrl = PLC_DLT645_WRITE;
-    plc_dlt645_di_put(0x00900200, q.data);
-    q.data[4] = 0x02;
-    plc_dlt645_bcd_encode(123456, 3, 0, q.data + 5);
-    plc_dlt645_bcd_encode(5000, 4, 0, q.data + 12);
-    q.len = 16;
+    /* top-up of 50 yuan as purchase 1 (write with password and operator code): the relay
+     * recloses; the same top-up again (an answer lost, the write retried) is refused and
+     * not added; purchase 3 before 2 is refused too */
+    plc_dlt645_value up = {.kind = PLC_DLT645_TOPUP, .raw = 5000, .count = 1};
+    assert_int_equal(plc_dlt645_write_request(plc_meter_addr(m), 0x070102FF, 0x02, 123456,
+                                              12345678, &up, &q), PLC_DLT645_OK);
+    assert_int_equal(q.len, 18);
+    const uint8_t want[18] = {0xFF, 0x02, 0x01, 0x07, 0x02, 0x56, 0x34, 0x12, 0x78, 0x56,
+                              0x34, 0x12, 0x00, 0x50, 0x00, 0x00, 0x01, 0x00};
+    assert_memory_equal(q.data, want, 18);
     assert_int_equal(ask(m, &q, &r), 1);
     assert_int_equal(r.ctrl, 0x94);
     assert_true(plc_meter_relay_closed(m));
-    assert_true(read_raw(m, 0x00900200) > 4900);
+    const int64_t after = read_raw(m, 0x00900200);
+    assert_true(after > 4900 && after <= 5000);
+    assert_int_equal(read_raw(m, 0x03330201), 1);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD4);
+    assert_int_equal(read_raw(m, 0x00900200), after);
+    up.count = 3;
+    plc_dlt645_write_request(plc_meter_addr(m), 0x070102FF, 0x02, 123456, 0, &up, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD4);
+    assert_int_equal(read_raw(m, 0x03330201), 1);
     /* power down and up: count and record */
     plc_meter_set_mains(m, 0);
     t_us += 60ull * 1000000u;

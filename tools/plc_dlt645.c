@@ -93,6 +93,10 @@ static void print_value(uint32_t di, const uint8_t *p, size_t n)
         printf(",\"value\":\"%04d-%02d-%02d %02d:%02d\"", v.t.year, v.t.month, v.t.day, v.t.hour,
                v.t.minute);
         break;
+    case PLC_DLT645_TOPUP:
+        printf(",\"value\":%lld.%02lld,\"count\":%lld,\"unit\":\"%s\"", (long long)(v.raw / 100),
+               (long long)(v.raw % 100), (long long)v.count, info->unit);
+        break;
     case PLC_DLT645_ENERGY_BLOCK:
         printf(",\"value\":%lld.%02lld,\"tariffs\":[", (long long)(v.raw / 100),
                (long long)(v.raw % 100));
