@@ -6,50 +6,7 @@
 
 #include "plc_dlt645.h"
 #include "plc_err.h"
-
-#define TICK_US 1000000u       /* the scheduler looks for work once a second */
-#define UNKNOWN_HOPS 4         /* a meter's hops before its first answer */
-#define MAX_STEPS 3            /* DIs a job reads */
-#define MAX_JOBS 64
-#define DAY 86400
-
-typedef struct gmeter {
-    plc_gw_meter m;
-    uint8_t addr[6];                   /* wire order */
-    int64_t done[PLC_GW_MAX_TASKS];    /* the last slot stored, -1 none */
-    int64_t pass[PLC_GW_MAX_TASKS];    /* the pass its tries count for */
-    unsigned tries[PLC_GW_MAX_TASKS];
-    int64_t next_at[PLC_GW_MAX_TASKS]; /* no try before */
-    int busy;
-} gmeter;
-
-typedef struct job {
-    struct plc_gw *g;
-    int used;
-    unsigned meter, task;
-    int64_t slot;
-    unsigned step, steps;
-    uint32_t di[MAX_STEPS];
-    plc_dlt645_value v[MAX_STEPS];
-    plc_timer timer;
-} job;
-
-struct plc_gw {
-    plc_gw_config cfg;
-    plc_gw_store *store;
-    plc_loop *loop;
-    plc_gw_link link;
-    gmeter *meter;
-    unsigned n, cap;
-    unsigned cursor[PLC_GW_MAX_TASKS];
-    unsigned order[PLC_GW_MAX_TASKS]; /* tasks by priority */
-    uint16_t by_short[0x8000];        /* meter index + 1 */
-    job jobs[MAX_JOBS];
-    plc_timer tick, area;
-    unsigned area_count;
-    int64_t area_first;
-    plc_gw_counters cnt;
-};
+#include "plc_gw_internal.h"
 
 void plc_gw_config_default(plc_gw_config *c)
 {
@@ -64,6 +21,8 @@ void plc_gw_config_default(plc_gw_config *c)
     c->catchup_s = 900;
     c->area_threshold = 3;
     c->area_window_s = 30;
+    c->password = 123456;
+    c->command_s = 120;
     c->n_tasks = 1;
     c->task[0] = (plc_gw_task){"daily", PLC_GW_DAILY, DAY, 5 * 60, DAY - 5 * 60, 1};
 }
@@ -80,7 +39,7 @@ static int64_t slot_of(const plc_gw_task *t, int64_t now)
 }
 
 /* ---- values as text ---- */
-static void value_text(const plc_dlt645_value *v, char *out, size_t cap)
+void gw_value_text(const plc_dlt645_value *v, char *out, size_t cap)
 {
     switch (v->kind) {
     case PLC_DLT645_NUMBER: {
@@ -155,7 +114,7 @@ static int add_meter(plc_gw *g, const plc_gw_meter *m)
     return (int)g->n++;
 }
 
-static int meter_of_addr(const plc_gw *g, const uint8_t addr[6])
+int gw_meter_of_addr(const plc_gw *g, const uint8_t addr[6])
 {
     for (unsigned k = 0; k < g->n; k++)
         if (memcmp(g->meter[k].addr, addr, 6) == 0)
@@ -182,7 +141,7 @@ static void load_done(plc_gw *g)
 }
 
 /* ---- jobs ---- */
-static void store_failed(plc_gw *g)
+void gw_store_failed(plc_gw *g)
 {
     g->cnt.store_errors++;
     fprintf(stderr, "plc-gw: store: %s\n", plc_gw_store_message(g->store));
@@ -202,7 +161,7 @@ static void finish(job *j, int ok)
         x->next_at[j->task] = now + g->cfg.retry_gap_s;
         if (tk->scheme == PLC_GW_DAILY &&
             plc_gw_store_daily_try(g->store, j->slot, x->m.id, 0, 0, now) != PLC_OK)
-            store_failed(g);
+            gw_store_failed(g);
         return;
     }
     plc_gw_reading r[MAX_STEPS];
@@ -216,19 +175,19 @@ static void finish(job *j, int ok)
             return;
         }
         r[n] = (plc_gw_reading){x->m.id, 0x05060101u, j->slot, "", now};
-        value_text(&j->v[1], r[n].value, sizeof(r[n].value));
+        gw_value_text(&j->v[1], r[n].value, sizeof(r[n].value));
         n++;
         const int64_t sod = now - j->slot;
         rc = plc_gw_store_daily_got(g->store, j->slot, r, n, sod < g->cfg.deadline_s, &stored);
     } else {
         for (; n < j->steps; n++) {
             r[n] = (plc_gw_reading){x->m.id, j->di[n], j->slot, "", now};
-            value_text(&j->v[n], r[n].value, sizeof(r[n].value));
+            gw_value_text(&j->v[n], r[n].value, sizeof(r[n].value));
         }
         rc = plc_gw_store_readings(g->store, r, n, &stored);
     }
     if (rc != PLC_OK) {
-        store_failed(g); /* not kept: tried again */
+        gw_store_failed(g); /* not kept: tried again */
         x->next_at[j->task] = now + g->cfg.retry_gap_s;
         return;
     }
@@ -237,23 +196,36 @@ static void finish(job *j, int ok)
     x->done[j->task] = j->slot;
 }
 
+int gw_send_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
+{
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const int len = plc_dlt645_encode(f, 0, buf, sizeof(buf));
+    g->cnt.requests++;
+    if (len <= 0 ||
+        g->link.send(g->link.user, (uint16_t)g->meter[k].m.short_addr, buf, (size_t)len) != PLC_OK) {
+        g->cnt.send_failures++;
+        return PLC_ERR_IO;
+    }
+    return PLC_OK;
+}
+
+uint64_t gw_answer_wait_us(const plc_gw *g, unsigned k)
+{
+    const int h = g->meter[k].m.hops;
+    const unsigned hops = h > 0 ? (unsigned)h : UNKNOWN_HOPS;
+    return (uint64_t)((g->cfg.timeout_s + g->cfg.per_hop_s * hops) * 1e6);
+}
+
 static void send_step(job *j)
 {
     plc_gw *g = j->g;
-    gmeter *x = &g->meter[j->meter];
     plc_dlt645_frame f;
-    plc_dlt645_read_request(x->addr, j->di[j->step], &f);
-    uint8_t buf[PLC_DLT645_MAX_FRAME];
-    const int len = plc_dlt645_encode(&f, 0, buf, sizeof(buf));
-    g->cnt.requests++;
-    if (len <= 0 || g->link.send(g->link.user, (uint16_t)x->m.short_addr, buf, (size_t)len) != PLC_OK) {
-        g->cnt.send_failures++;
+    plc_dlt645_read_request(g->meter[j->meter].addr, j->di[j->step], &f);
+    if (gw_send_frame(g, j->meter, &f) != PLC_OK) {
         finish(j, 0);
         return;
     }
-    const unsigned hops = x->m.hops > 0 ? (unsigned)x->m.hops : UNKNOWN_HOPS;
-    const double wait = g->cfg.timeout_s + g->cfg.per_hop_s * hops;
-    plc_timer_start_in(g->loop, &j->timer, (uint64_t)(wait * 1e6));
+    plc_timer_start_in(g->loop, &j->timer, gw_answer_wait_us(g, j->meter));
 }
 
 static void on_job_timeout(plc_loop *loop, plc_timer *t, void *user)
@@ -345,9 +317,11 @@ static void on_tick(plc_loop *loop, plc_timer *t, void *user)
 {
     (void)loop;
     plc_gw *g = user;
-    unsigned busy = 0;
+    unsigned busy = gw_commands_busy(g); /* commands first: an operator waits for them */
     for (unsigned i = 0; i < MAX_JOBS; i++)
         busy += g->jobs[i].used ? 1 : 0;
+    if (busy < g->cfg.parallel)
+        busy += gw_commands_start(g, g->cfg.parallel - busy);
     unsigned k, tk;
     int64_t slot;
     while (busy < g->cfg.parallel && busy < MAX_JOBS && pick(g, &k, &tk, &slot)) {
@@ -369,7 +343,7 @@ static void on_area(plc_loop *loop, plc_timer *t, void *user)
                  g->cfg.area_window_s);
         g->cnt.area_outages++;
         if (plc_gw_store_event(g->store, g->area_first, "area-outage", 0, d) != PLC_OK)
-            store_failed(g);
+            gw_store_failed(g);
     }
     g->area_count = 0;
 }
@@ -382,7 +356,7 @@ static void power_down(plc_gw *g, gmeter *x, const plc_dlt645_value *rec)
     const int64_t now = plc_gw_now(g);
     g->cnt.power_downs++;
     if (plc_gw_store_event(g->store, now, "power-down", x->m.id, d) != PLC_OK)
-        store_failed(g);
+        gw_store_failed(g);
     if (g->area_count++ == 0) {
         g->area_first = now;
         plc_timer_start_in(g->loop, &g->area, (uint64_t)g->cfg.area_window_s * 1000000u);
@@ -395,7 +369,7 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
     if (short_addr >= 0x8000)
         return;
     const int64_t now = plc_gw_now(g);
-    int k = meter_of_addr(g, addr);
+    int k = gw_meter_of_addr(g, addr);
     if (k < 0) {
         plc_gw_meter m;
         plc_gw_meter_default(&m);
@@ -403,7 +377,7 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
         const int open = plc_loop_now_us(g->loop) < (uint64_t)g->cfg.search_s * 1000000u;
         m.in_archive = open;
         if (plc_gw_store_meter_put(g->store, &m, &m.id) != PLC_OK || (k = add_meter(g, &m)) < 0) {
-            store_failed(g);
+            gw_store_failed(g);
             return;
         }
         if (open) {
@@ -414,7 +388,7 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
             snprintf(d, sizeof(d), "node 0x%04X joined, meter %s not in the archive", short_addr,
                      m.addr);
             if (plc_gw_store_event(g->store, now, "unknown-node", m.id, d) != PLC_OK)
-                store_failed(g);
+                gw_store_failed(g);
         }
     }
     gmeter *x = &g->meter[k];
@@ -423,7 +397,7 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
     x->m.short_addr = short_addr;
     g->by_short[short_addr] = (uint16_t)(k + 1);
     if (plc_gw_store_meter_seen(g->store, x->m.id, short_addr, x->m.hops, x->m.lqi, now) != PLC_OK)
-        store_failed(g);
+        gw_store_failed(g);
 }
 
 static job *job_of(plc_gw *g, unsigned k)
@@ -467,6 +441,8 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
             g->cnt.bad_frames++;
         return;
     }
+    if (gw_commands_input(g, k1 - 1, &f))
+        return;
     if (!j) {
         g->cnt.unsolicited++;
         return;
@@ -493,7 +469,7 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
     }
     if (plc_gw_store_meter_seen(g->store, x->m.id, x->m.short_addr, x->m.hops, x->m.lqi,
                                 x->m.last_seen) != PLC_OK)
-        store_failed(g);
+        gw_store_failed(g);
     finish(j, 1);
 }
 
@@ -548,6 +524,10 @@ plc_gw *plc_gw_create(const plc_gw_config *cfg, plc_gw_store *store, plc_loop *l
             g->order[b - 1] = o;
         }
     load_done(g);
+    if (gw_commands_load(g, err, errlen) != PLC_OK) {
+        plc_gw_destroy(g);
+        return NULL;
+    }
     for (unsigned i = 0; i < MAX_JOBS; i++) {
         g->jobs[i].g = g;
         plc_timer_init(&g->jobs[i].timer, on_job_timeout, &g->jobs[i]);
@@ -566,6 +546,7 @@ void plc_gw_destroy(plc_gw *g)
         plc_timer_stop(g->loop, &g->jobs[i].timer);
     plc_timer_stop(g->loop, &g->tick);
     plc_timer_stop(g->loop, &g->area);
+    gw_commands_free(g);
     free(g->meter);
     free(g);
 }
@@ -584,5 +565,5 @@ void plc_gw_daily_completeness(plc_gw *g, int64_t day, unsigned *meters, unsigne
     *meters = m;
     *got = *in_time = 0;
     if (plc_gw_store_daily_count(g->store, day, got, in_time) != PLC_OK)
-        store_failed(g);
+        gw_store_failed(g);
 }

@@ -63,6 +63,10 @@ typedef struct plc_gw_config {
     unsigned area_threshold; /* power-downs that make an area outage: 3 */
     unsigned area_window_s;  /* ... within: 30 */
     unsigned search_s;       /* registration window from start: 0 (closed) */
+    uint32_t password;       /* [R] the meters' level 02 password: 123456 (a real archive
+                              * holds one per meter, or the ESAM does the work) */
+    uint32_t operator_code;  /* written with every write and control: 0 */
+    unsigned command_s;      /* a remote control or top-up gives up after: 120 */
     unsigned n_tasks;
     plc_gw_task task[PLC_GW_MAX_TASKS]; /* default: the daily freeze, window 00:05-23:55 */
 } plc_gw_config;
@@ -86,6 +90,7 @@ typedef struct plc_gw_counters {
         stored, duplicates, /* readings new to the store, and already there */
         store_errors;
     uint64_t power_downs, area_outages, unknown_nodes, registered;
+    uint64_t commands, commands_repeated, commands_failed;
 } plc_gw_counters;
 
 typedef struct plc_gw plc_gw;
@@ -100,6 +105,48 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
 /* ... a DL/T 645 frame from short address `from`, over `hops` hops, the last link's LQI. */
 void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
                         const uint8_t *frame, size_t len);
+
+/* ---- commands: remote control, top-up, on-demand read ----
+ * Idempotent by id: the command log (store) keeps every command and its result; a command
+ * whose id is there already is not applied again, its stored result is returned (repeated).
+ * Each control is read back (status word 3) and verified; a top-up first reads the meter's
+ * purchase count, keeps count + 1 in the log and writes the top-up with it, so a retry (an
+ * answer lost, or a restart in between) is refused by the meter and the money added once;
+ * then the count is read back. Commands go before reading work, one per meter at a time. */
+typedef enum plc_gw_cmd_kind {
+    PLC_GW_CMD_READ,       /* arg: the DI; timeout_s 20 by default, 60 at most */
+    PLC_GW_CMD_TRIP,
+    PLC_GW_CMD_CLOSE,      /* close allowed */
+    PLC_GW_CMD_KEEP_ON,    /* keep power on; arg: until (local time) */
+    PLC_GW_CMD_KEEP_OFF,
+    PLC_GW_CMD_ALARM_ON,
+    PLC_GW_CMD_ALARM_OFF,
+    PLC_GW_CMD_TOPUP,      /* arg: the amount in 0.01 yuan */
+    PLC_GW_CMD_KINDS
+} plc_gw_cmd_kind;
+
+typedef struct plc_gw_command {
+    char id[48];                     /* unique: the head-end's */
+    char meter[PLC_GW_ADDR_LEN];
+    plc_gw_cmd_kind kind;
+    int64_t arg;
+    unsigned timeout_s;              /* 0: the kind's default */
+} plc_gw_command;
+
+typedef struct plc_gw_result {
+    char id[48];
+    int status;                      /* PLC_OK, or why not (PLC_ERR_TIMEOUT, PLC_ERR_METER, ...) */
+    int repeated;                    /* 1: the id was known; the stored result */
+    char json[256];                  /* what came back, e.g. {"status_word":"0x0250","verified":true} */
+} plc_gw_result;
+
+typedef void (*plc_gw_result_fn)(void *user, const plc_gw_result *r);
+/* Results of every command go to fn (may be NULL: the log has them). */
+void plc_gw_set_result_callback(plc_gw *g, plc_gw_result_fn fn, void *user);
+/* PLC_OK: taken (the result follows, at once for a repeated id or an unknown meter). */
+int plc_gw_command_submit(plc_gw *g, const plc_gw_command *c);
+const char *plc_gw_cmd_name(plc_gw_cmd_kind k);
+int plc_gw_cmd_parse(const char *name, plc_gw_cmd_kind *k);
 
 /* Local time now. */
 int64_t plc_gw_now(const plc_gw *g);

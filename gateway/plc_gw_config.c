@@ -208,6 +208,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     UINT_KEY("events", "area_threshold", c->gw.area_threshold, 1, 10000)
     UINT_KEY("events", "area_window_s", c->gw.area_window_s, 1, 3600)
+    UINT_KEY("control", "password", c->gw.password, 0, 999999)
+    UINT_KEY("control", "operator_code", c->gw.operator_code, 0, 99999999)
+    UINT_KEY("control", "command_s", c->gw.command_s, 1, 86400)
     UINT_KEY("archive", "sim_meters", c->sim_archive, 0, 1)
     UINT_KEY("archive", "search_s", c->gw.search_s, 0, 31536000)
     return bad(p, section, key, "unknown key%s", "");

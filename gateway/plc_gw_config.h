@@ -12,6 +12,8 @@
  *   [reading]  parallel (5), timeout_s (6), per_hop_s (2), retries (3), retry_gap_s (30),
  *              deadline (07:00), catchup_s (900)
  *   [events]   area_threshold (3), area_window_s (30)
+ *   [control]  password (123456: the meters' level 02 password [R]), operator_code (0),
+ *              command_s (120: a remote control or top-up gives up after)
  *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
  *   [task NAME] scheme (daily | energy | instant | status), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)

@@ -29,6 +29,11 @@ static const char *const schema =
     " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,"
     " meter INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
+    "CREATE TABLE IF NOT EXISTS commands("
+    " id TEXT PRIMARY KEY, ts INTEGER NOT NULL, meter TEXT NOT NULL, kind TEXT NOT NULL,"
+    " arg INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 0,"
+    " status TEXT NOT NULL, result_code INTEGER NOT NULL DEFAULT 0,"
+    " result TEXT NOT NULL DEFAULT '', done_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 enum {
@@ -45,6 +50,9 @@ enum {
     Q_EVENT,
     Q_STATE_GET,
     Q_STATE_SET,
+    Q_CMD_GET,
+    Q_CMD_PUT,
+    Q_CMD_QUEUED,
     Q_COUNT
 };
 
@@ -72,6 +80,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_DAILY_COUNT] = "SELECT count(*), coalesce(sum(before_deadline), 0) FROM daily"
                       " WHERE day = ?1 AND got_at > 0",
     [Q_EVENT] = "INSERT INTO events(ts, kind, meter, detail) VALUES(?1, ?2, ?3, ?4)",
+    [Q_CMD_GET] = "SELECT id, ts, meter, kind, arg, count, status, result_code, result, done_at"
+                  " FROM commands WHERE id = ?1",
+    [Q_CMD_PUT] = "INSERT INTO commands(id, ts, meter, kind, arg, count, status, result_code,"
+                  " result, done_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                  " ON CONFLICT(id) DO UPDATE SET count = ?6, status = ?7, result_code = ?8,"
+                  " result = ?9, done_at = ?10",
+    [Q_CMD_QUEUED] = "SELECT id, ts, meter, kind, arg, count, status, result_code, result, done_at"
+                     " FROM commands WHERE status = 'queued' ORDER BY ts, id",
     [Q_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
     [Q_STATE_SET] = "INSERT INTO state(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = ?2",
@@ -375,4 +391,62 @@ int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value)
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, value);
     return step_done(s, q);
+}
+
+/* ---- the command log ---- */
+static void command_row(sqlite3_stmt *q, plc_gw_command_row *r)
+{
+    text(q, 0, r->id, sizeof(r->id));
+    r->ts = sqlite3_column_int64(q, 1);
+    text(q, 2, r->meter, sizeof(r->meter));
+    text(q, 3, r->kind, sizeof(r->kind));
+    r->arg = sqlite3_column_int64(q, 4);
+    r->count = sqlite3_column_int64(q, 5);
+    text(q, 6, r->status, sizeof(r->status));
+    r->result_code = sqlite3_column_int(q, 7);
+    text(q, 8, r->result, sizeof(r->result));
+    r->done_at = sqlite3_column_int64(q, 9);
+}
+
+int plc_gw_store_command_get(plc_gw_store *s, const char *id, plc_gw_command_row *row)
+{
+    sqlite3_stmt *q = s->q[Q_CMD_GET];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        command_row(q, row);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+}
+
+int plc_gw_store_command_put(plc_gw_store *s, const plc_gw_command_row *r)
+{
+    sqlite3_stmt *q = s->q[Q_CMD_PUT];
+    sqlite3_bind_text(q, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, r->ts);
+    sqlite3_bind_text(q, 3, r->meter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, r->arg);
+    sqlite3_bind_int64(q, 6, r->count);
+    sqlite3_bind_text(q, 7, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, r->result_code);
+    sqlite3_bind_text(q, 9, r->result, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 10, r->done_at);
+    return step_done(s, q);
+}
+
+int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsigned cap,
+                                 unsigned *n)
+{
+    sqlite3_stmt *q = s->q[Q_CMD_QUEUED];
+    unsigned k = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (k < cap)
+            command_row(q, &out[k]);
+        k++;
+    }
+    sqlite3_reset(q);
+    *n = k;
+    return rc == SQLITE_DONE ? PLC_OK : fail(s);
 }

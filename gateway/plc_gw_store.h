@@ -92,6 +92,28 @@ int plc_gw_store_daily_count(plc_gw_store *s, int64_t day, unsigned *got, unsign
 int plc_gw_store_event(plc_gw_store *s, int64_t ts, const char *kind, int64_t meter,
                        const char *detail);
 
+/* ---- the command log ---- */
+typedef struct plc_gw_command_row {
+    char id[48];
+    int64_t ts;           /* taken */
+    char meter[PLC_GW_ADDR_LEN];
+    char kind[16];
+    int64_t arg;
+    int64_t count;        /* a top-up's purchase count, once known (0: not yet) */
+    char status[12];      /* "queued", "done", "failed" */
+    int result_code;      /* plc_err */
+    char result[256];     /* JSON */
+    int64_t done_at;
+} plc_gw_command_row;
+
+/* 1 with *row filled when id is logged, 0 when not, or an error. */
+int plc_gw_store_command_get(plc_gw_store *s, const char *id, plc_gw_command_row *row);
+/* Inserts or updates the row (by id). */
+int plc_gw_store_command_put(plc_gw_store *s, const plc_gw_command_row *row);
+/* The queued ones, oldest first. */
+int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsigned cap,
+                                 unsigned *n);
+
 /* ---- the key/value state of the daemon (last run times and the like) ---- */
 int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value); /* 0 none, 1 */
 int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value);

@@ -312,6 +312,8 @@ static unsigned status_word3(const plc_meter *m)
         s |= PLC_METER_ST3_ALARM2;
     if (m->alarm_cmd)
         s |= PLC_METER_ST3_ALARM;
+    if (m->cfg.prepaid)
+        s |= PLC_METER_ST3_MONEY_PREPAID;
     return s;
 }
 

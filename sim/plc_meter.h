@@ -47,13 +47,16 @@ typedef struct plc_meter plc_meter;
 /* Daily freezes kept (DI 050600nn / 050601nn, nn 1..this): 62, the 645 range 01..3E. */
 #define PLC_METER_DAILY_FREEZES 62
 
-/* Status word 3 (DI 04000503) bits this meter sets ([R]). */
+/* Status word 3 (DI 04000503) bits this meter sets: b4, b6, b7, b8-9 and b12 as
+ * gateway-upstream.md section 4 gives them; b10 and b11 (not in that list) carry the
+ * prepaid alarm levels [R]. */
 #define PLC_METER_ST3_RELAY_OPEN 0x0010   /* b4: relay is open */
 #define PLC_METER_ST3_TRIP_CMD 0x0040     /* b6: a trip command holds */
-#define PLC_METER_ST3_KEEP_POWER 0x0100   /* b8: keep-power (guarantee) is on */
-#define PLC_METER_ST3_ALARM1 0x0200       /* b9: remaining amount below alarm 1 */
-#define PLC_METER_ST3_ALARM2 0x0400       /* b10: remaining amount below alarm 2 */
-#define PLC_METER_ST3_ALARM 0x0800        /* b11: alarm command on */
+#define PLC_METER_ST3_ALARM 0x0080        /* b7: (pre-trip) alarm on */
+#define PLC_METER_ST3_MONEY_PREPAID 0x0200 /* b8-9 = 10: money prepaid */
+#define PLC_METER_ST3_ALARM1 0x0400       /* b10 [R]: remaining amount below alarm 1 */
+#define PLC_METER_ST3_ALARM2 0x0800       /* b11 [R]: remaining amount below alarm 2 */
+#define PLC_METER_ST3_KEEP_POWER 0x1000   /* b12: keep-power (guarantee) is on */
 
 plc_meter *plc_meter_create(const plc_meter_config *cfg);
 void plc_meter_destroy(plc_meter *m);

@@ -185,7 +185,26 @@ static void test_bad_replies_counted_never_stored(void **st)
 typedef struct area {
     plc_meshnet *net;
     plc_gw *gw;
+    int drop_write_answer_from; /* short address: its next write answer is lost */
+    plc_gw_result results[16];
+    unsigned n_results;
 } area;
+
+static void on_result(void *user, const plc_gw_result *r)
+{
+    area *a = user;
+    if (a->n_results < 16)
+        a->results[a->n_results++] = *r;
+}
+
+static const plc_gw_result *result_of(const area *a, const char *id)
+{
+    const plc_gw_result *last = NULL;
+    for (unsigned i = 0; i < a->n_results; i++)
+        if (strcmp(a->results[i].id, id) == 0)
+            last = &a->results[i];
+    return last;
+}
 
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
 {
@@ -203,6 +222,10 @@ static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, cons
                      size_t len)
 {
     area *a = user;
+    if (from == a->drop_write_answer_from && len >= 10 && data[8] >= 0x80 && (data[8] & 0x1F) == 0x14) {
+        a->drop_write_answer_from = -1; /* lost on the way back */
+        return;
+    }
     plc_gw_frame_input(a->gw, from, hops, lqi, data, len);
 }
 
@@ -303,11 +326,124 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     remove_db(path);
 }
 
+static void submit(area *a, const char *id, unsigned node, plc_gw_cmd_kind kind, int64_t arg)
+{
+    plc_gw_command c = {.kind = kind, .arg = arg};
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    snprintf(c.meter, sizeof(c.meter), "%012u", node);
+    assert_int_equal(plc_gw_command_submit(a->gw, &c), PLC_OK);
+    plc_meshnet_run(a->net, plc_meshnet_now_s(a->net) + 60);
+    const plc_gw_result *r = result_of(a, id);
+    if (!r)
+        fail_msg("command %s: no result in 60 s", id);
+    print_message("%s: %s %s\n", id, plc_strerror(r->status), r->json);
+}
+
+/* Remote control over the mesh, each read back; prepaid top-ups applied once though
+ * repeated by id or retried after a lost answer; an unknown meter refused; an on-demand read. */
+static void test_commands_over_the_mesh(void **st)
+{
+    (void)st;
+    enum { METERS = 10 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = METERS + 1;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 60;
+    mc.dlt645 = 1;
+    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 12, 0, 0}; /* the concentrator's clock */
+    area a = {.drop_write_answer_from = -1};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 12 * 3600;
+    cfg.task[0].window_start = cfg.task[0].window_end - 60; /* no reading in the way */
+    const plc_gw_link link = {mesh_send, &a};
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
+    assert_non_null(a.gw);
+    plc_gw_set_result_callback(a.gw, on_result, &a);
+    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    plc_meshnet_set_app(a.net, &app);
+    plc_meshnet_run(a.net, 600);
+    assert_int_equal(plc_meshnet_announced(a.net), METERS);
+    plc_meter *m3 = plc_meshnet_meter(a.net, 3), *m4 = plc_meshnet_meter(a.net, 4);
+    /* trip and close allowed, each read back */
+    submit(&a, "trip-3", 3, PLC_GW_CMD_TRIP, 0);
+    assert_int_equal(result_of(&a, "trip-3")->status, PLC_OK);
+    assert_non_null(strstr(result_of(&a, "trip-3")->json, "\"verified\":true"));
+    assert_false(plc_meter_relay_closed(m3));
+    submit(&a, "close-3", 3, PLC_GW_CMD_CLOSE, 0);
+    assert_int_equal(result_of(&a, "close-3")->status, PLC_OK);
+    assert_true(plc_meter_relay_closed(m3));
+    /* keep power on for an hour: a trip is refused by the meter then; keep power off */
+    submit(&a, "keep-4", 4, PLC_GW_CMD_KEEP_ON, plc_gw_now(a.gw) + 3600);
+    assert_int_equal(result_of(&a, "keep-4")->status, PLC_OK);
+    submit(&a, "trip-4", 4, PLC_GW_CMD_TRIP, 0);
+    assert_int_equal(result_of(&a, "trip-4")->status, PLC_ERR_METER);
+    assert_true(plc_meter_relay_closed(m4));
+    submit(&a, "unkeep-4", 4, PLC_GW_CMD_KEEP_OFF, 0);
+    assert_int_equal(result_of(&a, "unkeep-4")->status, PLC_OK);
+    submit(&a, "alarm-5", 5, PLC_GW_CMD_ALARM_ON, 0);
+    assert_int_equal(result_of(&a, "alarm-5")->status, PLC_OK);
+    /* a top-up of 50.00 as purchase 1 */
+    plc_meter *m6 = plc_meshnet_meter(a.net, 6);
+    const int64_t before = plc_meter_register(m6, 0x00900200);
+    submit(&a, "topup-6-a", 6, PLC_GW_CMD_TOPUP, 5000);
+    assert_int_equal(result_of(&a, "topup-6-a")->status, PLC_OK);
+    assert_non_null(strstr(result_of(&a, "topup-6-a")->json, "\"purchase\":1"));
+    assert_int_equal(plc_meter_register(m6, 0x03330201), 1);
+    const int64_t after = plc_meter_register(m6, 0x00900200);
+    assert_true(after - before > 4990 && after - before <= 5000); /* less what was used */
+    /* the same id again: the stored result, nothing applied */
+    submit(&a, "topup-6-a", 6, PLC_GW_CMD_TOPUP, 5000);
+    assert_int_equal(a.results[a.n_results - 1].repeated, 1);
+    assert_int_equal(plc_meter_register(m6, 0x03330201), 1);
+    /* a top-up whose write answer is lost: retried, refused as a repeat, applied once */
+    uint16_t sh6 = 0;
+    for (uint16_t k = 1; k < 0x100 && !sh6; k++)
+        if (plc_meshnet_node_of(a.net, k) == 6)
+            sh6 = k;
+    assert_true(sh6 > 0);
+    a.drop_write_answer_from = sh6;
+    submit(&a, "topup-6-b", 6, PLC_GW_CMD_TOPUP, 2000);
+    assert_int_equal(a.drop_write_answer_from, -1); /* the answer was lost */
+    assert_int_equal(result_of(&a, "topup-6-b")->status, PLC_OK);
+    assert_non_null(strstr(result_of(&a, "topup-6-b")->json, "\"purchase\":2"));
+    assert_int_equal(plc_meter_register(m6, 0x03330201), 2);
+    const int64_t after2 = plc_meter_register(m6, 0x00900200);
+    assert_true(after2 - after > 1990 && after2 - after <= 2000);
+    /* an unknown meter; an on-demand read */
+    submit(&a, "x", 42, PLC_GW_CMD_TRIP, 0);
+    assert_int_equal(result_of(&a, "x")->status, PLC_ERR_UNKNOWN_METER);
+    submit(&a, "read-7", 7, PLC_GW_CMD_READ, 0x00010000);
+    assert_int_equal(result_of(&a, "read-7")->status, PLC_OK);
+    char want[64];
+    const int64_t e = plc_meter_register(plc_meshnet_meter(a.net, 7), 0x00010000);
+    snprintf(want, sizeof(want), "\"value\":%lld.%02lld}", (long long)(e / 100), (long long)(e % 100));
+    assert_non_null(strstr(result_of(&a, "read-7")->json, want));
+    /* the log has every command once, with its result */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands"), 10);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands WHERE status = 'done'"), 8);
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_replies_counted_never_stored),
         cmocka_unit_test(test_day_of_50_meters_over_the_mesh),
+        cmocka_unit_test(test_commands_over_the_mesh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,75 @@
+/* What the concentrator's files share (gateway/plc_gw.c: archive, reading tasks, events;
+ * plc_gw_command.c: commands); not for its users. */
+#ifndef PLC_GW_INTERNAL_H
+#define PLC_GW_INTERNAL_H
+
+#include "plc_dlt645.h"
+#include "plc_gw.h"
+
+#define TICK_US 1000000u       /* the scheduler looks for work once a second */
+#define UNKNOWN_HOPS 4         /* a meter's hops before its first answer */
+#define MAX_STEPS 3            /* DIs a job reads */
+#define MAX_JOBS 64
+#define DAY 86400
+
+typedef struct gmeter {
+    plc_gw_meter m;
+    uint8_t addr[6];                   /* wire order */
+    int64_t done[PLC_GW_MAX_TASKS];    /* the last slot stored, -1 none */
+    int64_t pass[PLC_GW_MAX_TASKS];    /* the pass its tries count for */
+    unsigned tries[PLC_GW_MAX_TASKS];
+    int64_t next_at[PLC_GW_MAX_TASKS]; /* no try before */
+    int busy;
+} gmeter;
+
+typedef struct job {
+    struct plc_gw *g;
+    int used;
+    unsigned meter, task;
+    int64_t slot;
+    unsigned step, steps;
+    uint32_t di[MAX_STEPS];
+    plc_dlt645_value v[MAX_STEPS];
+    plc_timer timer;
+} job;
+
+struct plc_gw {
+    plc_gw_config cfg;
+    plc_gw_store *store;
+    plc_loop *loop;
+    plc_gw_link link;
+    gmeter *meter;
+    unsigned n, cap;
+    unsigned cursor[PLC_GW_MAX_TASKS];
+    unsigned order[PLC_GW_MAX_TASKS]; /* tasks by priority */
+    uint16_t by_short[0x8000];        /* meter index + 1 */
+    job jobs[MAX_JOBS];
+    plc_timer tick, area;
+    struct gw_command *cmds;          /* commands in hand (plc_gw_command.c) */
+    plc_gw_result_fn result_fn;
+    void *result_user;
+    unsigned area_count;
+    int64_t area_first;
+    plc_gw_counters cnt;
+};
+
+/* plc_gw.c */
+void gw_store_failed(plc_gw *g);
+int gw_meter_of_addr(const plc_gw *g, const uint8_t addr[6]);
+/* Sends one DL/T 645 frame to meter k: PLC_OK or why not. */
+int gw_send_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f);
+/* The wait for an answer from meter k (hop-scaled). */
+uint64_t gw_answer_wait_us(const plc_gw *g, unsigned k);
+/* A value as the store keeps it: decimal text, a JSON block, a date. */
+void gw_value_text(const plc_dlt645_value *v, char *out, size_t cap);
+
+/* plc_gw_command.c */
+int gw_commands_load(plc_gw *g, char *err, size_t errlen); /* the store's pending ones */
+void gw_commands_free(plc_gw *g);
+/* Starts what commands can start; returns how many requests that put in flight. */
+unsigned gw_commands_start(plc_gw *g, unsigned room);
+unsigned gw_commands_busy(const plc_gw *g);
+/* An answer from meter k: 1 when a command took it. */
+int gw_commands_input(plc_gw *g, unsigned k, const plc_dlt645_frame *f);
+
+#endif
