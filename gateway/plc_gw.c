@@ -8,6 +8,8 @@
 #include "plc_err.h"
 #include "plc_gw_internal.h"
 
+#define COMMAND_POLL_TICKS 5 /* the command log is looked at for new ones every 5 s */
+
 void plc_gw_config_default(plc_gw_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -23,6 +25,10 @@ void plc_gw_config_default(plc_gw_config *c)
     c->area_window_s = 30;
     c->password = 123456;
     c->command_s = 120;
+    c->time_sync = 1;
+    c->sync_at = 2 * 3600 + 30 * 60;
+    c->clock_window_s = 300;
+    c->set_clocks = 1;
     c->n_tasks = 1;
     c->task[0] = (plc_gw_task){"daily", PLC_GW_DAILY, DAY, 5 * 60, DAY - 5 * 60, 1};
 }
@@ -82,6 +88,29 @@ int64_t plc_gw_local_time(int year, int month, int day, int hour, int minute, in
     return days * DAY + hour * 3600 + minute * 60 + second;
 }
 
+void plc_gw_calendar(int64_t t, plc_dlt645_time *out)
+{
+    const int64_t days = (t >= 0 ? t : t - (DAY - 1)) / DAY, sod = t - days * DAY;
+    const int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    out->year = (int)(yoe + era * 400 + (out->month <= 2));
+    out->hour = (int)(sod / 3600);
+    out->minute = (int)(sod / 60 % 60);
+    out->second = (int)(sod % 60);
+    out->weekday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+}
+
+int plc_gw_sync_time_ok(unsigned sod)
+{
+    const unsigned into_hour = sod % 3600;
+    return into_hour >= 300 && into_hour <= 3300; /* 5 minutes clear of every hour and of
+                                                  * midnight (an hour too) */
+}
+
 static int64_t local_seconds(const plc_dlt645_time *t)
 {
     return plc_gw_local_time(t->year, t->month, t->day, t->hour, t->minute, t->second);
@@ -133,6 +162,7 @@ static void load_done(plc_gw *g)
         const uint32_t di = tk->scheme == PLC_GW_DAILY    ? 0x05060101u
                             : tk->scheme == PLC_GW_ENERGY  ? 0x00010000u
                             : tk->scheme == PLC_GW_INSTANT ? 0x02030000u
+                            : tk->scheme == PLC_GW_CLOCK   ? 0x04000102u
                                                            : 0x04000503u;
         for (unsigned k = 0; k < g->n; k++)
             if (plc_gw_store_has_reading(g->store, g->meter[k].m.id, di, slot) == 1)
@@ -179,6 +209,11 @@ static void finish(job *j, int ok)
         n++;
         const int64_t sod = now - j->slot;
         rc = plc_gw_store_daily_got(g->store, j->slot, r, n, sod < g->cfg.deadline_s, &stored);
+    } else if (tk->scheme == PLC_GW_CLOCK) {
+        r[n] = (plc_gw_reading){x->m.id, 0x04000102u, j->slot, "", now};
+        gw_clock_checked(g, j->meter, &j->v[0], &j->v[1], r[n].value, sizeof(r[n].value));
+        n++;
+        rc = plc_gw_store_readings(g->store, r, n, &stored);
     } else {
         for (; n < j->steps; n++) {
             r[n] = (plc_gw_reading){x->m.id, j->di[n], j->slot, "", now};
@@ -221,6 +256,7 @@ static void send_step(job *j)
     plc_gw *g = j->g;
     plc_dlt645_frame f;
     plc_dlt645_read_request(g->meter[j->meter].addr, j->di[j->step], &f);
+    j->sent_us = plc_loop_now_us(g->loop);
     if (gw_send_frame(g, j->meter, &f) != PLC_OK) {
         finish(j, 0);
         return;
@@ -266,6 +302,11 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->steps = 3;
         break;
     case PLC_GW_STATUS: j->di[0] = 0x04000503u; j->steps = 1; break;
+    case PLC_GW_CLOCK:
+        j->di[0] = 0x04000101u;
+        j->di[1] = 0x04000102u;
+        j->steps = 2;
+        break;
     }
     g->meter[k].busy = 1;
     send_step(j);
@@ -317,6 +358,9 @@ static void on_tick(plc_loop *loop, plc_timer *t, void *user)
 {
     (void)loop;
     plc_gw *g = user;
+    gw_time_tick(g);
+    if (++g->ticks % COMMAND_POLL_TICKS == 0)
+        gw_commands_poll(g);
     unsigned busy = gw_commands_busy(g); /* commands first: an operator waits for them */
     for (unsigned i = 0; i < MAX_JOBS; i++)
         busy += g->jobs[i].used ? 1 : 0;
@@ -461,6 +505,7 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
         return;
     }
     g->cnt.answers++;
+    x->rtt_us = plc_loop_now_us(g->loop) - j->sent_us;
     j->v[j->step++] = v;
     if (j->step < j->steps) {
         plc_timer_stop(g->loop, &j->timer);

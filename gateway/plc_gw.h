@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plc_dlt645.h"
 #include "plc_gw_store.h"
 #include "plc_loop.h"
 
@@ -38,6 +39,7 @@ typedef enum plc_gw_scheme {
     PLC_GW_ENERGY,  /* current forward active energy 00010000 */
     PLC_GW_INSTANT, /* voltage 02010100, current 02020100, active power 02030000 */
     PLC_GW_STATUS,  /* run status word 3 04000503 */
+    PLC_GW_CLOCK,   /* the meter's date 04000101 and time 04000102: its clock's offset */
 } plc_gw_scheme;
 
 #define PLC_GW_MAX_TASKS 8
@@ -67,6 +69,14 @@ typedef struct plc_gw_config {
                               * holds one per meter, or the ESAM does the work) */
     uint32_t operator_code;  /* written with every write and control: 0 */
     unsigned command_s;      /* a remote control or top-up gives up after: 120 */
+    /* time: a broadcast time sync (0x08) once a day at sync_at (seconds of the day, never
+     * within 5 minutes of an hour or midnight), compensated by the measured delay; a clock
+     * task (scheme PLC_GW_CLOCK) finds meters off by more than clock_window_s, which the
+     * broadcast cannot correct, and sets them one by one when set_clocks */
+    int time_sync;           /* 1 */
+    unsigned sync_at;        /* 02:30 */
+    unsigned clock_window_s; /* the meters' window: 300 */
+    int set_clocks;          /* 1 */
     unsigned n_tasks;
     plc_gw_task task[PLC_GW_MAX_TASKS]; /* default: the daily freeze, window 00:05-23:55 */
 } plc_gw_config;
@@ -91,6 +101,7 @@ typedef struct plc_gw_counters {
         store_errors;
     uint64_t power_downs, area_outages, unknown_nodes, registered;
     uint64_t commands, commands_repeated, commands_failed;
+    uint64_t time_syncs, clocks_off, clocks_set;
 } plc_gw_counters;
 
 typedef struct plc_gw plc_gw;
@@ -122,6 +133,7 @@ typedef enum plc_gw_cmd_kind {
     PLC_GW_CMD_ALARM_ON,
     PLC_GW_CMD_ALARM_OFF,
     PLC_GW_CMD_TOPUP,      /* arg: the amount in 0.01 yuan */
+    PLC_GW_CMD_SET_TIME,   /* the concentrator's time (delay compensated), date then time */
     PLC_GW_CMD_KINDS
 } plc_gw_cmd_kind;
 
@@ -150,8 +162,13 @@ int plc_gw_cmd_parse(const char *name, plc_gw_cmd_kind *k);
 
 /* Local time now. */
 int64_t plc_gw_now(const plc_gw *g);
-/* A calendar date and time as local seconds since 1970 (proleptic Gregorian). */
+/* A calendar date and time as local seconds since 1970 (proleptic Gregorian), and back
+ * (with the weekday, 0 Sunday). */
 int64_t plc_gw_local_time(int year, int month, int day, int hour, int minute, int second);
+void plc_gw_calendar(int64_t t, plc_dlt645_time *out);
+/* 1 when a broadcast time sync may go at sod (seconds of the day): not within 5 minutes of
+ * an hour or of midnight. */
+int plc_gw_sync_time_ok(unsigned sod);
 void plc_gw_get_counters(const plc_gw *g, plc_gw_counters *c);
 /* Meters in the archive, and of them those with day's freeze stored (before the deadline). */
 void plc_gw_daily_completeness(plc_gw *g, int64_t day, unsigned *meters, unsigned *got,

@@ -19,7 +19,7 @@
 #define ST3_KEEP_POWER 0x1000u
 
 /* a command's steps */
-enum { S_ASK, S_CONTROL, S_STATUS, S_COUNT, S_WRITE, S_RECOUNT, S_REMAINING };
+enum { S_ASK, S_CONTROL, S_STATUS, S_COUNT, S_WRITE, S_RECOUNT, S_REMAINING, S_DATE, S_TIME };
 
 typedef struct gw_command {
     plc_gw *g;
@@ -34,7 +34,8 @@ typedef struct gw_command {
 } gw_command;
 
 static const char *const names[PLC_GW_CMD_KINDS] = {
-    "read", "trip", "close", "keep-power-on", "keep-power-off", "alarm-on", "alarm-off", "topup"};
+    "read", "trip", "close", "keep-power-on", "keep-power-off", "alarm-on", "alarm-off", "topup",
+    "set-time"};
 
 const char *plc_gw_cmd_name(plc_gw_cmd_kind k)
 {
@@ -114,19 +115,7 @@ static void send_step(gw_command *c)
     case S_CONTROL: {
         plc_dlt645_time until = {0}, *u = NULL;
         if (c->kind == PLC_GW_CMD_KEEP_ON) {
-            const int64_t t = c->row.arg;
-            const int64_t days = t / DAY, sod = t % DAY;
-            /* local seconds back to a calendar date (the inverse of plc_gw_local_time) */
-            const int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-            const int64_t doe = z - era * 146097;
-            const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-            const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-            until.day = (int)(doy - (153 * mp + 2) / 5 + 1);
-            until.month = (int)(mp < 10 ? mp + 3 : mp - 9);
-            until.year = (int)(yoe + era * 400 + (until.month <= 2));
-            until.hour = (int)(sod / 3600);
-            until.minute = (int)(sod / 60 % 60);
-            until.second = (int)(sod % 60);
+            plc_gw_calendar(c->row.arg, &until);
             u = &until;
         }
         plc_dlt645_control_request(x->addr, 0x02, g->cfg.password, g->cfg.operator_code,
@@ -137,6 +126,14 @@ static void send_step(gw_command *c)
     case S_COUNT:
     case S_RECOUNT: plc_dlt645_read_request(x->addr, DI_PURCHASES, &f); break;
     case S_REMAINING: plc_dlt645_read_request(x->addr, DI_REMAINING, &f); break;
+    case S_DATE:
+    case S_TIME: { /* the time the meter will read it: now plus the one-way delay */
+        plc_dlt645_value v = {.kind = c->step == S_DATE ? PLC_DLT645_DATE : PLC_DLT645_TIME};
+        plc_gw_calendar(plc_gw_now(g) + (int64_t)((gw_one_way_us(g) + 500000) / 1000000), &v.t);
+        plc_dlt645_write_request(x->addr, c->step == S_DATE ? 0x04000101u : 0x04000102u, 0x02,
+                                 g->cfg.password, g->cfg.operator_code, &v, &f);
+        break;
+    }
     case S_WRITE: {
         const plc_dlt645_value v = {.kind = PLC_DLT645_TOPUP, .raw = c->row.arg,
                                     .count = c->row.count, .decimals = 2};
@@ -259,6 +256,29 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
         }
         c->step = S_REMAINING;
         break;
+    case S_DATE:
+    case S_TIME:
+        if (error) {
+            snprintf(json, sizeof(json), "{\"error\":\"the meter refused the time\",\"code\":\"0x%02X\"}", code);
+            conclude(c, PLC_ERR_METER, json);
+            return;
+        }
+        if (c->step == S_DATE) {
+            c->step = S_TIME;
+            break;
+        }
+        {
+            plc_dlt645_time t;
+            plc_gw_calendar(plc_gw_now(g), &t);
+            snprintf(json, sizeof(json), "{\"set\":\"%04d-%02d-%02d %02d:%02d:%02d\"}", t.year,
+                     t.month, t.day, t.hour, t.minute, t.second);
+            g->cnt.clocks_set++;
+            if (plc_gw_store_event(g->store, plc_gw_now(g), "time-set", g->meter[c->meter].m.id,
+                                   json) != PLC_OK)
+                gw_store_failed(g);
+        }
+        conclude(c, PLC_OK, json);
+        return;
     case S_REMAINING: {
         char rem[180] = "null";
         if (!error)
@@ -328,9 +348,10 @@ static int take(plc_gw *g, const plc_gw_command_row *row, plc_gw_cmd_kind kind, 
     c->kind = kind;
     c->meter = (unsigned)k;
     c->in_flight = 0;
-    c->step = kind == PLC_GW_CMD_READ    ? S_ASK
-              : kind == PLC_GW_CMD_TOPUP ? (row->count ? S_WRITE : S_COUNT)
-                                         : S_CONTROL;
+    c->step = kind == PLC_GW_CMD_READ       ? S_ASK
+              : kind == PLC_GW_CMD_TOPUP    ? (row->count ? S_WRITE : S_COUNT)
+              : kind == PLC_GW_CMD_SET_TIME ? S_DATE
+                                            : S_CONTROL;
     c->deadline = plc_gw_now(g) + timeout_s;
     return PLC_OK;
 }
@@ -391,6 +412,51 @@ int plc_gw_command_submit(plc_gw *g, const plc_gw_command *cmd)
     return PLC_OK;
 }
 
+static int in_hand(const plc_gw *g, const char *id)
+{
+    for (unsigned i = 0; i < CMD_SLOTS; i++)
+        if (g->cmds[i].used && strcmp(g->cmds[i].row.id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* A queued command from the log (a restart, or put there by plc-gateway): in hand, or
+ * failed when it names no meter of the archive or no kind we know. */
+static void adopt(plc_gw *g, plc_gw_command_row *row)
+{
+    plc_gw_cmd_kind kind;
+    uint8_t addr[6];
+    const int k = plc_dlt645_addr_parse(row->meter, addr) == PLC_DLT645_OK ? gw_meter_of_addr(g, addr) : -1;
+    const int known = plc_gw_cmd_parse(row->kind, &kind) == PLC_OK;
+    if (known && k >= 0 && g->meter[k].m.in_archive) {
+        take(g, row, kind, k, timeout_of(g, kind, 0)); /* no slot free: the next poll */
+        return;
+    }
+    g->cnt.commands_failed++;
+    row->result_code = known ? PLC_ERR_UNKNOWN_METER : PLC_ERR_ARG;
+    snprintf(row->status, sizeof(row->status), "failed");
+    snprintf(row->result, sizeof(row->result), "{\"error\":\"%s\"}",
+             known ? "no such meter in the archive" : "no such command");
+    row->done_at = plc_gw_now(g);
+    if (plc_gw_store_command_put(g->store, row) != PLC_OK)
+        gw_store_failed(g);
+    deliver(g, row, 0);
+}
+
+int gw_commands_poll(plc_gw *g)
+{
+    plc_gw_command_row rows[CMD_SLOTS];
+    unsigned n = 0;
+    if (plc_gw_store_commands_queued(g->store, rows, CMD_SLOTS, &n) != PLC_OK) {
+        gw_store_failed(g);
+        return PLC_ERR_STORE;
+    }
+    for (unsigned i = 0; i < n && i < CMD_SLOTS; i++)
+        if (!in_hand(g, rows[i].id))
+            adopt(g, &rows[i]);
+    return PLC_OK;
+}
+
 int gw_commands_load(plc_gw *g, char *err, size_t errlen)
 {
     g->cmds = calloc(CMD_SLOTS, sizeof(gw_command));
@@ -402,20 +468,9 @@ int gw_commands_load(plc_gw *g, char *err, size_t errlen)
         g->cmds[i].g = g;
         plc_timer_init(&g->cmds[i].timer, on_timeout, &g->cmds[i]);
     }
-    plc_gw_command_row rows[CMD_SLOTS];
-    unsigned n = 0;
-    if (plc_gw_store_commands_queued(g->store, rows, CMD_SLOTS, &n) != PLC_OK) {
+    if (gw_commands_poll(g) != PLC_OK) { /* interrupted by a restart: go on */
         snprintf(err, errlen, "store: %s", plc_gw_store_message(g->store));
         return PLC_ERR_STORE;
-    }
-    for (unsigned i = 0; i < n && i < CMD_SLOTS; i++) { /* interrupted by a restart: go on */
-        plc_gw_cmd_kind kind;
-        uint8_t addr[6];
-        const int k = plc_dlt645_addr_parse(rows[i].meter, addr) == PLC_DLT645_OK
-                          ? gw_meter_of_addr(g, addr) : -1;
-        if (plc_gw_cmd_parse(rows[i].kind, &kind) != PLC_OK || k < 0)
-            continue;
-        take(g, &rows[i], kind, k, timeout_of(g, kind, 0));
     }
     return PLC_OK;
 }

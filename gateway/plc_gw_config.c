@@ -122,15 +122,15 @@ static int task_key(parse *p, const char *section, const char *key, const char *
     if (!t)
         return bad(p, section, key, "more than %s tasks", "8");
     if (strcmp(key, "scheme") == 0) {
-        static const char *const names[] = {"daily", "energy", "instant", "status"};
-        for (unsigned k = 0; k < 4; k++)
+        static const char *const names[] = {"daily", "energy", "instant", "status", "clock"};
+        for (unsigned k = 0; k < 5; k++)
             if (strcmp(value, names[k]) == 0) {
                 t->scheme = (plc_gw_scheme)k;
                 if (k != PLC_GW_DAILY && t->interval_s == 86400)
                     t->interval_s = 3600;
                 return 1;
             }
-        return bad(p, section, key, "\"%s\" is not daily, energy, instant or status", value);
+        return bad(p, section, key, "\"%s\" is not daily, energy, instant, status or clock", value);
     }
     if (strcmp(key, "window") == 0) {
         char a[16], b[16];
@@ -208,6 +208,15 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     UINT_KEY("events", "area_threshold", c->gw.area_threshold, 1, 10000)
     UINT_KEY("events", "area_window_s", c->gw.area_window_s, 1, 3600)
+    UINT_KEY("time", "sync", c->gw.time_sync, 0, 1)
+    UINT_KEY("time", "clock_window_s", c->gw.clock_window_s, 1, 86400)
+    UINT_KEY("time", "set_clocks", c->gw.set_clocks, 0, 1)
+    if (strcmp(section, "time") == 0 && strcmp(key, "sync_at") == 0) {
+        if (!time_of_day(value, &c->gw.sync_at) || !plc_gw_sync_time_ok(c->gw.sync_at))
+            return bad(p, section, key,
+                       "\"%s\" is not hh:mm at least 5 minutes from an hour or midnight", value);
+        return 1;
+    }
     UINT_KEY("control", "password", c->gw.password, 0, 999999)
     UINT_KEY("control", "operator_code", c->gw.operator_code, 0, 99999999)
     UINT_KEY("control", "command_s", c->gw.command_s, 1, 86400)

@@ -14,8 +14,10 @@
  *   [events]   area_threshold (3), area_window_s (30)
  *   [control]  password (123456: the meters' level 02 password [R]), operator_code (0),
  *              command_s (120: a remote control or top-up gives up after)
+ *   [time]     sync (1), sync_at (02:30; 5 minutes at least from an hour or midnight),
+ *              clock_window_s (300), set_clocks (1)
  *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
- *   [task NAME] scheme (daily | energy | instant | status), interval_s (daily: 86400,
+ *   [task NAME] scheme (daily | energy | instant | status | clock), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
 #ifndef PLC_GW_CONFIG_H

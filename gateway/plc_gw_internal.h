@@ -19,6 +19,7 @@ typedef struct gmeter {
     int64_t pass[PLC_GW_MAX_TASKS];    /* the pass its tries count for */
     unsigned tries[PLC_GW_MAX_TASKS];
     int64_t next_at[PLC_GW_MAX_TASKS]; /* no try before */
+    uint64_t rtt_us;                   /* request to answer, the last one (0: none yet) */
     int busy;
 } gmeter;
 
@@ -30,6 +31,7 @@ typedef struct job {
     unsigned step, steps;
     uint32_t di[MAX_STEPS];
     plc_dlt645_value v[MAX_STEPS];
+    uint64_t sent_us;
     plc_timer timer;
 } job;
 
@@ -45,6 +47,7 @@ struct plc_gw {
     uint16_t by_short[0x8000];        /* meter index + 1 */
     job jobs[MAX_JOBS];
     plc_timer tick, area;
+    unsigned ticks;
     struct gw_command *cmds;          /* commands in hand (plc_gw_command.c) */
     plc_gw_result_fn result_fn;
     void *result_user;
@@ -63,9 +66,20 @@ uint64_t gw_answer_wait_us(const plc_gw *g, unsigned k);
 /* A value as the store keeps it: decimal text, a JSON block, a date. */
 void gw_value_text(const plc_dlt645_value *v, char *out, size_t cap);
 
+/* plc_gw_time.c */
+void gw_time_tick(plc_gw *g); /* the daily broadcast time sync when due */
+/* Meter k's clock read (date, time): its offset as the reading's value (JSON); a meter off
+ * by more than the window is flagged and, with set_clocks, set. */
+void gw_clock_checked(plc_gw *g, unsigned k, const plc_dlt645_value *date,
+                      const plc_dlt645_value *time, char *value, size_t cap);
+/* The one-way delay the sync compensates (us): half the meters' median round trip. */
+uint64_t gw_one_way_us(const plc_gw *g);
+
 /* plc_gw_command.c */
 int gw_commands_load(plc_gw *g, char *err, size_t errlen); /* the store's pending ones */
 void gw_commands_free(plc_gw *g);
+/* Takes queued commands the log has and we do not (plc-gateway puts them there). */
+int gw_commands_poll(plc_gw *g);
 /* Starts what commands can start; returns how many requests that put in flight. */
 unsigned gw_commands_start(plc_gw *g, unsigned room);
 unsigned gw_commands_busy(const plc_gw *g);

@@ -14,6 +14,7 @@ PACKAGES=(
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
   libsqlite3-dev sqlite3  # gateway store (sqlite3: the tests look into it)
   libinih-dev        # the gateway daemon's INI configuration
+  systemd            # systemd-analyze checks the daemon's unit file in the tests
   gnuplot-nox        # plots in docs/
   tshark             # decodes the MAC's pcap captures in tests (IEEE 802.15.4)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # the firmware build (Cortex-M4F)

@@ -281,6 +281,11 @@ static int add_meter(plc_meshnet *w, mnode *x)
     c.seed = w->cfg.seed * 7919u + x->id;
     c.energy_start_centi_kwh = 100000 + 12345 * (int64_t)x->id;
     c.start = w->cfg.meter_start;
+    if (w->cfg.meter_clock_spread_s) {
+        const uint64_t span = 2ull * w->cfg.meter_clock_spread_s + 1;
+        c.clock_offset_s = (int64_t)((w->cfg.seed * 0x9E3779B97F4A7C15ull ^ x->id * 7919u) % span) -
+                           (int64_t)w->cfg.meter_clock_spread_s;
+    }
     x->meter = plc_meter_create(&c);
     if (!x->meter)
         return 0;

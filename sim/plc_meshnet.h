@@ -37,6 +37,7 @@ typedef struct plc_meshnet_config {
      * plc_meshnet_set_app. 0 (default): the bare read-round protocol. */
     int dlt645;
     plc_dlt645_time meter_start; /* the meters' clocks at time 0: 2026-01-01 00:00:00 */
+    unsigned meter_clock_spread_s; /* ... each off by up to +/- this, seeded: 0 */
 } plc_meshnet_config;
 
 void plc_meshnet_config_default(plc_meshnet_config *cfg);

@@ -159,6 +159,7 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     if (!m)
         return NULL;
     m->cfg = *cfg;
+    m->clock_offset_s = cfg->clock_offset_s;
     plc_rng_seed(&m->rng, cfg->seed);
     m->walk = 1.0;
     m->mains = 1;

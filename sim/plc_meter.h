@@ -31,6 +31,7 @@ typedef struct plc_meter_config {
     double mean_load_kw;        /* 0.6 */
     double clock_drift_ppm;     /* +20 */
     plc_dlt645_time start;      /* meter clock at time 0: 2026-01-01 00:00:00 (Thursday) */
+    int64_t clock_offset_s;     /* ... off by this much (s): 0 */
     uint32_t password;          /* 6 digits, e.g. 123456 (level 02 and 04 alike) */
     int64_t energy_start_centi_kwh; /* forward register at time 0: 0 */
     int prepaid;                /* 1: remaining amount counts down and trips at zero */

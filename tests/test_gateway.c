@@ -438,12 +438,92 @@ static void test_commands_over_the_mesh(void **st)
     remove_db(path);
 }
 
+/* The meters' clocks spread over +/-7 minutes: the 02:30 broadcast sync brings those within
+ * the meters' +/-5 minute window to within 5 s of the concentrator; the clock task finds the
+ * others, flags them and sets them one by one. */
+static void test_time_sync_and_clock_check(void **st)
+{
+    (void)st;
+    enum { METERS = 20 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = METERS + 1;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 60;
+    mc.dlt645 = 1;
+    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 2, 15, 0};
+    mc.meter_clock_spread_s = 420;
+    area a = {.drop_write_answer_from = -1};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 2 * 3600 + 15 * 60; /* 02:15 */
+    cfg.n_tasks = 2;
+    cfg.task[0].window_start = 2 * 3600 + 20 * 60; /* the daily round before the sync: it */
+    cfg.task[1] = (plc_gw_task){"clock", PLC_GW_CLOCK, DAY, 2 * 3600 + 40 * 60, 4 * 3600, 2};
+    const plc_gw_link link = {mesh_send, &a};
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
+    assert_non_null(a.gw);
+    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    plc_meshnet_set_app(a.net, &app);
+    int64_t off0[METERS + 1];
+    unsigned outside = 0;
+    for (unsigned k = 1; k <= METERS; k++) {
+        plc_dlt645_time t;
+        plc_meter_clock(plc_meshnet_meter(a.net, k), &t);
+        off0[k] = plc_gw_local_time(t.year, t.month, t.day, t.hour, t.minute, t.second) -
+                  plc_gw_now(a.gw);
+        outside += llabs(off0[k]) > 300 ? 1 : 0;
+    }
+    print_message("%u of %u meters' clocks beyond +/-300 s\n", outside, METERS);
+    assert_true(outside >= 2 && outside <= METERS - 5);
+    plc_meshnet_run(a.net, 3600 + 45 * 60); /* to 04:00: the sync at 02:30, the check after */
+    assert_int_equal(plc_meshnet_announced(a.net), METERS);
+    plc_gw_counters c;
+    plc_gw_get_counters(a.gw, &c);
+    assert_int_equal(c.time_syncs, 1);
+    assert_int_equal(c.clocks_off, outside);
+    assert_int_equal(c.clocks_set, outside);
+    int64_t worst = 0;
+    for (unsigned k = 1; k <= METERS; k++) {
+        plc_dlt645_time t;
+        plc_meter_advance(plc_meshnet_meter(a.net, k), plc_loop_now_us(plc_meshnet_loop(a.net)));
+        plc_meter_clock(plc_meshnet_meter(a.net, k), &t);
+        const int64_t off = plc_gw_local_time(t.year, t.month, t.day, t.hour, t.minute,
+                                              t.second) - plc_gw_now(a.gw);
+        worst = llabs(off) > worst ? llabs(off) : worst;
+    }
+    print_message("after: every clock within %lld s (sync, then %llu set one by one)\n",
+                  (long long)worst, (unsigned long long)c.clocks_set);
+    assert_true(worst <= 5);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'time-sync'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'clock-off'"), outside);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'time-set'"), outside);
+    assert_false(plc_gw_sync_time_ok(0));
+    assert_false(plc_gw_sync_time_ok(3 * 3600 + 200));
+    assert_false(plc_gw_sync_time_ok(DAY - 120));
+    assert_true(plc_gw_sync_time_ok(2 * 3600 + 30 * 60));
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_replies_counted_never_stored),
         cmocka_unit_test(test_day_of_50_meters_over_the_mesh),
         cmocka_unit_test(test_commands_over_the_mesh),
+        cmocka_unit_test(test_time_sync_and_clock_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,4 +115,10 @@ pid=
 grep -q "stopping on a signal" "$w/t.log" || fail "SIGTERM: no message"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity after SIGTERM"
 [ "$(q "SELECT value FROM state WHERE key = 'daemon_pid'")" = 0 ] || fail "SIGTERM: pid left in the store"
+# ---- the systemd unit names the daemon and checks out ----
+command -v systemd-analyze > /dev/null || fail "systemd-analyze missing: run scripts/setup.sh"
+sed "s|/usr/local/bin/plc-gatewayd|$(readlink -f "$GWD")|" "$3/gateway/etc/plc-gatewayd.service" \
+    > "$w/plc-gatewayd.service"
+systemd-analyze verify "$w/plc-gatewayd.service" > "$w/sd.log" 2>&1 || fail "unit: $(cat "$w/sd.log")"
+[ ! -s "$w/sd.log" ] || fail "unit warnings: $(cat "$w/sd.log")"
 echo "plc-gatewayd: all checks passed"

@@ -6,6 +6,12 @@
  *   plc-gateway -s STORE events [--kind KIND] [--limit N]
  *   plc-gateway -s STORE completeness [--day YYYY-MM-DD]
  *   plc-gateway -s STORE topology [--dot]
+ *   plc-gateway -s STORE commands
+ *   plc-gateway -s STORE command ID METER KIND [ARG] [--wait SECONDS]
+ * command puts a command in the log, where the daemon takes it (within 5 s): KIND read (ARG
+ * the DI in hex), trip, close, keep-power-on (ARG until "YYYY-MM-DD hh:mm"), keep-power-off,
+ * alarm-on, alarm-off, topup (ARG the amount, e.g. 50.00), set-time; ID is unique (a repeated
+ * ID is never applied again); --wait prints the result when it comes (0: do not wait).
  * Times print as the area's local time. Exit 0, 1 when the store cannot be read, 2 on bad
  * usage. */
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plc_err.h"
 #include "plc_gw.h"
 #include "plc_gw_config.h"
 
@@ -23,7 +30,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: plc-gateway -s STORE status | meters | readings [--meter ADDR] [--day "
                "YYYY-MM-DD] [--limit N]\n"
                "                   | events [--kind KIND] [--limit N] | completeness [--day "
-               "YYYY-MM-DD] | topology [--dot]\n");
+               "YYYY-MM-DD] | topology [--dot]\n"
+               "                   | commands | command ID METER KIND [ARG] [--wait SECONDS]\n");
 }
 
 static void time_text(int64_t t, char *out, size_t cap)
@@ -217,14 +225,139 @@ static void cmd_topology(sqlite3 *db, int dot)
     sqlite3_finalize(q);
 }
 
+static void print_command(sqlite3_stmt *q, int n)
+{
+    char ts[32], done[32] = "";
+    time_text(sqlite3_column_int64(q, 1), ts, sizeof(ts));
+    if (sqlite3_column_int64(q, 7))
+        time_text(sqlite3_column_int64(q, 7), done, sizeof(done));
+    printf("%s{\"id\":", n ? ",\n" : "");
+    json_str(sqlite3_column_text(q, 0));
+    printf(",\"ts\":\"%s\",\"meter\":", ts);
+    json_str(sqlite3_column_text(q, 2));
+    printf(",\"kind\":");
+    json_str(sqlite3_column_text(q, 3));
+    printf(",\"status\":");
+    json_str(sqlite3_column_text(q, 4));
+    const unsigned char *r = sqlite3_column_text(q, 6);
+    printf(",\"error\":\"%s\",\"result\":%s,\"done_at\":%s%s%s}",
+           sqlite3_column_int(q, 5) ? plc_strerror(sqlite3_column_int(q, 5)) : "",
+           r && r[0] ? (const char *)r : "null", done[0] ? "\"" : "null", done, done[0] ? "\"" : "");
+}
+
+#define COMMAND_COLUMNS "id, ts, meter, kind, status, result_code, result, done_at"
+
+static void cmd_commands(sqlite3 *db)
+{
+    sqlite3_stmt *q = prepare(db, "SELECT " COMMAND_COLUMNS " FROM commands ORDER BY ts, id");
+    printf("[");
+    for (int n = 0; sqlite3_step(q) == SQLITE_ROW; n++)
+        print_command(q, n);
+    printf("]\n");
+    sqlite3_finalize(q);
+}
+
+/* Puts a command in the log for the daemon; waits for its result. */
+static int cmd_command(const char *store, char **args, int nargs, double wait_s)
+{
+    if (nargs < 3) {
+        usage(stderr);
+        return 2;
+    }
+    const char *id = args[0], *meter = args[1], *kind = args[2], *arg = nargs > 3 ? args[3] : "";
+    plc_gw_cmd_kind k;
+    if (plc_gw_cmd_parse(kind, &k) != PLC_OK) {
+        fprintf(stderr, "plc-gateway: %s: not a command kind\n", kind);
+        return 2;
+    }
+    int64_t value = 0;
+    if (k == PLC_GW_CMD_READ) {
+        char *end;
+        value = (int64_t)strtoul(arg, &end, 16);
+        if (!arg[0] || *end) {
+            fprintf(stderr, "plc-gateway: read: the DI in hex, e.g. 00010000\n");
+            return 2;
+        }
+    } else if (k == PLC_GW_CMD_TOPUP) {
+        const double yuan = atof(arg);
+        if (yuan <= 0 || yuan > 999999.99) {
+            fprintf(stderr, "plc-gateway: topup: the amount, e.g. 50.00\n");
+            return 2;
+        }
+        value = (int64_t)(yuan * 100.0 + 0.5);
+    } else if (k == PLC_GW_CMD_KEEP_ON && plc_gw_parse_time(arg, &value) != PLC_OK) {
+        fprintf(stderr, "plc-gateway: keep-power-on: until \"YYYY-MM-DD hh:mm\"\n");
+        return 2;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
+        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 1;
+    }
+    /* the same id twice is one command: the log keeps the first */
+    sqlite3_stmt *q = prepare(db, "INSERT OR IGNORE INTO commands(id, ts, meter, kind, arg, status)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, 'queued')");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    /* taken at the daemon's clock (a simulation's runs on its own), else at the local time */
+    int64_t at = scalar(db, "SELECT value FROM state WHERE key = 'daemon_clock'");
+    if (!at) {
+        const time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        at = plc_gw_local_time(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                               tm.tm_min, tm.tm_sec);
+    }
+    sqlite3_bind_int64(q, 2, at);
+    sqlite3_bind_text(q, 3, meter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, plc_gw_cmd_name(k), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, value);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        fprintf(stderr, "plc-gateway: %s\n", sqlite3_errmsg(db));
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        return 1;
+    }
+    sqlite3_finalize(q);
+    q = prepare(db, "SELECT " COMMAND_COLUMNS " FROM commands WHERE id = ?1");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    const double until = (double)time(NULL) + wait_s;
+    int rc = 0;
+    for (;;) {
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            rc = 1;
+            break;
+        }
+        const int queued = strcmp((const char *)sqlite3_column_text(q, 4), "queued") == 0;
+        if (!queued || (double)time(NULL) >= until) {
+            print_command(q, 0);
+            printf("\n");
+            rc = queued ? 3 : 0; /* 3: not done yet */
+            break;
+        }
+        sqlite3_reset(q);
+        nanosleep(&(struct timespec){0, 200000000}, NULL);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *store = NULL, *cmd = NULL, *meter = NULL, *kind = NULL;
     int64_t day = -1;
-    int limit = 100000, dot = 0;
+    int limit = 100000, dot = 0, nargs = 0;
+    char *args[4];
+    double wait_s = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-s") && i + 1 < argc) {
+        if (!strcmp(a, "--wait") && i + 1 < argc) {
+            wait_s = atof(argv[++i]);
+        } else if (cmd && !strcmp(cmd, "command") && a[0] != '-' && nargs < 4) {
+            args[nargs++] = argv[i];
+        } else if (!strcmp(a, "-s") && i + 1 < argc) {
             store = argv[++i];
         } else if (!strcmp(a, "--meter") && i + 1 < argc) {
             meter = argv[++i];
@@ -255,6 +388,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!strcmp(cmd, "command"))
+        return cmd_command(store, args, nargs, wait_s);
     sqlite3 *db;
     if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
@@ -276,6 +411,8 @@ int main(int argc, char **argv)
         printf("\n");
     } else if (!strcmp(cmd, "topology"))
         cmd_topology(db, dot);
+    else if (!strcmp(cmd, "commands"))
+        cmd_commands(db);
     else {
         usage(stderr);
         rc = 2;

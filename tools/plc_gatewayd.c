@@ -3,7 +3,8 @@
  * side: [plc] mode = sim, a simulated feeder of N meters over the mesh in the same process
  * (every node the whole stack: MAC, adaptation layer, LOADng, LBP; DL/T 645 meters), run as
  * fast as it goes or at [plc] speed times real time.
- *   plc-gatewayd -c FILE [--for SECONDS] [--topology-out FILE.dot]
+ *   plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--topology-out FILE.dot]
+ * --store: the store instead of the file's [gateway] store.
  * --for: stop after that much (simulated) time. SIGTERM or SIGINT: the transaction in hand
  * finishes (every store write is one), then it exits 0. Every simulated hour one log line on
  * stderr; at exit one JSON line on stdout. */
@@ -99,7 +100,7 @@ static int64_t system_local_now(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: plc-gatewayd -c FILE [--for SECONDS] [--topology-out FILE.dot]\n"
+    fprintf(f, "usage: plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--topology-out FILE.dot]\n"
                "  the concentrator daemon; FILE is its INI configuration (docs/gateway.md)\n");
 }
 
@@ -158,11 +159,13 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
 
 int main(int argc, char **argv)
 {
-    const char *conf = NULL, *dot = NULL;
+    const char *conf = NULL, *dot = NULL, *store_path = NULL;
     double run_for = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c") && i + 1 < argc) {
             conf = argv[++i];
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            store_path = argv[++i];
         } else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
             run_for = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--topology-out") && i + 1 < argc) {
@@ -186,6 +189,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "plc-gatewayd: %s\n", err);
         return 2;
     }
+    if (store_path)
+        snprintf(dc.store, sizeof(dc.store), "%s", store_path);
     if (!dc.sim) {
         fprintf(stderr, "plc-gatewayd: %s: [plc] mode = port: the mesh stack over a sample port "
                         "is not built yet; use mode = sim\n", conf);
