@@ -165,7 +165,11 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     m->mains = 1;
     m->relay_closed = 1;
     m->remaining = (double)cfg->remaining_centi_yuan / 100.0;
-    m->fwd[4] = (double)cfg->energy_start_centi_kwh / 100.0;
+    /* [R] a register that is not new has its energy spread over the tariffs like a year of
+     * the daily shape: peak 25%, shoulder 30%, valley 30%, flat 15% */
+    static const double share[5] = {0, 0.25, 0.30, 0.30, 0.15};
+    for (int t = 1; t <= 4; t++)
+        m->fwd[t] = (double)cfg->energy_start_centi_kwh / 100.0 * share[t];
     m->day = clock_s(m) / 86400;
     if (clock_s(m) % 86400) /* started during a day: it has been running, so it froze at the
                              * day's midnight [R] (with the energy it starts with) */

@@ -333,7 +333,7 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
         if (!queued || (double)time(NULL) >= until) {
             print_command(q, 0);
             printf("\n");
-            rc = queued ? 3 : 0; /* 3: not done yet */
+            rc = queued && wait_s > 0 ? 3 : 0; /* 3: waited, not done yet */
             break;
         }
         sqlite3_reset(q);
