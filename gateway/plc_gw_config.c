@@ -225,6 +225,19 @@ static int on_key(void *user, const char *section, const char *key, const char *
     return bad(p, section, key, "unknown key%s", "");
 }
 
+int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char *err,
+                       size_t errlen)
+{
+    parse p = {.c = c};
+    const int line = ini_parse_file(f, on_key, &p);
+    if (line != 0) {
+        snprintf(err, errlen, "%s:%d: %s", name, line,
+                 p.msg[0] ? p.msg : "not an INI line ([section] or key = value)");
+        return PLC_ERR_CONFIG;
+    }
+    return PLC_OK;
+}
+
 int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -232,13 +245,7 @@ int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, siz
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return PLC_ERR_IO;
     }
-    parse p = {.c = c};
-    const int line = ini_parse_file(f, on_key, &p);
+    const int rc = plc_gw_config_read(c, f, path, err, errlen);
     fclose(f);
-    if (line != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, line,
-                 p.msg[0] ? p.msg : "not an INI line ([section] or key = value)");
-        return PLC_ERR_CONFIG;
-    }
-    return PLC_OK;
+    return rc;
 }

@@ -24,6 +24,7 @@
 #define PLC_GW_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "plc_gw.h"
 
@@ -48,6 +49,9 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c);
 /* Reads path over the defaults: PLC_OK, or PLC_ERR_CONFIG / PLC_ERR_IO with the one-line
  * message in err. */
 int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, size_t errlen);
+/* The same from an open stream, named `name` in the message. */
+int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char *err,
+                       size_t errlen);
 /* "YYYY-MM-DD hh:mm:ss" (or "YYYY-MM-DD hh:mm") as local seconds since 1970. */
 int plc_gw_parse_time(const char *text, int64_t *out);
 
