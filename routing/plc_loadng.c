@@ -455,8 +455,12 @@ int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
     route *e = find(r, dest);
-    if (e && e->next == next_hop)
+    if (e && e->next == next_hop) {
         e->fails = 0;
+        /* a route in use stays valid (LOADng's routing set maintenance): routes learned at
+         * formation would otherwise all run out at once, route_ttl_s later */
+        e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
+    }
 }
 
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)

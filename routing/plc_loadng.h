@@ -87,7 +87,8 @@ void plc_loadng_set_self(plc_loadng *r, uint16_t self);
  * only after route_failures such datagrams in a row (in a busy cell most failures are
  * collisions, and each dropped route costs a flood): 1 when it was dropped now. */
 int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
-/* A datagram for dest reached next_hop: the route's failures start again from 0. */
+/* A datagram for dest reached next_hop: the route's failures start again from 0 and its
+ * validity is renewed (a route in use does not expire). */
 void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 /* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided
  * for blacklist_ttl_s, its routes dropped. */

@@ -16,6 +16,13 @@
 #define HOLDUP_TIMER_SLACK_US 1000 /* the modem goes dark just after the node app does */
 #define HELLO_EVERY_S 30
 #define HELLO_TRIES 10
+/* [R] an announced meter announces itself again every 2 hours (+ up to 12 minutes): its
+ * route and the relays' routes back to it are renewed before adpRoutingTableEntryTTL (6 h)
+ * runs out, even when the concentrator reads it only once a day; without it every route of
+ * the area expired between the night's reading and the morning's, and the reads flooded
+ * discoveries */
+#define REANNOUNCE_S 7200
+#define REANNOUNCE_JITTER_S 720
 #define ETX_LEN 60        /* the frame size link ETX is computed for */
 
 typedef struct mnode {
@@ -27,7 +34,7 @@ typedef struct mnode {
     plc_adp *adp;
     plc_lbd *lbd;
     plc_rng rng;
-    plc_timer power, hello, dark;
+    plc_timer power, hello, dark, refresh;
     unsigned hellos;
     plc_meter *meter;        /* DL/T 645 mode: the simulated meter and its node app */
     plc_meter_node *app;
@@ -154,6 +161,23 @@ static void on_hello(plc_loop *loop, plc_timer *t, void *user)
     plc_timer_start_in(x->net->loop, t, HELLO_EVERY_S * 1000000ull);
 }
 
+static void start_refresh(mnode *x)
+{
+    const uint64_t jitter = (plc_rng_next(&x->rng) >> 11) % (REANNOUNCE_JITTER_S * 1000000ull);
+    plc_timer_start_in(x->net->loop, &x->refresh, REANNOUNCE_S * 1000000ull + jitter);
+}
+
+static void on_refresh(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    mnode *x = user;
+    if (!x->mac || !x->announced)
+        return;
+    send_hello(x);
+    start_refresh(x);
+}
+
 static void g_joined(void *u, uint16_t short_addr, uint16_t agent, unsigned cost)
 {
     mnode *x = u;
@@ -233,6 +257,7 @@ static void on_ind(void *u, const plc_adp_indication *ind)
     } else if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
         x->announced = 1;
         w->announced++;
+        start_refresh(x);
     } else if (ind->data[0] == APP_REQ && ind->len >= 4) {
         const size_t n = (size_t)(ind->data[2] << 8 | ind->data[3]);
         uint8_t a[PLC_ADP_MAX_DATA];
@@ -329,6 +354,7 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         plc_timer_init(&x->power, on_power, x);
         plc_timer_init(&x->hello, on_hello, x);
         plc_timer_init(&x->dark, on_dark, x);
+        plc_timer_init(&x->refresh, on_refresh, x);
         plc_adp_config ac;
         plc_adp_config_default(&ac);
         ac.loadng.self = i == 0 ? 0 : 0xFFFF;
@@ -415,6 +441,7 @@ void plc_meshnet_destroy(plc_meshnet *w)
         plc_timer_stop(w->loop, &x->power);
         plc_timer_stop(w->loop, &x->hello);
         plc_timer_stop(w->loop, &x->dark);
+        plc_timer_stop(w->loop, &x->refresh);
         plc_meter_node_destroy(x->app);
         plc_meter_destroy(x->meter);
         plc_lbd_destroy(x->lbd);
@@ -751,6 +778,13 @@ int plc_meshnet_send(plc_meshnet *w, uint16_t to, const uint8_t *frame, size_t l
 plc_loop *plc_meshnet_loop(plc_meshnet *w)
 {
     return w->loop;
+}
+
+void plc_meshnet_meter_counters(const plc_meshnet *w, unsigned node, plc_meter_node_counters *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (node > 0 && node < w->n && w->node[node].app)
+        plc_meter_node_get_counters(w->node[node].app, c);
 }
 
 plc_meter *plc_meshnet_meter(plc_meshnet *w, unsigned node)

@@ -23,6 +23,7 @@
 #include "plc_mac.h"
 #include "plc_medium.h"
 #include "plc_meter.h"
+#include "plc_meter_node.h"
 
 typedef struct plc_meshnet_config {
     plc_medium_config medium;   /* nodes = meters + 1 unless a topology file says */
@@ -108,6 +109,8 @@ void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);
 /* A DL/T 645 frame from the concentrator to a short address (0xFFFF: everyone). */
 int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t len,
                      uint8_t handle);
+/* The meter node app's counters of a node (zero: not DL/T 645 mode). */
+void plc_meshnet_meter_counters(const plc_meshnet *n, unsigned node, plc_meter_node_counters *c);
 /* The simulated meter of a node (NULL: not DL/T 645 mode). */
 plc_meter *plc_meshnet_meter(plc_meshnet *n, unsigned node);
 /* Mains lost at a meter: its node sends the last gasp at once and goes dark (meter and

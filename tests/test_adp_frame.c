@@ -184,6 +184,36 @@ static void test_route_dropped_after_failures_in_a_row(void **st)
     plc_loop_destroy(loop);
 }
 
+/* A route data keeps using is kept (its validity renewed by every frame acknowledged over
+ * it, as LOADng's routing set maintenance says); one left unused expires. Without the
+ * renewal every route of an area learned at formation ran out 6 hours later at once, and
+ * the concentrator's reads flooded discoveries. */
+static void test_route_in_use_does_not_expire(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(32);
+    plc_loadng_config c;
+    plc_loadng_config_default(&c);
+    c.self = 1;
+    c.route_table_size = 4;
+    c.route_ttl_s = 100;
+    const plc_loadng_ops ops = {.send = no_send, .link_cost = unit_cost};
+    plc_loadng *r = plc_loadng_create(&c, loop, 1, &ops);
+    assert_non_null(r);
+    assert_int_equal(plc_loadng_learn(r, 9, 5, 2, 0), 1); /* used */
+    assert_int_equal(plc_loadng_learn(r, 8, 6, 2, 0), 1); /* left alone */
+    for (int t = 1; t <= 5; t++) {
+        plc_loop_run(loop, (uint64_t)t * 60000000u);
+        plc_loadng_link_ok(r, 5, 9);
+    }
+    uint16_t nh;
+    assert_int_equal(plc_loadng_next_hop(r, 9, &nh, NULL, NULL), PLC_OK); /* 300 s on */
+    assert_int_equal(nh, 5);
+    assert_int_equal(plc_loadng_next_hop(r, 8, &nh, NULL, NULL), PLC_ERR_NO_ROUTE);
+    plc_loadng_destroy(r);
+    plc_loop_destroy(loop);
+}
+
 /* Discoveries: one per destination at a time (BUSY, its result follows); after it, none
  * of the same destination again within rreq_wait (NO_ROUTE at once, no RREQ), others
  * meanwhile; after rreq_wait a new one floods. */
@@ -227,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_header_malformed),
         cmocka_unit_test(test_loadng_bytes),
         cmocka_unit_test(test_route_dropped_after_failures_in_a_row),
+        cmocka_unit_test(test_route_in_use_does_not_expire),
         cmocka_unit_test(test_discoveries_paced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
