@@ -117,10 +117,19 @@ static int64_t local_seconds(const plc_dlt645_time *t)
 }
 
 /* ---- archive ---- */
+static unsigned port_of(const plc_gw *g, const char *name)
+{
+    for (unsigned p = 0; p < g->n_ports; p++)
+        if (strcmp(g->ports[p].name, name) == 0)
+            return p + 1;
+    return 0;
+}
+
 static void index_meter(plc_gw *g, unsigned k)
 {
     gmeter *x = &g->meter[k];
     plc_dlt645_addr_parse(x->m.addr, x->addr);
+    x->port = port_of(g, x->m.port);
     for (unsigned t = 0; t < PLC_GW_MAX_TASKS; t++)
         x->done[t] = x->pass[t] = -1;
     if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000)
@@ -183,7 +192,7 @@ static void finish(job *j, int ok)
     gmeter *x = &g->meter[j->meter];
     plc_timer_stop(g->loop, &j->timer);
     j->used = 0;
-    x->busy = 0;
+    gw_meter_busy(g, j->meter, 0);
     const plc_gw_task *tk = &g->cfg.task[j->task];
     const int64_t now = plc_gw_now(g);
     if (!ok) {
@@ -231,13 +240,34 @@ static void finish(job *j, int ok)
     x->done[j->task] = j->slot;
 }
 
+int gw_meter_ready(const plc_gw *g, unsigned k)
+{
+    const gmeter *x = &g->meter[k];
+    if (x->busy)
+        return 0;
+    if (x->port)
+        return !g->ports[x->port - 1].busy;
+    return strcmp(x->m.port, "plc") == 0 && x->m.short_addr >= 0;
+}
+
+void gw_meter_busy(plc_gw *g, unsigned k, int busy)
+{
+    gmeter *x = &g->meter[k];
+    x->busy = busy;
+    if (x->port)
+        g->ports[x->port - 1].busy = busy;
+}
+
 int gw_send_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
 {
     uint8_t buf[PLC_DLT645_MAX_FRAME];
-    const int len = plc_dlt645_encode(f, 0, buf, sizeof(buf));
+    const gmeter *x = &g->meter[k];
+    /* a serial line gets the wake-up preamble (FE FE FE FE) DL/T 645 sends before a frame */
+    const int len = plc_dlt645_encode(f, x->port ? 4 : 0, buf, sizeof(buf));
+    const plc_gw_link *link = x->port ? &g->ports[x->port - 1].link : &g->link;
+    const uint16_t to = x->port ? 0 : (uint16_t)x->m.short_addr;
     g->cnt.requests++;
-    if (len <= 0 ||
-        g->link.send(g->link.user, (uint16_t)g->meter[k].m.short_addr, buf, (size_t)len) != PLC_OK) {
+    if (len <= 0 || link->send(link->user, to, buf, (size_t)len) != PLC_OK) {
         g->cnt.send_failures++;
         return PLC_ERR_IO;
     }
@@ -308,7 +338,7 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->steps = 2;
         break;
     }
-    g->meter[k].busy = 1;
+    gw_meter_busy(g, k, 1);
     send_step(j);
 }
 
@@ -336,7 +366,7 @@ static int pick(plc_gw *g, unsigned *mk, unsigned *mt, int64_t *mslot)
             for (unsigned i = 0; i < g->n; i++) {
                 const unsigned k = (g->cursor[t] + i) % g->n;
                 gmeter *x = &g->meter[k];
-                if (x->busy || !x->m.in_archive || x->m.short_addr < 0 || x->done[t] == slot)
+                if (!x->m.in_archive || x->done[t] == slot || !gw_meter_ready(g, k))
                     continue;
                 if (x->pass[t] != pass) {
                     x->pass[t] = pass;
@@ -452,6 +482,55 @@ static job *job_of(plc_gw *g, unsigned k)
     return NULL;
 }
 
+/* An answer from meter k (its address checked). */
+static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
+{
+    gmeter *x = &g->meter[k];
+    x->m.last_seen = plc_gw_now(g);
+    job *j = job_of(g, k);
+    const int error = (f->ctrl & PLC_DLT645_C_ABNORMAL) != 0;
+    const uint32_t di = !error && f->len >= 4 ? plc_dlt645_di_get(f->data) : 0;
+    plc_dlt645_value v;
+    if (!error && di == 0x03110001u && (!j || j->di[j->step] != di)) {
+        if (plc_dlt645_value_decode(di, f->data + 4, f->len - 4u, &v) == PLC_DLT645_OK)
+            power_down(g, x, &v); /* a last gasp */
+        else
+            g->cnt.bad_frames++;
+        return;
+    }
+    if (gw_commands_input(g, k, f))
+        return;
+    if (!j) {
+        g->cnt.unsolicited++;
+        return;
+    }
+    if (error) {
+        g->cnt.meter_errors++;
+        finish(j, 0);
+        return;
+    }
+    if (di != j->di[j->step]) {
+        g->cnt.wrong_di++;
+        return;
+    }
+    if (plc_dlt645_value_decode(di, f->data + 4, f->len - 4u, &v) != PLC_DLT645_OK) {
+        g->cnt.bad_frames++;
+        return;
+    }
+    g->cnt.answers++;
+    x->rtt_us = plc_loop_now_us(g->loop) - j->sent_us;
+    j->v[j->step++] = v;
+    if (j->step < j->steps) {
+        plc_timer_stop(g->loop, &j->timer);
+        send_step(j);
+        return;
+    }
+    if (plc_gw_store_meter_seen(g->store, x->m.id, x->m.short_addr, x->m.hops, x->m.lqi,
+                                x->m.last_seen) != PLC_OK)
+        gw_store_failed(g);
+    finish(j, 1);
+}
+
 void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
                         const uint8_t *frame, size_t len)
 {
@@ -473,49 +552,49 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
     }
     x->m.hops = (int)hops;
     x->m.lqi = (int)lqi;
-    x->m.last_seen = plc_gw_now(g);
-    job *j = job_of(g, k1 - 1);
-    const int error = (f.ctrl & PLC_DLT645_C_ABNORMAL) != 0;
-    const uint32_t di = !error && f.len >= 4 ? plc_dlt645_di_get(f.data) : 0;
-    plc_dlt645_value v;
-    if (!error && di == 0x03110001u && (!j || j->di[j->step] != di)) {
-        if (plc_dlt645_value_decode(di, f.data + 4, f.len - 4u, &v) == PLC_DLT645_OK)
-            power_down(g, x, &v); /* a last gasp */
-        else
-            g->cnt.bad_frames++;
-        return;
-    }
-    if (gw_commands_input(g, k1 - 1, &f))
-        return;
-    if (!j) {
-        g->cnt.unsolicited++;
-        return;
-    }
-    if (error) {
-        g->cnt.meter_errors++;
-        finish(j, 0);
-        return;
-    }
-    if (di != j->di[j->step]) {
-        g->cnt.wrong_di++;
-        return;
-    }
-    if (plc_dlt645_value_decode(di, f.data + 4, f.len - 4u, &v) != PLC_DLT645_OK) {
+    meter_frame(g, k1 - 1, &f);
+}
+
+int plc_gw_add_port(plc_gw *g, const char *name, const plc_gw_link *link)
+{
+    if (!name || !name[0] || strlen(name) >= sizeof(g->ports[0].name) || !link || !link->send ||
+        strcmp(name, "plc") == 0)
+        return PLC_ERR_ARG;
+    if (port_of(g, name))
+        return PLC_ERR_BUSY;
+    if (g->n_ports == MAX_PORTS)
+        return PLC_ERR_FULL;
+    gport *p = &g->ports[g->n_ports++];
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    p->link = *link;
+    for (unsigned k = 0; k < g->n; k++)
+        if (strcmp(g->meter[k].m.port, name) == 0)
+            g->meter[k].port = g->n_ports;
+    return PLC_OK;
+}
+
+/* A serial line: whoever answers says who it is; only a meter of that line's archive is
+ * heard. */
+void plc_gw_port_input(plc_gw *g, const char *name, const uint8_t *frame, size_t len)
+{
+    plc_dlt645_frame f;
+    size_t used;
+    if (plc_dlt645_decode(frame, len, &f, &used) != PLC_DLT645_OK) {
         g->cnt.bad_frames++;
         return;
     }
-    g->cnt.answers++;
-    x->rtt_us = plc_loop_now_us(g->loop) - j->sent_us;
-    j->v[j->step++] = v;
-    if (j->step < j->steps) {
-        plc_timer_stop(g->loop, &j->timer);
-        send_step(j);
+    const unsigned port = port_of(g, name);
+    const int k = gw_meter_of_addr(g, f.addr);
+    if (!port || !(f.ctrl & PLC_DLT645_C_REPLY)) {
+        g->cnt.unsolicited++;
         return;
     }
-    if (plc_gw_store_meter_seen(g->store, x->m.id, x->m.short_addr, x->m.hops, x->m.lqi,
-                                x->m.last_seen) != PLC_OK)
-        gw_store_failed(g);
-    finish(j, 1);
+    if (k < 0 || g->meter[k].port != port) {
+        g->cnt.wrong_address++;
+        return;
+    }
+    g->meter[k].m.hops = 0;
+    meter_frame(g, (unsigned)k, &f);
 }
 
 /* ---- life cycle ---- */

@@ -111,6 +111,13 @@ plc_gw *plc_gw_create(const plc_gw_config *cfg, plc_gw_store *store, plc_loop *l
                       const plc_gw_link *link, char *err, size_t errlen);
 void plc_gw_destroy(plc_gw *g);
 
+/* Another port: meters whose archive port is `name` (e.g. an RS-485 line, gateway/
+ * plc_gw_serial.h) are reached through link (its `to` is 0), one request at a time; their
+ * frames come back through plc_gw_port_input. PLC_ERR_FULL past 8 ports. Meters the archive
+ * gets later on the port are taken as they come. */
+int plc_gw_add_port(plc_gw *g, const char *name, const plc_gw_link *link);
+void plc_gw_port_input(plc_gw *g, const char *name, const uint8_t *frame, size_t len);
+
 /* From the PLC side: a node announced itself (its meter's address, wire order). */
 void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]);
 /* ... a DL/T 645 frame from short address `from`, over `hops` hops, the last link's LQI. */

@@ -91,7 +91,7 @@ static void conclude(gw_command *c, int status, const char *json)
     if (plc_gw_store_command_put(g->store, &c->row) != PLC_OK)
         gw_store_failed(g);
     if (c->in_flight)
-        g->meter[c->meter].busy = 0;
+        gw_meter_busy(g, c->meter, 0);
     c->used = 0;
     deliver(g, &c->row, 0);
 }
@@ -148,7 +148,7 @@ static void send_step(gw_command *c)
     }
     gw_send_frame(g, c->meter, &f); /* refused now (counted): the timer tries again */
     c->in_flight = 1;
-    x->busy = 1;
+    gw_meter_busy(g, c->meter, 1);
     plc_timer_start_in(g->loop, &c->timer, gw_answer_wait_us(g, c->meter));
 }
 
@@ -196,7 +196,7 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
     }
     plc_timer_stop(g->loop, &c->timer);
     c->in_flight = 0;
-    g->meter[c->meter].busy = 0;
+    gw_meter_busy(g, c->meter, 0);
     g->cnt.answers++;
     const unsigned code = error && f->len >= 1 ? f->data[0] : 0;
     switch (c->step) {
@@ -319,13 +319,12 @@ unsigned gw_commands_start(plc_gw *g, unsigned room)
         gw_command *c = &g->cmds[i];
         if (!c->used || c->in_flight || plc_timer_pending(&c->timer))
             continue;
-        gmeter *x = &g->meter[c->meter];
         if (plc_gw_now(g) >= c->deadline) {
             conclude(c, PLC_ERR_TIMEOUT, "{\"error\":\"no answer in time\"}");
             continue;
         }
-        if (x->busy || x->m.short_addr < 0)
-            continue; /* a reading in flight, or not on the mesh (yet) */
+        if (!gw_meter_ready(g, c->meter))
+            continue; /* a reading in flight, its line busy, or not on the mesh (yet) */
         send_step(c);
         started++;
     }

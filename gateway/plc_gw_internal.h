@@ -21,7 +21,16 @@ typedef struct gmeter {
     int64_t next_at[PLC_GW_MAX_TASKS]; /* no try before */
     uint64_t rtt_us;                   /* request to answer, the last one (0: none yet) */
     int busy;
+    unsigned port;                     /* 0: the PLC side; else ports[port - 1] */
 } gmeter;
+
+#define MAX_PORTS 8
+
+typedef struct gport {
+    char name[16];
+    plc_gw_link link;
+    int busy;                          /* a serial line carries one request at a time */
+} gport;
 
 typedef struct job {
     struct plc_gw *g;
@@ -40,6 +49,8 @@ struct plc_gw {
     plc_gw_store *store;
     plc_loop *loop;
     plc_gw_link link;
+    gport ports[MAX_PORTS];
+    unsigned n_ports;
     gmeter *meter;
     unsigned n, cap;
     unsigned cursor[PLC_GW_MAX_TASKS];
@@ -61,6 +72,10 @@ void gw_store_failed(plc_gw *g);
 int gw_meter_of_addr(const plc_gw *g, const uint8_t addr[6]);
 /* Sends one DL/T 645 frame to meter k: PLC_OK or why not. */
 int gw_send_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f);
+/* Meter k can be asked now (not busy, reachable, its line free); marking it busy or not
+ * marks its serial line too. */
+int gw_meter_ready(const plc_gw *g, unsigned k);
+void gw_meter_busy(plc_gw *g, unsigned k, int busy);
 /* The wait for an answer from meter k (hop-scaled). */
 uint64_t gw_answer_wait_us(const plc_gw *g, unsigned k);
 /* A value as the store keeps it: decimal text, a JSON block, a date. */

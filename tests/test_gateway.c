@@ -2,6 +2,7 @@
  * and a day of a 50-meter area read across the simulated mesh with its whole stack: the daily
  * freeze of every meter stored before the 07:00 deadline though a relay dies as the window
  * opens, and a power cut of 10 meters as 10 power-down events and one area outage. */
+#define _DEFAULT_SOURCE /* openpty, CRTSCTS */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
 #include <cmocka.h>
 #include <sqlite3.h>
 
 #include "plc_dlt645.h"
 #include "plc_gw.h"
+#include "plc_gw_serial.h"
 #include "plc_gw_store.h"
 #include "plc_loadng.h"
 #include "plc_loop.h"
@@ -518,6 +523,137 @@ static void test_time_sync_and_clock_check(void **st)
     remove_db(path);
 }
 
+/* ---- RS-485: a pseudo-terminal, three simulated meters on its far side ---- */
+typedef struct line {
+    plc_gw *gw;
+    plc_gw_serial *port;
+    int far;                 /* the far side's fd: the meters' bus */
+    plc_meter *meter[3];
+    plc_dlt645_extractor bus;
+    unsigned noise;          /* line noise bytes put before every answer */
+} line;
+
+static int line_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
+{
+    (void)to;
+    line *l = user;
+    return plc_gw_serial_write(l->port, frame, len);
+}
+
+static void line_frame(void *user, const uint8_t *frame, size_t len)
+{
+    line *l = user;
+    plc_gw_port_input(l->gw, "rs485-1", frame, len);
+}
+
+/* The bus: every meter hears every request; the one addressed answers. */
+static void bus_step(line *l, uint64_t now_us)
+{
+    uint8_t buf[256];
+    ssize_t n;
+    while ((n = read(l->far, buf, sizeof(buf))) > 0) {
+        for (size_t off = 0; off < (size_t)n;) {
+            off += plc_dlt645_extractor_feed(&l->bus, buf + off, (size_t)n - off);
+            plc_dlt645_frame q, r;
+            while (plc_dlt645_extractor_next(&l->bus, &q))
+                for (int k = 0; k < 3; k++) {
+                    plc_meter_advance(l->meter[k], now_us);
+                    if (!plc_meter_handle(l->meter[k], &q, &r))
+                        continue;
+                    uint8_t out[PLC_DLT645_MAX_FRAME + 16];
+                    for (unsigned z = 0; z < l->noise; z++)
+                        out[z] = (uint8_t)(0x5A + z); /* noise on the line first */
+                    const int len = plc_dlt645_encode(&r, 4, out + l->noise, PLC_DLT645_MAX_FRAME);
+                    assert_true(len > 0);
+                    assert_int_equal(write(l->far, out, l->noise + (size_t)len), (ssize_t)(l->noise + (size_t)len));
+                }
+        }
+    }
+}
+
+static void test_rs485_meters_in_the_same_tasks(void **st)
+{
+    (void)st;
+    int far, near;
+    char name[64];
+    assert_int_equal(openpty(&far, &near, name, NULL, NULL), 0);
+    fcntl(far, F_SETFL, O_NONBLOCK);
+    char err[256];
+    line l = {.far = far, .noise = 3};
+    l.port = plc_gw_serial_open(name, 2400, 'E', err, sizeof(err));
+    if (!l.port)
+        fail_msg("%s", err);
+    close(near); /* the gateway's own descriptor holds the line open */
+    struct termios t; /* 2400 8E1 (a pty keeps the speed, not the parity) */
+    assert_int_equal(tcgetattr(plc_gw_serial_fd(l.port), &t), 0);
+    assert_int_equal(cfgetospeed(&t), B2400);
+    assert_int_equal(plc_gw_serial_settings(2400, 'E', &t), PLC_OK);
+    assert_true((t.c_cflag & CSIZE) == CS8 && (t.c_cflag & PARENB) && !(t.c_cflag & PARODD) &&
+                !(t.c_cflag & CSTOPB) && !(t.c_cflag & CRTSCTS));
+    assert_int_equal(cfgetispeed(&t), B2400);
+    assert_int_equal(plc_gw_serial_settings(2401, 'E', &t), PLC_ERR_ARG);
+    assert_int_equal(plc_gw_serial_settings(2400, 'X', &t), PLC_ERR_ARG);
+    plc_dlt645_extractor_init(&l.bus);
+    for (int k = 0; k < 3; k++) {
+        plc_meter_config c;
+        plc_meter_config_default(&c);
+        char a[13];
+        snprintf(a, sizeof(a), "%012d", 9001 + k);
+        plc_dlt645_addr_parse(a, c.addr);
+        c.start = (plc_dlt645_time){2026, 1, 1, 4, 23, 59, 0};
+        c.seed = 100 + (uint64_t)k;
+        l.meter[k] = plc_meter_create(&c);
+    }
+    char path[256];
+    temp_db(path, sizeof(path));
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    for (int k = 0; k < 4; k++) { /* 9004 is in the archive but not on the line */
+        plc_gw_meter m;
+        plc_gw_meter_default(&m);
+        snprintf(m.addr, sizeof(m.addr), "%012d", 9001 + k);
+        snprintf(m.port, sizeof(m.port), "rs485-1");
+        assert_int_equal(plc_gw_store_meter_put(s, &m, NULL), PLC_OK);
+    }
+    plc_loop *loop = plc_loop_virtual_create(200);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = START;
+    l.gw = plc_gw_create(&cfg, s, loop, &(plc_gw_link){script_send, NULL}, err, sizeof(err));
+    assert_non_null(l.gw);
+    assert_int_equal(plc_gw_add_port(l.gw, "rs485-1", &(plc_gw_link){line_send, &l}), PLC_OK);
+    /* half a second at a time: the gateway writes, the bus answers, the gateway reads */
+    for (uint64_t us = 0; us < 20ull * 60 * 1000000; us += 500000) {
+        plc_loop_run(loop, us);
+        bus_step(&l, us);
+        plc_gw_serial_poll(l.port, line_frame, &l);
+    }
+    unsigned meters, got, in_time;
+    plc_gw_daily_completeness(l.gw, 1767225600 + DAY, &meters, &got, &in_time);
+    plc_gw_counters c;
+    plc_gw_get_counters(l.gw, &c);
+    print_message("RS-485: %u of %u daily freezes; %llu requests, %llu timeouts, %llu noise bytes skipped\n",
+                  got, meters, (unsigned long long)c.requests, (unsigned long long)c.timeouts,
+                  (unsigned long long)plc_gw_serial_skipped(l.port));
+    assert_int_equal(got, 3); /* 9004 never answers */
+    assert_int_equal(c.stored, 3);
+    assert_true(c.timeouts >= 3); /* 9004's tries */
+    assert_true(plc_gw_serial_skipped(l.port) >= 3 * 2 * 3);
+    assert_int_equal(c.bad_frames + c.wrong_address, 0);
+    char q[200];
+    snprintf(q, sizeof(q), "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter "
+                           "WHERE m.address = '000000009001' AND r.di = 84279553 AND r.ts = 1767312000");
+    assert_int_equal(count_rows(path, q), 1);
+    plc_gw_destroy(l.gw);
+    plc_loop_destroy(loop);
+    plc_gw_serial_close(l.port);
+    close(far);
+    for (int k = 0; k < 3; k++)
+        plc_meter_destroy(l.meter[k]);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_day_of_50_meters_over_the_mesh),
         cmocka_unit_test(test_commands_over_the_mesh),
         cmocka_unit_test(test_time_sync_and_clock_check),
+        cmocka_unit_test(test_rs485_meters_in_the_same_tasks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
