@@ -147,12 +147,56 @@ static int task_key(parse *p, const char *section, const char *key, const char *
     return bad(p, section, key, "unknown key%s", "");
 }
 
+static int line_key(parse *p, const char *section, const char *key, const char *value)
+{
+    plc_gw_daemon_config *c = p->c;
+    const char *name = section + 6;
+    plc_gw_line_config *l = NULL;
+    for (unsigned i = 0; i < c->n_lines && !l; i++)
+        if (strcmp(c->line[i].name, name) == 0)
+            l = &c->line[i];
+    if (!l) {
+        if (c->n_lines == PLC_GW_MAX_LINES)
+            return bad(p, section, key, "more than %s serial lines", "4");
+        if (strlen(name) >= sizeof(l->name) || strcmp(name, "plc") == 0)
+            return bad(p, section, key, "\"%s\" is not a line name (1-15 characters, not plc)", name);
+        l = &c->line[c->n_lines++];
+        memset(l, 0, sizeof(*l));
+        snprintf(l->name, sizeof(l->name), "%s", name);
+        l->baud = 2400;
+        l->parity = 'E';
+    }
+    if (strcmp(key, "device") == 0) {
+        if (!value[0] || strlen(value) >= sizeof(l->device))
+            return bad(p, section, key, "\"%s\" is not a device path", value);
+        snprintf(l->device, sizeof(l->device), "%s", value);
+        return 1;
+    }
+    if (strcmp(key, "baud") == 0) {
+        double x;
+        if (!number(value, 1200, 19200, &x) ||
+            (x != 1200 && x != 2400 && x != 4800 && x != 9600 && x != 19200))
+            return bad(p, section, key, "\"%s\" is not 1200, 2400, 4800, 9600 or 19200", value);
+        l->baud = (unsigned)x;
+        return 1;
+    }
+    if (strcmp(key, "parity") == 0) {
+        if (strlen(value) != 1 || !strchr("EON", value[0]))
+            return bad(p, section, key, "\"%s\" is not E, O or N", value);
+        l->parity = value[0];
+        return 1;
+    }
+    return bad(p, section, key, "unknown key%s", "");
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
     parse *p = user;
     plc_gw_daemon_config *c = p->c;
     if (strncmp(section, "task ", 5) == 0 && section[5])
         return task_key(p, section, key, value);
+    if (strncmp(section, "rs485 ", 6) == 0 && section[6])
+        return line_key(p, section, key, value);
     if (strcmp(section, "gateway") == 0 && strcmp(key, "store") == 0) {
         if (!value[0] || strlen(value) >= sizeof(c->store))
             return bad(p, section, key, "\"%s\" is not a file name", value);
@@ -235,6 +279,11 @@ int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char 
                  p.msg[0] ? p.msg : "not an INI line ([section] or key = value)");
         return PLC_ERR_CONFIG;
     }
+    for (unsigned i = 0; i < c->n_lines; i++)
+        if (!c->line[i].device[0]) {
+            snprintf(err, errlen, "%s: [rs485 %s] device: missing", name, c->line[i].name);
+            return PLC_ERR_CONFIG;
+        }
     return PLC_OK;
 }
 

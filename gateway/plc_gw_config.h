@@ -17,6 +17,8 @@
  *   [time]     sync (1), sync_at (02:30; 5 minutes at least from an hour or midnight),
  *              clock_window_s (300), set_clocks (1)
  *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
+ *   [rs485 NAME] device (required), baud (2400), parity (E): a serial line of meters whose
+ *              archive port is NAME (up to 4 lines)
  *   [task NAME] scheme (daily | energy | instant | status | clock), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
@@ -27,6 +29,15 @@
 #include <stdio.h>
 
 #include "plc_gw.h"
+
+#define PLC_GW_MAX_LINES 4
+
+typedef struct plc_gw_line_config {
+    char name[16];          /* [rs485 NAME]: the archive's port name for its meters */
+    char device[128];       /* device: /dev/ttyUSB0 */
+    unsigned baud;          /* 2400 */
+    char parity;            /* 'E' (8E1) */
+} plc_gw_line_config;
 
 typedef struct plc_gw_daemon_config {
     char store[256];
@@ -43,6 +54,8 @@ typedef struct plc_gw_daemon_config {
     char per_table[256];    /* [plc] per_table: the abstract PHY's PER table (the source
                              * tree's docs/per/per_sco.dat by default) */
     plc_gw_config gw;       /* [reading], [events], [archive] search_s, the tasks */
+    unsigned n_lines;
+    plc_gw_line_config line[PLC_GW_MAX_LINES];
 } plc_gw_daemon_config;
 
 void plc_gw_daemon_config_default(plc_gw_daemon_config *c);

@@ -50,6 +50,19 @@ printf '[task t]\nwindow = 08:00-07:00\n' > "$w/bad.ini"
 if "$GWD" -c "$w/bad.ini" 2> "$w/err"; then fail "bad window accepted"; fi
 grep -q "bad.ini:2: \[task t\] window:" "$w/err" || fail "window message: $(cat "$w/err")"
 
+printf '[rs485 line1]\nbaud = 2400\n' > "$w/bad.ini"
+if "$GWD" -c "$w/bad.ini" 2> "$w/err"; then fail "serial line without device accepted"; fi
+grep -q "bad.ini: \[rs485 line1\] device: missing" "$w/err" || fail "missing device: $(cat "$w/err")"
+printf '[rs485 line1]\ndevice = %s/none\nbaud = 2401\n' "$w" > "$w/bad.ini"
+if "$GWD" -c "$w/bad.ini" 2> "$w/err"; then fail "bad baud accepted"; fi
+grep -q "bad.ini:3: \[rs485 line1\] baud:" "$w/err" || fail "bad baud: $(cat "$w/err")"
+printf '[plc]\nspeed = 1\n[rs485 line1]\ndevice = %s/none\n' "$w" > "$w/bad.ini"
+if "$GWD" -c "$w/bad.ini" --store "$w/x.db" 2> "$w/err"; then fail "missing device opened"; fi
+grep -q "\[rs485 line1\] $w/none: No such file or directory" "$w/err" || fail "device: $(cat "$w/err")"
+printf '[rs485 line1]\ndevice = /dev/null\n' > "$w/bad.ini"
+if "$GWD" -c "$w/bad.ini" --store "$w/x.db" 2> "$w/err"; then fail "serial line run fast"; fi
+grep -q "set \[plc\] speed = 1" "$w/err" || fail "speed: $(cat "$w/err")"
+
 # ---- a night ----
 conf "2026-01-01 23:59:00" 0
 "$GWD" -c "$w/gw.ini" --for 27000 > "$w/run.json" 2> "$w/run.log" || fail "daemon: $(cat "$w/run.log")"

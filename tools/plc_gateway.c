@@ -6,6 +6,7 @@
  *   plc-gateway -s STORE events [--kind KIND] [--limit N]
  *   plc-gateway -s STORE completeness [--day YYYY-MM-DD]
  *   plc-gateway -s STORE topology [--dot]
+ *   plc-gateway -s STORE archive-add ADDR [--port PORT] [--asset ASSET]
  *   plc-gateway -s STORE commands
  *   plc-gateway -s STORE command ID METER KIND [ARG] [--wait SECONDS]
  * command puts a command in the log, where the daemon takes it (within 5 s): KIND read (ARG
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plc_dlt645.h"
 #include "plc_err.h"
 #include "plc_gw.h"
 #include "plc_gw_config.h"
@@ -31,7 +33,8 @@ static void usage(FILE *f)
                "YYYY-MM-DD] [--limit N]\n"
                "                   | events [--kind KIND] [--limit N] | completeness [--day "
                "YYYY-MM-DD] | topology [--dot]\n"
-               "                   | commands | command ID METER KIND [ARG] [--wait SECONDS]\n");
+               "                   | commands | command ID METER KIND [ARG] [--wait SECONDS]\n"
+               "                   | archive-add ADDR [--port PORT] [--asset ASSET]\n");
 }
 
 static void time_text(int64_t t, char *out, size_t cap)
@@ -344,9 +347,38 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
     return rc;
 }
 
+/* A meter into the archive (or its port and asset changed); the daemon reads the archive when
+ * it starts. */
+static int cmd_archive_add(const char *store, const char *addr, const char *port, const char *asset)
+{
+    uint8_t a[6];
+    if (!addr || strlen(addr) != 12 || plc_dlt645_addr_parse(addr, a) != PLC_DLT645_OK) {
+        fprintf(stderr, "plc-gateway: archive-add: the meter's 12-digit address\n");
+        return 2;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
+        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 1;
+    }
+    sqlite3_stmt *q = prepare(db, "INSERT INTO meters(address, port, asset, in_archive) VALUES(?1, ?2, ?3, 1)"
+                                  " ON CONFLICT(address) DO UPDATE SET port = ?2, asset = ?3, in_archive = 1");
+    sqlite3_bind_text(q, 1, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, port ? port : "plc", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, asset ? asset : "", -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "plc-gateway: %s\n", sqlite3_errmsg(db));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    const char *store = NULL, *cmd = NULL, *meter = NULL, *kind = NULL;
+    const char *store = NULL, *cmd = NULL, *meter = NULL, *kind = NULL, *port = NULL, *asset = NULL;
     int64_t day = -1;
     int limit = 100000, dot = 0, nargs = 0;
     char *args[4];
@@ -361,6 +393,12 @@ int main(int argc, char **argv)
             store = argv[++i];
         } else if (!strcmp(a, "--meter") && i + 1 < argc) {
             meter = argv[++i];
+        } else if (!strcmp(a, "--port") && i + 1 < argc) {
+            port = argv[++i];
+        } else if (!strcmp(a, "--asset") && i + 1 < argc) {
+            asset = argv[++i];
+        } else if (cmd && !strcmp(cmd, "archive-add") && a[0] != '-' && !meter) {
+            meter = a;
         } else if (!strcmp(a, "--kind") && i + 1 < argc) {
             kind = argv[++i];
         } else if (!strcmp(a, "--limit") && i + 1 < argc) {
@@ -390,6 +428,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "command"))
         return cmd_command(store, args, nargs, wait_s);
+    if (!strcmp(cmd, "archive-add"))
+        return cmd_archive_add(store, meter, port, asset);
     sqlite3 *db;
     if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {

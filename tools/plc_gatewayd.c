@@ -20,6 +20,7 @@
 #include "plc_err.h"
 #include "plc_gw.h"
 #include "plc_gw_config.h"
+#include "plc_gw_serial.h"
 #include "plc_gw_store.h"
 #include "plc_loadng.h"
 #include "plc_meshnet.h"
@@ -32,10 +33,30 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+typedef struct line_t {
+    struct daemon *d;
+    const char *name;
+    plc_gw_serial *port;
+} line_t;
+
 typedef struct daemon {
     plc_meshnet *net;
     plc_gw *gw;
+    line_t lines[PLC_GW_MAX_LINES];
+    unsigned n_lines;
 } daemon_t;
+
+static int line_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
+{
+    (void)to;
+    return plc_gw_serial_write(((line_t *)user)->port, frame, len);
+}
+
+static void line_frame(void *user, const uint8_t *frame, size_t len)
+{
+    line_t *l = user;
+    plc_gw_port_input(l->d->gw, l->name, frame, len);
+}
 
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
 {
@@ -191,6 +212,11 @@ int main(int argc, char **argv)
     }
     if (store_path)
         snprintf(dc.store, sizeof(dc.store), "%s", store_path);
+    if (dc.n_lines && dc.speed != 1.0) {
+        fprintf(stderr, "plc-gatewayd: %s: [rs485 %s]: a serial line's meters answer in real "
+                        "time: set [plc] speed = 1\n", conf, dc.line[0].name);
+        return 2;
+    }
     if (!dc.sim) {
         fprintf(stderr, "plc-gatewayd: %s: [plc] mode = port: the mesh stack over a sample port "
                         "is not built yet; use mode = sim\n", conf);
@@ -245,6 +271,19 @@ int main(int argc, char **argv)
     }
     const plc_meshnet_app app = {on_announced, on_frame, NULL, &d};
     plc_meshnet_set_app(d.net, &app);
+    for (unsigned i = 0; i < dc.n_lines; i++) { /* the RS-485 lines */
+        line_t *l = &d.lines[d.n_lines];
+        l->d = &d;
+        l->name = dc.line[i].name;
+        l->port = plc_gw_serial_open(dc.line[i].device, dc.line[i].baud, dc.line[i].parity, err,
+                                     sizeof(err));
+        if (!l->port) {
+            fprintf(stderr, "plc-gatewayd: [rs485 %s] %s\n", l->name, err);
+            return 1;
+        }
+        d.n_lines++;
+        plc_gw_add_port(d.gw, l->name, &(plc_gw_link){line_send, l});
+    }
     plc_gw_store_state_set(store, "daemon_pid", (int64_t)getpid());
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -259,6 +298,8 @@ int main(int argc, char **argv)
     double next_log = 3600, next_clock = 60;
     for (double s = 1; !stop_requested && (run_for < 0 || s <= run_for); s += 1) {
         plc_meshnet_run(d.net, s);
+        for (unsigned i = 0; i < d.n_lines; i++)
+            plc_gw_serial_poll(d.lines[i].port, line_frame, &d.lines[i]);
         if (dc.speed > 0) { /* real time (or a multiple): wait for the wall clock */
             const double ahead = s / dc.speed - (wall_s() - wall0);
             if (ahead > 0)
@@ -291,6 +332,8 @@ int main(int argc, char **argv)
     plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
     plc_gw_store_state_set(store, "daemon_pid", 0);
     plc_gw_destroy(d.gw);
+    for (unsigned i = 0; i < d.n_lines; i++)
+        plc_gw_serial_close(d.lines[i].port);
     plc_meshnet_destroy(d.net);
     plc_gw_store_close(store);
     return 0;
