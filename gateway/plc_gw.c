@@ -23,6 +23,7 @@ void plc_gw_config_default(plc_gw_config *c)
     c->catchup_s = 900;
     c->area_threshold = 3;
     c->area_window_s = 30;
+    c->unreachable_passes = 3;
     c->password = 123456;
     c->command_s = 120;
     c->time_sync = 1;
@@ -132,6 +133,7 @@ static void index_meter(plc_gw *g, unsigned k)
     x->port = port_of(g, x->m.port);
     for (unsigned t = 0; t < PLC_GW_MAX_TASKS; t++)
         x->done[t] = x->pass[t] = -1;
+    x->last_status = x->last_covers = x->last_downs = -1;
     if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000)
         g->by_short[x->m.short_addr] = (uint16_t)(k + 1);
 }
@@ -179,6 +181,65 @@ static void load_done(plc_gw *g)
     }
 }
 
+/* ---- events of a meter ---- */
+static void meter_event(plc_gw *g, gmeter *x, const char *kind, const char *detail)
+{
+    if (plc_gw_store_event(g->store, plc_gw_now(g), kind, x->m.id, detail) != PLC_OK)
+        gw_store_failed(g);
+}
+
+/* A pass of tries ran out without a word from the meter. */
+static void silent_pass(plc_gw *g, unsigned k)
+{
+    gmeter *x = &g->meter[k];
+    if (++x->silent_passes < g->cfg.unreachable_passes || x->unreachable)
+        return;
+    x->unreachable = 1;
+    g->cnt.unreachable++;
+    char d[80];
+    snprintf(d, sizeof(d), "no answer in %u passes of %u tries", x->silent_passes, g->cfg.retries);
+    meter_event(g, x, "unreachable", d);
+}
+
+/* The meter answered. */
+static void heard(plc_gw *g, gmeter *x)
+{
+    x->silent_passes = 0;
+    x->answered_in_pass = 1;
+    if (x->unreachable) {
+        x->unreachable = 0;
+        meter_event(g, x, "reachable", "answers again");
+    }
+}
+
+/* A status read (status word 3, cover-open count, power-down count) against the last one: the
+ * first read of a run is the baseline. */
+static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[3])
+{
+    char d[96];
+    const int64_t sw = v[0].raw;
+    if (x->last_status >= 0 && ((sw ^ x->last_status) & 0x0010)) {
+        g->cnt.relay_changes++;
+        snprintf(d, sizeof(d), "relay %s (status word 3 0x%04llX)", (sw & 0x0010) ? "open" : "closed",
+                 (unsigned long long)sw);
+        meter_event(g, x, (sw & 0x0010) ? "relay-open" : "relay-closed", d);
+    }
+    if (x->last_covers >= 0 && v[1].raw > x->last_covers) {
+        g->cnt.cover_opens++;
+        snprintf(d, sizeof(d), "cover opened %lld time(s) since the last read (count %lld)",
+                 (long long)(v[1].raw - x->last_covers), (long long)v[1].raw);
+        meter_event(g, x, "cover-open", d);
+    }
+    if (x->last_downs >= 0 && v[2].raw > x->last_downs) {
+        snprintf(d, sizeof(d), "the meter counted %lld power-down(s) since the last read",
+                 (long long)(v[2].raw - x->last_downs));
+        meter_event(g, x, "power-down", d);
+    }
+    x->last_status = sw;
+    x->last_covers = v[1].raw;
+    x->last_downs = v[2].raw;
+}
+
 /* ---- jobs ---- */
 void gw_store_failed(plc_gw *g)
 {
@@ -198,6 +259,8 @@ static void finish(job *j, int ok)
     if (!ok) {
         x->tries[j->task]++;
         x->next_at[j->task] = now + g->cfg.retry_gap_s;
+        if (x->tries[j->task] >= g->cfg.retries && !x->answered_in_pass)
+            silent_pass(g, j->meter);
         if (tk->scheme == PLC_GW_DAILY &&
             plc_gw_store_daily_try(g->store, j->slot, x->m.id, 0, 0, now) != PLC_OK)
             gw_store_failed(g);
@@ -218,6 +281,13 @@ static void finish(job *j, int ok)
         n++;
         const int64_t sod = now - j->slot;
         rc = plc_gw_store_daily_got(g->store, j->slot, r, n, sod < g->cfg.deadline_s, &stored);
+    } else if (tk->scheme == PLC_GW_STATUS) {
+        status_events(g, x, j->v);
+        for (; n < j->steps; n++) {
+            r[n] = (plc_gw_reading){x->m.id, j->di[n], j->slot, "", now};
+            gw_value_text(&j->v[n], r[n].value, sizeof(r[n].value));
+        }
+        rc = plc_gw_store_readings(g->store, r, n, &stored);
     } else if (tk->scheme == PLC_GW_CLOCK) {
         r[n] = (plc_gw_reading){x->m.id, 0x04000102u, j->slot, "", now};
         gw_clock_checked(g, j->meter, &j->v[0], &j->v[1], r[n].value, sizeof(r[n].value));
@@ -331,7 +401,12 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->di[2] = 0x02030000u;
         j->steps = 3;
         break;
-    case PLC_GW_STATUS: j->di[0] = 0x04000503u; j->steps = 1; break;
+    case PLC_GW_STATUS:
+        j->di[0] = 0x04000503u;
+        j->di[1] = 0x03300D00u;
+        j->di[2] = 0x03110000u;
+        j->steps = 3;
+        break;
     case PLC_GW_CLOCK:
         j->di[0] = 0x04000101u;
         j->di[1] = 0x04000102u;
@@ -371,6 +446,7 @@ static int pick(plc_gw *g, unsigned *mk, unsigned *mt, int64_t *mslot)
                 if (x->pass[t] != pass) {
                     x->pass[t] = pass;
                     x->tries[t] = 0;
+                    x->answered_in_pass = 0;
                 }
                 if (x->tries[t] >= g->cfg.retries || now < x->next_at[t])
                     continue;
@@ -487,6 +563,7 @@ static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
 {
     gmeter *x = &g->meter[k];
     x->m.last_seen = plc_gw_now(g);
+    heard(g, x);
     job *j = job_of(g, k);
     const int error = (f->ctrl & PLC_DLT645_C_ABNORMAL) != 0;
     const uint32_t di = !error && f->len >= 4 ? plc_dlt645_di_get(f->data) : 0;

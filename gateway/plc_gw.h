@@ -18,7 +18,10 @@
  *
  * Events: a last gasp (an unsolicited power-down record, DI 03110001) is stored at once as
  * "power-down"; area_threshold of them within area_window_s make one "area-outage" event,
- * stored when the window closes. A node that announces itself with an address not in the
+ * stored when the window closes. A meter silent for unreachable_passes passes is
+ * "unreachable" (and "reachable" when it answers again); the status scheme turns a changed
+ * relay into "relay-open"/"relay-closed", a grown cover-open count into "cover-open", a grown
+ * power-down count into "power-down" (counted by the meter: its last gasp was lost). A node that announces itself with an address not in the
  * archive is added while the registration window is open, else kept as not in the archive
  * and reported once ("unknown-node").
  *
@@ -38,7 +41,9 @@ typedef enum plc_gw_scheme {
     PLC_GW_DAILY,   /* daily freeze: 050600nn time and 050601nn forward energy of the day */
     PLC_GW_ENERGY,  /* current forward active energy 00010000 */
     PLC_GW_INSTANT, /* voltage 02010100, current 02020100, active power 02030000 */
-    PLC_GW_STATUS,  /* run status word 3 04000503 */
+    PLC_GW_STATUS,  /* run status word 3 04000503, cover-open count 03300D00, power-down
+                     * count 03110000: relay changes, cover openings and power-downs the
+                     * meter counted become events */
     PLC_GW_CLOCK,   /* the meter's date 04000101 and time 04000102: its clock's offset */
 } plc_gw_scheme;
 
@@ -64,6 +69,8 @@ typedef struct plc_gw_config {
     unsigned catchup_s;      /* a new pass for the missing every: 900 */
     unsigned area_threshold; /* power-downs that make an area outage: 3 */
     unsigned area_window_s;  /* ... within: 30 */
+    unsigned unreachable_passes; /* [R] a meter that answered nothing in this many passes in a
+                                  * row (each `retries` tries) is reported unreachable: 3 */
     unsigned search_s;       /* registration window from start: 0 (closed) */
     uint32_t password;       /* [R] the meters' level 02 password: 123456 (a real archive
                               * holds one per meter, or the ESAM does the work) */
@@ -99,7 +106,8 @@ typedef struct plc_gw_counters {
         stale_freezes,      /* a freeze of another day than asked */
         stored, duplicates, /* readings new to the store, and already there */
         store_errors;
-    uint64_t power_downs, area_outages, unknown_nodes, registered;
+    uint64_t power_downs, area_outages, unknown_nodes, registered, unreachable, relay_changes,
+        cover_opens;
     uint64_t commands, commands_repeated, commands_failed;
     uint64_t time_syncs, clocks_off, clocks_set;
 } plc_gw_counters;

@@ -252,6 +252,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     UINT_KEY("events", "area_threshold", c->gw.area_threshold, 1, 10000)
     UINT_KEY("events", "area_window_s", c->gw.area_window_s, 1, 3600)
+    UINT_KEY("events", "unreachable_passes", c->gw.unreachable_passes, 1, 1000)
     UINT_KEY("time", "sync", c->gw.time_sync, 0, 1)
     UINT_KEY("time", "clock_window_s", c->gw.clock_window_s, 1, 86400)
     UINT_KEY("time", "set_clocks", c->gw.set_clocks, 0, 1)

@@ -11,7 +11,7 @@
  *              file, sim/plc_topology.h; none: generated from the seed)
  *   [reading]  parallel (5), timeout_s (6), per_hop_s (2), retries (3), retry_gap_s (30),
  *              deadline (07:00), catchup_s (900)
- *   [events]   area_threshold (3), area_window_s (30)
+ *   [events]   area_threshold (3), area_window_s (30), unreachable_passes (3)
  *   [control]  password (123456: the meters' level 02 password [R]), operator_code (0),
  *              command_s (120: a remote control or top-up gives up after)
  *   [time]     sync (1), sync_at (02:30; 5 minutes at least from an hour or midnight),

@@ -22,6 +22,10 @@ typedef struct gmeter {
     uint64_t rtt_us;                   /* request to answer, the last one (0: none yet) */
     int busy;
     unsigned port;                     /* 0: the PLC side; else ports[port - 1] */
+    unsigned silent_passes;            /* passes in a row without an answer */
+    int answered_in_pass;              /* a word from it since its current pass began */
+    int unreachable;                   /* reported so */
+    int64_t last_status, last_covers, last_downs; /* of the last status read, -1 none */
 } gmeter;
 
 #define MAX_PORTS 8

@@ -304,6 +304,12 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE di = 84279553 AND "
                                       "ts = 1767312000"),
                      METERS - 1);
+    /* the dead relay, silent for 3 passes, is reported unreachable; nobody else is */
+    char uq[160];
+    snprintf(uq, sizeof(uq), "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                             "WHERE e.kind = 'unreachable' AND m.address = '%012d'", relay_node);
+    assert_int_equal(count_rows(path, uq), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'unreachable'"), 1);
     /* 07:10: mains lost at 10 meters that relay for no one: their last gasps are 10
      * power-down events and one area outage, all stored within 60 s */
     plc_meshnet_run(a.net, six + 3600 + 600);
@@ -371,7 +377,9 @@ static void test_commands_over_the_mesh(void **st)
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = 1767225600 + DAY + 12 * 3600;
-    cfg.task[0].window_start = cfg.task[0].window_end - 60; /* no reading in the way */
+    cfg.task[0].window_start = cfg.task[0].window_end - 60; /* no daily reading in the way */
+    cfg.n_tasks = 2; /* the status of every meter every minute: relay and cover events */
+    cfg.task[1] = (plc_gw_task){"status", PLC_GW_STATUS, 60, 0, DAY, 2};
     const plc_gw_link link = {mesh_send, &a};
     a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
     assert_non_null(a.gw);
@@ -435,6 +443,16 @@ static void test_commands_over_the_mesh(void **st)
     const int64_t e = plc_meter_register(plc_meshnet_meter(a.net, 7), 0x00010000);
     snprintf(want, sizeof(want), "\"value\":%lld.%02lld}", (long long)(e / 100), (long long)(e % 100));
     assert_non_null(strstr(result_of(&a, "read-7")->json, want));
+    /* the status reads saw the trip and the close of meter 3; a cover opened at meter 5 */
+    plc_meter_open_cover(plc_meshnet_meter(a.net, 5));
+    plc_meshnet_run(a.net, plc_meshnet_now_s(a.net) + 180);
+    assert_true(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                                 "WHERE e.kind = 'relay-open' AND m.address = '000000000003'") >= 1);
+    assert_true(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                                 "WHERE e.kind = 'relay-closed' AND m.address = '000000000003'") >= 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                                      "WHERE e.kind = 'cover-open' AND m.address = '000000000005'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'cover-open'"), 1);
     /* the log has every command once, with its result */
     assert_int_equal(count_rows(path, "SELECT count(*) FROM commands"), 10);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM commands WHERE status = 'done'"), 8);
