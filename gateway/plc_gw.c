@@ -174,6 +174,7 @@ static void load_done(plc_gw *g)
                             : tk->scheme == PLC_GW_ENERGY  ? 0x00010000u
                             : tk->scheme == PLC_GW_INSTANT ? 0x02030000u
                             : tk->scheme == PLC_GW_CLOCK   ? 0x04000102u
+                            : tk->scheme == PLC_GW_CURVE   ? 0x05040101u
                                                            : 0x04000503u;
         for (unsigned k = 0; k < g->n; k++)
             if (plc_gw_store_has_reading(g->store, g->meter[k].m.id, di, slot) == 1)
@@ -281,6 +282,24 @@ static void finish(job *j, int ok)
         n++;
         const int64_t sod = now - j->slot;
         rc = plc_gw_store_daily_got(g->store, j->slot, r, n, sod < g->cfg.deadline_s, &stored);
+    } else if (tk->scheme == PLC_GW_CURVE) {
+        /* each point under its freeze's own time; the slot's must be there */
+        const int64_t iv = tk->interval_s;
+        if (local_seconds(&j->v[0].t) != j->slot) {
+            g->cnt.stale_freezes++; /* not frozen yet, or another period */
+            x->tries[j->task]++;
+            x->next_at[j->task] = now + g->cfg.retry_gap_s;
+            return;
+        }
+        for (unsigned p = 0; p + 1 < j->steps; p += 2) {
+            const int64_t at = local_seconds(&j->v[p].t);
+            if (at != j->slot - (int64_t)(p / 2) * iv)
+                continue; /* the one before is not that period's: the meter lacks it */
+            r[n] = (plc_gw_reading){x->m.id, 0x05040101u, at, "", now};
+            gw_value_text(&j->v[p + 1], r[n].value, sizeof(r[n].value));
+            n++;
+        }
+        rc = plc_gw_store_readings(g->store, r, n, &stored);
     } else if (tk->scheme == PLC_GW_STATUS) {
         status_events(g, x, j->v);
         for (; n < j->steps; n++) {
@@ -407,6 +426,18 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->di[2] = 0x03110000u;
         j->steps = 3;
         break;
+    case PLC_GW_CURVE: {
+        const int64_t iv = g->cfg.task[t].interval_s;
+        j->di[0] = 0x05040001u; /* the last freeze: the slot's */
+        j->di[1] = 0x05040101u;
+        j->steps = 2;
+        if (plc_gw_store_has_reading(g->store, g->meter[k].m.id, 0x05040101u, slot - iv) == 0) {
+            j->di[2] = 0x05040002u; /* and the one before, missing */
+            j->di[3] = 0x05040102u;
+            j->steps = 4;
+        }
+        break;
+    }
     case PLC_GW_CLOCK:
         j->di[0] = 0x04000101u;
         j->di[1] = 0x04000102u;
@@ -579,6 +610,11 @@ static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
         return;
     if (!j) {
         g->cnt.unsolicited++;
+        return;
+    }
+    if (error && g->cfg.task[j->task].scheme == PLC_GW_CURVE && j->step >= 2) {
+        j->steps = j->step; /* the meter has no freeze before: keep the one it had */
+        finish(j, 1);
         return;
     }
     if (error) {

@@ -45,6 +45,10 @@ typedef enum plc_gw_scheme {
                      * count 03110000: relay changes, cover openings and power-downs the
                      * meter counted become events */
     PLC_GW_CLOCK,   /* the meter's date 04000101 and time 04000102: its clock's offset */
+    PLC_GW_CURVE,   /* the load curve: the meter's hourly freezes (050400nn time, 050401nn
+                     * forward energy) at the task's interval, which must be the meter's
+                     * freeze period (04001202); the last one, and the one before when the
+                     * store lacks it */
 } plc_gw_scheme;
 
 #define PLC_GW_MAX_TASKS 8

@@ -19,7 +19,7 @@
  *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
  *   [rs485 NAME] device (required), baud (2400), parity (E): a serial line of meters whose
  *              archive port is NAME (up to 4 lines)
- *   [task NAME] scheme (daily | energy | instant | status | clock), interval_s (daily: 86400,
+ *   [task NAME] scheme (daily | energy | instant | status | clock | curve), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
 #ifndef PLC_GW_CONFIG_H

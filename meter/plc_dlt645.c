@@ -260,6 +260,10 @@ static const plc_dlt645_di_info di_table[] = {
     {0x04001001, "prepaid alarm amount 1", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
     {0x04001002, "prepaid alarm amount 2", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
     {0x03330201, "purchase count", PLC_DLT645_NUMBER, 2, 0, 0, ""},
+    {0x04001202, "hourly freeze period", PLC_DLT645_NUMBER, 1, 0, 0, "min"},
+    {0x05040001, "hourly freeze time", PLC_DLT645_FREEZE_TIME, 5, 0, 0, ""},
+    {0x05040101, "hourly frozen forward active energy", PLC_DLT645_NUMBER, 4, 2, 0, "kWh"},
+    {0x05040201, "hourly frozen reverse active energy", PLC_DLT645_NUMBER, 4, 2, 0, "kWh"},
     {0x05060001, "daily freeze time", PLC_DLT645_FREEZE_TIME, 5, 0, 0, ""},
     {0x05060101, "daily frozen forward active energy", PLC_DLT645_ENERGY_BLOCK, 20, 2, 0, "kWh"},
     /* [R] plaintext top-up: SGCC meters take 070102FF only as ESAM ciphertext */
@@ -274,6 +278,10 @@ const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di)
         di &= 0xFFFF00FFu;
     /* daily freezes 050600nn / 050601nn: nn 01..3E is the n-th last */
     if ((di & 0xFFFFFE00u) == 0x05060000u && (di & 0xFF) >= 1 && (di & 0xFF) <= 0x3E)
+        di = (di & 0xFFFFFF00u) | 1;
+    /* hourly freezes 050400nn / 050401nn / 050402nn: nn 01..FE */
+    if ((di & 0xFFFFFF00u) >= 0x05040000u && (di & 0xFFFFFF00u) <= 0x05040200u &&
+        (di & 0xFF) >= 1 && (di & 0xFF) <= 0xFE)
         di = (di & 0xFFFFFF00u) | 1;
     for (size_t i = 0; i < sizeof(di_table) / sizeof(di_table[0]); i++)
         if (di_table[i].di == di)

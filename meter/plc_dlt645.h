@@ -124,7 +124,7 @@ typedef struct plc_dlt645_di_info {
 
 /* The table entry of a DI (tariff registers 0000xx00 / 0001xx00 / 0002xx00, xx 00..04,
  * map to their family; the daily freezes 050600nn and 050601nn, nn 01..3E the n-th last,
- * to nn = 01), NULL if unknown. */
+ * and the hourly ones 050400nn, 050401nn, 050402nn, nn 01..FE, to nn = 01), NULL if unknown. */
 const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di);
 
 typedef struct plc_dlt645_time {

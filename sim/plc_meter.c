@@ -35,6 +35,13 @@ struct plc_meter {
     unsigned daily_count, daily_next;
     int64_t purchases;       /* top-ups applied (the purchase count) */
     int64_t day;             /* the meter's day (clock / 86400) at the last step */
+    struct {
+        int64_t at_s;
+        double fwd, rev;
+    } hourly[PLC_METER_HOURLY_FREEZES];
+    unsigned hourly_count, hourly_next;
+    int64_t period_no;       /* the meter's clock / period at the last step */
+    unsigned period_min;     /* 04001202: 60 */
 };
 
 void plc_meter_config_default(plc_meter_config *cfg)
@@ -139,6 +146,30 @@ static void daily_freeze_at(plc_meter *m, int64_t day)
         m->daily_count++;
 }
 
+static double total(const double e[5])
+{
+    return e[1] + e[2] + e[3] + e[4];
+}
+
+/* A period boundary of the meter's clock: the energy registers as of then. */
+static void hourly_freeze(plc_meter *m)
+{
+    const int64_t per = (int64_t)m->period_min * 60, no = clock_s(m) / per;
+    if (no <= m->period_no) {
+        if (no < m->period_no)
+            m->period_no = no;
+        return;
+    }
+    m->period_no = no;
+    const unsigned k = m->hourly_next % PLC_METER_HOURLY_FREEZES;
+    m->hourly[k].at_s = no * per;
+    m->hourly[k].fwd = total(m->fwd);
+    m->hourly[k].rev = total(m->rev);
+    m->hourly_next++;
+    if (m->hourly_count < PLC_METER_HOURLY_FREEZES)
+        m->hourly_count++;
+}
+
 static void daily_freeze(plc_meter *m)
 {
     const int64_t day = clock_s(m) / 86400;
@@ -171,6 +202,8 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     for (int t = 1; t <= 4; t++)
         m->fwd[t] = (double)cfg->energy_start_centi_kwh / 100.0 * share[t];
     m->day = clock_s(m) / 86400;
+    m->period_min = 60;
+    m->period_no = clock_s(m) / 3600;
     if (clock_s(m) % 86400) /* started during a day: it has been running, so it froze at the
                              * day's midnight [R] (with the energy it starts with) */
         daily_freeze_at(m, m->day);
@@ -218,6 +251,7 @@ void plc_meter_advance(plc_meter *m, uint64_t now_us)
         }
         m->now_us = until;
         daily_freeze(m);
+        hourly_freeze(m);
         if (until == step_end) {
             m->step_us = step_end;
             new_step(m);
@@ -260,6 +294,7 @@ int64_t plc_meter_register(const plc_meter *m, uint32_t di)
     case 0x03110000: return m->power_downs;
     case 0x03300D00: return m->cover_opens;
     case 0x03330201: return m->purchases;
+    case 0x04001202: return m->period_min;
     case 0x04001001: return m->cfg.alarm1_centi_yuan;
     case 0x04001002: return m->cfg.alarm2_centi_yuan;
     default: return 0;
@@ -337,7 +372,17 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
         return PLC_DLT645_E_UNKNOWN_DI;
     switch (info->kind) {
     case PLC_DLT645_TOPUP: return PLC_DLT645_E_UNKNOWN_DI; /* written, never read */
-    case PLC_DLT645_NUMBER: v->raw = plc_meter_register(m, di); break;
+    case PLC_DLT645_NUMBER:
+        if ((di & 0xFFFFFE00u) == 0x05040000u) { /* 050401nn / 050402nn: an hourly freeze */
+            const unsigned nth = di & 0xFF;
+            if (nth > m->hourly_count)
+                return PLC_DLT645_E_UNKNOWN_DI;
+            const unsigned k = (m->hourly_next - nth) % PLC_METER_HOURLY_FREEZES;
+            v->raw = centi((di & 0xFF00) == 0x0100 ? m->hourly[k].fwd : m->hourly[k].rev);
+            break;
+        }
+        v->raw = plc_meter_register(m, di);
+        break;
     case PLC_DLT645_DIGITS: {
         int64_t a;
         if (plc_dlt645_bcd_decode(m->cfg.addr, 6, 0, &a))
@@ -349,6 +394,12 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
     case PLC_DLT645_FREEZE_TIME:
     case PLC_DLT645_ENERGY_BLOCK: {
         const unsigned nth = di & 0xFF; /* 1: the last */
+        if ((di & 0xFFFFFF00u) == 0x05040000u) { /* an hourly freeze's time */
+            if (nth > m->hourly_count)
+                return PLC_DLT645_E_UNKNOWN_DI;
+            from_seconds(m->hourly[(m->hourly_next - nth) % PLC_METER_HOURLY_FREEZES].at_s, &v->t);
+            break;
+        }
         if (nth > m->daily_count)
             return PLC_DLT645_E_UNKNOWN_DI; /* not frozen yet */
         const unsigned k = (m->daily_next - nth) % PLC_METER_DAILY_FREEZES;
@@ -408,6 +459,12 @@ static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645
             m->credit_trip = 0;
             m->relay_closed = 1;
         }
+        return 0;
+    case 0x04001202: /* the hourly freeze period: 15, 30 or 60 minutes */
+        if (v->raw != 15 && v->raw != 30 && v->raw != 60)
+            return PLC_DLT645_ERR_OTHER;
+        m->period_min = (unsigned)v->raw;
+        m->period_no = clock_s(m) / (v->raw * 60);
         return 0;
     case 0x04001001: m->cfg.alarm1_centi_yuan = v->raw; return 0;
     case 0x04001002: m->cfg.alarm2_centi_yuan = v->raw; return 0;

@@ -11,6 +11,8 @@
  *    operator code adds to it and recloses a relay tripped for credit;
  *  - daily freeze at the meter's midnight (the last 62: freeze time 050600nn and forward
  *    active energy, total and tariffs, 050601nn);
+ *  - hourly freeze every period (04001202: 60 min by default, 15 or 30 writable): the last
+ *    254 (050400nn time, 050401nn forward and 050402nn reverse energy);
  *  - events: power-down count and last record, cover-open count and last record;
  *  - password (level 02 or 04) on writes and control.
  * Time comes from the caller (plc_meter_advance with the event loop's microseconds): the
@@ -47,6 +49,8 @@ typedef struct plc_meter plc_meter;
 
 /* Daily freezes kept (DI 050600nn / 050601nn, nn 1..this): 62, the 645 range 01..3E. */
 #define PLC_METER_DAILY_FREEZES 62
+/* Hourly freezes kept (050400nn time, 050401nn forward, 050402nn reverse energy): 254. */
+#define PLC_METER_HOURLY_FREEZES 254
 
 /* Status word 3 (DI 04000503) bits this meter sets: b4, b6, b7, b8-9 and b12 as
  * gateway-upstream.md section 4 gives them; b10 and b11 (not in that list) carry the

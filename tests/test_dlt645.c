@@ -397,6 +397,48 @@ static void test_meter_daily_freeze(void **st)
     plc_meter_destroy(m);
 }
 
+/* Hourly freezes at every period boundary of the meter's clock (60 min; 15 once written):
+ * 050400nn the time, 050401nn the forward energy then; none before the first. */
+static void test_meter_hourly_freeze(void **st)
+{
+    (void)st;
+    assert_non_null(plc_dlt645_di_lookup(0x050400FE));
+    assert_non_null(plc_dlt645_di_lookup(0x05040201));
+    assert_null(plc_dlt645_di_lookup(0x050400FF));
+    assert_null(plc_dlt645_di_lookup(0x05040301));
+    plc_meter *m = meter();
+    const uint64_t minute = 60000000ull;
+    plc_meter_advance(m, 185 * minute); /* 03:05 */
+    int64_t last = -1;
+    for (unsigned nth = 3; nth >= 1; nth--) {
+        const plc_dlt645_value t = read_value(m, 0x05040000 | nth);
+        assert_int_equal(t.t.hour, 4 - (int)nth);
+        assert_int_equal(t.t.minute, 0);
+        const int64_t e = read_raw(m, 0x05040100 | nth);
+        assert_true(e > last);
+        last = e;
+    }
+    assert_true(last <= read_raw(m, 0x00010000));
+    plc_dlt645_frame q, r;
+    plc_dlt645_read_request(plc_meter_addr(m), 0x05040004, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1); /* no fourth: the meter started at 00:00 */
+    assert_int_equal(read_raw(m, 0x04001202), 60);
+    const plc_dlt645_value p15 = {.kind = PLC_DLT645_NUMBER, .raw = 15};
+    plc_dlt645_write_request(plc_meter_addr(m), 0x04001202, 0x02, 123456, 0, &p15, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x94);
+    plc_meter_advance(m, 215 * minute); /* 03:35: 03:15 and 03:30 frozen */
+    assert_int_equal(read_value(m, 0x05040001).t.minute, 30);
+    assert_int_equal(read_value(m, 0x05040002).t.minute, 15);
+    assert_int_equal(read_value(m, 0x05040003).t.hour, 3);
+    const plc_dlt645_value p20 = {.kind = PLC_DLT645_NUMBER, .raw = 20};
+    plc_dlt645_write_request(plc_meter_addr(m), 0x04001202, 0x02, 123456, 0, &p20, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD4); /* only 15, 30 or 60 */
+    plc_meter_destroy(m);
+}
+
 static void test_meter_relay_prepaid_events(void **st)
 {
     (void)st;
@@ -497,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_extractor),
         cmocka_unit_test(test_meter_registers_and_clock),
         cmocka_unit_test(test_meter_daily_freeze),
+        cmocka_unit_test(test_meter_hourly_freeze),
         cmocka_unit_test(test_meter_relay_prepaid_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,6 +191,7 @@ typedef struct area {
     plc_meshnet *net;
     plc_gw *gw;
     int drop_write_answer_from; /* short address: its next write answer is lost */
+    int mute_from;              /* short address: nothing from it gets through */
     plc_gw_result results[16];
     unsigned n_results;
 } area;
@@ -227,6 +228,8 @@ static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, cons
                      size_t len)
 {
     area *a = user;
+    if (from == a->mute_from)
+        return;
     if (from == a->drop_write_answer_from && len >= 10 && data[8] >= 0x80 && (data[8] & 0x1F) == 0x14) {
         a->drop_write_answer_from = -1; /* lost on the way back */
         return;
@@ -370,7 +373,7 @@ static void test_commands_over_the_mesh(void **st)
     mc.power_up_s = 60;
     mc.dlt645 = 1;
     mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 12, 0, 0}; /* the concentrator's clock */
-    area a = {.drop_write_answer_from = -1};
+    area a = {.drop_write_answer_from = -1, .mute_from = -1};
     a.net = plc_meshnet_create(&mc, err, sizeof(err));
     if (!a.net)
         fail_msg("%s", err);
@@ -483,7 +486,7 @@ static void test_time_sync_and_clock_check(void **st)
     mc.dlt645 = 1;
     mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 2, 15, 0};
     mc.meter_clock_spread_s = 420;
-    area a = {.drop_write_answer_from = -1};
+    area a = {.drop_write_answer_from = -1, .mute_from = -1};
     a.net = plc_meshnet_create(&mc, err, sizeof(err));
     if (!a.net)
         fail_msg("%s", err);
@@ -672,6 +675,89 @@ static void test_rs485_meters_in_the_same_tasks(void **st)
     remove_db(path);
 }
 
+/* The load curve: every meter's hourly freezes stored under their own times, equal to what
+ * the meter froze; a meter silent for an hour gets its missing point with the next one. */
+static void test_load_curve_over_the_mesh(void **st)
+{
+    (void)st;
+    enum { METERS = 10 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = METERS + 1;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 60;
+    mc.dlt645 = 1;
+    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
+    area a = {.drop_write_answer_from = -1, .mute_from = -1};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
+    cfg.task[0] = (plc_gw_task){"curve", PLC_GW_CURVE, 3600, 0, DAY, 1};
+    const plc_gw_link link = {mesh_send, &a};
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
+    assert_non_null(a.gw);
+    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    plc_meshnet_set_app(a.net, &app);
+    const double h = 3600;
+    plc_meshnet_run(a.net, 600 + 1800); /* 09:30: the 09:00 point */
+    /* a meter whose 09:00 point is in falls silent for an hour */
+    int mute_node = 0;
+    for (uint16_t k = 1; k < 0x100 && !mute_node; k++) {
+        const int node = plc_meshnet_node_of(a.net, k);
+        char sql[200];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter "
+                 "WHERE m.address = '%012d' AND r.ts = 1767344400", node);
+        if (node > 0 && count_rows(path, sql) == 1) {
+            a.mute_from = k;
+            mute_node = node;
+        }
+    }
+    assert_true(mute_node > 0);
+    plc_meshnet_run(a.net, 600 + 1800 + h); /* 10:30: its 10:00 point missing */
+    char sql10[200];
+    snprintf(sql10, sizeof(sql10), "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter "
+             "WHERE m.address = '%012d' AND r.ts = 1767348000", mute_node);
+    assert_int_equal(count_rows(path, sql10), 0);
+    a.mute_from = -1;
+    plc_meshnet_run(a.net, 600 + 1800 + 2 * h); /* 11:30: it came with the 11:00 one */
+    assert_int_equal(count_rows(path, sql10), 1);
+    /* 10:00 and 11:00 of every meter; 09:00 of those that had joined by then */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE di = 84148481 AND "
+                                      "ts IN (1767348000, 1767351600)"), 2 * METERS);
+    const int64_t at9 = count_rows(path, "SELECT count(*) FROM readings WHERE di = 84148481 AND "
+                                         "ts = 1767344400");
+    print_message("load curve: 09:00 of %lld meters, 10:00 and 11:00 of all %d (meter %d's 10:00 "
+                  "after an hour's silence)\n", (long long)at9, METERS, mute_node);
+    assert_true(at9 >= METERS - 2);
+    /* the values are the meters' own freezes */
+    for (unsigned k = 1; k <= METERS; k++) {
+        plc_meter *m = plc_meshnet_meter(a.net, k);
+        plc_dlt645_frame q, r;
+        plc_dlt645_read_request(plc_meter_addr(m), 0x05040102, &q); /* the 10:00 one */
+        assert_int_equal(plc_meter_handle(m, &q, &r), 1);
+        plc_dlt645_value v;
+        assert_int_equal(plc_dlt645_value_decode(0x05040102, r.data + 4, r.len - 4u, &v), PLC_DLT645_OK);
+        char sql[200];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter "
+                 "WHERE m.address = '%012u' AND r.ts = 1767348000 AND r.value = '%lld.%02lld'", k,
+                 (long long)(v.raw / 100), (long long)(v.raw % 100));
+        assert_int_equal(count_rows(path, sql), 1);
+    }
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_commands_over_the_mesh),
         cmocka_unit_test(test_time_sync_and_clock_check),
         cmocka_unit_test(test_rs485_meters_in_the_same_tasks),
+        cmocka_unit_test(test_load_curve_over_the_mesh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
