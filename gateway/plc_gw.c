@@ -536,6 +536,7 @@ static void power_down(plc_gw *g, gmeter *x, const plc_dlt645_value *rec)
              rec->t.year, rec->t.month, rec->t.day, rec->t.hour, rec->t.minute, rec->t.second);
     const int64_t now = plc_gw_now(g);
     g->cnt.power_downs++;
+    x->down = 1;
     if (plc_gw_store_event(g->store, now, "power-down", x->m.id, d) != PLC_OK)
         gw_store_failed(g);
     if (g->area_count++ == 0) {
@@ -573,6 +574,11 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
         }
     }
     gmeter *x = &g->meter[k];
+    if (x->down) { /* it joined again: mains is back */
+        x->down = 0;
+        g->cnt.power_ups++;
+        meter_event(g, x, "power-up", "joined again after its last gasp");
+    }
     if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000 && x->m.short_addr != short_addr)
         g->by_short[x->m.short_addr] = 0;
     x->m.short_addr = short_addr;

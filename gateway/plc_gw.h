@@ -18,7 +18,7 @@
  *
  * Events: a last gasp (an unsolicited power-down record, DI 03110001) is stored at once as
  * "power-down"; area_threshold of them within area_window_s make one "area-outage" event,
- * stored when the window closes. A meter silent for unreachable_passes passes is
+ * stored when the window closes; "power-up" when such a meter joins again. A meter silent for unreachable_passes passes is
  * "unreachable" (and "reachable" when it answers again); the status scheme turns a changed
  * relay into "relay-open"/"relay-closed", a grown cover-open count into "cover-open", a grown
  * power-down count into "power-down" (counted by the meter: its last gasp was lost). A node that announces itself with an address not in the
@@ -110,8 +110,8 @@ typedef struct plc_gw_counters {
         stale_freezes,      /* a freeze of another day than asked */
         stored, duplicates, /* readings new to the store, and already there */
         store_errors;
-    uint64_t power_downs, area_outages, unknown_nodes, registered, unreachable, relay_changes,
-        cover_opens;
+    uint64_t power_downs, power_ups, area_outages, unknown_nodes, registered, unreachable,
+        relay_changes, cover_opens;
     uint64_t commands, commands_repeated, commands_failed;
     uint64_t time_syncs, clocks_off, clocks_set;
 } plc_gw_counters;

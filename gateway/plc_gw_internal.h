@@ -25,6 +25,7 @@ typedef struct gmeter {
     unsigned silent_passes;            /* passes in a row without an answer */
     int answered_in_pass;              /* a word from it since its current pass began */
     int unreachable;                   /* reported so */
+    int down;                          /* its last gasp came, it has not joined again */
     int64_t last_status, last_covers, last_downs; /* of the last status read, -1 none */
 } gmeter;
 

@@ -36,6 +36,7 @@ typedef struct mnode {
     plc_rng rng;
     plc_timer power, hello, dark, refresh;
     unsigned hellos;
+    uint32_t counter;        /* the MAC's frame counter when its node went dark */
     plc_meter *meter;        /* DL/T 645 mode: the simulated meter and its node app */
     plc_meter_node *app;
     int announced;      /* the concentrator acknowledged */
@@ -71,6 +72,10 @@ void plc_meshnet_config_default(plc_meshnet_config *c)
     c->dlt645 = 0;
     c->meter_start = (plc_dlt645_time){2026, 1, 1, 4, 0, 0, 0};
 }
+
+/* The area's first group key (GMK 0), the concentrator's from the start. */
+static const uint8_t area_gmk[16] = {0xAF, 0x4D, 0x6D, 0xCC, 0xF1, 0x4D, 0xE7, 0xC1,
+                                     0xC4, 0x23, 0x5E, 0x6F, 0xEF, 0x6C, 0x15, 0x1F};
 
 /* The simulation's PSK for a meter: a function of its EUI-64 (a real one is per device). */
 static void psk_of(uint64_t eui, uint8_t psk[16])
@@ -210,6 +215,7 @@ static void g_left(void *u)
         x->net->announced--;
     x->announced = 0;
     x->net->joined--;
+    x->joined_s = -1;
 }
 
 static void on_lbp(void *u, const plc_adp_lbp_indication *ind)
@@ -294,6 +300,58 @@ static void on_power(plc_loop *loop, plc_timer *t, void *user)
     plc_lbd_start(x->lbd);
 }
 
+/* A node's stack (MAC security, adaptation layer, MAC, and on a meter the LBP device): at
+ * create, and afresh when a node comes back after a power cut (its frame counter goes on from
+ * where it stopped, as the MAC's saved counter would). 1, or 0 out of memory. */
+static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
+{
+    plc_adp_config ac;
+    plc_adp_config_default(&ac);
+    ac.loadng.self = x->id == 0 ? 0 : 0xFFFF;
+    ac.loadng.max_hops = w->cfg.max_hops;
+    ac.beacon_period_s = w->cfg.beacon_period_s;
+    ac.queue = 8; /* an agent relays its neighbours' joins as datagrams of its own */
+    if (x->id == 0) {
+        ac.loadng.route_table_size = w->n + 8;
+        ac.queue = w->cfg.parallel + 8;
+        ac.relays = 16;
+    }
+    const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
+                                  .beacon = on_beacon, .user = x};
+    x->adp = plc_adp_create(&ac, w->loop, w->cfg.seed * 7919u + x->id, &cb);
+    x->sec = plc_mac_sec_create();
+    plc_mac_pib pib;
+    plc_mac_pib_default(&pib);
+    pib.frame_counter = frame_counter;
+    pib.short_addr = x->id == 0 ? 0 : 0xFFFF;
+    pib.ext_addr = x->eui;
+    pib.security_enabled = 1;
+    if (x->id == 0) {
+        pib.rc_coord = 0;
+        pib.neighbour_table_size = w->n < PLC_MAC_MAX_TABLE ? w->n : PLC_MAC_MAX_TABLE;
+        pib.queue_size = 32;
+        pib.reassembly_trains = 16;
+        plc_mac_sec_set_key(x->sec, 0, area_gmk);
+    }
+    const plc_mac_callbacks mcb = plc_adp_mac_callbacks(x->adp);
+    x->mac = x->adp && x->sec ? plc_mac_create(&pib, w->cfg.seed * 31u + x->id, w->loop,
+                                               plc_medium_phy(w->medium, x->id), x->sec, &mcb)
+                              : NULL;
+    if (!x->mac)
+        return 0;
+    plc_adp_attach(x->adp, x->mac);
+    if (x->id == 0)
+        return 1;
+    plc_lbd_config dc;
+    plc_lbd_config_default(&dc);
+    dc.eui = x->eui;
+    psk_of(x->eui, dc.psk);
+    const plc_lbd_ops o = {g_send,  g_beacon_request, g_link_cost, g_random, g_joined,
+                           g_set_key, g_activate,     g_left,      x,        g_announce};
+    x->lbd = plc_lbd_create(&dc, w->loop, &o);
+    return x->lbd != NULL;
+}
+
 /* DL/T 645 mode: meter i has address i (12 digits), its own load seed and a register that is
  * not new. */
 static int add_meter(plc_meshnet *w, mnode *x)
@@ -340,8 +398,6 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
     }
     w->n = plc_medium_nodes(w->medium);
     w->node = calloc(w->n, sizeof(mnode));
-    static const uint8_t gmk[16] = {0xAF, 0x4D, 0x6D, 0xCC, 0xF1, 0x4D, 0xE7, 0xC1,
-                                    0xC4, 0x23, 0x5E, 0x6F, 0xEF, 0x6C, 0x15, 0x1F};
     plc_rng place;
     plc_rng_seed(&place, cfg->seed * 0x9E3779B97F4A7C15ull + 3);
     for (unsigned i = 0; w->node && i < w->n; i++) {
@@ -355,43 +411,11 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
         plc_timer_init(&x->hello, on_hello, x);
         plc_timer_init(&x->dark, on_dark, x);
         plc_timer_init(&x->refresh, on_refresh, x);
-        plc_adp_config ac;
-        plc_adp_config_default(&ac);
-        ac.loadng.self = i == 0 ? 0 : 0xFFFF;
-        ac.loadng.max_hops = cfg->max_hops;
-        ac.beacon_period_s = cfg->beacon_period_s;
-        ac.queue = 8; /* an agent relays its neighbours' joins as datagrams of its own */
-        if (i == 0) {
-            ac.loadng.route_table_size = w->n + 8;
-            ac.queue = cfg->parallel + 8;
-            ac.relays = 16;
-        }
-        const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
-                                      .beacon = on_beacon, .user = x};
-        x->adp = plc_adp_create(&ac, w->loop, cfg->seed * 7919u + i, &cb);
-        x->sec = plc_mac_sec_create();
-        plc_mac_pib pib;
-        plc_mac_pib_default(&pib);
-        pib.short_addr = i == 0 ? 0 : 0xFFFF;
-        pib.ext_addr = x->eui;
-        pib.security_enabled = 1;
-        if (i == 0) {
-            pib.rc_coord = 0;
-            pib.neighbour_table_size = w->n < PLC_MAC_MAX_TABLE ? w->n : PLC_MAC_MAX_TABLE;
-            pib.queue_size = 32;
-            pib.reassembly_trains = 16;
-            plc_mac_sec_set_key(x->sec, 0, gmk);
-        }
-        const plc_mac_callbacks mcb = plc_adp_mac_callbacks(x->adp);
-        x->mac = x->adp && x->sec ? plc_mac_create(&pib, cfg->seed * 31u + i, w->loop,
-                                                   plc_medium_phy(w->medium, i), x->sec, &mcb)
-                                  : NULL;
-        if (!x->mac) {
+        if (!node_stack(w, x, 0)) {
             snprintf(err, errlen, "out of memory for node %u", i);
             plc_meshnet_destroy(w);
             return NULL;
         }
-        plc_adp_attach(x->adp, x->mac);
         if (i == 0)
             continue;
         if (cfg->dlt645 && !add_meter(w, x)) {
@@ -399,13 +423,6 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
             plc_meshnet_destroy(w);
             return NULL;
         }
-        plc_lbd_config dc;
-        plc_lbd_config_default(&dc);
-        dc.eui = x->eui;
-        psk_of(x->eui, dc.psk);
-        const plc_lbd_ops o = {g_send,  g_beacon_request, g_link_cost, g_random, g_joined,
-                               g_set_key, g_activate,     g_left,      x,        g_announce};
-        x->lbd = plc_lbd_create(&dc, w->loop, &o);
         plc_timer_start_in(w->loop, &x->power,
                            (plc_rng_next(&place) >> 11) % ((uint64_t)cfg->power_up_s * 1000000u + 1));
     }
@@ -419,7 +436,7 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
     /* no joined callback: the concentrator learns its route to a meter from the meter's
      * announce */
     const plc_lbs_ops so = {g_send, g_random, g_set_key, g_activate, NULL, NULL, &w->node[0]};
-    w->lbs = plc_lbs_create(&sc, w->loop, &so, 0, gmk);
+    w->lbs = plc_lbs_create(&sc, w->loop, &so, 0, area_gmk);
     for (unsigned i = 1; w->lbs && i < w->n; i++) {
         uint8_t psk[16];
         psk_of(w->node[i].eui, psk);
@@ -752,10 +769,45 @@ uint64_t plc_meshnet_eui(const plc_meshnet *w, unsigned node)
 void plc_meshnet_kill(plc_meshnet *w, unsigned node)
 {
     mnode *x = &w->node[node];
+    if (!x->mac)
+        return;
     plc_timer_stop(w->loop, &x->hello);
+    plc_timer_stop(w->loop, &x->refresh);
+    plc_mac_pib pib;
+    plc_mac_get_pib(x->mac, &pib);
+    x->counter = pib.frame_counter; /* kept, as a MAC's saved counter is */
     plc_adp_attach(x->adp, NULL);
     plc_mac_destroy(x->mac);
     x->mac = NULL;
+}
+
+int plc_meshnet_power_restore(plc_meshnet *w, unsigned node)
+{
+    if (node == 0 || node >= w->n || !w->node[node].app)
+        return PLC_ERR_ARG;
+    mnode *x = &w->node[node];
+    if (plc_timer_pending(&x->dark))
+        plc_meshnet_kill(w, node); /* back within the hold-up time: the modem restarts anyway */
+    plc_timer_stop(w->loop, &x->dark);
+    if (x->mac)
+        return PLC_OK; /* never lost */
+    /* the old stack went dark: a fresh one, which joins again */
+    plc_lbd_destroy(x->lbd);
+    plc_adp_destroy(x->adp);
+    plc_mac_sec_destroy(x->sec);
+    x->lbd = NULL;
+    x->adp = NULL;
+    x->sec = NULL;
+    if (x->announced)
+        w->announced--;
+    x->announced = 0;
+    if (x->joined_s >= 0)
+        w->joined--;
+    x->joined_s = -1;
+    if (!node_stack(w, x, x->counter))
+        return PLC_ERR_NOMEM;
+    plc_meter_node_set_mains(x->app, 1);
+    return plc_timer_start_in(w->loop, &x->power, 1000000u + (plc_rng_next(&x->rng) >> 11) % 4000000u);
 }
 
 int plc_meshnet_node_of(const plc_meshnet *w, uint16_t short_addr)

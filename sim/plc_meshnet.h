@@ -114,8 +114,11 @@ void plc_meshnet_meter_counters(const plc_meshnet *n, unsigned node, plc_meter_n
 /* The simulated meter of a node (NULL: not DL/T 645 mode). */
 plc_meter *plc_meshnet_meter(plc_meshnet *n, unsigned node);
 /* Mains lost at a meter: its node sends the last gasp at once and goes dark (meter and
- * modem) after the hold-up time. [Not built: mains back; the node would join again.] */
+ * modem) after the hold-up time. */
 int plc_meshnet_power_cut(plc_meshnet *n, unsigned node);
+/* Mains back: the meter runs again and its modem starts afresh (its frame counter kept),
+ * joins through LBP again within 1-5 s of boot and announces itself. */
+int plc_meshnet_power_restore(plc_meshnet *n, unsigned node);
 /* Meters whose announce the concentrator acknowledged. */
 unsigned plc_meshnet_announced(const plc_meshnet *n);
 

@@ -335,6 +335,20 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
                            "AND ts BETWEEN %lld AND %lld", (long long)cut_at, (long long)cut_at + 60);
     assert_int_equal(count_rows(path, q), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'power-down'"), 10);
+    /* mains back 5 minutes later: the 10 nodes join again, 10 power-up events */
+    plc_meshnet_run(a.net, six + 3600 + 900);
+    cut = 0;
+    for (unsigned k = 1; k <= METERS && cut < 10; k++) {
+        const int node = plc_meshnet_node_of(a.net, (uint16_t)k);
+        if (k == relay || through[k] || node <= 0)
+            continue;
+        assert_int_equal(plc_meshnet_power_restore(a.net, (unsigned)node), PLC_OK);
+        cut++;
+    }
+    plc_meshnet_run(a.net, six + 3600 + 900 + 900);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'power-up'"), 10);
+    /* every one announced again (the count keeps the dead relay's first announce) */
+    assert_int_equal(plc_meshnet_announced(a.net), METERS);
     plc_gw_destroy(a.gw);
     plc_meshnet_destroy(a.net);
     plc_gw_store_close(s);
