@@ -152,7 +152,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_gateway: %s\n", err);
         return 2;
     }
-    const plc_meshnet_app app = {b_announced, b_frame, NULL, &b};
+    const plc_meshnet_app app = {.announced = b_announced, .frame = b_frame, .user = &b};
     plc_meshnet_set_app(b.net, &app);
     /* the night: formation from 22:00, the daily freeze from 00:05, the deadline 07:00; the
      * round's window opens at 08:00 */

@@ -545,6 +545,80 @@ static void power_down(plc_gw *g, gmeter *x, const plc_dlt645_value *rec)
     }
 }
 
+/* ---- admission ---- */
+static int admit(plc_gw *g, const gmeter *x)
+{
+    if (!g->admission.allow || !x->m.in_archive || !x->m.eui)
+        return PLC_OK;
+    return g->admission.allow(g->admission.user, x->m.eui, x->m.psk);
+}
+
+int plc_gw_set_admission(plc_gw *g, const plc_gw_admission *a)
+{
+    g->admission = a ? *a : (plc_gw_admission){0};
+    int rc = PLC_OK;
+    for (unsigned k = 0; k < g->n; k++)
+        if (admit(g, &g->meter[k]) != PLC_OK)
+            rc = PLC_ERR_FULL; /* the allow-list has no room */
+    return rc;
+}
+
+int plc_gw_archive_put(plc_gw *g, const plc_gw_meter *m)
+{
+    plc_gw_meter row = *m;
+    if (plc_gw_store_meter_put(g->store, &row, &row.id) != PLC_OK) {
+        gw_store_failed(g);
+        return PLC_ERR_STORE;
+    }
+    uint8_t addr[6];
+    if (plc_dlt645_addr_parse(row.addr, addr) != PLC_DLT645_OK)
+        return PLC_ERR_ARG;
+    int k = gw_meter_of_addr(g, addr);
+    if (k < 0) {
+        row.short_addr = row.hops = row.lqi = -1;
+        if ((k = add_meter(g, &row)) < 0)
+            return PLC_ERR_NOMEM;
+    } else {
+        gmeter *x = &g->meter[k];
+        const plc_gw_meter was = x->m;
+        x->m = row;
+        x->m.short_addr = was.short_addr; /* what the mesh said stays */
+        x->m.hops = was.hops;
+        x->m.lqi = was.lqi;
+        x->m.last_seen = was.last_seen;
+        if (!row.eui) {
+            x->m.eui = was.eui;
+            memcpy(x->m.psk, was.psk, 16);
+        }
+        x->port = port_of(g, x->m.port);
+    }
+    return admit(g, &g->meter[k]);
+}
+
+void plc_gw_node_refused(plc_gw *g, uint64_t eui, const char *reason)
+{
+    const int64_t now = plc_gw_now(g);
+    unsigned slot = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        if (g->refused[i].eui == eui) {
+            if (now - g->refused[i].at < 3600)
+                return; /* reported within the hour */
+            slot = i;
+            break;
+        }
+        if (g->refused[i].at < g->refused[slot].at)
+            slot = i;
+    }
+    g->refused[slot].eui = eui;
+    g->refused[slot].at = now;
+    g->cnt.refused_nodes++;
+    char d[128];
+    snprintf(d, sizeof(d), "device %016llX refused: %s", (unsigned long long)eui,
+             reason ? reason : "");
+    if (plc_gw_store_event(g->store, now, "refused-node", 0, d) != PLC_OK)
+        gw_store_failed(g);
+}
+
 /* ---- from the PLC side ---- */
 void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6])
 {

@@ -111,7 +111,7 @@ typedef struct plc_gw_counters {
         stored, duplicates, /* readings new to the store, and already there */
         store_errors;
     uint64_t power_downs, power_ups, area_outages, unknown_nodes, registered, unreachable,
-        relay_changes, cover_opens;
+        relay_changes, cover_opens, refused_nodes;
     uint64_t commands, commands_repeated, commands_failed;
     uint64_t time_syncs, clocks_off, clocks_set;
 } plc_gw_counters;
@@ -129,6 +129,19 @@ void plc_gw_destroy(plc_gw *g);
  * gets later on the port are taken as they come. */
 int plc_gw_add_port(plc_gw *g, const char *name, const plc_gw_link *link);
 void plc_gw_port_input(plc_gw *g, const char *name, const uint8_t *frame, size_t len);
+
+/* The coordinator's allow-list (the LBP server's) follows the archive: every archive meter
+ * whose modem's EUI-64 and PSK are known is allowed, at once and whenever one is added. */
+typedef struct plc_gw_admission {
+    int (*allow)(void *user, uint64_t eui, const uint8_t psk[16]);
+    void *user;
+} plc_gw_admission;
+int plc_gw_set_admission(plc_gw *g, const plc_gw_admission *a);
+/* A meter into the archive (or changed) while running: stored, and allowed on the mesh when
+ * its modem is known. */
+int plc_gw_archive_put(plc_gw *g, const plc_gw_meter *m);
+/* From the PLC side: the coordinator refused a device ("refused-node", once an hour each). */
+void plc_gw_node_refused(plc_gw *g, uint64_t eui, const char *reason);
 
 /* From the PLC side: a node announced itself (its meter's address, wire order). */
 void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]);

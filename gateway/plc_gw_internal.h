@@ -65,6 +65,8 @@ struct plc_gw {
     plc_timer tick, area;
     unsigned ticks;
     struct gw_command *cmds;          /* commands in hand (plc_gw_command.c) */
+    plc_gw_admission admission;
+    struct { uint64_t eui; int64_t at; } refused[16]; /* the last reported, for the rate */
     plc_gw_result_fn result_fn;
     void *result_user;
     unsigned area_count;

@@ -15,7 +15,8 @@ static const char *const schema =
     " collector TEXT NOT NULL DEFAULT '', asset TEXT NOT NULL DEFAULT '',"
     " in_archive INTEGER NOT NULL DEFAULT 1, short_addr INTEGER NOT NULL DEFAULT -1,"
     " hops INTEGER NOT NULL DEFAULT -1, lqi INTEGER NOT NULL DEFAULT -1,"
-    " parent INTEGER NOT NULL DEFAULT -1, last_seen INTEGER NOT NULL DEFAULT 0);"
+    " parent INTEGER NOT NULL DEFAULT -1, last_seen INTEGER NOT NULL DEFAULT 0,"
+    " eui INTEGER NOT NULL DEFAULT 0, psk BLOB);"
     "CREATE TABLE IF NOT EXISTS readings("
     " meter INTEGER NOT NULL REFERENCES meters(id), di INTEGER NOT NULL, ts INTEGER NOT NULL,"
     " value TEXT NOT NULL, read_at INTEGER NOT NULL,"
@@ -58,12 +59,14 @@ enum {
 
 static const char *const sql[Q_COUNT] = {
     [Q_METER_PUT] = "INSERT INTO meters(address, protocol, port, tariff, user_data, collector,"
-                    " asset, in_archive) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    " asset, in_archive, eui, psk) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                     " ON CONFLICT(address) DO UPDATE SET protocol = ?2, port = ?3, tariff = ?4,"
-                    " user_data = ?5, collector = ?6, asset = ?7, in_archive = ?8",
+                    " user_data = ?5, collector = ?6, asset = ?7, in_archive = ?8,"
+                    " eui = CASE ?9 WHEN 0 THEN eui ELSE ?9 END,"
+                    " psk = CASE ?9 WHEN 0 THEN psk ELSE ?10 END",
     [Q_METER_ID] = "SELECT id FROM meters WHERE address = ?1",
     [Q_METERS] = "SELECT id, address, protocol, port, tariff, user_data, collector, asset,"
-                 " in_archive, short_addr, hops, lqi, last_seen FROM meters"
+                 " in_archive, short_addr, hops, lqi, last_seen, eui, psk FROM meters"
                  " WHERE in_archive >= ?1 ORDER BY address",
     [Q_METER_SEEN] = "UPDATE meters SET short_addr = ?2, hops = ?3, lqi = ?4, last_seen = ?5"
                      " WHERE id = ?1",
@@ -208,6 +211,11 @@ int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id)
     sqlite3_bind_text(q, 6, m->collector, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 7, m->asset, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 8, m->in_archive ? 1 : 0);
+    sqlite3_bind_int64(q, 9, (int64_t)m->eui);
+    if (m->eui)
+        sqlite3_bind_blob(q, 10, m->psk, 16, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 10);
     int rc = step_done(s, q);
     if (rc != PLC_OK || !id)
         return rc;
@@ -253,6 +261,10 @@ int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, un
             m->hops = sqlite3_column_int(q, 10);
             m->lqi = sqlite3_column_int(q, 11);
             m->last_seen = sqlite3_column_int64(q, 12);
+            m->eui = (uint64_t)sqlite3_column_int64(q, 13);
+            memset(m->psk, 0, sizeof(m->psk));
+            if (sqlite3_column_bytes(q, 14) == 16)
+                memcpy(m->psk, sqlite3_column_blob(q, 14), 16);
         }
         k++;
     }

@@ -41,11 +41,15 @@ typedef struct plc_gw_meter {
     int short_addr;                   /* mesh address, -1 unknown */
     int hops, lqi;                    /* of its last answer, -1 unknown */
     int64_t last_seen;                /* last answer, 0 never */
+    uint64_t eui;                     /* its PLC modem's EUI-64, 0 unknown */
+    uint8_t psk[16];                  /* ... and its EAP-PSK key (valid when eui is set) */
 } plc_gw_meter;
 
 void plc_gw_meter_default(plc_gw_meter *m);
 /* Adds a meter or, for an address already there, updates what is given (protocol, port,
- * tariff, user data, collector, asset, in_archive); *id is its row. */
+ * tariff, user data, collector, asset, in_archive, and the modem's EUI-64 and PSK when the
+ * EUI is set); *id is its row. [R] The PSKs are kept in the store (file permissions guard
+ * them; a secure element would be better). */
 int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id);
 /* n meters in one transaction (an archive import). */
 int plc_gw_store_meters_put(plc_gw_store *s, const plc_gw_meter *m, unsigned n);

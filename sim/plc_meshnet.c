@@ -218,6 +218,14 @@ static void g_left(void *u)
     x->joined_s = -1;
 }
 
+static void g_refused(void *u, uint64_t eui, int err, const char *reason)
+{
+    (void)err;
+    mnode *x = u;
+    if (x->net->app.refused)
+        x->net->app.refused(x->net->app.user, eui, reason);
+}
+
 static void on_lbp(void *u, const plc_adp_lbp_indication *ind)
 {
     mnode *x = u;
@@ -435,9 +443,9 @@ plc_meshnet *plc_meshnet_create(const plc_meshnet_config *cfg, char *err, size_t
     sc.max_devices = w->n;
     /* no joined callback: the concentrator learns its route to a meter from the meter's
      * announce */
-    const plc_lbs_ops so = {g_send, g_random, g_set_key, g_activate, NULL, NULL, &w->node[0]};
+    const plc_lbs_ops so = {g_send, g_random, g_set_key, g_activate, NULL, g_refused, &w->node[0]};
     w->lbs = plc_lbs_create(&sc, w->loop, &so, 0, area_gmk);
-    for (unsigned i = 1; w->lbs && i < w->n; i++) {
+    for (unsigned i = 1; w->lbs && !cfg->allow_none && i < w->n; i++) {
         uint8_t psk[16];
         psk_of(w->node[i].eui, psk);
         plc_lbs_allow(w->lbs, w->node[i].eui, psk);
@@ -815,6 +823,21 @@ int plc_meshnet_node_of(const plc_meshnet *w, uint16_t short_addr)
     if (short_addr == 0)
         return 0;
     return short_addr < 0x8000 && w->by_short[short_addr] ? w->by_short[short_addr] - 1 : -1;
+}
+
+int plc_meshnet_allow(plc_meshnet *w, uint64_t eui, const uint8_t psk[16])
+{
+    return plc_lbs_allow(w->lbs, eui, psk);
+}
+
+void plc_meshnet_disallow(plc_meshnet *w, uint64_t eui)
+{
+    plc_lbs_disallow(w->lbs, eui);
+}
+
+void plc_meshnet_psk(const plc_meshnet *w, unsigned node, uint8_t psk[16])
+{
+    psk_of(w->node[node].eui, psk);
 }
 
 void plc_meshnet_set_app(plc_meshnet *w, const plc_meshnet_app *app)

@@ -38,6 +38,8 @@ typedef struct plc_meshnet_config {
      * plc_meshnet_set_app. 0 (default): the bare read-round protocol. */
     int dlt645;
     plc_dlt645_time meter_start; /* the meters' clocks at time 0: 2026-01-01 00:00:00 */
+    int allow_none;             /* 1: the coordinator's allow-list starts empty (the
+                                 * application fills it: plc_meshnet_allow); 0: every meter */
     unsigned meter_clock_spread_s; /* ... each off by up to +/- this, seeded: 0 */
 } plc_meshnet_config;
 
@@ -103,6 +105,8 @@ typedef struct plc_meshnet_app {
                   size_t len);
     /* the data service's confirm of plc_meshnet_send (first hop) */
     void (*confirm)(void *user, uint8_t handle, int status);
+    /* the coordinator refused a device's join (may be NULL) */
+    void (*refused)(void *user, uint64_t eui, const char *reason);
     void *user;
 } plc_meshnet_app;
 void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);
@@ -111,6 +115,11 @@ int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t l
                      uint8_t handle);
 /* The meter node app's counters of a node (zero: not DL/T 645 mode). */
 void plc_meshnet_meter_counters(const plc_meshnet *n, unsigned node, plc_meter_node_counters *c);
+/* The coordinator's allow-list: a device (EUI-64) with its PSK, or out. */
+int plc_meshnet_allow(plc_meshnet *n, uint64_t eui, const uint8_t psk[16]);
+void plc_meshnet_disallow(plc_meshnet *n, uint64_t eui);
+/* The simulation's PSK of a node (what its manufacturer would hand the utility). */
+void plc_meshnet_psk(const plc_meshnet *n, unsigned node, uint8_t psk[16]);
 /* The simulated meter of a node (NULL: not DL/T 645 mode). */
 plc_meter *plc_meshnet_meter(plc_meshnet *n, unsigned node);
 /* Mains lost at a meter: its node sends the last gasp at once and goes dark (meter and

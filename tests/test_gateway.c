@@ -224,6 +224,18 @@ static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
     plc_gw_node_announced(a->gw, short_addr, addr);
 }
 
+static void on_refused(void *user, uint64_t eui, const char *reason)
+{
+    area *a = user;
+    plc_gw_node_refused(a->gw, eui, reason);
+}
+
+static int mesh_allow(void *user, uint64_t eui, const uint8_t psk[16])
+{
+    area *a = user;
+    return plc_meshnet_allow(a->net, eui, psk);
+}
+
 static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
                      size_t len)
 {
@@ -266,7 +278,7 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     const plc_gw_link link = {mesh_send, &a};
     a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
     assert_non_null(a.gw);
-    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
     plc_meshnet_set_app(a.net, &app);
     const double six = DAY + 6 * 3600 - (START - 1767225600);
     plc_meshnet_run(a.net, six - 1);
@@ -401,7 +413,7 @@ static void test_commands_over_the_mesh(void **st)
     a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
     assert_non_null(a.gw);
     plc_gw_set_result_callback(a.gw, on_result, &a);
-    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
     plc_meshnet_set_app(a.net, &app);
     plc_meshnet_run(a.net, 600);
     assert_int_equal(plc_meshnet_announced(a.net), METERS);
@@ -513,7 +525,7 @@ static void test_time_sync_and_clock_check(void **st)
     const plc_gw_link link = {mesh_send, &a};
     a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
     assert_non_null(a.gw);
-    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
     plc_meshnet_set_app(a.net, &app);
     int64_t off0[METERS + 1];
     unsigned outside = 0;
@@ -719,7 +731,7 @@ static void test_load_curve_over_the_mesh(void **st)
     const plc_gw_link link = {mesh_send, &a};
     a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
     assert_non_null(a.gw);
-    const plc_meshnet_app app = {on_announced, on_frame, NULL, &a};
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
     plc_meshnet_set_app(a.net, &app);
     const double h = 3600;
     plc_meshnet_run(a.net, 600 + 1800); /* 09:30: the 09:00 point */
@@ -772,6 +784,76 @@ static void test_load_curve_over_the_mesh(void **st)
     remove_db(path);
 }
 
+/* The coordinator's allow-list follows the archive: of 10 meters 8 are in it with their modems'
+ * EUI-64 and PSK and join; one in it without its modem's key and one not in it are refused and
+ * reported once; the key added while running lets the first join. */
+static void test_admission_follows_the_archive(void **st)
+{
+    (void)st;
+    enum { METERS = 10 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = METERS + 1;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 60;
+    mc.dlt645 = 1;
+    mc.allow_none = 1;
+    area a = {.drop_write_answer_from = -1, .mute_from = -1};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    for (unsigned k = 1; k <= 9; k++) {
+        plc_gw_meter m;
+        plc_gw_meter_default(&m);
+        snprintf(m.addr, sizeof(m.addr), "%012u", k);
+        if (k <= 8) {
+            m.eui = plc_meshnet_eui(a.net, k);
+            plc_meshnet_psk(a.net, k, m.psk);
+        }
+        assert_int_equal(plc_gw_store_meter_put(s, &m, NULL), PLC_OK);
+    }
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = START;
+    const plc_gw_link link = {mesh_send, &a};
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
+    assert_non_null(a.gw);
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
+                                 .refused = on_refused, .user = &a};
+    plc_meshnet_set_app(a.net, &app);
+    assert_int_equal(plc_gw_set_admission(a.gw, &(plc_gw_admission){mesh_allow, &a}), PLC_OK);
+    plc_meshnet_run(a.net, 1200);
+    assert_int_equal(plc_meshnet_announced(a.net), 8);
+    char q[200];
+    for (unsigned k = 9; k <= 10; k++) {
+        snprintf(q, sizeof(q), "SELECT count(*) FROM events WHERE kind = 'refused-node' AND "
+                 "detail LIKE 'device %016llX refused%%'", (unsigned long long)plc_meshnet_eui(a.net, k));
+        assert_int_equal(count_rows(path, q), 1); /* once, though it kept trying */
+    }
+    plc_gw_counters c;
+    plc_gw_get_counters(a.gw, &c);
+    assert_int_equal(c.refused_nodes, 2);
+    /* meter 9's modem key arrives: it joins */
+    plc_gw_meter m9;
+    plc_gw_meter_default(&m9);
+    snprintf(m9.addr, sizeof(m9.addr), "%012u", 9u);
+    m9.eui = plc_meshnet_eui(a.net, 9);
+    plc_meshnet_psk(a.net, 9, m9.psk);
+    assert_int_equal(plc_gw_archive_put(a.gw, &m9), PLC_OK);
+    plc_meshnet_run(a.net, 1200 + 1800);
+    assert_int_equal(plc_meshnet_announced(a.net), 9);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM meters WHERE eui != 0"), 9);
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_time_sync_and_clock_check),
         cmocka_unit_test(test_rs485_meters_in_the_same_tasks),
         cmocka_unit_test(test_load_curve_over_the_mesh),
+        cmocka_unit_test(test_admission_follows_the_archive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
  *   plc-gateway -s STORE events [--kind KIND] [--limit N]
  *   plc-gateway -s STORE completeness [--day YYYY-MM-DD]
  *   plc-gateway -s STORE topology [--dot]
- *   plc-gateway -s STORE archive-add ADDR [--port PORT] [--asset ASSET]
+ *   plc-gateway -s STORE archive-add ADDR [--port PORT] [--asset ASSET] [--eui HEX16 --psk HEX32]
+ * archive-add: the daemon reads the archive (and admits the modems whose EUI-64 and PSK it
+ * has) when it starts.
  *   plc-gateway -s STORE commands
  *   plc-gateway -s STORE command ID METER KIND [ARG] [--wait SECONDS]
  * command puts a command in the log, where the daemon takes it (within 5 s): KIND read (ARG
@@ -34,7 +36,7 @@ static void usage(FILE *f)
                "                   | events [--kind KIND] [--limit N] | completeness [--day "
                "YYYY-MM-DD] | topology [--dot]\n"
                "                   | commands | command ID METER KIND [ARG] [--wait SECONDS]\n"
-               "                   | archive-add ADDR [--port PORT] [--asset ASSET]\n");
+               "                   | archive-add ADDR [--port PORT] [--asset ASSET] [--eui HEX16 --psk HEX32]\n");
 }
 
 static void time_text(int64_t t, char *out, size_t cap)
@@ -349,13 +351,34 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
 
 /* A meter into the archive (or its port and asset changed); the daemon reads the archive when
  * it starts. */
-static int cmd_archive_add(const char *store, const char *addr, const char *port, const char *asset)
+static int hex_bytes(const char *t, uint8_t *out, size_t n)
 {
-    uint8_t a[6];
+    if (!t || strlen(t) != 2 * n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(t + 2 * i, "%2x", &v) != 1)
+            return 0;
+        out[i] = (uint8_t)v;
+    }
+    return 1;
+}
+
+static int cmd_archive_add(const char *store, const char *addr, const char *port, const char *asset,
+                           const char *eui_hex, const char *psk_hex)
+{
+    uint8_t a[6], e[8], psk[16];
     if (!addr || strlen(addr) != 12 || plc_dlt645_addr_parse(addr, a) != PLC_DLT645_OK) {
         fprintf(stderr, "plc-gateway: archive-add: the meter's 12-digit address\n");
         return 2;
     }
+    if ((eui_hex || psk_hex) && (!hex_bytes(eui_hex, e, 8) || !hex_bytes(psk_hex, psk, 16))) {
+        fprintf(stderr, "plc-gateway: archive-add: --eui takes 16 hex digits, --psk 32, both\n");
+        return 2;
+    }
+    uint64_t eui = 0;
+    for (int i = 0; eui_hex && i < 8; i++)
+        eui = eui << 8 | e[i];
     sqlite3 *db;
     if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
@@ -363,11 +386,19 @@ static int cmd_archive_add(const char *store, const char *addr, const char *port
         sqlite3_close(db);
         return 1;
     }
-    sqlite3_stmt *q = prepare(db, "INSERT INTO meters(address, port, asset, in_archive) VALUES(?1, ?2, ?3, 1)"
-                                  " ON CONFLICT(address) DO UPDATE SET port = ?2, asset = ?3, in_archive = 1");
+    sqlite3_stmt *q = prepare(db, "INSERT INTO meters(address, port, asset, in_archive, eui, psk)"
+                                  " VALUES(?1, ?2, ?3, 1, ?4, ?5) ON CONFLICT(address) DO UPDATE SET"
+                                  " port = ?2, asset = ?3, in_archive = 1,"
+                                  " eui = CASE ?4 WHEN 0 THEN eui ELSE ?4 END,"
+                                  " psk = CASE ?4 WHEN 0 THEN psk ELSE ?5 END");
     sqlite3_bind_text(q, 1, addr, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, port ? port : "plc", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, asset ? asset : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, (int64_t)eui);
+    if (eui)
+        sqlite3_bind_blob(q, 5, psk, 16, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 5);
     const int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : 1;
     if (rc)
         fprintf(stderr, "plc-gateway: %s\n", sqlite3_errmsg(db));
@@ -379,6 +410,7 @@ static int cmd_archive_add(const char *store, const char *addr, const char *port
 int main(int argc, char **argv)
 {
     const char *store = NULL, *cmd = NULL, *meter = NULL, *kind = NULL, *port = NULL, *asset = NULL;
+    const char *eui = NULL, *psk = NULL;
     int64_t day = -1;
     int limit = 100000, dot = 0, nargs = 0;
     char *args[4];
@@ -397,6 +429,10 @@ int main(int argc, char **argv)
             port = argv[++i];
         } else if (!strcmp(a, "--asset") && i + 1 < argc) {
             asset = argv[++i];
+        } else if (!strcmp(a, "--eui") && i + 1 < argc) {
+            eui = argv[++i];
+        } else if (!strcmp(a, "--psk") && i + 1 < argc) {
+            psk = argv[++i];
         } else if (cmd && !strcmp(cmd, "archive-add") && a[0] != '-' && !meter) {
             meter = a;
         } else if (!strcmp(a, "--kind") && i + 1 < argc) {
@@ -429,7 +465,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "command"))
         return cmd_command(store, args, nargs, wait_s);
     if (!strcmp(cmd, "archive-add"))
-        return cmd_archive_add(store, meter, port, asset);
+        return cmd_archive_add(store, meter, port, asset, eui, psk);
     sqlite3 *db;
     if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {

@@ -95,6 +95,18 @@ static void store_routes(daemon_t *d, plc_gw_store *s)
     }
 }
 
+static void on_refused(void *user, uint64_t eui, const char *reason)
+{
+    daemon_t *d = user;
+    plc_gw_node_refused(d->gw, eui, reason);
+}
+
+static int allow(void *user, uint64_t eui, const uint8_t psk[16])
+{
+    daemon_t *d = user;
+    return plc_meshnet_allow(d->net, eui, psk);
+}
+
 static double wall_s(void)
 {
     struct timespec ts;
@@ -125,9 +137,11 @@ static void usage(FILE *f)
                "  the concentrator daemon; FILE is its INI configuration (docs/gateway.md)\n");
 }
 
-/* The simulated meters are the archive ([archive] sim_meters = 1) when it is empty. */
-static int import_sim_archive(plc_gw_store *s, unsigned meters)
+/* The simulated meters are the archive ([archive] sim_meters = 1) when it is empty, with their
+ * modems' EUI-64 and PSK as a utility's import from the manufacturer would bring them. */
+static int import_sim_archive(plc_gw_store *s, plc_meshnet *net)
 {
+    const unsigned meters = plc_meshnet_meters(net);
     unsigned have = 0;
     int rc = plc_gw_store_meters(s, 1, NULL, 0, &have);
     if (rc != PLC_OK || have)
@@ -139,6 +153,8 @@ static int import_sim_archive(plc_gw_store *s, unsigned meters)
         plc_gw_meter_default(&m[i]);
         snprintf(m[i].addr, sizeof(m[i].addr), "%012u", i + 1);
         snprintf(m[i].asset, sizeof(m[i].asset), "SIM-%05u", i + 1);
+        m[i].eui = plc_meshnet_eui(net, i + 1);
+        plc_meshnet_psk(net, i + 1, m[i].psk);
     }
     rc = plc_gw_store_meters_put(s, m, meters);
     free(m);
@@ -227,11 +243,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "plc-gatewayd: store %s\n", err);
         return 1;
     }
-    if (dc.sim_archive && import_sim_archive(store, dc.meters) != PLC_OK) {
-        fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
-        plc_gw_store_close(store);
-        return 1;
-    }
     /* a simulated area restarted on its store goes on at the time it stopped [R] */
     int64_t clock0 = dc.clock ? dc.clock : system_local_now(), was = 0;
     if (dc.clock && plc_gw_store_state_get(store, "daemon_clock", &was) == 1 && was > clock0)
@@ -245,6 +256,7 @@ int main(int argc, char **argv)
     mc.seed = dc.seed;
     mc.power_up_s = dc.power_up_s;
     mc.dlt645 = 1;
+    mc.allow_none = 1; /* the archive says who may join */
     {
         const time_t tt = (time_t)clock0;
         struct tm tm;
@@ -259,6 +271,12 @@ int main(int argc, char **argv)
         plc_gw_store_close(store);
         return 1;
     }
+    if (dc.sim_archive && import_sim_archive(store, d.net) != PLC_OK) {
+        fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
+        plc_meshnet_destroy(d.net);
+        plc_gw_store_close(store);
+        return 1;
+    }
     plc_gw_config gc = dc.gw;
     gc.clock0 = clock0;
     const plc_gw_link link = {mesh_send, &d};
@@ -269,8 +287,12 @@ int main(int argc, char **argv)
         plc_gw_store_close(store);
         return 1;
     }
-    const plc_meshnet_app app = {on_announced, on_frame, NULL, &d};
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
+                                 .refused = on_refused, .user = &d};
     plc_meshnet_set_app(d.net, &app);
+    /* the coordinator admits the archive's meters (their modems' EUI-64 and PSK) */
+    if (plc_gw_set_admission(d.gw, &(plc_gw_admission){allow, &d}) != PLC_OK)
+        fprintf(stderr, "plc-gatewayd: the coordinator's allow-list is full\n");
     for (unsigned i = 0; i < dc.n_lines; i++) { /* the RS-485 lines */
         line_t *l = &d.lines[d.n_lines];
         l->d = &d;
