@@ -92,6 +92,23 @@ static void debug_counters(bench *bp, unsigned n)
         fprintf(stderr, "meter apps: requests %llu replies %llu broadcasts %llu not for us %llu malformed %llu send failures %llu\n",
                 (unsigned long long)mt.requests, (unsigned long long)mt.replies, (unsigned long long)mt.broadcasts,
                 (unsigned long long)mt.not_for_us, (unsigned long long)mt.malformed, (unsigned long long)mt.send_failures);
+        plc_mac_counters mcs = {0};
+        for (unsigned k = 1; k <= n; k++) {
+            plc_mac *mac = plc_meshnet_mac(bp->net, k);
+            if (!mac)
+                continue;
+            plc_mac_counters mc;
+            plc_mac_get_counters(mac, &mc);
+            mcs.tx_frames += mc.tx_frames, mcs.tx_retries += mc.tx_retries, mcs.tx_msdu_ok += mc.tx_msdu_ok;
+            mcs.tx_msdu_failed += mc.tx_msdu_failed, mcs.channel_access_failures += mc.channel_access_failures;
+            mcs.queue_overflows += mc.queue_overflows, mcs.duplicates += mc.duplicates, mcs.decryption_errors += mc.decryption_errors;
+            mcs.replays += mc.replays, mcs.no_key += mc.no_key;
+        }
+        fprintf(stderr, "meters MAC: frames %llu retries %llu msdu ok %llu failed %llu channel access %llu queue full %llu dup %llu decrypt %llu replays %llu nokey %llu\n",
+                (unsigned long long)mcs.tx_frames, (unsigned long long)mcs.tx_retries, (unsigned long long)mcs.tx_msdu_ok,
+                (unsigned long long)mcs.tx_msdu_failed, (unsigned long long)mcs.channel_access_failures,
+                (unsigned long long)mcs.queue_overflows, (unsigned long long)mcs.duplicates,
+                (unsigned long long)mcs.decryption_errors, (unsigned long long)mcs.replays, (unsigned long long)mcs.no_key);
         fprintf(stderr, "meters ADP: rx %llu tx %llu failed %llu no route %llu relayed %llu relay failed %llu hops %llu queue full %llu\n",
                 (unsigned long long)t.rx_datagrams, (unsigned long long)t.tx_datagrams,
                 (unsigned long long)t.tx_failed, (unsigned long long)t.no_route,

@@ -21,6 +21,7 @@
  * runs out, even when the concentrator reads it only once a day; without it every route of
  * the area expired between the night's reading and the morning's, and the reads flooded
  * discoveries */
+#define REPLAY_ENTRIES_MAX 512 /* a meter's anti-replay table: 2 per node of the area, this at most */
 #define REANNOUNCE_S 7200
 #define REANNOUNCE_JITTER_S 720
 #define ETX_LEN 60        /* the frame size link ETX is computed for */
@@ -334,9 +335,15 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
     pib.short_addr = x->id == 0 ? 0 : 0xFFFF;
     pib.ext_addr = x->eui;
     pib.security_enabled = 1;
+    /* [R] anti-replay state for every source a meter may hear, short and EUI-64 (a joining
+     * neighbour is both): with the MAC's default 64 a meter among 100 evicted entries, and
+     * the folded marks made quiet neighbours' frames look replayed (62 000 frames dropped in
+     * bench_gateway's 100-meter night, a third of the requests lost) */
+    pib.replay_table_size = 2 * w->n < REPLAY_ENTRIES_MAX ? 2 * w->n : REPLAY_ENTRIES_MAX;
     if (x->id == 0) {
         pib.rc_coord = 0;
         pib.neighbour_table_size = w->n < PLC_MAC_MAX_TABLE ? w->n : PLC_MAC_MAX_TABLE;
+        pib.replay_table_size = 2 * w->n < PLC_MAC_MAX_TABLE ? 2 * w->n : PLC_MAC_MAX_TABLE;
         pib.queue_size = 32;
         pib.reassembly_trains = 16;
         plc_mac_sec_set_key(x->sec, 0, area_gmk);
