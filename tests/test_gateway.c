@@ -212,6 +212,52 @@ static const plc_gw_result *result_of(const area *a, const char *id)
     return last;
 }
 
+static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6]);
+static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
+                     size_t len);
+static void on_refused(void *user, uint64_t eui, const char *reason);
+static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len);
+
+/* A test area: DL/T 645 meters powering up within a minute, the abstract PHY. */
+static void area_config(plc_meshnet_config *mc, unsigned meters)
+{
+    plc_meshnet_config_default(mc);
+    mc->medium.nodes = meters + 1;
+    mc->medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc->power_up_s = 60;
+    mc->dlt645 = 1;
+}
+
+static void area_net(area *a, const plc_meshnet_config *mc)
+{
+    char err[256];
+    a->net = plc_meshnet_create(mc, err, sizeof(err));
+    if (!a->net)
+        fail_msg("%s", err);
+}
+
+/* The concentrator on the area's mesh, its results collected. */
+static void area_gw(area *a, const plc_gw_config *cfg, plc_gw_store *s)
+{
+    char err[256];
+    a->gw = plc_gw_create(cfg, s, plc_meshnet_loop(a->net), &(plc_gw_link){mesh_send, a}, err,
+                          sizeof(err));
+    if (!a->gw)
+        fail_msg("%s", err);
+    plc_gw_set_result_callback(a->gw, on_result, a);
+    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
+                                 .refused = on_refused, .user = a};
+    plc_meshnet_set_app(a->net, &app);
+}
+
+static void area_stop(area *a, plc_gw_store *s, const char *path)
+{
+    plc_gw_destroy(a->gw);
+    plc_meshnet_destroy(a->net);
+    plc_gw_store_close(s);
+    remove_db(path);
+}
+
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
 {
     area *a = user;
@@ -268,18 +314,12 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     mc.dlt645 = 1;
     mc.meter_start = (plc_dlt645_time){2026, 1, 1, 4, 23, 59, 0};
     area a = {0};
-    a.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!a.net)
-        fail_msg("%s", err);
+    area_net(&a, &mc);
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = START;
     cfg.task[0].window_start = 6 * 3600; /* the day's reading starts at 06:00 */
-    const plc_gw_link link = {mesh_send, &a};
-    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
-    assert_non_null(a.gw);
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
-    plc_meshnet_set_app(a.net, &app);
+    area_gw(&a, &cfg, s);
     const double six = DAY + 6 * 3600 - (START - 1767225600);
     plc_meshnet_run(a.net, six - 1);
     assert_int_equal(plc_meshnet_announced(a.net), METERS);
@@ -374,10 +414,7 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'power-up'"), 10);
     /* every one announced again (the count keeps the dead relay's first announce) */
     assert_int_equal(plc_meshnet_announced(a.net), METERS);
-    plc_gw_destroy(a.gw);
-    plc_meshnet_destroy(a.net);
-    plc_gw_store_close(s);
-    remove_db(path);
+    area_stop(&a, s, path);
 }
 
 static void submit(area *a, const char *id, unsigned node, plc_gw_cmd_kind kind, int64_t arg)
@@ -406,28 +443,17 @@ static void test_commands_over_the_mesh(void **st)
     assert_non_null(s);
     add_archive(s, METERS);
     plc_meshnet_config mc;
-    plc_meshnet_config_default(&mc);
-    mc.medium.nodes = METERS + 1;
-    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
-    mc.power_up_s = 60;
-    mc.dlt645 = 1;
+    area_config(&mc, METERS);
     mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 12, 0, 0}; /* the concentrator's clock */
     area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    a.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!a.net)
-        fail_msg("%s", err);
+    area_net(&a, &mc);
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = 1767225600 + DAY + 12 * 3600;
     cfg.task[0].window_start = cfg.task[0].window_end - 60; /* no daily reading in the way */
     cfg.n_tasks = 2; /* the status of every meter every minute: relay and cover events */
     cfg.task[1] = (plc_gw_task){"status", PLC_GW_STATUS, 60, 0, DAY, 2};
-    const plc_gw_link link = {mesh_send, &a};
-    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
-    assert_non_null(a.gw);
-    plc_gw_set_result_callback(a.gw, on_result, &a);
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
-    plc_meshnet_set_app(a.net, &app);
+    area_gw(&a, &cfg, s);
     plc_meshnet_run(a.net, 600);
     assert_int_equal(plc_meshnet_announced(a.net), METERS);
     plc_meter *m3 = plc_meshnet_meter(a.net, 3), *m4 = plc_meshnet_meter(a.net, 4);
@@ -498,10 +524,7 @@ static void test_commands_over_the_mesh(void **st)
     /* the log has every command once, with its result */
     assert_int_equal(count_rows(path, "SELECT count(*) FROM commands"), 10);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM commands WHERE status = 'done'"), 8);
-    plc_gw_destroy(a.gw);
-    plc_meshnet_destroy(a.net);
-    plc_gw_store_close(s);
-    remove_db(path);
+    area_stop(&a, s, path);
 }
 
 /* The meters' clocks spread over +/-7 minutes: the 02:30 broadcast sync brings those within
@@ -518,28 +541,18 @@ static void test_time_sync_and_clock_check(void **st)
     assert_non_null(s);
     add_archive(s, METERS);
     plc_meshnet_config mc;
-    plc_meshnet_config_default(&mc);
-    mc.medium.nodes = METERS + 1;
-    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
-    mc.power_up_s = 60;
-    mc.dlt645 = 1;
+    area_config(&mc, METERS);
     mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 2, 15, 0};
     mc.meter_clock_spread_s = 420;
     area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    a.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!a.net)
-        fail_msg("%s", err);
+    area_net(&a, &mc);
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = 1767225600 + DAY + 2 * 3600 + 15 * 60; /* 02:15 */
     cfg.n_tasks = 2;
     cfg.task[0].window_start = 2 * 3600 + 20 * 60; /* the daily round before the sync: it */
     cfg.task[1] = (plc_gw_task){"clock", PLC_GW_CLOCK, DAY, 2 * 3600 + 40 * 60, 4 * 3600, 2};
-    const plc_gw_link link = {mesh_send, &a};
-    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
-    assert_non_null(a.gw);
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
-    plc_meshnet_set_app(a.net, &app);
+    area_gw(&a, &cfg, s);
     int64_t off0[METERS + 1];
     unsigned outside = 0;
     for (unsigned k = 1; k <= METERS; k++) {
@@ -577,10 +590,7 @@ static void test_time_sync_and_clock_check(void **st)
     assert_false(plc_gw_sync_time_ok(3 * 3600 + 200));
     assert_false(plc_gw_sync_time_ok(DAY - 120));
     assert_true(plc_gw_sync_time_ok(2 * 3600 + 30 * 60));
-    plc_gw_destroy(a.gw);
-    plc_meshnet_destroy(a.net);
-    plc_gw_store_close(s);
-    remove_db(path);
+    area_stop(&a, s, path);
 }
 
 /* ---- RS-485: a pseudo-terminal, three simulated meters on its far side ---- */
@@ -727,25 +737,15 @@ static void test_load_curve_over_the_mesh(void **st)
     assert_non_null(s);
     add_archive(s, METERS);
     plc_meshnet_config mc;
-    plc_meshnet_config_default(&mc);
-    mc.medium.nodes = METERS + 1;
-    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
-    mc.power_up_s = 60;
-    mc.dlt645 = 1;
+    area_config(&mc, METERS);
     mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
     area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    a.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!a.net)
-        fail_msg("%s", err);
+    area_net(&a, &mc);
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
     cfg.task[0] = (plc_gw_task){"curve", PLC_GW_CURVE, 3600, 0, DAY, 1};
-    const plc_gw_link link = {mesh_send, &a};
-    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
-    assert_non_null(a.gw);
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame, .user = &a};
-    plc_meshnet_set_app(a.net, &app);
+    area_gw(&a, &cfg, s);
     const double h = 3600;
     plc_meshnet_run(a.net, 600 + 1800); /* 09:30: the 09:00 point */
     /* a meter whose 09:00 point is in falls silent for an hour */
@@ -791,10 +791,7 @@ static void test_load_curve_over_the_mesh(void **st)
                  (long long)(v.raw / 100), (long long)(v.raw % 100));
         assert_int_equal(count_rows(path, sql), 1);
     }
-    plc_gw_destroy(a.gw);
-    plc_meshnet_destroy(a.net);
-    plc_gw_store_close(s);
-    remove_db(path);
+    area_stop(&a, s, path);
 }
 
 /* The coordinator's allow-list follows the archive: of 10 meters 8 are in it with their modems'
@@ -810,16 +807,10 @@ static void test_admission_follows_the_archive(void **st)
     plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
     assert_non_null(s);
     plc_meshnet_config mc;
-    plc_meshnet_config_default(&mc);
-    mc.medium.nodes = METERS + 1;
-    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
-    mc.power_up_s = 60;
-    mc.dlt645 = 1;
+    area_config(&mc, METERS);
     mc.allow_none = 1;
     area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    a.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!a.net)
-        fail_msg("%s", err);
+    area_net(&a, &mc);
     for (unsigned k = 1; k <= 9; k++) {
         plc_gw_meter m;
         plc_gw_meter_default(&m);
@@ -833,12 +824,7 @@ static void test_admission_follows_the_archive(void **st)
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = START;
-    const plc_gw_link link = {mesh_send, &a};
-    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &link, err, sizeof(err));
-    assert_non_null(a.gw);
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
-                                 .refused = on_refused, .user = &a};
-    plc_meshnet_set_app(a.net, &app);
+    area_gw(&a, &cfg, s);
     assert_int_equal(plc_gw_set_admission(a.gw, &(plc_gw_admission){mesh_allow, &a}), PLC_OK);
     plc_meshnet_run(a.net, 1200);
     assert_int_equal(plc_meshnet_announced(a.net), 8);
@@ -861,10 +847,7 @@ static void test_admission_follows_the_archive(void **st)
     plc_meshnet_run(a.net, 1200 + 1800);
     assert_int_equal(plc_meshnet_announced(a.net), 9);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM meters WHERE eui != 0"), 9);
-    plc_gw_destroy(a.gw);
-    plc_meshnet_destroy(a.net);
-    plc_gw_store_close(s);
-    remove_db(path);
+    area_stop(&a, s, path);
 }
 
 int main(void)

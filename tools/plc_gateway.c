@@ -62,6 +62,20 @@ static void json_str(const unsigned char *s)
     putchar('"');
 }
 
+/* The store, waiting up to 5 s for the daemon's transaction in hand; NULL (said why) when it
+ * cannot be opened. */
+static sqlite3 *open_store(const char *path, int flags)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
+        fprintf(stderr, "plc-gateway: %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q = NULL;
@@ -294,13 +308,9 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
         fprintf(stderr, "plc-gateway: keep-power-on: until \"YYYY-MM-DD hh:mm\"\n");
         return 2;
     }
-    sqlite3 *db;
-    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
-        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
-        sqlite3_close(db);
+    sqlite3 *db = open_store(store, SQLITE_OPEN_READWRITE);
+    if (!db)
         return 1;
-    }
     /* the same id twice is one command: the log keeps the first */
     sqlite3_stmt *q = prepare(db, "INSERT OR IGNORE INTO commands(id, ts, meter, kind, arg, status)"
                                   " VALUES(?1, ?2, ?3, ?4, ?5, 'queued')");
@@ -379,13 +389,9 @@ static int cmd_archive_add(const char *store, const char *addr, const char *port
     uint64_t eui = 0;
     for (int i = 0; eui_hex && i < 8; i++)
         eui = eui << 8 | e[i];
-    sqlite3 *db;
-    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
-        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
-        sqlite3_close(db);
+    sqlite3 *db = open_store(store, SQLITE_OPEN_READWRITE);
+    if (!db)
         return 1;
-    }
     sqlite3_stmt *q = prepare(db, "INSERT INTO meters(address, port, asset, in_archive, eui, psk)"
                                   " VALUES(?1, ?2, ?3, 1, ?4, ?5) ON CONFLICT(address) DO UPDATE SET"
                                   " port = ?2, asset = ?3, in_archive = 1,"
@@ -466,13 +472,9 @@ int main(int argc, char **argv)
         return cmd_command(store, args, nargs, wait_s);
     if (!strcmp(cmd, "archive-add"))
         return cmd_archive_add(store, meter, port, asset, eui, psk);
-    sqlite3 *db;
-    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
-        fprintf(stderr, "plc-gateway: %s: %s\n", store, sqlite3_errmsg(db));
-        sqlite3_close(db);
+    sqlite3 *db = open_store(store, SQLITE_OPEN_READONLY);
+    if (!db)
         return 1;
-    }
     int rc = 0;
     if (!strcmp(cmd, "status"))
         cmd_status(db);
