@@ -134,6 +134,22 @@ int main(int argc, char **argv)
             qf += a.queue_full;
             rf += a.relay_failed;
         }
+        plc_mac_counters ms = {0};
+        for (unsigned k = 0; k <= n; k++) {
+            plc_mac_counters mc;
+            if (!plc_meshnet_mac(w, k))
+                continue;
+            plc_mac_get_counters(plc_meshnet_mac(w, k), &mc);
+            ms.tx_msdu_failed += mc.tx_msdu_failed, ms.replays += mc.replays, ms.no_key += mc.no_key;
+            ms.decryption_errors += mc.decryption_errors, ms.duplicates += mc.duplicates;
+            ms.neighbours_evicted += mc.neighbours_evicted, ms.queue_overflows += mc.queue_overflows;
+        }
+        fprintf(stderr, "MAC (all nodes): msdu failed %llu replays %llu no key %llu decryption errors %llu "
+                "duplicates %llu neighbours evicted %llu queue full %llu\n",
+                (unsigned long long)ms.tx_msdu_failed, (unsigned long long)ms.replays,
+                (unsigned long long)ms.no_key, (unsigned long long)ms.decryption_errors,
+                (unsigned long long)ms.duplicates, (unsigned long long)ms.neighbours_evicted,
+                (unsigned long long)ms.queue_overflows);
         fprintf(stderr, "concentrator: queue full %llu tx %llu failed %llu; meters: queue full %llu "
                 "relay failed %llu\n", (unsigned long long)a0.queue_full,
                 (unsigned long long)a0.tx_datagrams, (unsigned long long)a0.tx_failed,
