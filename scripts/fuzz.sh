@@ -73,3 +73,32 @@ printf '\x01\x02\x15\x68\x01\x00\x00\x00\x00\x00\x68\x91\x09\x34\x33\x39\x38\x33
   > "$out/corpus_gateway/freeze"
 "$out/fuzz_gateway" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_gateway" 2>&1 | tail -n 12
+
+# the node's side of a firmware image transfer (INIT, BLOCK, STATUS, VERIFY, ACTIVATE); seed:
+# an INIT of a 200-byte image in 100-byte blocks, its two blocks (CRC-16 XMODEM), VERIFY
+mkdir -p "$out/corpus_fw_image"
+clang "${flags[@]}" -Icrypto -Iphy -Icommon fuzz/fuzz_fw_image.c meter/plc_fw_image.c \
+  crypto/plc_sha256.c phy/plc_crc.c common/plc_loop.c common/plc_loop_virtual.c common/plc_err.c \
+  -o "$out/fuzz_fw_image"
+python3 - "$out/corpus_fw_image/seed" <<'PY'
+import sys
+def crc16(d):
+    c = 0
+    for b in d:
+        c ^= b << 8
+        for _ in range(8):
+            c = (c << 1) ^ 0x1021 if c & 0x8000 else c << 1
+            c &= 0xFFFF
+    return c
+img = bytes(range(200))
+init = bytes([1, 0, 0, 0, 7, 0, 0, 0, 200, 0, 100]) + bytes(64)
+recs = [init]
+for n in range(2):
+    d = img[100 * n:100 * n + 100]
+    c = crc16(d)
+    recs.append(bytes([2, 0, n, c >> 8, c & 0xFF]) + d)
+recs += [b"\x03", b"\x04", b"\x05\x00\x00\x00\x05"]
+open(sys.argv[1], "wb").write(b"".join(bytes([len(r)]) + r for r in recs))
+PY
+"$out/fuzz_fw_image" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
+  "$out/corpus_fw_image" 2>&1 | tail -n 12
