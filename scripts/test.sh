@@ -17,4 +17,4 @@ scripts/firmware.sh
 # libFuzzer, 60 s each: the DL/T 645 decoder, the file parsers, the MAC receive path, the
 # adaptation layer and LOADng: no crash, leak or sanitizer report
 unset ASAN_OPTIONS LSAN_OPTIONS
-scripts/fuzz.sh 60
+scripts/fuzz.sh 45
