@@ -748,6 +748,34 @@ void plc_gw_frame_input(plc_gw *g, uint16_t from, unsigned hops, unsigned lqi,
     meter_frame(g, k1 - 1, &f);
 }
 
+int plc_gw_set_image(plc_gw *g, uint32_t id, const uint8_t *image, size_t len,
+                     const uint8_t sig[64], unsigned block)
+{
+    if (!image || !len || len > 0xFFFFFFu || block < 16 || block > 200 || len / block > 0xFFFE)
+        return PLC_ERR_ARG;
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return PLC_ERR_NOMEM;
+    memcpy(copy, image, len);
+    free(g->image.data);
+    g->image.data = copy;
+    g->image.len = len;
+    g->image.id = id;
+    g->image.block = block;
+    memcpy(g->image.sig, sig, 64);
+    return PLC_OK;
+}
+
+void plc_gw_image_input(plc_gw *g, uint16_t from, const uint8_t *msg, size_t len)
+{
+    const unsigned k1 = from < 0x8000 ? g->by_short[from] : 0;
+    if (!k1) {
+        g->cnt.unsolicited++;
+        return;
+    }
+    gw_commands_image_input(g, k1 - 1, msg, len);
+}
+
 int plc_gw_add_port(plc_gw *g, const char *name, const plc_gw_link *link)
 {
     if (!name || !name[0] || strlen(name) >= sizeof(g->ports[0].name) || !link || !link->send ||
@@ -864,6 +892,7 @@ void plc_gw_destroy(plc_gw *g)
     plc_timer_stop(g->loop, &g->tick);
     plc_timer_stop(g->loop, &g->area);
     gw_commands_free(g);
+    free(g->image.data);
     free(g->meter);
     free(g);
 }

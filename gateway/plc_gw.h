@@ -166,6 +166,8 @@ typedef enum plc_gw_cmd_kind {
     PLC_GW_CMD_ALARM_OFF,
     PLC_GW_CMD_TOPUP,      /* arg: the amount in 0.01 yuan */
     PLC_GW_CMD_SET_TIME,   /* the concentrator's time (delay compensated), date then time */
+    PLC_GW_CMD_FIRMWARE,   /* the image set with plc_gw_set_image; arg: switch to it this many
+                            * seconds after it checks; 1800 s by default to get it across */
     PLC_GW_CMD_KINDS
 } plc_gw_cmd_kind;
 
@@ -185,6 +187,12 @@ typedef struct plc_gw_result {
 } plc_gw_result;
 
 typedef void (*plc_gw_result_fn)(void *user, const plc_gw_result *r);
+/* The firmware image the FIRMWARE command sends (copied): its id, bytes, the ECDSA P-256
+ * signature of its SHA-256 (r || s) and the block size (16..200). */
+int plc_gw_set_image(plc_gw *g, uint32_t id, const uint8_t *image, size_t len,
+                     const uint8_t sig[64], unsigned block);
+/* An image transfer message from the node at short address `from` (its dispatch stripped). */
+void plc_gw_image_input(plc_gw *g, uint16_t from, const uint8_t *msg, size_t len);
 /* Results of every command go to fn (may be NULL: the log has them). */
 void plc_gw_set_result_callback(plc_gw *g, plc_gw_result_fn fn, void *user);
 /* PLC_OK: taken (the result follows, at once for a repeated id or an unknown meter). */

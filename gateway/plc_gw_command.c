@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc_crc.h"
 #include "plc_gw_internal.h"
 
 #define CMD_SLOTS 64            /* commands in hand at once */
@@ -19,7 +20,13 @@
 #define ST3_KEEP_POWER 0x1000u
 
 /* a command's steps */
-enum { S_ASK, S_CONTROL, S_STATUS, S_COUNT, S_WRITE, S_RECOUNT, S_REMAINING, S_DATE, S_TIME };
+enum { S_ASK, S_CONTROL, S_STATUS, S_COUNT, S_WRITE, S_RECOUNT, S_REMAINING, S_DATE, S_TIME,
+       S_FW_INIT, S_FW_BLOCKS, S_FW_STATUS, S_FW_VERIFY, S_FW_ACTIVATE };
+
+#define IMAGE_DISPATCH 0xF1      /* [R] image messages on the data service (sim/plc_meshnet.h) */
+#define BLOCK_GAP_US 1500000u    /* blocks go unanswered: one every 1.5 s */
+#define FIRMWARE_S 1800          /* a transfer gives up after this by default */
+#define FIRMWARE_SWITCH_S 600    /* the switch this long after the check, by default */
 
 typedef struct gw_command {
     plc_gw *g;
@@ -31,11 +38,15 @@ typedef struct gw_command {
     unsigned step;
     int64_t deadline;           /* local time */
     plc_timer timer;
+    /* a firmware transfer: the blocks still to send in this round, and how many went again */
+    uint16_t todo[32], n_todo, next_todo, next_block, blocks;
+    unsigned resent, rounds;
+    int all_once;               /* every block sent at least once */
 } gw_command;
 
 static const char *const names[PLC_GW_CMD_KINDS] = {
     "read", "trip", "close", "keep-power-on", "keep-power-off", "alarm-on", "alarm-off", "topup",
-    "set-time"};
+    "set-time", "firmware"};
 
 const char *plc_gw_cmd_name(plc_gw_cmd_kind k)
 {
@@ -104,12 +115,72 @@ static uint8_t control_code(plc_gw_cmd_kind k)
     return n1[k];
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A firmware step's message (behind the image dispatch) to the meter's node. */
+static void send_image_step(gw_command *c)
+{
+    plc_gw *g = c->g;
+    const unsigned block = g->image.block;
+    uint8_t m[1 + 5 + 200 + 70];
+    size_t n = 0;
+    m[n++] = IMAGE_DISPATCH;
+    switch (c->step) {
+    case S_FW_INIT:
+        m[n++] = 0x01;
+        put32(m + n, g->image.id), n += 4;
+        put32(m + n, (uint32_t)g->image.len), n += 4;
+        m[n++] = (uint8_t)(block >> 8);
+        m[n++] = (uint8_t)block;
+        memcpy(m + n, g->image.sig, 64), n += 64;
+        break;
+    case S_FW_BLOCKS: {
+        const unsigned b = c->next_block;
+        const size_t off = (size_t)b * block;
+        const size_t len = g->image.len - off < block ? g->image.len - off : block;
+        const uint16_t crc = plc_crc16_xmodem(g->image.data + off, len);
+        m[n++] = 0x02;
+        m[n++] = (uint8_t)(b >> 8);
+        m[n++] = (uint8_t)b;
+        m[n++] = (uint8_t)(crc >> 8);
+        m[n++] = (uint8_t)crc;
+        memcpy(m + n, g->image.data + off, len), n += len;
+        break;
+    }
+    case S_FW_STATUS: m[n++] = 0x03; break;
+    case S_FW_VERIFY: m[n++] = 0x04; break;
+    case S_FW_ACTIVATE:
+        m[n++] = 0x05;
+        put32(m + n, (uint32_t)c->row.arg), n += 4;
+        break;
+    }
+    gmeter *x = &g->meter[c->meter];
+    g->cnt.requests++;
+    if (x->port || g->link.send(g->link.user, (uint16_t)x->m.short_addr, m, n) != PLC_OK)
+        g->cnt.send_failures++; /* the timer tries again */
+    /* blocks are not answered: the next one after the gap; the rest wait for an answer */
+    c->in_flight = c->step != S_FW_BLOCKS;
+    gw_meter_busy(g, c->meter, 1);
+    plc_timer_start_in(g->loop, &c->timer,
+                       c->step == S_FW_BLOCKS ? BLOCK_GAP_US : gw_answer_wait_us(g, c->meter));
+}
+
 /* Sends the frame of the current step and waits for its answer. */
 static void send_step(gw_command *c)
 {
     plc_gw *g = c->g;
     gmeter *x = &g->meter[c->meter];
     plc_dlt645_frame f;
+    if (c->step >= S_FW_INIT) {
+        send_image_step(c);
+        return;
+    }
     switch (c->step) {
     case S_ASK: plc_dlt645_read_request(x->addr, (uint32_t)c->row.arg, &f); break;
     case S_CONTROL: {
@@ -159,6 +230,16 @@ static void on_timeout(plc_loop *loop, plc_timer *t, void *user)
     (void)loop;
     (void)t;
     gw_command *c = user;
+    if (c->step == S_FW_BLOCKS) { /* the gap after a block: the next one, or ask what came */
+        if (++c->next_todo < c->n_todo || (!c->all_once && c->next_block + 1u < c->blocks)) {
+            c->next_block = c->all_once ? c->todo[c->next_todo] : (uint16_t)(c->next_block + 1);
+        } else {
+            c->all_once = 1;
+            c->step = S_FW_STATUS;
+        }
+        send_step(c);
+        return;
+    }
     c->g->cnt.timeouts++;
     if (plc_gw_now(c->g) >= c->deadline) {
         conclude(c, PLC_ERR_TIMEOUT, "{\"error\":\"no answer in time\"}");
@@ -292,11 +373,89 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
     }
 }
 
+void gw_commands_image_input(plc_gw *g, unsigned k, const uint8_t *m, size_t len)
+{
+    gw_command *c = NULL;
+    for (unsigned i = 0; i < CMD_SLOTS && !c; i++)
+        if (g->cmds[i].used && g->cmds[i].in_flight && g->cmds[i].meter == k &&
+            g->cmds[i].kind == PLC_GW_CMD_FIRMWARE)
+            c = &g->cmds[i];
+    const uint8_t want = c ? (uint8_t)(0x80 | (c->step == S_FW_INIT     ? 0x01
+                                              : c->step == S_FW_STATUS  ? 0x03
+                                              : c->step == S_FW_VERIFY  ? 0x04
+                                                                        : 0x05))
+                           : 0;
+    if (!c || len < 2 || m[0] != want) {
+        g->cnt.unsolicited++;
+        return;
+    }
+    plc_timer_stop(g->loop, &c->timer);
+    c->in_flight = 0;
+    gw_meter_busy(g, c->meter, 0);
+    g->cnt.answers++;
+    char json[256];
+    switch (c->step) {
+    case S_FW_INIT:
+        if (m[1] != 0) {
+            snprintf(json, sizeof(json), "{\"error\":\"the node refused the image\",\"status\":%u}", m[1]);
+            conclude(c, PLC_ERR_METER, json);
+            return;
+        }
+        c->step = S_FW_BLOCKS; /* every block once, then what is missing */
+        c->next_block = 0;
+        break;
+    case S_FW_STATUS: {
+        if (len < 16) {
+            g->cnt.bad_frames++;
+            return;
+        }
+        const unsigned received = (unsigned)(m[6] << 8 | m[7]), blocks = (unsigned)(m[8] << 8 | m[9]);
+        const unsigned first = (unsigned)(m[10] << 8 | m[11]);
+        if (blocks != c->blocks) { /* the node lost the transfer (restarted): from the start */
+            c->step = S_FW_INIT;
+            c->all_once = 0;
+            break;
+        }
+        if (received >= blocks) {
+            c->step = S_FW_VERIFY;
+            break;
+        }
+        c->n_todo = 0;
+        for (unsigned b = 0; b < 32; b++)
+            if (m[12 + b / 8] >> (7 - b % 8) & 1)
+                c->todo[c->n_todo++] = (uint16_t)(first + b);
+        if (!c->n_todo) /* nothing missing among the 32 shown: ask again */
+            break;
+        c->resent += c->n_todo;
+        c->rounds++;
+        c->next_todo = 0;
+        c->next_block = c->todo[0];
+        c->step = S_FW_BLOCKS;
+        break;
+    }
+    case S_FW_VERIFY:
+        if (m[1] != 0) {
+            snprintf(json, sizeof(json), "{\"error\":\"the node refused the image: %s\",\"status\":%u}",
+                     m[1] == 5 ? "signature" : "check", m[1]);
+            conclude(c, PLC_ERR_METER, json);
+            return;
+        }
+        c->step = S_FW_ACTIVATE;
+        break;
+    case S_FW_ACTIVATE:
+        snprintf(json, sizeof(json), "{\"image\":%lu,\"blocks\":%u,\"resent\":%u,\"switch_in_s\":%lld}",
+                 (unsigned long)g->image.id, c->blocks, c->resent, (long long)c->row.arg);
+        conclude(c, m[1] == 0 ? PLC_OK : PLC_ERR_METER, json);
+        return;
+    }
+    send_step(c);
+}
+
 int gw_commands_input(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
 {
     for (unsigned i = 0; i < CMD_SLOTS; i++) {
         gw_command *c = &g->cmds[i];
-        if (c->used && c->in_flight && c->meter == k) {
+        if (c->used && c->in_flight && c->meter == k && c->kind != PLC_GW_CMD_FIRMWARE) {
             step_answered(c, f);
             return 1;
         }
@@ -350,13 +509,20 @@ static int take(plc_gw *g, const plc_gw_command_row *row, plc_gw_cmd_kind kind, 
     c->step = kind == PLC_GW_CMD_READ       ? S_ASK
               : kind == PLC_GW_CMD_TOPUP    ? (row->count ? S_WRITE : S_COUNT)
               : kind == PLC_GW_CMD_SET_TIME ? S_DATE
+              : kind == PLC_GW_CMD_FIRMWARE ? S_FW_INIT
                                             : S_CONTROL;
+    c->n_todo = c->next_todo = c->next_block = 0;
+    c->resent = c->rounds = 0;
+    c->all_once = 0;
+    c->blocks = g->image.block ? (uint16_t)((g->image.len + g->image.block - 1) / g->image.block) : 0;
     c->deadline = plc_gw_now(g) + timeout_s;
     return PLC_OK;
 }
 
 static unsigned timeout_of(const plc_gw *g, plc_gw_cmd_kind kind, unsigned asked)
 {
+    if (kind == PLC_GW_CMD_FIRMWARE)
+        return asked ? asked : FIRMWARE_S;
     if (kind != PLC_GW_CMD_READ)
         return asked ? asked : g->cfg.command_s;
     return !asked ? READ_TIMEOUT_S : asked > READ_TIMEOUT_MAX_S ? READ_TIMEOUT_MAX_S : asked;
@@ -401,6 +567,12 @@ int plc_gw_command_submit(plc_gw *g, const plc_gw_command *cmd)
     }
     if (cmd->kind == PLC_GW_CMD_TOPUP && (cmd->arg <= 0 || cmd->arg > 99999999))
         return PLC_ERR_ARG;
+    if (cmd->kind == PLC_GW_CMD_FIRMWARE) {
+        if (!g->image.data || g->meter[k].port)
+            return PLC_ERR_ARG; /* no image set, or not a meter on the mesh */
+        if (cmd->arg <= 0)
+            row.arg = FIRMWARE_SWITCH_S;
+    }
     const int rc = take(g, &row, cmd->kind, k, timeout_of(g, cmd->kind, cmd->timeout_s));
     if (rc != PLC_OK)
         return rc; /* not logged: the head-end may send it again */

@@ -67,6 +67,13 @@ struct plc_gw {
     struct gw_command *cmds;          /* commands in hand (plc_gw_command.c) */
     plc_gw_admission admission;
     struct { uint64_t eui; int64_t at; } refused[16]; /* the last reported, for the rate */
+    struct {
+        uint32_t id;
+        uint8_t *data;
+        size_t len;
+        uint8_t sig[64];
+        unsigned block;
+    } image;                          /* what a FIRMWARE command sends */
     plc_gw_result_fn result_fn;
     void *result_user;
     unsigned area_count;
@@ -105,6 +112,8 @@ int gw_commands_poll(plc_gw *g);
 /* Starts what commands can start; returns how many requests that put in flight. */
 unsigned gw_commands_start(plc_gw *g, unsigned room);
 unsigned gw_commands_busy(const plc_gw *g);
+/* An image transfer answer from meter k. */
+void gw_commands_image_input(plc_gw *g, unsigned k, const uint8_t *msg, size_t len);
 /* An answer from meter k: 1 when a command took it. */
 int gw_commands_input(plc_gw *g, unsigned k, const plc_dlt645_frame *f);
 

@@ -208,9 +208,8 @@ static uint8_t on_activate(plc_fw_image *f, const uint8_t *m, size_t len)
         return PLC_FW_BAD_ARG;
     if (f->state != PLC_FW_VERIFIED && f->state != PLC_FW_ACTIVATING)
         return PLC_FW_NOT_VERIFIED;
-    const uint64_t at = (uint64_t)get32(m + 1) * 1000000u, now = plc_loop_now_us(f->loop);
     f->state = PLC_FW_ACTIVATING;
-    plc_timer_start_in(f->loop, &f->switch_at, at > now ? at - now : 0);
+    plc_timer_start_in(f->loop, &f->switch_at, (uint64_t)get32(m + 1) * 1000000u);
     return PLC_FW_OK;
 }
 

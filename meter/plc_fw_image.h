@@ -14,7 +14,7 @@
  *                                                        blocks from first_missing, bit 7
  *                                                        first, 1: missing)
  *   VERIFY   04                                    -> 84 status
- *   ACTIVATE 05 at:4 (loop seconds)                -> 85 status
+ *   ACTIVATE 05 in:4 (seconds from now)            -> 85 status
  * status: 0 ok, or one of PLC_FW_* below. Nothing is allocated after create; time comes from
  * the loop. */
 #ifndef PLC_FW_IMAGE_H

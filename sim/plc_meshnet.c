@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "plc_meter.h"
+#include "plc_fw_image.h"
 #include "plc_meter_node.h"
 #include "plc_pertable.h"
 #include "plc_rng.h"
@@ -40,6 +41,9 @@ typedef struct mnode {
     uint32_t counter;        /* the MAC's frame counter when its node went dark */
     plc_meter *meter;        /* DL/T 645 mode: the simulated meter and its node app */
     plc_meter_node *app;
+    plc_fw_image *image;     /* ... its firmware image module, its store, what runs */
+    uint8_t *flash;
+    uint32_t image_id;
     int announced;      /* the concentrator acknowledged */
     double joined_s;
     unsigned answers;   /* concentrator side: answers from this meter */
@@ -255,6 +259,9 @@ static void on_ind(void *u, const plc_adp_indication *ind)
             plc_adp_data_request(x->adp, ind->orig, a, sizeof(a), 0);
             if (ind->len == 7 && w->app.announced)
                 w->app.announced(w->app.user, ind->orig, ind->data + 1);
+        } else if (ind->data[0] == PLC_MESHNET_IMAGE_DISPATCH) {
+            if (w->app.image)
+                w->app.image(w->app.user, ind->orig, ind->data + 1, ind->len - 1);
         } else if (is_dlt645(ind->data, ind->len)) {
             if (w->app.frame)
                 w->app.frame(w->app.user, ind->orig, ind->hops, ind->lqi, ind->data, ind->len);
@@ -269,6 +276,14 @@ static void on_ind(void *u, const plc_adp_indication *ind)
         return;
     if (x->app && is_dlt645(ind->data, ind->len)) {
         plc_meter_node_input(x->app, ind->orig, ind->data, ind->len);
+    } else if (x->image && ind->data[0] == PLC_MESHNET_IMAGE_DISPATCH) {
+        uint8_t out[1 + 32];
+        const size_t n = plc_fw_image_input(x->image, ind->data + 1, ind->len - 1, out + 1,
+                                            sizeof(out) - 1);
+        if (n) {
+            out[0] = PLC_MESHNET_IMAGE_DISPATCH;
+            plc_adp_data_request(x->adp, 0, out, n + 1, 0);
+        }
     } else if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
         x->announced = 1;
         w->announced++;
@@ -367,6 +382,38 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
     return x->lbd != NULL;
 }
 
+#define IMAGE_STORE 65536 /* a simulated meter's inactive flash bank */
+
+static int img_write(void *u, uint32_t off, const uint8_t *d, size_t n)
+{
+    mnode *x = u;
+    if (off > IMAGE_STORE || n > IMAGE_STORE - off)
+        return PLC_ERR_LENGTH;
+    memcpy(x->flash + off, d, n);
+    return PLC_OK;
+}
+
+static int img_read(void *u, uint32_t off, uint8_t *d, size_t n)
+{
+    mnode *x = u;
+    if (off > IMAGE_STORE || n > IMAGE_STORE - off)
+        return PLC_ERR_LENGTH;
+    memcpy(d, x->flash + off, n);
+    return PLC_OK;
+}
+
+static int img_verify(void *u, const uint8_t digest[32], const uint8_t sig[64])
+{
+    mnode *x = u;
+    return x->net->cfg.image_verify ? x->net->cfg.image_verify(digest, sig) : 0;
+}
+
+static void img_activate(void *u, uint32_t id)
+{
+    mnode *x = u;
+    x->image_id = id; /* a real meter reboots into it */
+}
+
 /* DL/T 645 mode: meter i has address i (12 digits), its own load seed and a register that is
  * not new. */
 static int add_meter(plc_meshnet *w, mnode *x)
@@ -392,7 +439,13 @@ static int add_meter(plc_meshnet *w, mnode *x)
     const plc_meter_regs regs = plc_meter_regs_of(x->meter);
     const plc_meter_node_link link = {meter_link_send, x};
     x->app = plc_meter_node_create_link(&nc, &regs, &link, w->loop);
-    return x->app != NULL;
+    plc_fw_image_config ic;
+    plc_fw_image_config_default(&ic);
+    ic.max_size = IMAGE_STORE;
+    const plc_fw_image_ops io = {img_write, img_read, img_verify, img_activate, x};
+    x->flash = calloc(1, IMAGE_STORE);
+    x->image = x->flash ? plc_fw_image_create(&ic, &io, w->loop) : NULL;
+    return x->app && x->image;
 }
 
 /* ---- life cycle ---- */
@@ -475,6 +528,8 @@ void plc_meshnet_destroy(plc_meshnet *w)
         plc_timer_stop(w->loop, &x->dark);
         plc_timer_stop(w->loop, &x->refresh);
         plc_meter_node_destroy(x->app);
+        plc_fw_image_destroy(x->image);
+        free(x->flash);
         plc_meter_destroy(x->meter);
         plc_lbd_destroy(x->lbd);
         plc_mac_destroy(x->mac);
@@ -867,6 +922,14 @@ void plc_meshnet_meter_counters(const plc_meshnet *w, unsigned node, plc_meter_n
     memset(c, 0, sizeof(*c));
     if (node > 0 && node < w->n && w->node[node].app)
         plc_meter_node_get_counters(w->node[node].app, c);
+}
+
+uint32_t plc_meshnet_image(const plc_meshnet *w, unsigned node, int *state)
+{
+    const mnode *x = node > 0 && node < w->n ? &w->node[node] : NULL;
+    if (state)
+        *state = x && x->image ? (int)plc_fw_image_state(x->image) : -1;
+    return x ? x->image_id : 0;
 }
 
 plc_meter *plc_meshnet_meter(plc_meshnet *w, unsigned node)

@@ -38,6 +38,9 @@ typedef struct plc_meshnet_config {
      * plc_meshnet_set_app. 0 (default): the bare read-round protocol. */
     int dlt645;
     plc_dlt645_time meter_start; /* the meters' clocks at time 0: 2026-01-01 00:00:00 */
+    /* DL/T 645 mode: every meter's firmware image module (meter/plc_fw_image.h, a 64 KiB
+     * store) checks an image's signature with this (NULL: every image is refused) */
+    int (*image_verify)(const uint8_t digest[32], const uint8_t sig[64]);
     int allow_none;             /* 1: the coordinator's allow-list starts empty (the
                                  * application fills it: plc_meshnet_allow); 0: every meter */
     unsigned meter_clock_spread_s; /* ... each off by up to +/- this, seeded: 0 */
@@ -105,12 +108,20 @@ typedef struct plc_meshnet_app {
                   size_t len);
     /* the data service's confirm of plc_meshnet_send (first hop) */
     void (*confirm)(void *user, uint8_t handle, int status);
+    /* an image transfer message from a meter (PLC_MESHNET_IMAGE_DISPATCH stripped) */
+    void (*image)(void *user, uint16_t from, const uint8_t *msg, size_t len);
     /* the coordinator refused a device's join (may be NULL) */
     void (*refused)(void *user, uint64_t eui, const char *reason);
     void *user;
 } plc_meshnet_app;
 void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);
-/* A DL/T 645 frame from the concentrator to a short address (0xFFFF: everyone). */
+/* [R] image transfer messages (meter/plc_fw_image.h) travel on the data service behind this
+ * byte, apart from DL/T 645 frames (0x68 / 0xFE) and the simulation's own (0x11-0x53). */
+#define PLC_MESHNET_IMAGE_DISPATCH 0xF1
+/* The image a meter runs (0: the one it came with) and its module's state. */
+uint32_t plc_meshnet_image(const plc_meshnet *n, unsigned node, int *state);
+/* A DL/T 645 frame (or, behind PLC_MESHNET_IMAGE_DISPATCH, an image transfer message) from
+ * the concentrator to a short address (0xFFFF: everyone). */
 int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t len,
                      uint8_t handle);
 /* The meter node app's counters of a node (zero: not DL/T 645 mode). */

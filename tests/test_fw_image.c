@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "plc_crc.h"
@@ -17,6 +18,9 @@
 #include "plc_err.h"
 #include "plc_fw_image.h"
 #include "plc_loop.h"
+#include "plc_gw.h"
+#include "plc_gw_store.h"
+#include "plc_meshnet.h"
 #include "plc_sha256.h"
 #include "test_util.h"
 
@@ -275,6 +279,130 @@ static void test_transfer(void **st)
     plc_loop_destroy(loop);
 }
 
+/* ---- over the mesh: the concentrator sends the image to a meter's node ---- */
+typedef struct area {
+    plc_meshnet *net;
+    plc_gw *gw;
+    int drop;                 /* blocks to lose on the way (the first ones sent) */
+    plc_gw_result last;
+    unsigned results;
+} area;
+
+static int mesh_verify(const uint8_t digest[32], const uint8_t sig[64])
+{
+    return plc_ecdsa_p256_verify(v.pub, digest, sig);
+}
+
+static int a_send(void *u, uint16_t to, const uint8_t *f, size_t n)
+{
+    area *a = u;
+    if (a->drop > 0 && n > 2 && f[0] == PLC_MESHNET_IMAGE_DISPATCH && f[1] == 0x02 &&
+        (f[3] == 4 || f[3] == 11 || f[3] == 12)) { /* blocks 4, 11 and 12 lost the first time */
+        a->drop--;
+        return PLC_OK;
+    }
+    return plc_meshnet_send(a->net, to, f, n, 0);
+}
+
+static void a_announced(void *u, uint16_t s, const uint8_t addr[6])
+{
+    plc_gw_node_announced(((area *)u)->gw, s, addr);
+}
+
+static void a_frame(void *u, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *d, size_t n)
+{
+    plc_gw_frame_input(((area *)u)->gw, from, hops, lqi, d, n);
+}
+
+static void a_image(void *u, uint16_t from, const uint8_t *m, size_t n)
+{
+    plc_gw_image_input(((area *)u)->gw, from, m, n);
+}
+
+static void a_result(void *u, const plc_gw_result *r)
+{
+    area *a = u;
+    a->last = *r;
+    a->results++;
+}
+
+static void test_transfer_over_the_mesh(void **st)
+{
+    (void)st;
+    char path[64], err[256];
+    snprintf(path, sizeof(path), "/tmp/plc_fw_test_%d.db", (int)getpid());
+    plc_gw_store *s = plc_gw_store_open(path, 0, err, sizeof(err));
+    assert_non_null(s);
+    for (unsigned k = 1; k <= 5; k++) {
+        plc_gw_meter m;
+        plc_gw_meter_default(&m);
+        snprintf(m.addr, sizeof(m.addr), "%012u", k);
+        assert_int_equal(plc_gw_store_meter_put(s, &m, NULL), PLC_OK);
+    }
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = 6;
+    mc.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    mc.power_up_s = 30;
+    mc.dlt645 = 1;
+    mc.image_verify = mesh_verify;
+    area a = {.drop = 3};
+    a.net = plc_meshnet_create(&mc, err, sizeof(err));
+    if (!a.net)
+        fail_msg("%s", err);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.task[0].window_start = cfg.task[0].window_end - 60; /* no reading in the way */
+    a.gw = plc_gw_create(&cfg, s, plc_meshnet_loop(a.net), &(plc_gw_link){a_send, &a}, err,
+                         sizeof(err));
+    assert_non_null(a.gw);
+    plc_gw_set_result_callback(a.gw, a_result, &a);
+    const plc_meshnet_app app = {.announced = a_announced, .frame = a_frame, .image = a_image,
+                                 .user = &a};
+    plc_meshnet_set_app(a.net, &app);
+    plc_meshnet_run(a.net, 300);
+    assert_int_equal(plc_meshnet_announced(a.net), 5);
+    assert_int_equal(plc_gw_set_image(a.gw, 7, image, IMAGE_LEN, v.sig, BLOCK), PLC_OK);
+    plc_gw_command c = {.id = "fw-2", .meter = "000000000002", .kind = PLC_GW_CMD_FIRMWARE,
+                        .arg = 600};
+    assert_int_equal(plc_gw_command_submit(a.gw, &c), PLC_OK);
+    plc_meshnet_run(a.net, 300 + 300);
+    assert_int_equal(a.results, 1);
+    print_message("firmware: %s %s\n", plc_strerror(a.last.status), a.last.json);
+    assert_int_equal(a.last.status, PLC_OK);
+    assert_non_null(strstr(a.last.json, "\"blocks\":24,\"resent\":3"));
+    int state;
+    assert_int_equal(plc_meshnet_image(a.net, 2, &state), 0); /* not yet: at its time */
+    assert_int_equal(state, PLC_FW_ACTIVATING);
+    plc_meshnet_run(a.net, 300 + 300 + 600);
+    assert_int_equal(plc_meshnet_image(a.net, 2, &state), 7);
+    assert_int_equal(state, PLC_FW_ACTIVE);
+    assert_int_equal(plc_meshnet_image(a.net, 3, NULL), 0);
+    /* a corrupted image (one byte changed): the node refuses it, its image stays */
+    uint8_t bad[IMAGE_LEN];
+    memcpy(bad, image, IMAGE_LEN);
+    bad[2000] ^= 0x40;
+    assert_int_equal(plc_gw_set_image(a.gw, 8, bad, IMAGE_LEN, v.sig, BLOCK), PLC_OK);
+    plc_gw_command c2 = {.id = "fw-3", .meter = "000000000003", .kind = PLC_GW_CMD_FIRMWARE};
+    assert_int_equal(plc_gw_command_submit(a.gw, &c2), PLC_OK);
+    plc_meshnet_run(a.net, 1200 + 300);
+    assert_int_equal(a.results, 2);
+    print_message("corrupted: %s %s\n", plc_strerror(a.last.status), a.last.json);
+    assert_int_equal(a.last.status, PLC_ERR_METER);
+    assert_non_null(strstr(a.last.json, "signature"));
+    assert_int_equal(plc_meshnet_image(a.net, 3, &state), 0);
+    assert_int_equal(state, PLC_FW_REFUSED);
+    plc_gw_destroy(a.gw);
+    plc_meshnet_destroy(a.net);
+    plc_gw_store_close(s);
+    remove(path);
+    char p2[80];
+    snprintf(p2, sizeof(p2), "%s-wal", path);
+    remove(p2);
+    snprintf(p2, sizeof(p2), "%s-shm", path);
+    remove(p2);
+}
+
 int main(void)
 {
     load();
@@ -282,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_ecdsa_p256),
         cmocka_unit_test(test_transfer),
+        cmocka_unit_test(test_transfer_over_the_mesh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
