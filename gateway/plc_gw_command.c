@@ -593,12 +593,28 @@ static int in_hand(const plc_gw *g, const char *id)
 
 /* A queued command from the log (a restart, or put there by plc-gateway): in hand, or
  * failed when it names no meter of the archive or no kind we know. */
-static void adopt(plc_gw *g, plc_gw_command_row *row)
+static void adopt(plc_gw *g, plc_gw_command_row *row, int starting)
 {
     plc_gw_cmd_kind kind;
     uint8_t addr[6];
     const int k = plc_dlt645_addr_parse(row->meter, addr) == PLC_DLT645_OK ? gw_meter_of_addr(g, addr) : -1;
     const int known = plc_gw_cmd_parse(row->kind, &kind) == PLC_OK;
+    if (known && kind == PLC_GW_CMD_FIRMWARE && !g->image.data && starting)
+        return; /* the daemon sets its image after it starts: the next poll takes it */
+    if (known && kind == PLC_GW_CMD_FIRMWARE && (!g->image.data || (k >= 0 && g->meter[k].port))) {
+        g->cnt.commands_failed++;
+        row->result_code = PLC_ERR_ARG;
+        snprintf(row->status, sizeof(row->status), "failed");
+        snprintf(row->result, sizeof(row->result),
+                 "{\"error\":\"no firmware image set, or not a meter on the mesh\"}");
+        row->done_at = plc_gw_now(g);
+        if (plc_gw_store_command_put(g->store, row) != PLC_OK)
+            gw_store_failed(g);
+        deliver(g, row, 0);
+        return;
+    }
+    if (known && kind == PLC_GW_CMD_FIRMWARE && row->arg <= 0)
+        row->arg = FIRMWARE_SWITCH_S;
     if (known && k >= 0 && g->meter[k].m.in_archive) {
         take(g, row, kind, k, timeout_of(g, kind, 0)); /* no slot free: the next poll */
         return;
@@ -614,7 +630,7 @@ static void adopt(plc_gw *g, plc_gw_command_row *row)
     deliver(g, row, 0);
 }
 
-int gw_commands_poll(plc_gw *g)
+static int poll_log(plc_gw *g, int starting)
 {
     plc_gw_command_row rows[CMD_SLOTS];
     unsigned n = 0;
@@ -624,8 +640,13 @@ int gw_commands_poll(plc_gw *g)
     }
     for (unsigned i = 0; i < n && i < CMD_SLOTS; i++)
         if (!in_hand(g, rows[i].id))
-            adopt(g, &rows[i]);
+            adopt(g, &rows[i], starting);
     return PLC_OK;
+}
+
+int gw_commands_poll(plc_gw *g)
+{
+    return poll_log(g, 0);
 }
 
 int gw_commands_load(plc_gw *g, char *err, size_t errlen)
@@ -639,7 +660,7 @@ int gw_commands_load(plc_gw *g, char *err, size_t errlen)
         g->cmds[i].g = g;
         plc_timer_init(&g->cmds[i].timer, on_timeout, &g->cmds[i]);
     }
-    if (gw_commands_poll(g) != PLC_OK) { /* interrupted by a restart: go on */
+    if (poll_log(g, 1) != PLC_OK) { /* interrupted by a restart: go on */
         snprintf(err, errlen, "store: %s", plc_gw_store_message(g->store));
         return PLC_ERR_STORE;
     }

@@ -17,6 +17,8 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
     c->power_up_s = 120;
     c->sim_archive = 1;
     snprintf(c->per_table, sizeof(c->per_table), "%s", PLC_GW_PER_TABLE);
+    c->image_id = 1;
+    c->image_block = 128;
     plc_gw_config_default(&c->gw);
 }
 
@@ -189,6 +191,20 @@ static int line_key(parse *p, const char *section, const char *key, const char *
     return bad(p, section, key, "unknown key%s", "");
 }
 
+/* n bytes from 2n hex digits. */
+static int hex_of(const char *t, uint8_t *out, size_t n)
+{
+    if (strlen(t) != 2 * n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned b;
+        if (sscanf(t + 2 * i, "%2x", &b) != 1)
+            return 0;
+        out[i] = (uint8_t)b;
+    }
+    return 1;
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
     parse *p = user;
@@ -265,6 +281,26 @@ static int on_key(void *user, const char *section, const char *key, const char *
     UINT_KEY("control", "password", c->gw.password, 0, 999999)
     UINT_KEY("control", "operator_code", c->gw.operator_code, 0, 99999999)
     UINT_KEY("control", "command_s", c->gw.command_s, 1, 86400)
+    if (strcmp(section, "firmware") == 0 && strcmp(key, "image") == 0) {
+        if (!value[0] || strlen(value) >= sizeof(c->image))
+            return bad(p, section, key, "\"%s\" is not a file name", value);
+        snprintf(c->image, sizeof(c->image), "%s", value);
+        return 1;
+    }
+    if (strcmp(section, "firmware") == 0 && strcmp(key, "signature") == 0) {
+        if (!hex_of(value, c->image_sig, 64))
+            return bad(p, section, key, "not 128 hex digits (r || s)%s", "");
+        c->has_sig = 1;
+        return 1;
+    }
+    if (strcmp(section, "firmware") == 0 && strcmp(key, "key") == 0) {
+        if (!hex_of(value, c->key, 65) || c->key[0] != 0x04)
+            return bad(p, section, key, "not an uncompressed P-256 point (130 hex digits, 04 first)%s", "");
+        c->has_key = 1;
+        return 1;
+    }
+    UINT_KEY("firmware", "id", c->image_id, 1, 4000000000.0)
+    UINT_KEY("firmware", "block", c->image_block, 16, 200)
     UINT_KEY("archive", "sim_meters", c->sim_archive, 0, 1)
     UINT_KEY("archive", "search_s", c->gw.search_s, 0, 31536000)
     return bad(p, section, key, "unknown key%s", "");
@@ -278,6 +314,11 @@ int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char 
     if (line != 0) {
         snprintf(err, errlen, "%s:%d: %s", name, line,
                  p.msg[0] ? p.msg : "not an INI line ([section] or key = value)");
+        return PLC_ERR_CONFIG;
+    }
+    if (c->image[0] && !c->has_sig) {
+        snprintf(err, errlen, "%s: [firmware] signature: missing (the image is never sent unsigned)",
+                 name);
         return PLC_ERR_CONFIG;
     }
     for (unsigned i = 0; i < c->n_lines; i++)

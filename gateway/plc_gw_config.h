@@ -19,6 +19,8 @@
  *   [archive]  sim_meters (1: the simulated meters are the archive), search_s (0)
  *   [rs485 NAME] device (required), baud (2400), parity (E): a serial line of meters whose
  *              archive port is NAME (up to 4 lines)
+ *   [firmware] image (a file), signature (r || s, 128 hex digits), id (1), block (128),
+ *              key (the simulated meters' trusted public key, 130 hex digits)
  *   [task NAME] scheme (daily | energy | instant | status | clock | curve), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
@@ -56,6 +58,14 @@ typedef struct plc_gw_daemon_config {
     plc_gw_config gw;       /* [reading], [events], [archive] search_s, the tasks */
     unsigned n_lines;
     plc_gw_line_config line[PLC_GW_MAX_LINES];
+    /* [firmware] the image a FIRMWARE command sends, and (simulation) the meters' trusted key */
+    char image[256];        /* image: a file ("": none) */
+    uint8_t image_sig[64];  /* signature: r || s in hex (ECDSA P-256 of the image's SHA-256) */
+    int has_sig;
+    unsigned image_id;      /* id: 1 */
+    unsigned image_block;   /* block: 128 */
+    uint8_t key[65];        /* key: the simulated meters' trusted public key, 04 x y in hex */
+    int has_key;
 } plc_gw_daemon_config;
 
 void plc_gw_daemon_config_default(plc_gw_daemon_config *c);

@@ -11,6 +11,7 @@ set -eu
 GWD="$1"
 GW="$2"
 FEEDER="$3/sim/topologies/feeder50.txt"
+ECDSA="${4:-0}" # 1: this build checks signatures (mbedTLS)
 w=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$w"' EXIT
@@ -128,6 +129,40 @@ pid=
 grep -q "stopping on a signal" "$w/t.log" || fail "SIGTERM: no message"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity after SIGTERM"
 [ "$(q "SELECT value FROM state WHERE key = 'daemon_pid'")" = 0 ] || fail "SIGTERM: pid left in the store"
+# ---- a firmware image through the command log ----
+python3 - "$3/vectors/oracle/fw_image.txt" "$w/fw.bin" "$w/fw.part" <<'PY'
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f and not f[0].startswith("#") and f[0] != "sha256":
+        v[f[0]] = f[1]
+open(sys.argv[2], "wb").write(bytes((7 * i + 3) % 251 for i in range(3000)))
+open(sys.argv[3], "w").write("[firmware]\nimage = %s\nsignature = %s\nid = 7\nkey = %s\n"
+                             % (sys.argv[2], v["sig"], v["pub"]))
+PY
+rm -f "$w"/gw.db*
+conf "2026-01-02 00:03:00" 0
+cat "$w/fw.part" >> "$w/gw.ini"
+if [ "$ECDSA" = 1 ]; then
+    "$GWD" -c "$w/gw.ini" --for 600 > /dev/null 2>&1 || fail "firmware: the daemon"
+    "$GW" -s "$w/gw.db" command fw-7 000000000007 firmware 60 --wait 0 > /dev/null
+    "$GWD" -c "$w/gw.ini" --for 1200 > /dev/null 2>&1 || fail "firmware: the daemon again"
+    "$GW" -s "$w/gw.db" commands > "$w/c.json"
+    [ "$(json '[c["status"] for c in d if c["id"]=="fw-7"][0]' < "$w/c.json")" = done ] ||
+        fail "firmware: $(cat "$w/c.json")"
+    [ "$(json '[c["result"]["blocks"] for c in d if c["id"]=="fw-7"][0]' < "$w/c.json")" = 24 ] ||
+        fail "firmware: 24 blocks"
+    echo "firmware: 24 blocks to meter 7, checked, switched"
+else
+    if "$GWD" -c "$w/gw.ini" --for 10 2> "$w/err" > /dev/null; then fail "firmware key without ECDSA"; fi
+    grep -q "\[firmware\] key: this build has no ECDSA" "$w/err" || fail "firmware: $(cat "$w/err")"
+    echo "firmware: this build has no ECDSA, and says so"
+fi
+printf '[firmware]\nimage = x.bin\n' > "$w/bad.ini"
+if "$GWD" -c "$w/bad.ini" 2> "$w/err"; then fail "unsigned image accepted"; fi
+grep -q "\[firmware\] signature: missing" "$w/err" || fail "unsigned: $(cat "$w/err")"
+
 # ---- the systemd unit names the daemon and checks out ----
 command -v systemd-analyze > /dev/null || fail "systemd-analyze missing: run scripts/setup.sh"
 sed "s|/usr/local/bin/plc-gatewayd|$(readlink -f "$GWD")|" "$3/gateway/etc/plc-gatewayd.service" \

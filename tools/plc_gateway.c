@@ -13,7 +13,8 @@
  *   plc-gateway -s STORE command ID METER KIND [ARG] [--wait SECONDS]
  * command puts a command in the log, where the daemon takes it (within 5 s): KIND read (ARG
  * the DI in hex), trip, close, keep-power-on (ARG until "YYYY-MM-DD hh:mm"), keep-power-off,
- * alarm-on, alarm-off, topup (ARG the amount, e.g. 50.00), set-time; ID is unique (a repeated
+ * alarm-on, alarm-off, topup (ARG the amount, e.g. 50.00), set-time, firmware (ARG the switch
+ * delay in seconds, 600 by default; the daemon's [firmware] image); ID is unique (a repeated
  * ID is never applied again); --wait prints the result when it comes (0: do not wait).
  * Times print as the area's local time. Exit 0, 1 when the store cannot be read, 2 on bad
  * usage. */
@@ -304,6 +305,12 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
             return 2;
         }
         value = (int64_t)(yuan * 100.0 + 0.5);
+    } else if (k == PLC_GW_CMD_FIRMWARE) {
+        value = arg[0] ? atoll(arg) : 0; /* switch this many seconds after the check */
+        if (value < 0) {
+            fprintf(stderr, "plc-gateway: firmware: the switch delay in seconds\n");
+            return 2;
+        }
     } else if (k == PLC_GW_CMD_KEEP_ON && plc_gw_parse_time(arg, &value) != PLC_OK) {
         fprintf(stderr, "plc-gateway: keep-power-on: until \"YYYY-MM-DD hh:mm\"\n");
         return 2;

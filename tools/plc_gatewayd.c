@@ -21,11 +21,39 @@
 #include "plc_gw.h"
 #include "plc_gw_config.h"
 #include "plc_gw_serial.h"
+#ifdef PLC_HAVE_ECDSA
+#include "plc_ecdsa.h"
+#endif
 #include "plc_gw_store.h"
 #include "plc_loadng.h"
 #include "plc_meshnet.h"
 
 static volatile sig_atomic_t stop_requested;
+static uint8_t trusted_key[65]; /* the simulated meters' (a real meter has its own in ROM) */
+
+#ifdef PLC_HAVE_ECDSA
+static int sim_verify(const uint8_t digest[32], const uint8_t sig[64])
+{
+    return plc_ecdsa_p256_verify(trusted_key, digest, sig);
+}
+#endif
+
+/* The firmware image of [firmware] image, for FIRMWARE commands. */
+static int load_image(plc_gw *g, const plc_gw_daemon_config *dc)
+{
+    FILE *f = fopen(dc->image, "rb");
+    if (!f)
+        return PLC_ERR_IO;
+    uint8_t *buf = malloc(1u << 20);
+    const size_t n = buf ? fread(buf, 1, 1u << 20, f) : 0;
+    const int eof = feof(f);
+    fclose(f);
+    const int rc = buf && n && eof ? plc_gw_set_image(g, dc->image_id, buf, n, dc->image_sig,
+                                                      dc->image_block)
+                                   : PLC_ERR_LENGTH;
+    free(buf);
+    return rc;
+}
 
 static void on_signal(int sig)
 {
@@ -93,6 +121,12 @@ static void store_routes(daemon_t *d, plc_gw_store *s)
                                 NULL) == PLC_OK)
             plc_gw_store_meter_parent(s, pib.short_addr, next);
     }
+}
+
+static void on_image(void *user, uint16_t from, const uint8_t *msg, size_t len)
+{
+    daemon_t *d = user;
+    plc_gw_image_input(d->gw, from, msg, len);
 }
 
 static void on_refused(void *user, uint64_t eui, const char *reason)
@@ -257,6 +291,16 @@ int main(int argc, char **argv)
     mc.power_up_s = dc.power_up_s;
     mc.dlt645 = 1;
     mc.allow_none = 1; /* the archive says who may join */
+    if (dc.has_key) {
+#ifdef PLC_HAVE_ECDSA
+        memcpy(trusted_key, dc.key, sizeof(trusted_key));
+        mc.image_verify = sim_verify;
+#else
+        fprintf(stderr, "plc-gatewayd: %s: [firmware] key: this build has no ECDSA (mbedTLS)\n", conf);
+        plc_gw_store_close(store);
+        return 2;
+#endif
+    }
     {
         const time_t tt = (time_t)clock0;
         struct tm tm;
@@ -288,8 +332,13 @@ int main(int argc, char **argv)
         return 1;
     }
     const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
-                                 .refused = on_refused, .user = &d};
+                                 .image = on_image, .refused = on_refused, .user = &d};
     plc_meshnet_set_app(d.net, &app);
+    if (dc.image[0] && load_image(d.gw, &dc) != PLC_OK) {
+        fprintf(stderr, "plc-gatewayd: %s: [firmware] image: %s cannot be read (1 MiB at most)\n",
+                conf, dc.image);
+        return 1;
+    }
     /* the coordinator admits the archive's meters (their modems' EUI-64 and PSK) */
     if (plc_gw_set_admission(d.gw, &(plc_gw_admission){allow, &d}) != PLC_OK)
         fprintf(stderr, "plc-gatewayd: the coordinator's allow-list is full\n");
