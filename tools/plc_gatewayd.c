@@ -29,9 +29,9 @@
 #include "plc_meshnet.h"
 
 static volatile sig_atomic_t stop_requested;
+#ifdef PLC_HAVE_ECDSA
 static uint8_t trusted_key[65]; /* the simulated meters' (a real meter has its own in ROM) */
 
-#ifdef PLC_HAVE_ECDSA
 static int sim_verify(const uint8_t digest[32], const uint8_t sig[64])
 {
     return plc_ecdsa_p256_verify(trusted_key, digest, sig);
