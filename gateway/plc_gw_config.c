@@ -83,6 +83,15 @@ static int number(const char *v, double lo, double hi, double *out)
         return 1;                                                                              \
     }
 
+/* A file name key into a char array field. */
+#define PATH_KEY(sec, name, field)                                                              \
+    if (strcmp(section, sec) == 0 && strcmp(key, name) == 0) {                                 \
+        if (!value[0] || strlen(value) >= sizeof(field))                                       \
+            return bad(p, section, key, "\"%s\" is not a file name", value);                    \
+        snprintf(field, sizeof(field), "%s", value);                                           \
+        return 1;                                                                              \
+    }
+
 /* "hh:mm" as seconds of the day (24:00 allowed as a window's end). */
 static int time_of_day(const char *v, unsigned *out)
 {
@@ -168,12 +177,7 @@ static int line_key(parse *p, const char *section, const char *key, const char *
         l->baud = 2400;
         l->parity = 'E';
     }
-    if (strcmp(key, "device") == 0) {
-        if (!value[0] || strlen(value) >= sizeof(l->device))
-            return bad(p, section, key, "\"%s\" is not a device path", value);
-        snprintf(l->device, sizeof(l->device), "%s", value);
-        return 1;
-    }
+    PATH_KEY(section, "device", l->device)
     if (strcmp(key, "baud") == 0) {
         double x;
         if (!number(value, 1200, 19200, &x) ||
@@ -191,8 +195,7 @@ static int line_key(parse *p, const char *section, const char *key, const char *
     return bad(p, section, key, "unknown key%s", "");
 }
 
-/* n bytes from 2n hex digits. */
-static int hex_of(const char *t, uint8_t *out, size_t n)
+int plc_gw_parse_hex(const char *t, uint8_t *out, size_t n)
 {
     if (strlen(t) != 2 * n)
         return 0;
@@ -213,12 +216,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return task_key(p, section, key, value);
     if (strncmp(section, "rs485 ", 6) == 0 && section[6])
         return line_key(p, section, key, value);
-    if (strcmp(section, "gateway") == 0 && strcmp(key, "store") == 0) {
-        if (!value[0] || strlen(value) >= sizeof(c->store))
-            return bad(p, section, key, "\"%s\" is not a file name", value);
-        snprintf(c->store, sizeof(c->store), "%s", value);
-        return 1;
-    }
+    PATH_KEY("gateway", "store", c->store)
     if (strcmp(section, "gateway") == 0 && strcmp(key, "clock") == 0) {
         if (strcmp(value, "now") == 0) {
             c->clock = 0;
@@ -244,13 +242,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
         c->waveform = strcmp(value, "waveform") == 0;
         return 1;
     }
-    if (strcmp(section, "plc") == 0 && (strcmp(key, "per_table") == 0 || strcmp(key, "topology") == 0)) {
-        char *dst = key[0] == 'p' ? c->per_table : c->topology;
-        if (!value[0] || strlen(value) >= sizeof(c->per_table))
-            return bad(p, section, key, "\"%s\" is not a file name", value);
-        snprintf(dst, sizeof(c->per_table), "%s", value);
-        return 1;
-    }
+    PATH_KEY("plc", "per_table", c->per_table)
+    PATH_KEY("plc", "topology", c->topology)
     UINT_KEY("plc", "meters", c->meters, 1, 2000)
     UINT_KEY("plc", "seed", c->seed, 0, 4000000000.0)
     UINT_KEY("plc", "power_up_s", c->power_up_s, 0, 86400)
@@ -281,20 +274,15 @@ static int on_key(void *user, const char *section, const char *key, const char *
     UINT_KEY("control", "password", c->gw.password, 0, 999999)
     UINT_KEY("control", "operator_code", c->gw.operator_code, 0, 99999999)
     UINT_KEY("control", "command_s", c->gw.command_s, 1, 86400)
-    if (strcmp(section, "firmware") == 0 && strcmp(key, "image") == 0) {
-        if (!value[0] || strlen(value) >= sizeof(c->image))
-            return bad(p, section, key, "\"%s\" is not a file name", value);
-        snprintf(c->image, sizeof(c->image), "%s", value);
-        return 1;
-    }
+    PATH_KEY("firmware", "image", c->image)
     if (strcmp(section, "firmware") == 0 && strcmp(key, "signature") == 0) {
-        if (!hex_of(value, c->image_sig, 64))
+        if (!plc_gw_parse_hex(value, c->image_sig, 64))
             return bad(p, section, key, "not 128 hex digits (r || s)%s", "");
         c->has_sig = 1;
         return 1;
     }
     if (strcmp(section, "firmware") == 0 && strcmp(key, "key") == 0) {
-        if (!hex_of(value, c->key, 65) || c->key[0] != 0x04)
+        if (!plc_gw_parse_hex(value, c->key, 65) || c->key[0] != 0x04)
             return bad(p, section, key, "not an uncompressed P-256 point (130 hex digits, 04 first)%s", "");
         c->has_key = 1;
         return 1;

@@ -75,6 +75,8 @@ int plc_gw_config_load(plc_gw_daemon_config *c, const char *path, char *err, siz
 /* The same from an open stream, named `name` in the message. */
 int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char *err,
                        size_t errlen);
+/* 1 when t is exactly 2n hex digits, the n bytes in out; 0 otherwise. */
+int plc_gw_parse_hex(const char *t, uint8_t *out, size_t n);
 /* "YYYY-MM-DD hh:mm:ss" (or "YYYY-MM-DD hh:mm") as local seconds since 1970. */
 int plc_gw_parse_time(const char *text, int64_t *out);
 

@@ -368,19 +368,6 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
 
 /* A meter into the archive (or its port and asset changed); the daemon reads the archive when
  * it starts. */
-static int hex_bytes(const char *t, uint8_t *out, size_t n)
-{
-    if (!t || strlen(t) != 2 * n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(t + 2 * i, "%2x", &v) != 1)
-            return 0;
-        out[i] = (uint8_t)v;
-    }
-    return 1;
-}
-
 static int cmd_archive_add(const char *store, const char *addr, const char *port, const char *asset,
                            const char *eui_hex, const char *psk_hex)
 {
@@ -389,7 +376,7 @@ static int cmd_archive_add(const char *store, const char *addr, const char *port
         fprintf(stderr, "plc-gateway: archive-add: the meter's 12-digit address\n");
         return 2;
     }
-    if ((eui_hex || psk_hex) && (!hex_bytes(eui_hex, e, 8) || !hex_bytes(psk_hex, psk, 16))) {
+    if ((eui_hex || psk_hex) && (!plc_gw_parse_hex(eui_hex, e, 8) || !plc_gw_parse_hex(psk_hex, psk, 16))) {
         fprintf(stderr, "plc-gateway: archive-add: --eui takes 16 hex digits, --psk 32, both\n");
         return 2;
     }
