@@ -53,6 +53,10 @@ const char *plc_strerror(int err)
     case PLC_ERR_TIMEOUT: return "no answer in time";
     case PLC_ERR_METER: return "the meter answered with an error";
     case PLC_ERR_UNKNOWN_METER: return "no such meter in the archive";
+    case PLC_ERR_UP_DECODE: return "upstream message does not unpack";
+    case PLC_ERR_UP_INVALID: return "upstream message field missing or out of range";
+    case PLC_ERR_UP_VERSION: return "upstream protocol version not supported";
+    case PLC_ERR_UP_AUTH: return "upstream peer not allowed";
     case PLC_ERR_NO_ROUTE: return "no route to the destination";
     case PLC_ERR_HOPS: return "hops left ran out";
     case PLC_ERR_REASSEMBLY: return "datagram reassembly timed out";

@@ -68,10 +68,16 @@ typedef enum plc_err {
     PLC_ERR_TIMEOUT = -82,          /* no answer in time */
     PLC_ERR_METER = -83,            /* the meter answered with an error */
     PLC_ERR_UNKNOWN_METER = -84,    /* no such meter in the archive */
+
+    /* the upstream link (gateway/plc_up*, Linux) */
+    PLC_ERR_UP_DECODE = -90,        /* a message that does not unpack (protobuf) */
+    PLC_ERR_UP_INVALID = -91,       /* unpacks, but a field is missing, out of range or unknown */
+    PLC_ERR_UP_VERSION = -92,       /* another protocol version */
+    PLC_ERR_UP_AUTH = -93,          /* a peer whose key or routing id is not allowed */
 } plc_err;
 
 /* Largest magnitude of a code above: arrays counted by -code have this many + 1 entries. */
-#define PLC_ERR_MAX_CODE 84
+#define PLC_ERR_MAX_CODE 93
 
 /* Human-readable message for an error code; never NULL. */
 const char *plc_strerror(int err);

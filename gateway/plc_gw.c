@@ -34,9 +34,25 @@ void plc_gw_config_default(plc_gw_config *c)
     c->task[0] = (plc_gw_task){"daily", PLC_GW_DAILY, DAY, 5 * 60, DAY - 5 * 60, 1};
 }
 
+int64_t plc_gw_now_ms(const plc_gw *g)
+{
+    return g->cfg.clock0 * 1000 + (int64_t)(plc_loop_now_us(g->loop) / 1000u) + g->clock_adj_ms;
+}
+
 int64_t plc_gw_now(const plc_gw *g)
 {
-    return g->cfg.clock0 + (int64_t)(plc_loop_now_us(g->loop) / 1000000u);
+    const int64_t ms = plc_gw_now_ms(g);
+    return ms / 1000 - (ms % 1000 < 0); /* floor */
+}
+
+void plc_gw_clock_step(plc_gw *g, int64_t delta_ms)
+{
+    g->clock_adj_ms += delta_ms;
+}
+
+void plc_gw_search_open(plc_gw *g, unsigned seconds)
+{
+    g->search_until_us = plc_loop_now_us(g->loop) + (uint64_t)seconds * 1000000u;
 }
 
 static int64_t slot_of(const plc_gw_task *t, int64_t now)
@@ -630,7 +646,7 @@ void plc_gw_node_announced(plc_gw *g, uint16_t short_addr, const uint8_t addr[6]
         plc_gw_meter m;
         plc_gw_meter_default(&m);
         plc_dlt645_addr_format(addr, m.addr);
-        const int open = plc_loop_now_us(g->loop) < (uint64_t)g->cfg.search_s * 1000000u;
+        const int open = plc_loop_now_us(g->loop) < g->search_until_us;
         m.in_archive = open;
         if (plc_gw_store_meter_put(g->store, &m, &m.id) != PLC_OK || (k = add_meter(g, &m)) < 0) {
             gw_store_failed(g);
@@ -836,6 +852,7 @@ plc_gw *plc_gw_create(const plc_gw_config *cfg, plc_gw_store *store, plc_loop *l
     g->store = store;
     g->loop = loop;
     g->link = *link;
+    g->search_until_us = (uint64_t)cfg->search_s * 1000000u;
     unsigned n = 0;
     if (plc_gw_store_meters(store, 0, NULL, 0, &n) != PLC_OK) {
         snprintf(err, errlen, "store: %s", plc_gw_store_message(store));

@@ -200,8 +200,16 @@ int plc_gw_command_submit(plc_gw *g, const plc_gw_command *c);
 const char *plc_gw_cmd_name(plc_gw_cmd_kind k);
 int plc_gw_cmd_parse(const char *name, plc_gw_cmd_kind *k);
 
-/* Local time now. */
+/* Local time now (s, and ms). */
 int64_t plc_gw_now(const plc_gw *g);
+int64_t plc_gw_now_ms(const plc_gw *g);
+/* Steps the concentrator's clock (e.g. from the head-end's, plc_gw_upstream.h). */
+void plc_gw_clock_step(plc_gw *g, int64_t delta_ms);
+/* Opens the registration window for seconds from now: meters that join meanwhile are added
+ * to the archive (0 closes it). */
+void plc_gw_search_open(plc_gw *g, unsigned seconds);
+/* A broadcast time sync now (0x08, delay compensated) and its "time-sync" event. */
+int plc_gw_time_sync_now(plc_gw *g);
 /* A calendar date and time as local seconds since 1970 (proleptic Gregorian), and back
  * (with the weekday, 0 Sunday). */
 int64_t plc_gw_local_time(int year, int month, int day, int hour, int minute, int second);

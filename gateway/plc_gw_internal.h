@@ -78,6 +78,8 @@ struct plc_gw {
     void *result_user;
     unsigned area_count;
     int64_t area_first;
+    int64_t clock_adj_ms;             /* steps of the clock (plc_gw_clock_step) */
+    uint64_t search_until_us;         /* the registration window is open until (loop time) */
     plc_gw_counters cnt;
 };
 

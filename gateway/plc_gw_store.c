@@ -35,7 +35,25 @@ static const char *const schema =
     " arg INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 0,"
     " status TEXT NOT NULL, result_code INTEGER NOT NULL DEFAULT 0,"
     " result TEXT NOT NULL DEFAULT '', done_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    /* the upstream outbox: every new reading, event and command result gets a sequence
+     * number in the same transaction that stores it, and keeps it until the head-end
+     * acknowledges it (plc_gw_store_outbox_ack). kind 0 reading (a meter, b DI, c ts),
+     * 1 event (a its id), 2 command result (id). AUTOINCREMENT: a number is never reused. */
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    " a INTEGER NOT NULL DEFAULT 0, b INTEGER NOT NULL DEFAULT 0, c INTEGER NOT NULL DEFAULT 0,"
+    " id TEXT);"
+    "CREATE TRIGGER IF NOT EXISTS outbox_reading AFTER INSERT ON readings BEGIN"
+    " INSERT INTO outbox(kind, a, b, c) VALUES(0, NEW.meter, NEW.di, NEW.ts); END;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_event AFTER INSERT ON events BEGIN"
+    " INSERT INTO outbox(kind, a) VALUES(1, NEW.id); END;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_result_new AFTER INSERT ON commands"
+    " WHEN NEW.status IN ('done', 'failed') BEGIN"
+    " INSERT INTO outbox(kind, id) VALUES(2, NEW.id); END;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_result AFTER UPDATE OF status ON commands"
+    " WHEN OLD.status = 'queued' AND NEW.status IN ('done', 'failed') BEGIN"
+    " INSERT INTO outbox(kind, id) VALUES(2, NEW.id); END;";
 
 enum {
     Q_METER_PUT,
@@ -54,6 +72,9 @@ enum {
     Q_CMD_GET,
     Q_CMD_PUT,
     Q_CMD_QUEUED,
+    Q_OUTBOX,
+    Q_OUTBOX_ACK,
+    Q_OUTBOX_COUNT,
     Q_COUNT
 };
 
@@ -66,7 +87,7 @@ static const char *const sql[Q_COUNT] = {
                     " psk = CASE ?9 WHEN 0 THEN psk ELSE ?10 END",
     [Q_METER_ID] = "SELECT id FROM meters WHERE address = ?1",
     [Q_METERS] = "SELECT id, address, protocol, port, tariff, user_data, collector, asset,"
-                 " in_archive, short_addr, hops, lqi, last_seen, eui, psk FROM meters"
+                 " in_archive, short_addr, hops, lqi, last_seen, eui, psk, parent FROM meters"
                  " WHERE in_archive >= ?1 ORDER BY address",
     [Q_METER_SEEN] = "UPDATE meters SET short_addr = ?2, hops = ?3, lqi = ?4, last_seen = ?5"
                      " WHERE id = ?1",
@@ -91,6 +112,17 @@ static const char *const sql[Q_COUNT] = {
                   " result = ?9, done_at = ?10",
     [Q_CMD_QUEUED] = "SELECT id, ts, meter, kind, arg, count, status, result_code, result, done_at"
                      " FROM commands WHERE status = 'queued' ORDER BY ts, id",
+    [Q_OUTBOX] = "SELECT o.seq, o.kind, coalesce(rm.address, em.address, ''), r.di, r.ts, r.value,"
+                 " r.read_at, e.ts, e.kind, e.detail, c.id, c.result_code, c.result"
+                 " FROM outbox o"
+                 " LEFT JOIN readings r ON o.kind = 0 AND r.meter = o.a AND r.di = o.b AND r.ts = o.c"
+                 " LEFT JOIN meters rm ON o.kind = 0 AND rm.id = o.a"
+                 " LEFT JOIN events e ON o.kind = 1 AND e.id = o.a"
+                 " LEFT JOIN meters em ON o.kind = 1 AND em.id = e.meter"
+                 " LEFT JOIN commands c ON o.kind = 2 AND c.id = o.id"
+                 " WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
+    [Q_OUTBOX_ACK] = "DELETE FROM outbox WHERE seq <= ?1",
+    [Q_OUTBOX_COUNT] = "SELECT count(*), coalesce(max(seq), 0) FROM outbox",
     [Q_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
     [Q_STATE_SET] = "INSERT INTO state(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = ?2",
@@ -119,6 +151,8 @@ static int exec(plc_gw_store *s, const char *text)
     return PLC_OK;
 }
 
+static int make_epoch(plc_gw_store *s);
+
 plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t errlen)
 {
     plc_gw_store *s = calloc(1, sizeof(*s));
@@ -144,6 +178,11 @@ plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t
             plc_gw_store_close(s);
             return NULL;
         }
+    if (make_epoch(s) != PLC_OK) {
+        snprintf(err, errlen, "%s: %s", path, s->msg);
+        plc_gw_store_close(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -191,7 +230,7 @@ void plc_gw_meter_default(plc_gw_meter *m)
     snprintf(m->protocol, sizeof(m->protocol), "dlt645-2007");
     snprintf(m->port, sizeof(m->port), "plc");
     m->in_archive = 1;
-    m->short_addr = m->hops = m->lqi = -1;
+    m->short_addr = m->hops = m->lqi = m->parent = -1;
 }
 
 static void text(sqlite3_stmt *q, int col, char *out, size_t cap)
@@ -265,6 +304,7 @@ int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, un
             memset(m->psk, 0, sizeof(m->psk));
             if (sqlite3_column_bytes(q, 14) == 16)
                 memcpy(m->psk, sqlite3_column_blob(q, 14), 16);
+            m->parent = sqlite3_column_int(q, 15);
         }
         k++;
     }
@@ -461,4 +501,88 @@ int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsig
     sqlite3_reset(q);
     *n = k;
     return rc == SQLITE_DONE ? PLC_OK : fail(s);
+}
+
+/* ---- the upstream outbox ---- */
+/* The outbox's epoch: random, made once with the store, so a head-end never takes a new
+ * store's numbers for resends of an old one's. */
+static int make_epoch(plc_gw_store *s)
+{
+    int64_t e = 0;
+    const int have = plc_gw_store_state_get(s, "outbox_epoch", &e);
+    if (have != 0)
+        return have < 0 ? PLC_ERR_STORE : PLC_OK;
+    uint64_t r = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    const size_t got = f ? fread(&r, sizeof(r), 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (got != 1) {
+        snprintf(s->msg, sizeof(s->msg), "no /dev/urandom for the outbox epoch");
+        return PLC_ERR_IO;
+    }
+    r = (r >> 1) | 1; /* positive in SQLite's int64, never 0 */
+    return plc_gw_store_state_set(s, "outbox_epoch", (int64_t)r);
+}
+
+uint64_t plc_gw_store_epoch(plc_gw_store *s)
+{
+    int64_t e = 0;
+    return plc_gw_store_state_get(s, "outbox_epoch", &e) == 1 ? (uint64_t)e : 0;
+}
+
+int plc_gw_store_outbox(plc_gw_store *s, uint64_t after, plc_gw_outbox_item *out, unsigned cap,
+                        unsigned *n)
+{
+    sqlite3_stmt *q = s->q[Q_OUTBOX];
+    sqlite3_bind_int64(q, 1, (int64_t)after);
+    sqlite3_bind_int(q, 2, (int)cap);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        plc_gw_outbox_item *it = &out[(*n)++];
+        memset(it, 0, sizeof(*it));
+        it->seq = (uint64_t)sqlite3_column_int64(q, 0);
+        it->kind = sqlite3_column_int(q, 1);
+        text(q, 2, it->meter, sizeof(it->meter));
+        if (it->kind == PLC_GW_OUT_READING) {
+            it->di = (uint32_t)sqlite3_column_int64(q, 3);
+            it->ts = sqlite3_column_int64(q, 4);
+            text(q, 5, it->text, sizeof(it->text));
+            it->read_at = sqlite3_column_int64(q, 6);
+        } else if (it->kind == PLC_GW_OUT_EVENT) {
+            it->ts = sqlite3_column_int64(q, 7);
+            text(q, 8, it->name, sizeof(it->name));
+            text(q, 9, it->text, sizeof(it->text));
+        } else {
+            text(q, 10, it->name, sizeof(it->name));
+            it->status = sqlite3_column_int(q, 11);
+            text(q, 12, it->text, sizeof(it->text));
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+}
+
+int plc_gw_store_outbox_ack(plc_gw_store *s, uint64_t upto, uint64_t *deleted)
+{
+    sqlite3_stmt *q = s->q[Q_OUTBOX_ACK];
+    sqlite3_bind_int64(q, 1, (int64_t)upto);
+    const int rc = step_done(s, q);
+    if (deleted)
+        *deleted = rc == PLC_OK ? (uint64_t)sqlite3_changes(s->db) : 0;
+    return rc;
+}
+
+int plc_gw_store_outbox_count(plc_gw_store *s, uint64_t *count, uint64_t *last)
+{
+    sqlite3_stmt *q = s->q[Q_OUTBOX_COUNT];
+    const int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *count = (uint64_t)sqlite3_column_int64(q, 0);
+        if (last)
+            *last = (uint64_t)sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? PLC_OK : fail(s);
 }

@@ -40,6 +40,8 @@ typedef struct plc_gw_meter {
     int in_archive;                   /* 1: the utility's; 0: joined, not in the archive */
     int short_addr;                   /* mesh address, -1 unknown */
     int hops, lqi;                    /* of its last answer, -1 unknown */
+    int parent;                       /* its route's next hop (short address), -1 unknown;
+                                       * read only: plc_gw_store_meter_parent sets it */
     int64_t last_seen;                /* last answer, 0 never */
     uint64_t eui;                     /* its PLC modem's EUI-64, 0 unknown */
     uint8_t psk[16];                  /* ... and its EAP-PSK key (valid when eui is set) */
@@ -117,6 +119,32 @@ int plc_gw_store_command_put(plc_gw_store *s, const plc_gw_command_row *row);
 /* The queued ones, oldest first. */
 int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsigned cap,
                                  unsigned *n);
+
+/* ---- the upstream outbox ----
+ * Every reading, event and command result new to the store is put in the outbox by the same
+ * transaction (SQLite triggers), with a sequence number never reused, and stays there until
+ * the head-end has acknowledged it (gateway/plc_gw_upstream.h). The numbers belong to the
+ * store's epoch, random and made with the store. */
+enum { PLC_GW_OUT_READING = 0, PLC_GW_OUT_EVENT = 1, PLC_GW_OUT_RESULT = 2 };
+typedef struct plc_gw_outbox_item {
+    uint64_t seq;
+    int kind;                    /* PLC_GW_OUT_* */
+    char meter[PLC_GW_ADDR_LEN]; /* reading, event ("" for an area event) */
+    uint32_t di;                 /* reading */
+    int64_t ts, read_at;         /* reading: its time and when read; event: its time */
+    char name[48];               /* event: its kind; result: the command id */
+    int status;                  /* result: plc_err */
+    char text[256];              /* reading: value; event: detail; result: JSON */
+} plc_gw_outbox_item;
+
+uint64_t plc_gw_store_epoch(plc_gw_store *s);
+/* Up to cap items after seq `after`, in order. */
+int plc_gw_store_outbox(plc_gw_store *s, uint64_t after, plc_gw_outbox_item *out, unsigned cap,
+                        unsigned *n);
+/* The head-end holds everything up to upto: gone from the outbox (*deleted: how many). */
+int plc_gw_store_outbox_ack(plc_gw_store *s, uint64_t upto, uint64_t *deleted);
+/* Items waiting, and the last seq given (0: none waiting). */
+int plc_gw_store_outbox_count(plc_gw_store *s, uint64_t *count, uint64_t *last);
 
 /* ---- the key/value state of the daemon (last run times and the like) ---- */
 int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value); /* 0 none, 1 */

@@ -29,6 +29,32 @@ uint64_t gw_one_way_us(const plc_gw *g)
     return d;
 }
 
+/* A broadcast time sync now, delay compensated, with its event. */
+int plc_gw_time_sync_now(plc_gw *g)
+{
+    const int64_t now = plc_gw_now(g);
+    const uint64_t delay = gw_one_way_us(g);
+    plc_dlt645_time t;
+    plc_gw_calendar(now + (int64_t)((delay + 500000) / 1000000), &t);
+    plc_dlt645_frame f;
+    plc_dlt645_time_sync(&t, &f);
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    const int len = plc_dlt645_encode(&f, 0, buf, sizeof(buf));
+    if (len <= 0 || g->link.send(g->link.user, 0xFFFF, buf, (size_t)len) != PLC_OK) {
+        g->cnt.send_failures++;
+        return PLC_ERR_IO;
+    }
+    g->cnt.time_syncs++;
+    char d[96];
+    snprintf(d, sizeof(d), "broadcast %04d-%02d-%02d %02d:%02d:%02d, delay compensated %.1f s",
+             t.year, t.month, t.day, t.hour, t.minute, t.second, (double)delay / 1e6);
+    if (plc_gw_store_event(g->store, now, "time-sync", 0, d) != PLC_OK) {
+        gw_store_failed(g);
+        return PLC_ERR_STORE;
+    }
+    return PLC_OK;
+}
+
 void gw_time_tick(plc_gw *g)
 {
     if (!g->cfg.time_sync)
@@ -42,24 +68,9 @@ void gw_time_tick(plc_gw *g)
         gw_store_failed(g);
     if (last == day)
         return; /* once a day, a restart included */
-    const uint64_t delay = gw_one_way_us(g);
-    plc_dlt645_time t;
-    plc_gw_calendar(now + (int64_t)((delay + 500000) / 1000000), &t);
-    plc_dlt645_frame f;
-    plc_dlt645_time_sync(&t, &f);
-    uint8_t buf[PLC_DLT645_MAX_FRAME];
-    const int len = plc_dlt645_encode(&f, 0, buf, sizeof(buf));
-    if (len <= 0 || g->link.send(g->link.user, 0xFFFF, buf, (size_t)len) != PLC_OK) {
-        g->cnt.send_failures++;
-        return; /* the next tick tries again */
-    }
-    g->cnt.time_syncs++;
-    char d[96];
-    snprintf(d, sizeof(d), "broadcast %04d-%02d-%02d %02d:%02d:%02d, delay compensated %.1f s",
-             t.year, t.month, t.day, t.hour, t.minute, t.second, (double)delay / 1e6);
-    if (plc_gw_store_state_set(g->store, "time_sync_day", day) != PLC_OK ||
-        plc_gw_store_event(g->store, now, "time-sync", 0, d) != PLC_OK)
-        gw_store_failed(g);
+    if (plc_gw_time_sync_now(g) == PLC_OK &&
+        plc_gw_store_state_set(g->store, "time_sync_day", day) != PLC_OK)
+        gw_store_failed(g); /* a failed send: the next tick tries again */
 }
 
 void gw_clock_checked(plc_gw *g, unsigned k, const plc_dlt645_value *date,
