@@ -20,6 +20,7 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
     c->image_id = 1;
     c->image_block = 128;
     plc_gw_config_default(&c->gw);
+    plc_gw_upstream_config_default(&c->up);
 }
 
 int plc_gw_parse_time(const char *text, int64_t *out)
@@ -289,6 +290,31 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     UINT_KEY("firmware", "id", c->image_id, 1, 4000000000.0)
     UINT_KEY("firmware", "block", c->image_block, 16, 200)
+    PATH_KEY("upstream", "endpoint", c->up.endpoint)
+    PATH_KEY("upstream", "key", c->up.key_file)
+    PATH_KEY("upstream", "server_key", c->up.server_key_file)
+    if (strcmp(section, "upstream") == 0 && strcmp(key, "gateway_id") == 0) {
+        if (!value[0] || strlen(value) > 47 || strpbrk(value, " \t"))
+            return bad(p, section, key, "\"%s\" is not 1-47 characters without spaces", value);
+        snprintf(c->up.gateway_id, sizeof(c->up.gateway_id), "%s", value);
+        return 1;
+    }
+    UINT_KEY("upstream", "heartbeat_s", c->up.heartbeat_s, 1, 86400)
+    UINT_KEY("upstream", "heartbeat_misses", c->up.heartbeat_misses, 1, 100)
+    UINT_KEY("upstream", "backoff_min_ms", c->up.backoff_min_ms, 10, 3600000)
+    UINT_KEY("upstream", "backoff_max_ms", c->up.backoff_max_ms, 10, 3600000)
+    UINT_KEY("upstream", "batch", c->up.batch, 1, 4096)
+    UINT_KEY("upstream", "window", c->up.window, 1, 16)
+    UINT_KEY("upstream", "ack_timeout_s", c->up.ack_timeout_s, 1, 3600)
+    UINT_KEY("upstream", "clock_sync", c->up.clock_sync, 0, 1)
+    UINT_KEY("upstream", "clock_samples", c->up.clock_samples, 3, 32)
+    UINT_KEY("upstream", "clock_step_ms", c->up.clock_step_ms, 1, 86400000)
+    if (strcmp(section, "upstream") == 0 &&
+        (strcmp(key, "latitude") == 0 || strcmp(key, "longitude") == 0))
+        c->up.has_location = 1; /* and on to the range check */
+    REAL_KEY("upstream", "latitude", c->up.latitude, -90, 90)
+    REAL_KEY("upstream", "longitude", c->up.longitude, -180, 180)
+    REAL_KEY("upstream", "altitude_m", c->up.altitude_m, -1000, 10000)
     UINT_KEY("archive", "sim_meters", c->sim_archive, 0, 1)
     UINT_KEY("archive", "search_s", c->gw.search_s, 0, 31536000)
     return bad(p, section, key, "unknown key%s", "");
@@ -307,6 +333,15 @@ int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char 
     if (c->image[0] && !c->has_sig) {
         snprintf(err, errlen, "%s: [firmware] signature: missing (the image is never sent unsigned)",
                  name);
+        return PLC_ERR_CONFIG;
+    }
+    if (c->up.endpoint[0] && (!c->up.gateway_id[0] || !c->up.key_file[0] ||
+                              !c->up.server_key_file[0])) {
+        snprintf(err, errlen, "%s: [upstream] endpoint needs gateway_id, key and server_key", name);
+        return PLC_ERR_CONFIG;
+    }
+    if (c->up.backoff_max_ms < c->up.backoff_min_ms) {
+        snprintf(err, errlen, "%s: [upstream] backoff_max_ms: below backoff_min_ms", name);
         return PLC_ERR_CONFIG;
     }
     for (unsigned i = 0; i < c->n_lines; i++)

@@ -21,6 +21,11 @@
  *              archive port is NAME (up to 4 lines)
  *   [firmware] image (a file), signature (r || s, 128 hex digits), id (1), block (128),
  *              key (the simulated meters' trusted public key, 130 hex digits)
+ *   [upstream] endpoint (none: no head-end), gateway_id, key (our secret key file), server_key
+ *              (the head-end's public key file), heartbeat_s (300), heartbeat_misses (3),
+ *              backoff_min_ms (1000), backoff_max_ms (60000), batch (1000), window (4),
+ *              ack_timeout_s (10), clock_sync (1: only in real time), clock_samples (8),
+ *              clock_step_ms (2000), latitude, longitude, altitude_m (the login's location)
  *   [task NAME] scheme (daily | energy | instant | status | clock | curve), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
@@ -31,6 +36,7 @@
 #include <stdio.h>
 
 #include "plc_gw.h"
+#include "plc_gw_upstream.h"
 
 #define PLC_GW_MAX_LINES 4
 
@@ -66,6 +72,7 @@ typedef struct plc_gw_daemon_config {
     unsigned image_block;   /* block: 128 */
     uint8_t key[65];        /* key: the simulated meters' trusted public key, 04 x y in hex */
     int has_key;
+    plc_gw_upstream_config up; /* [upstream]: used when up.endpoint is set */
 } plc_gw_daemon_config;
 
 void plc_gw_daemon_config_default(plc_gw_daemon_config *c);

@@ -35,22 +35,6 @@ struct plc_gw_upstream {
     plc_gw_upstream_stats st;
 };
 
-void plc_gw_upstream_config_default(plc_gw_upstream_config *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->heartbeat_s = 300;
-    c->heartbeat_misses = 3;
-    c->backoff_min_ms = 1000;
-    c->backoff_max_ms = 60000;
-    c->batch = 1000;
-    c->window = 4;
-    c->ack_timeout_s = 10;
-    c->clock_sync = 1;
-    c->clock_samples = 8;
-    c->clock_step_ms = 2000;
-    snprintf(c->location_source, sizeof(c->location_source), "configured");
-}
-
 static void say(const plc_gw_upstream *u, const char *what)
 {
     fprintf(stderr, "upstream %s: %s\n", u->cfg.endpoint, what);

@@ -49,7 +49,14 @@ typedef struct plc_gw_upstream_config {
     char location_source[16];   /* "configured" or "gnss" */
 } plc_gw_upstream_config;
 
-void plc_gw_upstream_config_default(plc_gw_upstream_config *c);
+static inline void plc_gw_upstream_config_default(plc_gw_upstream_config *c)
+{
+    *c = (plc_gw_upstream_config){.heartbeat_s = 300, .heartbeat_misses = 3,
+                                  .backoff_min_ms = 1000, .backoff_max_ms = 60000,
+                                  .batch = 1000, .window = 4, .ack_timeout_s = 10,
+                                  .clock_sync = 1, .clock_samples = 8, .clock_step_ms = 2000,
+                                  .location_source = "configured"};
+}
 
 typedef struct plc_gw_upstream_stats {
     int up;                      /* logged in now */

@@ -3,9 +3,14 @@
  * side: [plc] mode = sim, a simulated feeder of N meters over the mesh in the same process
  * (every node the whole stack: MAC, adaptation layer, LOADng, LBP; DL/T 645 meters), run as
  * fast as it goes or at [plc] speed times real time.
- *   plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--topology-out FILE.dot]
+ *   plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--drain SECONDS]
+ *                [--topology-out FILE.dot]
  * --store: the store instead of the file's [gateway] store.
- * --for: stop after that much (simulated) time. SIGTERM or SIGINT: the transaction in hand
+ * --for: stop after that much (simulated) time.
+ * --drain: then (the feeder stopped) keep the upstream link until the outbox is empty, at
+ * most that many wall seconds; exit 3 when it did not empty.
+ * [upstream] endpoint set: the head-end link (gateway/plc_gw_upstream.h), polled between
+ * simulated seconds; its clock sync steps the clock only at speed = 1 (real time). SIGTERM or SIGINT: the transaction in hand
  * finishes (every store write is one), then it exits 0. Every simulated hour one log line on
  * stderr; at exit one JSON line on stdout. */
 #define _POSIX_C_SOURCE 200809L
@@ -25,6 +30,7 @@
 #include "plc_ecdsa.h"
 #endif
 #include "plc_gw_store.h"
+#include "plc_gw_upstream.h"
 #include "plc_loadng.h"
 #include "plc_meshnet.h"
 
@@ -70,6 +76,7 @@ typedef struct line_t {
 typedef struct daemon {
     plc_meshnet *net;
     plc_gw *gw;
+    plc_gw_upstream *up;
     line_t lines[PLC_GW_MAX_LINES];
     unsigned n_lines;
 } daemon_t;
@@ -167,7 +174,8 @@ static int64_t system_local_now(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--topology-out FILE.dot]\n"
+    fprintf(f, "usage: plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--drain SECONDS]\n"
+               "                    [--topology-out FILE.dot]\n"
                "  the concentrator daemon; FILE is its INI configuration (docs/gateway.md)\n");
 }
 
@@ -214,10 +222,16 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
                 (unsigned long long)c.area_outages);
         return;
     }
+    plc_gw_upstream_stats u = {0};
+    if (d->up)
+        plc_gw_upstream_get_stats(d->up, &u);
     fprintf(f, "{\"clock\":\"%s\",\"meters\":%u,\"joined\":%u,\"daily_got\":%u,"
                "\"daily_before_deadline\":%u,\"requests\":%llu,\"answers\":%llu,\"timeouts\":%llu,"
                "\"stored\":%llu,\"duplicates\":%llu,\"bad_frames\":%llu,\"wrong_address\":%llu,\"power_downs\":%llu,"
                "\"area_outages\":%llu,\"unknown_nodes\":%llu,\"store_errors\":%llu,"
+               "\"upstream\":{\"up\":%s,\"logins\":%llu,\"items_sent\":%llu,"
+               "\"items_acked\":%llu,\"outbox\":%llu,\"resends\":%llu,\"commands\":%llu,"
+               "\"clock_steps\":%llu,\"auth_failures\":%llu},"
                "\"sim_s\":%.0f,\"wall_s\":%.1f}\n",
             t, meters, plc_meshnet_announced(d->net), got, in_time,
             (unsigned long long)c.requests, (unsigned long long)c.answers,
@@ -225,13 +239,17 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
             (unsigned long long)c.duplicates, (unsigned long long)c.bad_frames, (unsigned long long)c.wrong_address,
             (unsigned long long)c.power_downs, (unsigned long long)c.area_outages,
             (unsigned long long)c.unknown_nodes, (unsigned long long)c.store_errors,
-            plc_meshnet_now_s(d->net), wall_s() - wall0);
+            u.up ? "true" : "false", (unsigned long long)u.logins,
+            (unsigned long long)u.items_sent, (unsigned long long)u.items_acked,
+            (unsigned long long)u.outbox, (unsigned long long)u.resends,
+            (unsigned long long)u.commands, (unsigned long long)u.clock_steps,
+            (unsigned long long)u.auth_failures, plc_meshnet_now_s(d->net), wall_s() - wall0);
 }
 
 int main(int argc, char **argv)
 {
     const char *conf = NULL, *dot = NULL, *store_path = NULL;
-    double run_for = -1;
+    double run_for = -1, drain = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c") && i + 1 < argc) {
             conf = argv[++i];
@@ -239,6 +257,8 @@ int main(int argc, char **argv)
             store_path = argv[++i];
         } else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
             run_for = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--drain") && i + 1 < argc) {
+            drain = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--topology-out") && i + 1 < argc) {
             dot = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -355,6 +375,18 @@ int main(int argc, char **argv)
         d.n_lines++;
         plc_gw_add_port(d.gw, l->name, &(plc_gw_link){line_send, l});
     }
+    if (dc.up.endpoint[0]) { /* the head-end */
+        if (dc.up.clock_sync && dc.speed != 1.0) {
+            dc.up.clock_sync = 0;
+            fprintf(stderr, "plc-gatewayd: simulated time: the head-end's clock is not followed\n");
+        }
+        d.up = plc_gw_upstream_create(&dc.up, d.gw, store, "plcstack plc-gatewayd 0.18", err,
+                                      sizeof(err));
+        if (!d.up) {
+            fprintf(stderr, "plc-gatewayd: %s: %s\n", conf, err);
+            return 1;
+        }
+    }
     plc_gw_store_state_set(store, "daemon_pid", (int64_t)getpid());
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -371,12 +403,16 @@ int main(int argc, char **argv)
         plc_meshnet_run(d.net, s);
         for (unsigned i = 0; i < d.n_lines; i++)
             plc_gw_serial_poll(d.lines[i].port, line_frame, &d.lines[i]);
-        if (dc.speed > 0) { /* real time (or a multiple): wait for the wall clock */
-            const double ahead = s / dc.speed - (wall_s() - wall0);
-            if (ahead > 0)
-                nanosleep(&(struct timespec){(time_t)ahead, (long)((ahead - (long)ahead) * 1e9)},
-                          NULL);
-        }
+        /* real time (or a multiple): wait for the wall clock, serving the head-end */
+        double ahead = dc.speed > 0 ? s / dc.speed - (wall_s() - wall0) : 0;
+        do {
+            const int ms = ahead > 0 ? (int)(ahead * 1000) + 1 : 0;
+            if (d.up)
+                plc_gw_upstream_poll(d.up, ms);
+            else if (ms > 0)
+                nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
+            ahead = dc.speed > 0 ? s / dc.speed - (wall_s() - wall0) : 0;
+        } while (ahead > 0 && !stop_requested);
         if (s >= next_clock) { /* where a restart goes on from */
             plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
             next_clock += 60;
@@ -385,6 +421,16 @@ int main(int argc, char **argv)
             report(&d, stderr, 0, wall0);
             store_routes(&d, store);
             next_log += 3600;
+        }
+    }
+    int rc = 0;
+    if (d.up && drain >= 0 && !stop_requested) { /* the outbox up before leaving */
+        const double until = wall_s() + drain;
+        while (!stop_requested && !plc_gw_upstream_drained(d.up) && wall_s() < until)
+            plc_gw_upstream_poll(d.up, 50);
+        if (!plc_gw_upstream_drained(d.up)) {
+            fprintf(stderr, "plc-gatewayd: the outbox did not empty in %.0f s\n", drain);
+            rc = 3;
         }
     }
     if (stop_requested) {
@@ -402,10 +448,11 @@ int main(int argc, char **argv)
     store_routes(&d, store);
     plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
     plc_gw_store_state_set(store, "daemon_pid", 0);
+    plc_gw_upstream_destroy(d.up);
     plc_gw_destroy(d.gw);
     for (unsigned i = 0; i < d.n_lines; i++)
         plc_gw_serial_close(d.lines[i].port);
     plc_meshnet_destroy(d.net);
     plc_gw_store_close(store);
-    return 0;
+    return rc;
 }
