@@ -29,7 +29,7 @@ static int key_line(char *line, const char *name, char out[41])
         return 0;
     while (*p == ' ' || *p == '\t')
         p++;
-    size_t len = strcspn(p, " \t\r\n#");
+    size_t len = strcspn(p, " \t\r\n"); /* Z85 has "#": comments are whole lines */
     if (len != PLC_UP_Z85_LEN)
         return -1;
     memcpy(out, p, len);

@@ -12,6 +12,7 @@ PACKAGES=(
   libsoapysdr-dev    # SDR device backend of the sample port (optional at build time)
   libmbedtls-dev     # AES-CCM* for MAC security
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler  # gateway transport and messages
+  python3-zmq python3-protobuf protobuf-compiler  # a head-end in Python from the same .proto (tests)
   libsqlite3-dev sqlite3  # gateway store (sqlite3: the tests look into it)
   libinih-dev        # the gateway daemon's INI configuration
   systemd            # systemd-analyze checks the daemon's unit file in the tests

@@ -184,8 +184,8 @@ static int command(int argc, char **argv)
     snprintf(c.asset, sizeof(c.asset), "%s", asset ? asset : "");
     if (eui || psk) {
         uint8_t e[8];
-        if (!eui || !psk || plc_gw_parse_hex(eui, e, 8) != PLC_OK ||
-            plc_gw_parse_hex(psk, c.psk, 16) != PLC_OK) {
+        if (!eui || !psk || !plc_gw_parse_hex(eui, e, 8) ||
+            !plc_gw_parse_hex(psk, c.psk, 16)) {
             fprintf(stderr, "plc-headend: --eui takes 16 hex digits and --psk 32, together\n");
             return 2;
         }
