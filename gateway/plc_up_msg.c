@@ -143,8 +143,40 @@ static int command_ok(const Plc__Upstream__Command *c, char *why, size_t cap)
     return PLC_OK;
 }
 
+/* [R] Unknown fields are refused anywhere in a message: protobuf-c keeps them and would
+ * pack them again, and a newer protocol says so with a new version instead. */
+static int no_unknown_fields(const ProtobufCMessage *m)
+{
+    if (m->n_unknown_fields)
+        return 0;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const char *at = (const char *)m + f->offset;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            const size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)at;
+            for (size_t k = 0; k < n; k++)
+                if (!no_unknown_fields(v[k]))
+                    return 0;
+            continue;
+        }
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+            continue; /* another member of the oneof: the union holds that one */
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)at;
+        if (sub && !no_unknown_fields(sub))
+            return 0;
+    }
+    return 1;
+}
+
 int plc_up_validate(const plc_up_env *e, char *why, size_t cap)
 {
+    if (!no_unknown_fields(&e->base))
+        return INVALID("unknown fields (a newer protocol sends another version)");
     if (e->version != PLC_UP_VERSION)
         return bad(PLC_ERR_UP_VERSION, why, cap, "version %u (this side speaks %d)", e->version,
                    PLC_UP_VERSION);

@@ -102,3 +102,21 @@ open(sys.argv[1], "wb").write(b"".join(bytes([len(r)]) + r for r in recs))
 PY
 "$out/fuzz_fw_image" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_fw_image" 2>&1 | tail -n 12
+
+# the upstream link's unpack and validation (both ends); seeds: a login, a batch of a reading
+# and an event, and a command, encoded by protoc from text
+mkdir -p "$out/corpus_upstream" "$out/proto"
+protoc-c --proto_path=gateway/proto --c_out="$out/proto" gateway/proto/plc_upstream.proto
+clang "${flags[@]}" -Igateway -Icommon -I"$out/proto" fuzz/fuzz_upstream.c gateway/plc_up_msg.c \
+  "$out/proto/plc_upstream.pb-c.c" common/plc_err.c -lprotobuf-c -o "$out/fuzz_upstream"
+enc() { protoc --proto_path=gateway/proto --encode=plc.upstream.Envelope plc_upstream.proto; }
+echo 'version: 1 login { gateway_id: "gw1" software: "s" meters: 20 epoch: 7 clock_ms: 1
+  location { latitude: 31.2 longitude: 121.4 source: "gnss" } }' | enc > "$out/corpus_upstream/login"
+echo 'version: 1 batch { epoch: 7 after: 0 last: 2 reading { seq: 1 meter: "000000000001"
+  di: 84279553 ts: 1767312000 value: "1234.56" read_at: 1767312300 } event { seq: 2
+  ts: 1767312001 kind: "power-down" meter: "000000000001" detail: "last gasp" } }' |
+  enc > "$out/corpus_upstream/batch"
+echo 'version: 1 command { id: "c1" kind: ARCHIVE_ADD entry { meter: "000000000099"
+  eui: 1 psk: "0123456789abcdef" } }' | enc > "$out/corpus_upstream/command"
+"$out/fuzz_upstream" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \
+  "$out/corpus_upstream" 2>&1 | tail -n 12
