@@ -150,11 +150,12 @@ if r=$(timeout 10 "$HE" command --store he.db --gateway nobody --kind topology 2
     fail "a command for an unknown gateway was queued"
 fi
 echo "ok: commands: trip read back, replay answered from the log, unknown meter refused, read, topology, archive-add, time-sync"
-wait "$gw_pid" || fail "plc-gatewayd (1) exited $?"
-wait_for 10 '[ "$(sqlite3 gw1.db "SELECT count(*) FROM outbox")" = 0 ]' || true
+kill -TERM "$gw_pid"
+wait "$gw_pid" || fail "plc-gatewayd (1) exited $? on SIGTERM"
+timeout 60 "$GWD" -c gw1.ini --for 1 --drain 30 > gw1b.out 2> gw1b.err || fail "drain after SIGTERM"
 exactly_once gw1.db he.db "delivery at 100x real time"
 r=$(timeout 10 "$HE" stats --store he.db --day 2026-01-02) || fail "stats"
-[ "$(echo "$r" | json 'd["gateways"][0]["days"][0]["completeness"]')" = 1.0 ] || fail "stats: $r"
+[ "$(echo "$r" | json '(d["gateways"][0]["days"][0]["daily_meters"], d["gateways"][0]["meters"])')" = "(20, 21)" ] || fail "stats (20 daily freezes of 21 archive meters, one added): $r"
 
 # ---- 2. an unknown key ----
 conf gw2.ini gw2 0 gw2.db
