@@ -21,6 +21,7 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
     c->image_block = 128;
     plc_gw_config_default(&c->gw);
     plc_gw_upstream_config_default(&c->up);
+    c->gnss_baud = 9600;
 }
 
 int plc_gw_parse_time(const char *text, int64_t *out)
@@ -315,6 +316,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
     REAL_KEY("upstream", "latitude", c->up.latitude, -90, 90)
     REAL_KEY("upstream", "longitude", c->up.longitude, -180, 180)
     REAL_KEY("upstream", "altitude_m", c->up.altitude_m, -1000, 10000)
+    PATH_KEY("gnss", "device", c->gnss_device)
+    if (strcmp(section, "gnss") == 0 && strcmp(key, "baud") == 0) {
+        const unsigned b = (unsigned)atoi(value);
+        if (b != 4800 && b != 9600 && b != 19200)
+            return bad(p, section, key, "\"%s\" is not 4800, 9600 or 19200", value);
+        c->gnss_baud = b;
+        return 1;
+    }
     UINT_KEY("archive", "sim_meters", c->sim_archive, 0, 1)
     UINT_KEY("archive", "search_s", c->gw.search_s, 0, 31536000)
     return bad(p, section, key, "unknown key%s", "");

@@ -26,6 +26,8 @@
  *              backoff_min_ms (1000), backoff_max_ms (60000), batch (1000), window (4),
  *              ack_timeout_s (10), clock_sync (1: only in real time), clock_samples (8),
  *              clock_step_ms (2000), latitude, longitude, altitude_m (the login's location)
+ *   [gnss]     device (an NMEA 0183 GNSS receiver: its position goes in the login, "gnss";
+ *              none: the [upstream] position, "configured"), baud (9600, 8N1)
  *   [task NAME] scheme (daily | energy | instant | status | clock | curve), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
@@ -73,6 +75,8 @@ typedef struct plc_gw_daemon_config {
     uint8_t key[65];        /* key: the simulated meters' trusted public key, 04 x y in hex */
     int has_key;
     plc_gw_upstream_config up; /* [upstream]: used when up.endpoint is set */
+    char gnss_device[128];     /* [gnss] device: "" none */
+    unsigned gnss_baud;        /* [gnss] baud: 9600 */
 } plc_gw_daemon_config;
 
 void plc_gw_daemon_config_default(plc_gw_daemon_config *c);

@@ -703,6 +703,19 @@ void plc_gw_upstream_poll(plc_gw_upstream *u, int wait_ms)
     send_batches(u);
 }
 
+void plc_gw_upstream_set_location(plc_gw_upstream *u, double latitude, double longitude,
+                                  double altitude_m, const char *source)
+{
+    const int first = strcmp(u->cfg.location_source, source) != 0;
+    u->cfg.has_location = 1;
+    u->cfg.latitude = latitude;
+    u->cfg.longitude = longitude;
+    u->cfg.altitude_m = altitude_m;
+    snprintf(u->cfg.location_source, sizeof(u->cfg.location_source), "%s", source);
+    if (first && u->state == LINK_UP)
+        send_login(u); /* the head-end learns the first fix at once (a login again is harmless) */
+}
+
 void plc_gw_upstream_get_stats(plc_gw_upstream *u, plc_gw_upstream_stats *s)
 {
     plc_gw_store_outbox_count(u->store, &u->st.outbox, NULL);

@@ -78,6 +78,10 @@ void plc_gw_upstream_destroy(plc_gw_upstream *u);
 /* Does what is due and handles what came, waiting up to wait_ms for the head-end (0: not at
  * all). Call it often: it is the link's only thread. */
 void plc_gw_upstream_poll(plc_gw_upstream *u, int wait_ms);
+/* The position logins report (a GNSS fix, gateway/plc_gw_nmea.h: source "gnss"); the first
+ * of a new source logs in again at once so the head-end has it. */
+void plc_gw_upstream_set_location(plc_gw_upstream *u, double latitude, double longitude,
+                                  double altitude_m, const char *source);
 void plc_gw_upstream_get_stats(plc_gw_upstream *u, plc_gw_upstream_stats *s);
 /* 1 when the outbox is empty (everything acknowledged). */
 int plc_gw_upstream_drained(plc_gw_upstream *u);

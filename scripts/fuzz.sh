@@ -103,12 +103,16 @@ PY
 "$out/fuzz_fw_image" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_fw_image" 2>&1 | tail -n 12
 
-# the upstream link's unpack and validation (both ends); seeds: a login, a batch of a reading
-# and an event, and a command, encoded by protoc from text
+# the upstream link's unpack and validation (both ends) and the GNSS receiver's NMEA; seeds:
+# a login, a batch of a reading and an event, and a command, encoded by protoc from text, and
+# two NMEA sentences
 mkdir -p "$out/corpus_upstream" "$out/proto"
 protoc-c --proto_path=gateway/proto --c_out="$out/proto" gateway/proto/plc_upstream.proto
 clang "${flags[@]}" -Igateway -Icommon -I"$out/proto" fuzz/fuzz_upstream.c gateway/plc_up_msg.c \
-  "$out/proto/plc_upstream.pb-c.c" common/plc_err.c -lprotobuf-c -o "$out/fuzz_upstream"
+  gateway/plc_gw_nmea.c "$out/proto/plc_upstream.pb-c.c" common/plc_err.c -lprotobuf-c \
+  -o "$out/fuzz_upstream"
+printf '$BDGGA,041500.00,3113.824,N,12128.422,E,1,12,0.8,4.5,M,0.0,M,,*45\r\n$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n' \
+  > "$out/corpus_upstream/nmea"
 enc() { protoc --proto_path=gateway/proto --encode=plc.upstream.Envelope plc_upstream.proto; }
 echo 'version: 1 login { gateway_id: "gw1" software: "s" meters: 20 epoch: 7 clock_ms: 1
   location { latitude: 31.2 longitude: 121.4 source: "gnss" } }' | enc > "$out/corpus_upstream/login"

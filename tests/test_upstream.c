@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "plc_err.h"
+#include "plc_gw_nmea.h"
 #include "plc_gw_store.h"
 #include "plc_he_store.h"
 #include "plc_up_clock.h"
@@ -378,6 +380,55 @@ static void test_key_files(void **state)
     assert_int_equal(plc_up_key_read(path, pub2, NULL, err, sizeof(err)), PLC_ERR_IO);
 }
 
+/* ---- the GNSS receiver's sentences ----
+ * The GGA and RMC lines are the examples printed in NMEA 0183 references (checksums 47 and
+ * 6A there); the Beidou one is ours, its checksum computed independently (Python). */
+static void test_nmea(void **state)
+{
+    (void)state;
+    plc_gw_fix f;
+    const char *gga = "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n";
+    assert_int_equal(plc_gw_nmea_parse(gga, strlen(gga), &f), PLC_OK);
+    assert_true(fabs(f.latitude - (48 + 7.038 / 60)) < 1e-9);
+    assert_true(fabs(f.longitude - (11 + 31.0 / 60)) < 1e-9);
+    assert_true(f.has_altitude && fabs(f.altitude_m - 545.4) < 1e-9);
+    assert_int_equal(f.satellites, 8);
+    const char *rmc = "$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A";
+    assert_int_equal(plc_gw_nmea_parse(rmc, strlen(rmc), &f), PLC_OK);
+    assert_true(fabs(f.latitude - 48.1173) < 1e-9);
+    assert_false(f.has_altitude);
+    const char *bd = "$BDGGA,041500.00,3113.824,N,12128.422,E,1,12,0.8,4.5,M,0.0,M,,*45";
+    assert_int_equal(plc_gw_nmea_parse(bd, strlen(bd), &f), PLC_OK);
+    assert_true(fabs(f.latitude - 31.2304) < 1e-9 && fabs(f.longitude - 121.4737) < 1e-9);
+    /* no fix, other sentences, checksums, fields */
+    const char *cases[][2] = {
+        {"$GNGGA,041500.00,,,,,0,00,99.9,,,,,,*41", "unsupported"},
+        {"$GPRMC,041500.00,V,,,,,,,021226,,,N*78", "unsupported"},
+        {"$GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00*74", "unsupported"},
+        {"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*48", "crc"},
+        {"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", "crc"},
+        {"$GPGGA,123519,4807.038,X,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*51", "format"},
+        {"$GPGGA,123519,48A7.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*36", "format"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const int want = !strcmp(cases[i][1], "crc")      ? PLC_ERR_CRC
+                         : !strcmp(cases[i][1], "format") ? PLC_ERR_FORMAT
+                                                          : PLC_ERR_UNSUPPORTED;
+        assert_int_equal(plc_gw_nmea_parse(cases[i][0], strlen(cases[i][0]), &f), want);
+    }
+    /* the stream: noise, a line cut short by a new $, an overlong one, then a fix */
+    plc_gw_nmea r;
+    memset(&r, 0, sizeof(r));
+    char stream[600];
+    snprintf(stream, sizeof(stream), "\x01\xff garbage\r\n$GPGGA,1235$GPGSV,1*00\r\n$%0120d\r\n%s", 0,
+             gga);
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(plc_gw_nmea_feed(&r, (const uint8_t *)stream, strlen(stream), &f), 1);
+    assert_true(fabs(f.altitude_m - 545.4) < 1e-9);
+    assert_int_equal(r.fixes, 1);
+    assert_int_equal(r.bad, 3); /* the GGA cut short, the GSV's checksum, the overlong line */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_outbox),
         cmocka_unit_test(test_headend_store),
         cmocka_unit_test(test_key_files),
+        cmocka_unit_test(test_nmea),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

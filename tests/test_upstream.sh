@@ -1,7 +1,8 @@
 #!/bin/sh
 # The upstream link end to end on loopback (plc-gatewayd with a simulated 20-meter area,
 # plc-headend, plc-keygen, and a Python head-end made from the .proto alone):
-#  1. readings and events arrive at the head-end; commands round trip: a trip read back, a
+#  1. readings and events arrive at the head-end, and the position of a GNSS receiver (NMEA
+#     sentences on a pseudo-terminal); commands round trip: a trip read back, a
 #     replayed id answered from the log and not applied again, an unknown meter refused, an
 #     on-demand read, the topology, an archive add, a time sync;
 #  2. a gateway whose key is not in the allow-list is refused, and the refusal logged;
@@ -88,8 +89,8 @@ server_key = he.pub
 heartbeat_s = 2
 backoff_min_ms = 200
 backoff_max_ms = 1000
-latitude = 31.2304
-longitude = 121.4737
+latitude = 30.5
+longitude = 120.25
 ${5:-}
 EOF
 }
@@ -119,16 +120,29 @@ exactly_once() { # $1 gateway store, $2 head-end store, $3 what
     echo "ok: $3: $he_n readings and $he_e events, each once"
 }
 
-# ---- 1. delivery and commands ----
+# ---- 1. delivery and commands; the position from a GNSS receiver (NMEA on a pty) ----
 headend he.db
-conf gw1.ini gw1 100 gw1.db
+"$PY" - "$w/gnss" <<'PY' > gnss.out 2>&1 &
+import os, pty, sys, time
+master, slave = pty.openpty()
+os.symlink(os.ttyname(slave), sys.argv[1])
+t_end = time.time() + 90  # bounded
+while time.time() < t_end:
+    os.write(master, b"$GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00*74\r\n"
+                     b"$BDGGA,041500.00,3113.824,N,12128.422,E,1,12,0.8,4.5,M,0.0,M,,*45\r\n")
+    time.sleep(0.5)
+PY
+pids="$pids $!"
+wait_for 10 '[ -e "$w/gnss" ]' || fail "no pty for the GNSS receiver"
+conf gw1.ini gw1 100 gw1.db "[gnss]
+device = $w/gnss"
 "$GWD" -c gw1.ini --for 3000 > gw1.out 2> gw1.err &
 gw_pid=$!
 pids="$pids $gw_pid"
 wait_for 60 '[ "$(sqlite3 he.db "SELECT count(DISTINCT meter) FROM readings WHERE di = 84279553" 2>/dev/null)" = 20 ]' ||
     fail "the 20 daily freezes did not reach the head-end"
-[ "$(sqlite3 he.db "SELECT latitude || ',' || longitude || ',' || location_source FROM gateways WHERE name = 'gw1'")" = "31.2304,121.4737,configured" ] ||
-    fail "the login's location"
+wait_for 10 '[ "$(sqlite3 he.db "SELECT latitude || \",\" || longitude || \",\" || location_source FROM gateways WHERE name = \"gw1\"")" = "31.2304,121.4737,gnss" ]' ||
+    fail "the login's location is not the GNSS receiver's: $(sqlite3 he.db "SELECT latitude, longitude, location_source FROM gateways")"
 r=$(cmd --kind trip --meter 000000000003 --id t1) || fail "trip: $r"
 [ "$(echo "$r" | json 'd["result"]["verified"]')" = True ] || fail "trip not read back: $r"
 r=$(cmd --kind trip --meter 000000000003 --id t1 --again) || fail "replayed trip: $r"
@@ -245,6 +259,6 @@ wait "$py_pid" || fail "the Python head-end: $(cat py.err)"
 kill -TERM "$gw_pid" 2> /dev/null || true
 wait "$gw_pid" 2> /dev/null || true
 r=$(cat py.out)
-[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [31.2304, 121.4737])')" = \
+[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [30.5, 120.25])')" = \
   "('gw1', 20, 20, True, True, True)" ] || fail "Python head-end: $r"
 echo "ok: a Python head-end from the .proto alone: 20 daily freezes, a topology and a trip"

@@ -25,6 +25,7 @@
 #include "plc_err.h"
 #include "plc_gw.h"
 #include "plc_gw_config.h"
+#include "plc_gw_nmea.h"
 #include "plc_gw_serial.h"
 #ifdef PLC_HAVE_ECDSA
 #include "plc_ecdsa.h"
@@ -77,6 +78,8 @@ typedef struct daemon {
     plc_meshnet *net;
     plc_gw *gw;
     plc_gw_upstream *up;
+    plc_gw_serial *gnss;   /* [gnss] an NMEA receiver, or NULL */
+    plc_gw_nmea nmea;
     line_t lines[PLC_GW_MAX_LINES];
     unsigned n_lines;
 } daemon_t;
@@ -146,6 +149,18 @@ static int allow(void *user, uint64_t eui, const uint8_t psk[16])
 {
     daemon_t *d = user;
     return plc_meshnet_allow(d->net, eui, psk);
+}
+
+/* What the GNSS receiver said: a new fix is the position the next login reports. */
+static void read_gnss(daemon_t *d)
+{
+    uint8_t buf[256];
+    ssize_t n;
+    plc_gw_fix fix;
+    while (d->gnss && (n = read(plc_gw_serial_fd(d->gnss), buf, sizeof(buf))) > 0)
+        if (plc_gw_nmea_feed(&d->nmea, buf, (size_t)n, &fix) && d->up)
+            plc_gw_upstream_set_location(d->up, fix.latitude, fix.longitude,
+                                         fix.has_altitude ? fix.altitude_m : 0, "gnss");
 }
 
 static double wall_s(void)
@@ -387,6 +402,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (dc.gnss_device[0] &&
+        !(d.gnss = plc_gw_serial_open(dc.gnss_device, dc.gnss_baud, 'N', err, sizeof(err)))) {
+        fprintf(stderr, "plc-gatewayd: [gnss] %s\n", err);
+        return 1;
+    }
     plc_gw_store_state_set(store, "daemon_pid", (int64_t)getpid());
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -403,6 +423,7 @@ int main(int argc, char **argv)
         plc_meshnet_run(d.net, s);
         for (unsigned i = 0; i < d.n_lines; i++)
             plc_gw_serial_poll(d.lines[i].port, line_frame, &d.lines[i]);
+        read_gnss(&d);
         /* real time (or a multiple): wait for the wall clock, serving the head-end */
         double ahead = dc.speed > 0 ? s / dc.speed - (wall_s() - wall0) : 0;
         do {
@@ -449,6 +470,7 @@ int main(int argc, char **argv)
     plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
     plc_gw_store_state_set(store, "daemon_pid", 0);
     plc_gw_upstream_destroy(d.up);
+    plc_gw_serial_close(d.gnss);
     plc_gw_destroy(d.gw);
     for (unsigned i = 0; i < d.n_lines; i++)
         plc_gw_serial_close(d.lines[i].port);
