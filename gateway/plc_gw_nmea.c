@@ -14,10 +14,13 @@ static int hex(char c)
            : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* A decimal number filling the whole field; 0 when empty or not one. */
+/* A plain decimal number (digits, one point, a leading minus: no exponent, no inf or nan)
+ * filling the whole field, at most 15 characters; 0 when empty or not one. */
 static int number(const char *f, double *out)
 {
-    if (!*f)
+    const size_t len = strlen(f);
+    if (!len || len > 15 || strspn(f + (*f == '-'), "0123456789.") != len - (*f == '-') ||
+        strchr(f, '.') != strrchr(f, '.'))
         return 0;
     char *end;
     *out = strtod(f, &end);
@@ -86,7 +89,7 @@ int plc_gw_nmea_parse(const char *s, size_t len, plc_gw_fix *fix)
         if (!coordinate(f[2], f[3], 0, &x.latitude) || !coordinate(f[4], f[5], 1, &x.longitude))
             return PLC_ERR_FORMAT;
         double sats;
-        if (number(f[7], &sats))
+        if (number(f[7], &sats) && sats >= 0 && sats <= 99)
             x.satellites = (unsigned)sats;
         x.has_altitude = number(f[9], &x.altitude_m);
     } else if (strcmp(type, "RMC") == 0) {
