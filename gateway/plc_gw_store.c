@@ -1,11 +1,11 @@
 #include "plc_gw_store.h"
+#include "plc_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BUSY_TIMEOUT_MS 5000
 
 static const char *const schema =
     "CREATE TABLE IF NOT EXISTS meters("
@@ -129,27 +129,11 @@ static const char *const sql[Q_COUNT] = {
 };
 
 struct plc_gw_store {
-    sqlite3 *db;
+    plc_sql sql;
     sqlite3_stmt *q[Q_COUNT];
-    char msg[256];
 };
 
-static int fail(plc_gw_store *s)
-{
-    snprintf(s->msg, sizeof(s->msg), "%s", sqlite3_errmsg(s->db));
-    return PLC_ERR_STORE;
-}
 
-static int exec(plc_gw_store *s, const char *text)
-{
-    char *e = NULL;
-    if (sqlite3_exec(s->db, text, NULL, NULL, &e) != SQLITE_OK) {
-        snprintf(s->msg, sizeof(s->msg), "%s", e ? e : sqlite3_errmsg(s->db));
-        sqlite3_free(e);
-        return PLC_ERR_STORE;
-    }
-    return PLC_OK;
-}
 
 static int make_epoch(plc_gw_store *s);
 
@@ -160,26 +144,18 @@ plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    char pragmas[160];
-    snprintf(pragmas, sizeof(pragmas),
-             "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;",
-             durable ? "FULL" : "NORMAL");
-    if (rc != SQLITE_OK || exec(s, pragmas) != PLC_OK || exec(s, schema) != PLC_OK) {
-        snprintf(err, errlen, "%s: %s", path, s->msg[0] ? s->msg : sqlite3_errmsg(s->db));
+    if (plc_sql_open(&s->sql, path, durable, schema, err, errlen) != PLC_OK) {
         plc_gw_store_close(s);
         return NULL;
     }
     for (int k = 0; k < Q_COUNT; k++)
-        if (sqlite3_prepare_v2(s->db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        if (sqlite3_prepare_v2(s->sql.db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->sql.db));
             plc_gw_store_close(s);
             return NULL;
         }
     if (make_epoch(s) != PLC_OK) {
-        snprintf(err, errlen, "%s: %s", path, s->msg);
+        snprintf(err, errlen, "%s: %s", path, s->sql.msg);
         plc_gw_store_close(s);
         return NULL;
     }
@@ -192,36 +168,21 @@ void plc_gw_store_close(plc_gw_store *s)
         return;
     for (int k = 0; k < Q_COUNT; k++)
         sqlite3_finalize(s->q[k]);
-    sqlite3_close(s->db);
+    plc_sql_close(&s->sql);
     free(s);
 }
 
 const char *plc_gw_store_message(const plc_gw_store *s)
 {
-    return s->msg;
+    return s->sql.msg;
 }
 
-/* Runs a prepared statement that returns no rows (or ignores them). */
-static int step_done(plc_gw_store *s, sqlite3_stmt *q)
-{
-    const int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? PLC_OK : fail(s);
-}
 
 static int begin(plc_gw_store *s)
 {
-    return exec(s, "BEGIN IMMEDIATE");
+    return plc_sql_exec(&s->sql, "BEGIN IMMEDIATE");
 }
 
-static int end(plc_gw_store *s, int rc)
-{
-    if (rc == PLC_OK && exec(s, "COMMIT") == PLC_OK)
-        return PLC_OK;
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc == PLC_OK ? PLC_ERR_STORE : rc;
-}
 
 /* ---- archive ---- */
 void plc_gw_meter_default(plc_gw_meter *m)
@@ -255,12 +216,12 @@ int plc_gw_store_meter_put(plc_gw_store *s, const plc_gw_meter *m, int64_t *id)
         sqlite3_bind_blob(q, 10, m->psk, 16, SQLITE_STATIC);
     else
         sqlite3_bind_null(q, 10);
-    int rc = step_done(s, q);
+    int rc = plc_sql_step_done(&s->sql, q);
     if (rc != PLC_OK || !id)
         return rc;
     q = s->q[Q_METER_ID];
     sqlite3_bind_text(q, 1, m->addr, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q) == SQLITE_ROW ? PLC_OK : fail(s);
+    rc = sqlite3_step(q) == SQLITE_ROW ? PLC_OK : plc_sql_fail(&s->sql);
     if (rc == PLC_OK)
         *id = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
@@ -274,7 +235,7 @@ int plc_gw_store_meters_put(plc_gw_store *s, const plc_gw_meter *m, unsigned n)
         return rc;
     for (unsigned k = 0; k < n && rc == PLC_OK; k++)
         rc = plc_gw_store_meter_put(s, &m[k], NULL);
-    return end(s, rc);
+    return plc_sql_end(&s->sql, rc);
 }
 
 int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, unsigned cap,
@@ -310,7 +271,7 @@ int plc_gw_store_meters(plc_gw_store *s, int archive_only, plc_gw_meter *out, un
     }
     sqlite3_reset(q);
     *n = k;
-    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+    return rc == SQLITE_DONE ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hops, int lqi,
@@ -322,7 +283,7 @@ int plc_gw_store_meter_seen(plc_gw_store *s, int64_t id, int short_addr, int hop
     sqlite3_bind_int(q, 3, hops);
     sqlite3_bind_int(q, 4, lqi);
     sqlite3_bind_int64(q, 5, at);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 int plc_gw_store_meter_parent(plc_gw_store *s, int short_addr, int parent)
@@ -330,7 +291,7 @@ int plc_gw_store_meter_parent(plc_gw_store *s, int short_addr, int parent)
     sqlite3_stmt *q = s->q[Q_METER_PARENT];
     sqlite3_bind_int(q, 1, short_addr);
     sqlite3_bind_int(q, 2, parent);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 /* ---- readings ---- */
@@ -343,11 +304,11 @@ static int put_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, un
         sqlite3_bind_int64(q, 3, r[k].ts);
         sqlite3_bind_text(q, 4, r[k].value, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 5, r[k].read_at);
-        const int rc = step_done(s, q);
+        const int rc = plc_sql_step_done(&s->sql, q);
         if (rc != PLC_OK)
             return rc;
         if (stored)
-            *stored += (unsigned)sqlite3_changes(s->db);
+            *stored += (unsigned)sqlite3_changes(s->sql.db);
     }
     return PLC_OK;
 }
@@ -359,7 +320,7 @@ int plc_gw_store_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, 
     int rc = begin(s);
     if (rc != PLC_OK)
         return rc;
-    return end(s, put_readings(s, r, n, stored));
+    return plc_sql_end(&s->sql, put_readings(s, r, n, stored));
 }
 
 int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t ts)
@@ -370,7 +331,7 @@ int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_
     sqlite3_bind_int64(q, 3, ts);
     const int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : plc_sql_fail(&s->sql);
 }
 
 /* ---- completeness ---- */
@@ -384,7 +345,7 @@ int plc_gw_store_daily_try(plc_gw_store *s, int64_t day, int64_t meter, int got,
         sqlite3_bind_int64(q, 3, at);
         sqlite3_bind_int(q, 4, before_deadline ? 1 : 0);
     }
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 int plc_gw_store_daily_got(plc_gw_store *s, int64_t day, const plc_gw_reading *r, unsigned n,
@@ -398,7 +359,7 @@ int plc_gw_store_daily_got(plc_gw_store *s, int64_t day, const plc_gw_reading *r
     rc = put_readings(s, r, n, stored);
     if (rc == PLC_OK && n > 0)
         rc = plc_gw_store_daily_try(s, day, r[0].meter, 1, before_deadline, r[0].read_at);
-    return end(s, rc);
+    return plc_sql_end(&s->sql, rc);
 }
 
 int plc_gw_store_daily_count(plc_gw_store *s, int64_t day, unsigned *got, unsigned *in_time)
@@ -411,7 +372,7 @@ int plc_gw_store_daily_count(plc_gw_store *s, int64_t day, unsigned *got, unsign
         *in_time = (unsigned)sqlite3_column_int(q, 1);
     }
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? PLC_OK : fail(s);
+    return rc == SQLITE_ROW ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 /* ---- events and state ---- */
@@ -423,7 +384,7 @@ int plc_gw_store_event(plc_gw_store *s, int64_t ts, const char *kind, int64_t me
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, meter);
     sqlite3_bind_text(q, 4, detail ? detail : "", -1, SQLITE_STATIC);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value)
@@ -434,7 +395,7 @@ int plc_gw_store_state_get(plc_gw_store *s, const char *key, int64_t *value)
     if (rc == SQLITE_ROW)
         *value = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : plc_sql_fail(&s->sql);
 }
 
 int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value)
@@ -442,7 +403,7 @@ int plc_gw_store_state_set(plc_gw_store *s, const char *key, int64_t value)
     sqlite3_stmt *q = s->q[Q_STATE_SET];
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, value);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 /* ---- the command log ---- */
@@ -468,7 +429,7 @@ int plc_gw_store_command_get(plc_gw_store *s, const char *id, plc_gw_command_row
     if (rc == SQLITE_ROW)
         command_row(q, row);
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : plc_sql_fail(&s->sql);
 }
 
 int plc_gw_store_command_put(plc_gw_store *s, const plc_gw_command_row *r)
@@ -484,7 +445,7 @@ int plc_gw_store_command_put(plc_gw_store *s, const plc_gw_command_row *r)
     sqlite3_bind_int(q, 8, r->result_code);
     sqlite3_bind_text(q, 9, r->result, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 10, r->done_at);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsigned cap,
@@ -500,7 +461,7 @@ int plc_gw_store_commands_queued(plc_gw_store *s, plc_gw_command_row *out, unsig
     }
     sqlite3_reset(q);
     *n = k;
-    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+    return rc == SQLITE_DONE ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 /* ---- the upstream outbox ---- */
@@ -518,7 +479,7 @@ static int make_epoch(plc_gw_store *s)
     if (f)
         fclose(f);
     if (got != 1) {
-        snprintf(s->msg, sizeof(s->msg), "no /dev/urandom for the outbox epoch");
+        snprintf(s->sql.msg, sizeof(s->sql.msg), "no /dev/urandom for the outbox epoch");
         return PLC_ERR_IO;
     }
     r = (r >> 1) | 1; /* positive in SQLite's int64, never 0 */
@@ -561,16 +522,16 @@ int plc_gw_store_outbox(plc_gw_store *s, uint64_t after, plc_gw_outbox_item *out
         }
     }
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+    return rc == SQLITE_DONE ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 int plc_gw_store_outbox_ack(plc_gw_store *s, uint64_t upto, uint64_t *deleted)
 {
     sqlite3_stmt *q = s->q[Q_OUTBOX_ACK];
     sqlite3_bind_int64(q, 1, (int64_t)upto);
-    const int rc = step_done(s, q);
+    const int rc = plc_sql_step_done(&s->sql, q);
     if (deleted)
-        *deleted = rc == PLC_OK ? (uint64_t)sqlite3_changes(s->db) : 0;
+        *deleted = rc == PLC_OK ? (uint64_t)sqlite3_changes(s->sql.db) : 0;
     return rc;
 }
 
@@ -584,5 +545,5 @@ int plc_gw_store_outbox_count(plc_gw_store *s, uint64_t *count, uint64_t *last)
             *last = (uint64_t)sqlite3_column_int64(q, 1);
     }
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? PLC_OK : fail(s);
+    return rc == SQLITE_ROW ? PLC_OK : plc_sql_fail(&s->sql);
 }

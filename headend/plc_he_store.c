@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plc_err.h"
+#include "plc_sql.h"
 
 static const char *const schema =
     "CREATE TABLE IF NOT EXISTS gateways("
@@ -91,27 +92,11 @@ static const char *const sql[Q_COUNT] = {
 };
 
 struct plc_he_store {
-    sqlite3 *db;
+    plc_sql sql;
     sqlite3_stmt *q[Q_COUNT];
-    char msg[256];
 };
 
-static int fail(plc_he_store *s)
-{
-    snprintf(s->msg, sizeof(s->msg), "%s", sqlite3_errmsg(s->db));
-    return PLC_ERR_STORE;
-}
 
-static int exec(plc_he_store *s, const char *text)
-{
-    char *e = NULL;
-    if (sqlite3_exec(s->db, text, NULL, NULL, &e) != SQLITE_OK) {
-        snprintf(s->msg, sizeof(s->msg), "%s", e ? e : sqlite3_errmsg(s->db));
-        sqlite3_free(e);
-        return PLC_ERR_STORE;
-    }
-    return PLC_OK;
-}
 
 plc_he_store *plc_he_store_open(const char *path, int durable, char *err, size_t errlen)
 {
@@ -120,20 +105,13 @@ plc_he_store *plc_he_store_open(const char *path, int durable, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    char pragmas[160];
-    snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;",
-             durable ? "FULL" : "NORMAL");
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK ||
-        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK || exec(s, pragmas) != PLC_OK ||
-        exec(s, schema) != PLC_OK) {
-        snprintf(err, errlen, "%s: %s", path, s->msg[0] ? s->msg : sqlite3_errmsg(s->db));
+    if (plc_sql_open(&s->sql, path, durable, schema, err, errlen) != PLC_OK) {
         plc_he_store_close(s);
         return NULL;
     }
     for (int k = 0; k < Q_COUNT; k++)
-        if (sqlite3_prepare_v2(s->db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        if (sqlite3_prepare_v2(s->sql.db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->sql.db));
             plc_he_store_close(s);
             return NULL;
         }
@@ -146,35 +124,21 @@ void plc_he_store_close(plc_he_store *s)
         return;
     for (int k = 0; k < Q_COUNT; k++)
         sqlite3_finalize(s->q[k]);
-    sqlite3_close(s->db);
+    plc_sql_close(&s->sql);
     free(s);
 }
 
 const char *plc_he_store_message(const plc_he_store *s)
 {
-    return s->msg;
+    return s->sql.msg;
 }
 
 sqlite3 *plc_he_store_db(plc_he_store *s)
 {
-    return s->db;
+    return s->sql.db;
 }
 
-static int step_done(plc_he_store *s, sqlite3_stmt *q)
-{
-    const int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? PLC_OK : fail(s);
-}
 
-static int end(plc_he_store *s, int rc)
-{
-    if (rc == PLC_OK && exec(s, "COMMIT") == PLC_OK)
-        return PLC_OK;
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc == PLC_OK ? PLC_ERR_STORE : rc;
-}
 
 static int epoch_acked(plc_he_store *s, int64_t gateway, uint64_t epoch, uint64_t *acked)
 {
@@ -184,7 +148,7 @@ static int epoch_acked(plc_he_store *s, int64_t gateway, uint64_t epoch, uint64_
     const int rc = sqlite3_step(q);
     *acked = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PLC_OK : fail(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 int plc_he_store_login(plc_he_store *s, const Plc__Upstream__Login *l, int64_t now,
@@ -202,7 +166,7 @@ int plc_he_store_login(plc_he_store *s, const Plc__Upstream__Login *l, int64_t n
     sqlite3_bind_int64(q, 7, (int64_t)l->epoch);
     sqlite3_bind_int64(q, 8, now);
     sqlite3_bind_int64(q, 9, l->clock_ms);
-    int rc = step_done(s, q);
+    int rc = plc_sql_step_done(&s->sql, q);
     if (rc != PLC_OK)
         return rc;
     q = s->q[Q_GW_ID];
@@ -211,7 +175,7 @@ int plc_he_store_login(plc_he_store *s, const Plc__Upstream__Login *l, int64_t n
     *gateway = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
     if (r != SQLITE_ROW)
-        return fail(s);
+        return plc_sql_fail(&s->sql);
     return epoch_acked(s, *gateway, l->epoch, acked);
 }
 
@@ -225,14 +189,14 @@ static int put_result(plc_he_store *s, const char *gateway, const Plc__Upstream_
     sqlite3_bind_text(q, 4, r->json, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 5, r->has_repeated && r->repeated);
     sqlite3_bind_int64(q, 6, now);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 static const char *gateway_name(plc_he_store *s, int64_t gateway, char *out, size_t cap)
 {
     sqlite3_stmt *q;
     out[0] = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT name FROM gateways WHERE id = ?1", -1, &q, NULL) ==
+    if (sqlite3_prepare_v2(s->sql.db, "SELECT name FROM gateways WHERE id = ?1", -1, &q, NULL) ==
         SQLITE_OK) {
         sqlite3_bind_int64(q, 1, gateway);
         if (sqlite3_step(q) == SQLITE_ROW)
@@ -246,7 +210,7 @@ int plc_he_store_batch(plc_he_store *s, int64_t gateway, const Plc__Upstream__Ba
                        int64_t now, unsigned *stored)
 {
     *stored = 0;
-    int rc = exec(s, "BEGIN IMMEDIATE");
+    int rc = plc_sql_exec(&s->sql, "BEGIN IMMEDIATE");
     if (rc != PLC_OK)
         return rc;
     sqlite3_stmt *q = s->q[Q_READING];
@@ -261,8 +225,8 @@ int plc_he_store_batch(plc_he_store *s, int64_t gateway, const Plc__Upstream__Ba
         sqlite3_bind_text(q, 7, r->value, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 8, r->read_at);
         sqlite3_bind_int64(q, 9, now);
-        rc = step_done(s, q);
-        *stored += (unsigned)sqlite3_changes(s->db);
+        rc = plc_sql_step_done(&s->sql, q);
+        *stored += (unsigned)sqlite3_changes(s->sql.db);
     }
     q = s->q[Q_EVENT];
     for (size_t i = 0; rc == PLC_OK && i < b->n_event; i++) {
@@ -275,15 +239,15 @@ int plc_he_store_batch(plc_he_store *s, int64_t gateway, const Plc__Upstream__Ba
         sqlite3_bind_text(q, 6, e->meter ? e->meter : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 7, e->detail ? e->detail : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 8, now);
-        rc = step_done(s, q);
-        *stored += (unsigned)sqlite3_changes(s->db);
+        rc = plc_sql_step_done(&s->sql, q);
+        *stored += (unsigned)sqlite3_changes(s->sql.db);
     }
     if (rc == PLC_OK && b->n_result) {
         char name[64];
         gateway_name(s, gateway, name, sizeof(name));
         for (size_t i = 0; rc == PLC_OK && i < b->n_result; i++) {
             rc = put_result(s, name, b->result[i], now);
-            *stored += (unsigned)sqlite3_changes(s->db);
+            *stored += (unsigned)sqlite3_changes(s->sql.db);
         }
     }
     if (rc == PLC_OK) {
@@ -291,9 +255,9 @@ int plc_he_store_batch(plc_he_store *s, int64_t gateway, const Plc__Upstream__Ba
         sqlite3_bind_int64(q, 1, gateway);
         sqlite3_bind_int64(q, 2, (int64_t)b->epoch);
         sqlite3_bind_int64(q, 3, (int64_t)b->last);
-        rc = step_done(s, q);
+        rc = plc_sql_step_done(&s->sql, q);
     }
-    return end(s, rc);
+    return plc_sql_end(&s->sql, rc);
 }
 
 int plc_he_store_result(plc_he_store *s, const char *gateway_name_,
@@ -308,7 +272,7 @@ int plc_he_store_log(plc_he_store *s, int64_t now, const char *gateway, const ch
     sqlite3_bind_int64(q, 1, now);
     sqlite3_bind_text(q, 2, gateway ? gateway : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 /* ---- commands ---- */
@@ -321,12 +285,12 @@ int plc_he_store_command_add(plc_he_store *s, const plc_he_command *c, int again
     if (have) {
         free(old.result);
         if (!again) {
-            snprintf(s->msg, sizeof(s->msg), "command id %s is taken", c->id);
+            snprintf(s->sql.msg, sizeof(s->sql.msg), "command id %s is taken", c->id);
             return PLC_ERR_ARG;
         }
         sqlite3_stmt *q = s->q[Q_CMD_AGAIN];
         sqlite3_bind_text(q, 1, c->id, -1, SQLITE_STATIC);
-        return step_done(s, q);
+        return plc_sql_step_done(&s->sql, q);
     }
     sqlite3_stmt *q = s->q[Q_CMD_ADD];
     sqlite3_bind_text(q, 1, c->id, -1, SQLITE_STATIC);
@@ -344,7 +308,7 @@ int plc_he_store_command_add(plc_he_store *s, const plc_he_command *c, int again
         sqlite3_bind_blob(q, 12, c->psk, 16, SQLITE_STATIC);
     }
     sqlite3_bind_int64(q, 13, now);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 static void text(sqlite3_stmt *q, int col, char *out, size_t cap)
@@ -387,7 +351,7 @@ int plc_he_store_command_get(plc_he_store *s, const char *id, plc_he_command *c)
     if (rc == SQLITE_ROW)
         command_row(q, c, 1);
     sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : plc_sql_fail(&s->sql);
 }
 
 int plc_he_store_commands_new(plc_he_store *s, const char *gateway, plc_he_command *out,
@@ -401,7 +365,7 @@ int plc_he_store_commands_new(plc_he_store *s, const char *gateway, plc_he_comma
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         command_row(q, &out[(*n)++], 0);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? PLC_OK : fail(s);
+    return rc == SQLITE_DONE ? PLC_OK : plc_sql_fail(&s->sql);
 }
 
 int plc_he_store_command_sent(plc_he_store *s, const char *id, int64_t now)
@@ -409,12 +373,12 @@ int plc_he_store_command_sent(plc_he_store *s, const char *id, int64_t now)
     sqlite3_stmt *q = s->q[Q_CMD_SENT];
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, now);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }
 
 int plc_he_store_commands_resend(plc_he_store *s, const char *gateway)
 {
     sqlite3_stmt *q = s->q[Q_CMD_RESEND];
     sqlite3_bind_text(q, 1, gateway, -1, SQLITE_STATIC);
-    return step_done(s, q);
+    return plc_sql_step_done(&s->sql, q);
 }

@@ -65,7 +65,7 @@ printf '\x00\x0e\x40\x01\x00\x00\x01\x00\x05\x01\x02\x0f\x00\x10\x82\x10' > "$ou
 # meter's daily freeze answers
 mkdir -p "$out/corpus_gateway"
 clang "${flags[@]}" -D_POSIX_C_SOURCE=200809L -Igateway -Imeter -Icommon -Iphy fuzz/fuzz_gateway.c \
-  gateway/plc_gw.c gateway/plc_gw_store.c gateway/plc_gw_command.c gateway/plc_gw_time.c \
+  gateway/plc_gw.c gateway/plc_gw_store.c gateway/plc_sql.c gateway/plc_gw_command.c gateway/plc_gw_time.c \
   gateway/plc_gw_config.c meter/plc_dlt645.c common/plc_loop.c common/plc_loop_virtual.c \
   common/plc_err.c phy/plc_crc.c -DPLC_GW_PER_TABLE='"per.dat"' -lsqlite3 -linih -o "$out/fuzz_gateway"
 { printf '\x00'; cat gateway/etc/plc-gatewayd.ini; } > "$out/corpus_gateway/ini"
