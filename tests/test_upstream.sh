@@ -49,6 +49,20 @@ grep -qxF "public = $(cat he.txt)" he.pub || fail "plc-keygen printed another ke
 if "$KEYGEN" he 2> kg.err; then fail "plc-keygen overwrote a key"; fi
 printf '# gateways allowed\ngw1 gw1.pub\nprobe1 %s\n' "$(sed -n 's/^public = //p' probe1.pub)" > allow.txt
 
+# ---- bad [upstream] / [gnss] configuration: one line naming the file and key ----
+printf '[upstream]\nendpoint = tcp://127.0.0.1:1\ngateway_id = gw1\n' > bad.ini
+if "$GWD" -c bad.ini 2> bad.err; then fail "an endpoint without keys accepted"; fi
+grep -q "bad.ini: \[upstream\] endpoint needs gateway_id, key and server_key" bad.err || fail "$(cat bad.err)"
+printf '[upstream]\nbatch = 0\n' > bad.ini
+if "$GWD" -c bad.ini 2> bad.err; then fail "batch 0 accepted"; fi
+grep -q "bad.ini:2: \[upstream\] batch: \"0\" is not a whole number from 1 to 4096" bad.err || fail "$(cat bad.err)"
+printf '[gnss]\nbaud = 1234\n' > bad.ini
+if "$GWD" -c bad.ini 2> bad.err; then fail "gnss baud 1234 accepted"; fi
+grep -q "bad.ini:2: \[gnss\] baud:" bad.err || fail "$(cat bad.err)"
+printf '[upstream]\nendpoint = tcp://127.0.0.1:1\ngateway_id = gw1\nkey = none.key\nserver_key = he.pub\n' > bad.ini
+if "$GWD" -c bad.ini --for 10 2> bad.err; then fail "a missing key file accepted"; fi
+grep -q "none.key: No such file or directory" bad.err || fail "$(cat bad.err)"
+
 headend() { # $1 store, then extra arguments; background, pid in $he_pid
     db="$1"
     shift
