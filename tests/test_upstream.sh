@@ -13,7 +13,8 @@
 #     killed -9 mid-round and restarted; the head-end restarted every few seconds (a
 #     flapping link): every reading the gateway committed is at the head-end exactly once;
 #  5. the gateway's clock steps to the head-end's (30 s off) from heartbeat round trips;
-#  6. a Python head-end (protoc --python_out of the same .proto) reads the gateway.
+#  6. a Python head-end (protoc --python_out of the same .proto) reads the gateway, and the
+#     gateway refuses its malformed message and its version 2.
 # Every process is bounded (timeout, or its own --for when it runs in the background, so
 # that $! is its pid); everything listens on 127.0.0.1 only.
 set -eu
@@ -273,6 +274,7 @@ wait "$py_pid" || fail "the Python head-end: $(cat py.err)"
 kill -TERM "$gw_pid" 2> /dev/null || true
 wait "$gw_pid" 2> /dev/null || true
 r=$(cat py.out)
-[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [30.5, 120.25])')" = \
-  "('gw1', 20, 20, True, True, True)" ] || fail "Python head-end: $r"
-echo "ok: a Python head-end from the .proto alone: 20 daily freezes, a topology and a trip"
+[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [30.5, 120.25], d["gateway_errors"][:2])')" = \
+  "('gw1', 20, 20, True, True, True, [-90, -92])" ] || fail "Python head-end: $r"
+grep -q "refused a message: .* bytes that are not an Envelope" gw6.err || fail "the gateway did not log the garbage"
+echo "ok: a Python head-end from the .proto alone: 20 daily freezes, a topology and a trip; its garbage and version 2 refused by the gateway"

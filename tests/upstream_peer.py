@@ -80,6 +80,10 @@ def headend(pb, endpoint, server_key, gateway_pub, meters, timeout):
             a = pb.LoginAck(epoch=e.login.epoch, acked=acked.get(e.login.epoch, 0),
                             clock_ms=int(time.time() * 1000))
             s.send_multipart([rid, envelope(pb, login_ack=a)])
+            # a malformed message and one of another version: the gateway refuses both
+            s.send_multipart([rid, b'\xff\xff\xff\xff\x0f garbage'])
+            s.send_multipart([rid, pb.Envelope(version=2, heartbeat_ack=pb.HeartbeatAck(
+                nonce=0, receive_ms=0, transmit_ms=0)).SerializeToString()])
         elif kind == 'heartbeat':
             got['heartbeats'] += 1
             now = int(time.time() * 1000)
@@ -101,6 +105,8 @@ def headend(pb, endpoint, server_key, gateway_pub, meters, timeout):
                     got['results'][r.id] = {'status': r.status, 'json': json.loads(r.json)}
                 acked[b.epoch] = b.last
             s.send_multipart([rid, envelope(pb, ack=pb.Ack(epoch=b.epoch, upto=acked[b.epoch]))])
+        elif kind == 'error':
+            got.setdefault('gateway_errors', []).append(e.error.code)
         elif kind == 'result':
             got['results'][e.result.id] = {'status': e.result.status,
                                            'json': json.loads(e.result.json),
