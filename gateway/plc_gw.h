@@ -168,6 +168,8 @@ typedef enum plc_gw_cmd_kind {
     PLC_GW_CMD_SET_TIME,   /* the concentrator's time (delay compensated), date then time */
     PLC_GW_CMD_FIRMWARE,   /* the image set with plc_gw_set_image; arg: switch to it this many
                             * seconds after it checks; 1800 s by default to get it across */
+    PLC_GW_CMD_PRICE,      /* a tariff's price (040501 + rate [R]), written and read back; arg:
+                            * rate (1-4) << 32 | price in 0.0001 yuan/kWh (1..99999999) */
     PLC_GW_CMD_KINDS
 } plc_gw_cmd_kind;
 

@@ -14,6 +14,7 @@
 #define DI_PURCHASES 0x03330201u
 #define DI_REMAINING 0x00900200u
 #define DI_TOPUP 0x070102FFu
+#define DI_PRICE 0x04050100u    /* + the rate (1-4): the first tariff set's prices [R] */
 #define ST3_RELAY_OPEN 0x0010u  /* status word 3 (gateway-upstream.md section 4) */
 #define ST3_TRIP_CMD 0x0040u
 #define ST3_ALARM 0x0080u
@@ -21,7 +22,7 @@
 
 /* a command's steps */
 enum { S_ASK, S_CONTROL, S_STATUS, S_COUNT, S_WRITE, S_RECOUNT, S_REMAINING, S_DATE, S_TIME,
-       S_FW_INIT, S_FW_BLOCKS, S_FW_STATUS, S_FW_VERIFY, S_FW_ACTIVATE };
+       S_PRICE, S_PRICE_CHECK, S_FW_INIT, S_FW_BLOCKS, S_FW_STATUS, S_FW_VERIFY, S_FW_ACTIVATE };
 
 #define IMAGE_DISPATCH 0xF1      /* [R] image messages on the data service (sim/plc_meshnet.h) */
 #define BLOCK_GAP_US 1500000u    /* blocks go unanswered: one every 1.5 s */
@@ -46,7 +47,7 @@ typedef struct gw_command {
 
 static const char *const names[PLC_GW_CMD_KINDS] = {
     "read", "trip", "close", "keep-power-on", "keep-power-off", "alarm-on", "alarm-off", "topup",
-    "set-time", "firmware"};
+    "set-time", "firmware", "price"};
 
 const char *plc_gw_cmd_name(plc_gw_cmd_kind k)
 {
@@ -205,6 +206,16 @@ static void send_step(gw_command *c)
                                  g->cfg.password, g->cfg.operator_code, &v, &f);
         break;
     }
+    case S_PRICE: {
+        const plc_dlt645_value v = {.kind = PLC_DLT645_NUMBER, .raw = c->row.arg & 0xFFFFFFFF,
+                                    .decimals = 4};
+        plc_dlt645_write_request(x->addr, DI_PRICE | (uint32_t)(c->row.arg >> 32), 0x02,
+                                 g->cfg.password, g->cfg.operator_code, &v, &f);
+        break;
+    }
+    case S_PRICE_CHECK:
+        plc_dlt645_read_request(x->addr, DI_PRICE | (uint32_t)(c->row.arg >> 32), &f);
+        break;
     case S_WRITE: {
         const plc_dlt645_value v = {.kind = PLC_DLT645_TOPUP, .raw = c->row.arg,
                                     .count = c->row.count, .decimals = 2};
@@ -360,6 +371,23 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
         }
         conclude(c, PLC_OK, json);
         return;
+    case S_PRICE:
+        if (error) {
+            snprintf(json, sizeof(json), "{\"error\":\"the meter refused the price\",\"code\":\"0x%02X\"}", code);
+            conclude(c, PLC_ERR_METER, json);
+            return;
+        }
+        c->step = S_PRICE_CHECK;
+        break;
+    case S_PRICE_CHECK: {
+        const int64_t want = c->row.arg & 0xFFFFFFFF;
+        const int ok = !error && v.raw == want;
+        snprintf(json, sizeof(json), "{\"rate\":%lld,\"price\":%lld.%04lld,\"verified\":%s}",
+                 (long long)(c->row.arg >> 32), (long long)(want / 10000),
+                 (long long)(want % 10000), ok ? "true" : "false");
+        conclude(c, ok ? PLC_OK : PLC_ERR_METER, json);
+        return;
+    }
     case S_REMAINING: {
         char rem[180] = "null";
         if (!error)
@@ -510,6 +538,7 @@ static int take(plc_gw *g, const plc_gw_command_row *row, plc_gw_cmd_kind kind, 
               : kind == PLC_GW_CMD_TOPUP    ? (row->count ? S_WRITE : S_COUNT)
               : kind == PLC_GW_CMD_SET_TIME ? S_DATE
               : kind == PLC_GW_CMD_FIRMWARE ? S_FW_INIT
+              : kind == PLC_GW_CMD_PRICE    ? S_PRICE
                                             : S_CONTROL;
     c->n_todo = c->next_todo = c->next_block = 0;
     c->resent = c->rounds = 0;
@@ -566,6 +595,10 @@ int plc_gw_command_submit(plc_gw *g, const plc_gw_command *cmd)
         return PLC_OK;
     }
     if (cmd->kind == PLC_GW_CMD_TOPUP && (cmd->arg <= 0 || cmd->arg > 99999999))
+        return PLC_ERR_ARG;
+    if (cmd->kind == PLC_GW_CMD_PRICE &&
+        ((cmd->arg >> 32) < 1 || (cmd->arg >> 32) > 4 || (cmd->arg & 0xFFFFFFFF) == 0 ||
+         (cmd->arg & 0xFFFFFFFF) > 99999999))
         return PLC_ERR_ARG;
     if (cmd->kind == PLC_GW_CMD_FIRMWARE) {
         if (!g->image.data || g->meter[k].port)

@@ -438,18 +438,14 @@ static void local_command(plc_gw_upstream *u, const Plc__Upstream__Command *c, c
         rc = plc_gw_archive_put(u->gw, &m);
         break;
     }
-    case PLC__UPSTREAM__COMMAND__KIND__TARIFF:
     case PLC__UPSTREAM__COMMAND__KIND__ARCHIVE_REMOVE:
         rc = find_meter(u, c->meter, &m);
         if (rc == PLC_OK && !m.in_archive)
             rc = PLC_ERR_UNKNOWN_METER;
         if (rc != PLC_OK)
             break;
-        if (c->kind == PLC__UPSTREAM__COMMAND__KIND__TARIFF)
-            snprintf(m.tariff, sizeof(m.tariff), "%s", c->tariff);
-        else
-            m.in_archive = 0; /* [R] kept as a row (its readings stay); not read any more */
-        m.eui = 0;            /* the modem's key is left as it is */
+        m.in_archive = 0; /* [R] kept as a row (its readings stay); not read any more */
+        m.eui = 0;        /* the modem's key is left as it is */
         rc = plc_gw_archive_put(u->gw, &m);
         break;
     default:
@@ -479,7 +475,7 @@ static void on_command(plc_gw_upstream *u, const Plc__Upstream__Command *c)
         {PLC__UPSTREAM__COMMAND__KIND__SET_TIME, PLC_GW_CMD_SET_TIME, NULL},
         {PLC__UPSTREAM__COMMAND__KIND__FIRMWARE, PLC_GW_CMD_FIRMWARE, NULL},
         {PLC__UPSTREAM__COMMAND__KIND__TIME_SYNC, -1, "time-sync"},
-        {PLC__UPSTREAM__COMMAND__KIND__TARIFF, -1, "tariff"},
+        {PLC__UPSTREAM__COMMAND__KIND__TARIFF, PLC_GW_CMD_PRICE, NULL},
         {PLC__UPSTREAM__COMMAND__KIND__ARCHIVE_ADD, -1, "archive-add"},
         {PLC__UPSTREAM__COMMAND__KIND__ARCHIVE_REMOVE, -1, "archive-remove"},
         {PLC__UPSTREAM__COMMAND__KIND__SEARCH, -1, "search"},
@@ -498,6 +494,15 @@ static void on_command(plc_gw_upstream *u, const Plc__Upstream__Command *c)
             return local_command(u, c, map[i].local);
         plc_gw_command cmd = {.kind = (plc_gw_cmd_kind)map[i].gw, .arg = c->has_arg ? c->arg : 0,
                               .timeout_s = c->has_timeout_s ? c->timeout_s : 0};
+        if (cmd.kind == PLC_GW_CMD_PRICE) {
+            cmd.arg |= (int64_t)c->rate << 32;
+            plc_gw_meter m;
+            if (c->tariff && c->tariff[0] && find_meter(u, c->meter, &m) == PLC_OK) {
+                snprintf(m.tariff, sizeof(m.tariff), "%s", c->tariff); /* the archive's name */
+                m.eui = 0;
+                plc_gw_archive_put(u->gw, &m);
+            }
+        }
         snprintf(cmd.id, sizeof(cmd.id), "%s", c->id);
         snprintf(cmd.meter, sizeof(cmd.meter), "%s", c->meter);
         const int rc = plc_gw_command_submit(u->gw, &cmd);
@@ -567,6 +572,20 @@ static void on_message(plc_gw_upstream *u, const uint8_t *buf, size_t len)
         char t[200];
         snprintf(t, sizeof(t), "refused a message: %s", why);
         say(u, t);
+        /* a command that does not check, with an id we can name: its result says why, so
+         * the head-end's command does not wait for ever */
+        plc_up_env *raw = plc__upstream__envelope__unpack(NULL, len, buf);
+        if (raw && raw->body_case == PLC__UPSTREAM__ENVELOPE__BODY_COMMAND &&
+            plc_up_id_ok(raw->command->id)) {
+            for (char *p = why; *p; p++)
+                if (*p == '"' || *p == '\\')
+                    *p = '\'';
+            snprintf(t, sizeof(t), "{\"error\":\"%s\"}", why);
+            send_result_now(u, raw->command->id, code, t, 0);
+            plc_up_free(raw);
+            return;
+        }
+        plc_up_free(raw);
         Plc__Upstream__Error er = PLC__UPSTREAM__ERROR__INIT;
         er.code = code;
         er.text = why;

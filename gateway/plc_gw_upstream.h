@@ -17,8 +17,8 @@
  * Clock: every heartbeat round trip is a sample (plc_up_clock.h); the concentrator's clock is
  * stepped when an estimate is beyond clock_step_ms, and each step is logged as an event.
  *
- * Commands: each goes to plc_gw_command_submit (meter commands) or is done here (time sync,
- * tariff, archive add/remove, search window, topology); all but the topology (read only)
+ * Commands: each goes to plc_gw_command_submit (meter commands, a tariff's price among
+ * them) or is done here (time sync, archive add/remove, search window, topology); all but the topology (read only)
  * are logged by id, so a repeated id gets the stored result and is not applied again.
  * Results go up through the outbox; a repeated command's result is sent at once. */
 #ifndef PLC_GW_UPSTREAM_H

@@ -18,7 +18,7 @@ static int bad(int code, char *why, size_t cap, const char *fmt, ...)
 }
 
 /* An id: 1..PLC_UP_MAX_ID printable ASCII characters, no space. */
-static int id_ok(const char *s)
+int plc_up_id_ok(const char *s)
 {
     if (!s || !*s || strlen(s) > PLC_UP_MAX_ID)
         return 0;
@@ -27,6 +27,8 @@ static int id_ok(const char *s)
             return 0;
     return 1;
 }
+
+#define id_ok plc_up_id_ok
 
 static int text_ok(const char *s)
 {
@@ -129,9 +131,11 @@ static int command_ok(const Plc__Upstream__Command *c, char *why, size_t cap)
             return INVALID("command %s: archive entry: port, tariff, asset, or eui with a "
                            "16-byte psk", c->id);
     }
-    if (k == PLC__UPSTREAM__COMMAND__KIND__TARIFF && (!c->tariff || !*c->tariff ||
-                                                      strlen(c->tariff) > 15))
-        return INVALID("command %s: tariff needs a name of 1-15 characters", c->id);
+    if (k == PLC__UPSTREAM__COMMAND__KIND__TARIFF &&
+        (!c->has_rate || c->rate < 1 || c->rate > 4 || !c->has_arg || c->arg < 1 ||
+         c->arg > 99999999 || (c->tariff && strlen(c->tariff) > 15)))
+        return INVALID("command %s: tariff needs rate 1-4, a price (arg) of 1-99999999 x 0.0001 "
+                       "yuan/kWh, a name of at most 15", c->id);
     if ((k == PLC__UPSTREAM__COMMAND__KIND__READ || k == PLC__UPSTREAM__COMMAND__KIND__TOPUP ||
          k == PLC__UPSTREAM__COMMAND__KIND__KEEP_ON || k == PLC__UPSTREAM__COMMAND__KIND__SEARCH) &&
         !c->has_arg)

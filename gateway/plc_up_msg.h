@@ -27,6 +27,8 @@ void plc_up_free(plc_up_env *e);
 int plc_up_validate(const plc_up_env *e, char *why, size_t cap);
 /* Packed into a new buffer (free() it); PLC_ERR_NOMEM or PLC_ERR_LENGTH past the limit. */
 int plc_up_encode(const plc_up_env *e, uint8_t **out, size_t *len);
+/* An id (gateway, command): 1-47 printable ASCII characters, no space. */
+int plc_up_id_ok(const char *s);
 /* A 12-digit DL/T 645 address. */
 int plc_up_meter_ok(const char *s);
 

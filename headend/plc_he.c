@@ -376,6 +376,47 @@ static void read_router(plc_he *h)
 }
 
 /* ---- commands queued in the store ---- */
+static void build_command(const plc_he_command *c, Plc__Upstream__Command *m,
+                          Plc__Upstream__ArchiveEntry *a)
+{
+    plc__upstream__command__init(m);
+    plc__upstream__archive_entry__init(a);
+    m->id = (char *)c->id;
+    m->kind = c->kind;
+    m->meter = c->meter[0] ? (char *)c->meter : NULL;
+    m->has_arg = c->has_arg;
+    m->arg = c->arg;
+    m->has_timeout_s = c->timeout_s != 0;
+    m->timeout_s = c->timeout_s;
+    m->tariff = c->tariff[0] ? (char *)c->tariff : NULL;
+    m->has_rate = c->rate != 0;
+    m->rate = c->rate;
+    if (c->kind == PLC__UPSTREAM__COMMAND__KIND__ARCHIVE_ADD) {
+        a->meter = (char *)c->meter;
+        a->port = c->port[0] ? (char *)c->port : NULL;
+        a->tariff = m->tariff;
+        a->asset = c->asset[0] ? (char *)c->asset : NULL;
+        a->has_eui = a->has_psk = c->has_eui;
+        a->eui = c->eui;
+        a->psk.data = (uint8_t *)c->psk;
+        a->psk.len = c->has_eui ? 16 : 0;
+        m->entry = a;
+        m->meter = NULL;
+    }
+}
+
+int plc_he_command_check(const plc_he_command *c, char *why, size_t cap)
+{
+    Plc__Upstream__Command m;
+    Plc__Upstream__ArchiveEntry a;
+    build_command(c, &m, &a);
+    plc_up_env e = PLC__UPSTREAM__ENVELOPE__INIT;
+    e.version = PLC_UP_VERSION;
+    e.body_case = PLC__UPSTREAM__ENVELOPE__BODY_COMMAND;
+    e.command = &m;
+    return plc_up_validate(&e, why, cap);
+}
+
 static void send_commands(plc_he *h)
 {
     for (unsigned i = 0; i < h->n_peers; i++) {
@@ -387,28 +428,9 @@ static void send_commands(plc_he *h)
         if (plc_he_store_commands_new(h->store, p->id, c, 16, &n) != PLC_OK)
             return;
         for (unsigned k = 0; k < n; k++) {
-            Plc__Upstream__Command m = PLC__UPSTREAM__COMMAND__INIT;
-            Plc__Upstream__ArchiveEntry a = PLC__UPSTREAM__ARCHIVE_ENTRY__INIT;
-            m.id = c[k].id;
-            m.kind = c[k].kind;
-            m.meter = c[k].meter[0] ? c[k].meter : NULL;
-            m.has_arg = c[k].has_arg;
-            m.arg = c[k].arg;
-            m.has_timeout_s = c[k].timeout_s != 0;
-            m.timeout_s = c[k].timeout_s;
-            m.tariff = c[k].tariff[0] ? c[k].tariff : NULL;
-            if (c[k].kind == PLC__UPSTREAM__COMMAND__KIND__ARCHIVE_ADD) {
-                a.meter = c[k].meter;
-                a.port = c[k].port[0] ? c[k].port : NULL;
-                a.tariff = m.tariff;
-                a.asset = c[k].asset[0] ? c[k].asset : NULL;
-                a.has_eui = a.has_psk = c[k].has_eui;
-                a.eui = c[k].eui;
-                a.psk.data = c[k].psk;
-                a.psk.len = c[k].has_eui ? 16 : 0;
-                m.entry = &a;
-                m.meter = NULL;
-            }
+            Plc__Upstream__Command m;
+            Plc__Upstream__ArchiveEntry a;
+            build_command(&c[k], &m, &a);
             plc_up_env e = PLC__UPSTREAM__ENVELOPE__INIT;
             e.version = PLC_UP_VERSION;
             e.body_case = PLC__UPSTREAM__ENVELOPE__BODY_COMMAND;

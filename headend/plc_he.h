@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plc_he_store.h"
+
 typedef struct plc_he_config {
     char bind[128];          /* e.g. tcp://127.0.0.1:7400 */
     char key_file[256];      /* the head-end's secret key (plc-keygen's .key) */
@@ -35,6 +37,9 @@ void plc_he_destroy(plc_he *h);
 /* Handles what came and sends what is due, waiting up to wait_ms. */
 void plc_he_poll(plc_he *h, int wait_ms);
 void plc_he_get_stats(const plc_he *h, plc_he_stats *s);
+/* Whether a command would be taken by a gateway (the checks of plc_up_validate): PLC_OK, or
+ * PLC_ERR_UP_INVALID with why. */
+int plc_he_command_check(const plc_he_command *c, char *why, size_t cap);
 /* The clock it tells: local ms + clock_offset_ms. */
 int64_t plc_he_clock_ms(const plc_he *h);
 

@@ -28,7 +28,8 @@ static const char *const schema =
     "CREATE TABLE IF NOT EXISTS commands(id TEXT PRIMARY KEY, gateway TEXT NOT NULL,"
     " kind INTEGER NOT NULL, meter TEXT NOT NULL DEFAULT '', has_arg INTEGER NOT NULL DEFAULT 0,"
     " arg INTEGER NOT NULL DEFAULT 0, timeout_s INTEGER NOT NULL DEFAULT 0,"
-    " tariff TEXT NOT NULL DEFAULT '', port TEXT NOT NULL DEFAULT '',"
+    " tariff TEXT NOT NULL DEFAULT '', rate INTEGER NOT NULL DEFAULT 0,"
+    " port TEXT NOT NULL DEFAULT '',"
     " asset TEXT NOT NULL DEFAULT '', eui INTEGER, psk BLOB,"
     " status TEXT NOT NULL DEFAULT 'new', created INTEGER NOT NULL, sent_at INTEGER NOT NULL"
     " DEFAULT 0, result_code INTEGER NOT NULL DEFAULT 0, result TEXT NOT NULL DEFAULT '',"
@@ -56,7 +57,7 @@ enum {
 };
 
 #define CMD_COLS "id, gateway, kind, meter, has_arg, arg, timeout_s, tariff, port, asset, eui," \
-                 " psk, status, result_code, repeated, result"
+                 " psk, status, result_code, repeated, result, rate"
 
 static const char *const sql[Q_COUNT] = {
     [Q_GW_UPSERT] = "INSERT INTO gateways(name, software, meters, latitude, longitude,"
@@ -80,8 +81,8 @@ static const char *const sql[Q_COUNT] = {
                  " WHERE id = ?1 AND gateway = ?2",
     [Q_LOG] = "INSERT INTO log(ts, gateway, text) VALUES(?1, ?2, ?3)",
     [Q_CMD_ADD] = "INSERT INTO commands(id, gateway, kind, meter, has_arg, arg, timeout_s,"
-                  " tariff, port, asset, eui, psk, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-                  " ?8, ?9, ?10, ?11, ?12, ?13)",
+                  " tariff, port, asset, eui, psk, created, rate) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                  " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [Q_CMD_AGAIN] = "UPDATE commands SET status = 'new', sent_at = 0 WHERE id = ?1",
     [Q_CMD_GET] = "SELECT " CMD_COLS " FROM commands WHERE id = ?1",
     [Q_CMD_NEW] = "SELECT " CMD_COLS " FROM commands WHERE gateway = ?1 AND status = 'new'"
@@ -308,6 +309,7 @@ int plc_he_store_command_add(plc_he_store *s, const plc_he_command *c, int again
         sqlite3_bind_blob(q, 12, c->psk, 16, SQLITE_STATIC);
     }
     sqlite3_bind_int64(q, 13, now);
+    sqlite3_bind_int(q, 14, (int)c->rate);
     return plc_sql_step_done(&s->sql, q);
 }
 
@@ -337,6 +339,7 @@ static void command_row(sqlite3_stmt *q, plc_he_command *c, int with_result)
     text(q, 12, c->status, sizeof(c->status));
     c->result_code = sqlite3_column_int(q, 13);
     c->repeated = sqlite3_column_int(q, 14);
+    c->rate = (unsigned)sqlite3_column_int(q, 16);
     if (with_result) {
         const char *r = (const char *)sqlite3_column_text(q, 15);
         c->result = strdup(r ? r : "");

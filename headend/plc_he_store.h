@@ -40,6 +40,7 @@ typedef struct plc_he_command {
     int64_t arg;
     unsigned timeout_s;
     char tariff[16];
+    unsigned rate;              /* TARIFF: 1-4, 0 none */
     char port[16], asset[32];
     int has_eui;
     uint64_t eui;

@@ -259,6 +259,12 @@ static const plc_dlt645_di_info di_table[] = {
     {0x04000503, "run status word 3", PLC_DLT645_HEX, 2, 0, 0, ""},
     {0x04001001, "prepaid alarm amount 1", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
     {0x04001002, "prepaid alarm amount 2", PLC_DLT645_NUMBER, 4, 2, 0, "yuan"},
+    /* [R] the first tariff set's prices, rates 1-4 (NNNN.NNNN): the layout of a public
+     * prepaid meter firmware's register table (04050101 "TariffPrice1", 4 bytes) */
+    {0x04050101, "tariff price 1", PLC_DLT645_NUMBER, 4, 4, 0, "yuan/kWh"},
+    {0x04050102, "tariff price 2", PLC_DLT645_NUMBER, 4, 4, 0, "yuan/kWh"},
+    {0x04050103, "tariff price 3", PLC_DLT645_NUMBER, 4, 4, 0, "yuan/kWh"},
+    {0x04050104, "tariff price 4", PLC_DLT645_NUMBER, 4, 4, 0, "yuan/kWh"},
     {0x03330201, "purchase count", PLC_DLT645_NUMBER, 2, 0, 0, ""},
     {0x04001202, "hourly freeze period", PLC_DLT645_NUMBER, 1, 0, 0, "min"},
     {0x05040001, "hourly freeze time", PLC_DLT645_FREEZE_TIME, 5, 0, 0, ""},

@@ -42,6 +42,7 @@ struct plc_meter {
     unsigned hourly_count, hourly_next;
     int64_t period_no;       /* the meter's clock / period at the last step */
     unsigned period_min;     /* 04001202: 60 */
+    int64_t price[5];        /* tariffs 1..4 in 0.0001 yuan/kWh (04050101..04) */
 };
 
 void plc_meter_config_default(plc_meter_config *cfg)
@@ -203,6 +204,8 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
         m->fwd[t] = (double)cfg->energy_start_centi_kwh / 100.0 * share[t];
     m->day = clock_s(m) / 86400;
     m->period_min = 60;
+    for (unsigned t = 1; t <= 4; t++)
+        m->price[t] = cfg->price_centi_yuan_per_kwh * 100;
     m->period_no = clock_s(m) / 3600;
     if (clock_s(m) % 86400) /* started during a day: it has been running, so it froze at the
                              * day's midnight [R] (with the energy it starts with) */
@@ -247,7 +250,7 @@ void plc_meter_advance(plc_meter *m, uint64_t now_us)
             from_seconds(clock_s(m), &t);
             m->fwd[tariff_of_hour(t.hour)] += kwh;
             if (m->cfg.prepaid)
-                m->remaining -= kwh * (double)m->cfg.price_centi_yuan_per_kwh / 100.0;
+                m->remaining -= kwh * (double)m->price[tariff_of_hour(t.hour)] / 10000.0;
         }
         m->now_us = until;
         daily_freeze(m);
@@ -284,7 +287,11 @@ int64_t plc_meter_register(const plc_meter *m, uint32_t di)
     }
     switch (di) {
     case 0x00900100:
-        return m->remaining > 0 ? centi(m->remaining * 100.0 / (double)m->cfg.price_centi_yuan_per_kwh) : 0;
+        return m->remaining > 0 ? centi(m->remaining * 10000.0 / (double)m->price[1]) : 0;
+    case 0x04050101:
+    case 0x04050102:
+    case 0x04050103:
+    case 0x04050104: return m->price[di & 0xF];
     case 0x00900200: return m->remaining > 0 ? centi(m->remaining) : 0;
     case 0x02010100: return m->mains ? lround(m->voltage * 10.0) : 0;
     case 0x02020100: return on ? lround(m->load_kw * 1e6 / (m->voltage * m->pf)) : 0;
@@ -465,6 +472,14 @@ static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645
             return PLC_DLT645_ERR_OTHER;
         m->period_min = (unsigned)v->raw;
         m->period_no = clock_s(m) / (v->raw * 60);
+        return 0;
+    case 0x04050101: /* a tariff's price: billed from now */
+    case 0x04050102:
+    case 0x04050103:
+    case 0x04050104:
+        if (v->raw <= 0)
+            return PLC_DLT645_ERR_OTHER;
+        m->price[di & 0xF] = v->raw;
         return 0;
     case 0x04001001: m->cfg.alarm1_centi_yuan = v->raw; return 0;
     case 0x04001002: m->cfg.alarm2_centi_yuan = v->raw; return 0;

@@ -40,7 +40,8 @@ typedef struct plc_meter_config {
     int64_t remaining_centi_yuan;   /* 100.00 yuan */
     int64_t alarm1_centi_yuan;      /* 20.00 */
     int64_t alarm2_centi_yuan;      /* 5.00 */
-    int64_t price_centi_yuan_per_kwh; /* 0.60 yuan/kWh -> 60 */
+    int64_t price_centi_yuan_per_kwh; /* 0.60 yuan/kWh -> 60: every tariff's price at start
+                                       * (written per tariff: 04050101..04) */
 } plc_meter_config;
 
 void plc_meter_config_default(plc_meter_config *cfg);

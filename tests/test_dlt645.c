@@ -129,6 +129,12 @@ static void test_malformed(void **st)
     assert_int_equal(plc_dlt645_value_decode(0x00010000, bad_bcd, 4, &v), PLC_DLT645_E_BCD);
     const uint8_t bad_time[3] = {0x00, 0x60, 0x12}; /* minute 60 */
     assert_int_equal(plc_dlt645_value_decode(0x04000102, bad_time, 3, &v), PLC_DLT645_E_BCD);
+    /* a tariff's price, NNNN.NNNN yuan/kWh, low byte first: 0.5230 */
+    const uint8_t price[4] = {0x30, 0x52, 0x00, 0x00};
+    assert_int_equal(plc_dlt645_value_decode(0x04050102, price, 4, &v), PLC_DLT645_OK);
+    assert_int_equal(v.raw, 5230);
+    assert_int_equal(v.decimals, 4);
+    assert_int_equal(plc_dlt645_value_decode(0x04050105, price, 4, &v), PLC_DLT645_E_UNKNOWN_DI);
     uint8_t a[6];
     assert_int_equal(plc_dlt645_addr_parse("12345678901", a), PLC_DLT645_E_ARG);
     assert_int_equal(plc_dlt645_addr_parse("1234567890AB", a), PLC_DLT645_E_ARG);

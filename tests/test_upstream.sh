@@ -173,12 +173,22 @@ r=$(cmd --kind archive-add --meter 000000000099 --eui 0011223344556677 \
     --psk 00112233445566778899aabbccddeeff --asset NEW-1) || fail "archive-add: $r"
 [ "$(sqlite3 gw1.db "SELECT asset || ',' || in_archive FROM meters WHERE address = '000000000099'")" = "NEW-1,1" ] ||
     fail "archive-add did not reach the gateway's archive"
+r=$(cmd --kind tariff --meter 000000000005 --rate 2 --arg 5230 --tariff TOU-2027 --id tariff-5-2) ||
+    fail "tariff: $r"
+[ "$(echo "$r" | json '(d["result"]["rate"], d["result"]["price"], d["result"]["verified"])')" = "(2, 0.523, True)" ] ||
+    fail "tariff price not read back: $r"
+[ "$(sqlite3 gw1.db "SELECT tariff FROM meters WHERE address = '000000000005'")" = TOU-2027 ] ||
+    fail "the tariff's name is not in the archive"
+if cmd --kind tariff --meter 000000000005 --rate 5 --arg 5230 > /dev/null 2> cli.err; then
+    fail "rate 5 accepted"
+fi
+grep -q "tariff needs rate 1-4" cli.err || fail "rate 5: $(cat cli.err)"
 r=$(cmd --kind time-sync) || fail "time-sync: $r"
 [ "$(sqlite3 gw1.db "SELECT count(*) FROM events WHERE kind = 'time-sync'")" -ge 1 ] || fail "no time-sync event"
 if r=$(timeout 10 "$HE" command --store he.db --gateway nobody --kind topology 2>&1); then
     fail "a command for an unknown gateway was queued"
 fi
-echo "ok: commands: trip read back, replay answered from the log, unknown meter refused, read, topology, archive-add, time-sync"
+echo "ok: commands: trip read back, replay answered from the log, unknown meter refused, read, tariff price read back, topology, archive-add, time-sync"
 kill -TERM "$gw_pid"
 wait "$gw_pid" || fail "plc-gatewayd (1) exited $? on SIGTERM"
 timeout 60 "$GWD" -c gw1.ini --for 1 --drain 30 > gw1b.out 2> gw1b.err || fail "drain after SIGTERM"
@@ -274,7 +284,7 @@ wait "$py_pid" || fail "the Python head-end: $(cat py.err)"
 kill -TERM "$gw_pid" 2> /dev/null || true
 wait "$gw_pid" 2> /dev/null || true
 r=$(cat py.out)
-[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [30.5, 120.25], d["gateway_errors"][:2])')" = \
-  "('gw1', 20, 20, True, True, True, [-90, -92])" ] || fail "Python head-end: $r"
+[ "$(echo "$r" | json '(d["gateway"], d["daily_meters"], d["topology_meters"], d["results"]["py-trip"]["json"]["verified"], d["user_id_ok"], d["location"] == [30.5, 120.25], d["gateway_errors"][:2], d["results"]["py-bad"]["status"])')" = \
+  "('gw1', 20, 20, True, True, True, [-90, -92], -91)" ] || fail "Python head-end: $r"
 grep -q "refused a message: .* bytes that are not an Envelope" gw6.err || fail "the gateway did not log the garbage"
-echo "ok: a Python head-end from the .proto alone: 20 daily freezes, a topology and a trip; its garbage and version 2 refused by the gateway"
+echo "ok: a Python head-end from the .proto alone: 20 daily freezes, a topology and a trip; its garbage, version 2 and a tariff of rate 9 refused by the gateway"

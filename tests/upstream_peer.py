@@ -117,7 +117,9 @@ def headend(pb, endpoint, server_key, gateway_pub, meters, timeout):
             s.send_multipart([rid, envelope(pb, command=pb.Command(id='py-topology', kind=Kind.Value('TOPOLOGY')))])
             s.send_multipart([rid, envelope(pb, command=pb.Command(
                 id='py-trip', kind=Kind.Value('TRIP'), meter='000000000002'))])
-        if 'py-trip' in got['results'] and 'py-topology' in got['results']:
+            s.send_multipart([rid, envelope(pb, command=pb.Command(  # rate 9: refused
+                id='py-bad', kind=Kind.Value('TARIFF'), meter='000000000002', rate=9, arg=1))])
+        if all(k in got['results'] for k in ('py-trip', 'py-topology', 'py-bad')):
             break
     got['daily_meters'] = len(daily)
     topo = got['results'].get('py-topology', {}).get('json', {})

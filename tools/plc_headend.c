@@ -2,7 +2,7 @@
  *   plc-headend serve --bind EP --key FILE --allow FILE --store DB [--for S] [--clock-offset MS]
  *                     [--normal]
  *   plc-headend command --store DB --gateway ID --kind KIND [--meter ADDR] [--arg N] [--id ID]
- *                     [--tariff NAME] [--eui HEX --psk HEX] [--port P] [--asset A]
+ *                     [--tariff NAME] [--rate N] [--eui HEX --psk HEX] [--port P] [--asset A]
  *                     [--timeout S] [--wait S] [--again]
  *   plc-headend stats --store DB [--day YYYY-MM-DD]
  *   plc-headend export --store DB readings|events [--day YYYY-MM-DD]
@@ -11,8 +11,9 @@
  * command: queues it for the running server, waits for the result (90 s by default) and
  * prints it as one JSON line; exit 0 done, 1 failed, 3 no result in time. --again sends an
  * id already used once more (a deliberate replay: the gateway answers with its stored
- * result). stats: per gateway and day, read completeness of the daily freeze and events by
- * kind, as JSON. export: CSV on stdout. */
+ * result). A tariff: --rate 1-4 and --arg its price in 0.0001 yuan/kWh. stats: per gateway
+ * and day, read completeness of the daily freeze and events by kind, as JSON. export: CSV on
+ * stdout. */
 #define _DEFAULT_SOURCE
 #include <signal.h>
 #include <sqlite3.h>
@@ -42,7 +43,7 @@ static void usage(FILE *f)
             "usage: plc-headend serve --bind EP --key FILE --allow FILE --store DB [--for S]\n"
             "                         [--clock-offset MS] [--normal]\n"
             "       plc-headend command --store DB --gateway ID --kind KIND [--meter ADDR]\n"
-            "                         [--arg N] [--id ID] [--tariff NAME] [--eui HEX --psk HEX]\n"
+            "                         [--arg N] [--id ID] [--tariff NAME] [--rate N] [--eui HEX --psk HEX]\n"
             "                         [--port P] [--asset A] [--timeout S] [--wait S] [--again]\n"
             "       plc-headend stats --store DB [--day YYYY-MM-DD]\n"
             "       plc-headend export --store DB readings|events [--day YYYY-MM-DD]\n"
@@ -154,7 +155,7 @@ static int command(int argc, char **argv)
                *tariff = opt(argc, argv, "--tariff"), *eui = opt(argc, argv, "--eui"),
                *psk = opt(argc, argv, "--psk"), *port = opt(argc, argv, "--port"),
                *asset = opt(argc, argv, "--asset"), *timeout = opt(argc, argv, "--timeout"),
-               *wait = opt(argc, argv, "--wait");
+               *wait = opt(argc, argv, "--wait"), *rate = opt(argc, argv, "--rate");
     if (!store || !gw || !kind) {
         usage(stderr);
         return 2;
@@ -180,6 +181,7 @@ static int command(int argc, char **argv)
     c.arg = arg ? strtoll(arg, NULL, 0) : 0;
     c.timeout_s = timeout ? (unsigned)atoi(timeout) : 0;
     snprintf(c.tariff, sizeof(c.tariff), "%s", tariff ? tariff : "");
+    c.rate = rate ? (unsigned)atoi(rate) : 0;
     snprintf(c.port, sizeof(c.port), "%s", port ? port : "");
     snprintf(c.asset, sizeof(c.asset), "%s", asset ? asset : "");
     if (eui || psk) {
@@ -194,6 +196,10 @@ static int command(int argc, char **argv)
             c.eui = c.eui << 8 | e[i];
     }
     char err[512];
+    if (plc_he_command_check(&c, err, sizeof(err)) != PLC_OK) {
+        fprintf(stderr, "plc-headend: %s\n", err);
+        return 2;
+    }
     plc_he_store *s = plc_he_store_open(store, 1, err, sizeof(err));
     if (!s) {
         fprintf(stderr, "plc-headend: %s\n", err);
