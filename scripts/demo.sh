@@ -33,7 +33,7 @@ echo
 "$he" serve --bind "$ep" --key "$work/headend.key" --allow "$work/allow.txt" \
     --store "$work/headend.db" --for 600 > "$work/headend.json" 2> "$work/headend.log" &
 he_pid=$!
-trap 'kill "$he_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$he_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 conf="$work/plc-gatewayd.ini"
 { cat gateway/etc/plc-gatewayd.ini
   printf '[upstream]\nendpoint = %s\ngateway_id = area-0001\nkey = %s/area-0001.key\n' "$ep" "$work"
