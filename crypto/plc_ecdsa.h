@@ -1,6 +1,7 @@
 /* ECDSA P-256 signature check (FIPS 186-4) of a SHA-256 digest, for firmware images
- * (meter/plc_fw_image.h). Linux: mbedTLS (plc_ecdsa_mbedtls.c). [Not built: the firmware's
- * check, which needs mbedTLS built for the Cortex-M from Debian's source package.] */
+ * (meter/plc_fw_image.h), through mbedTLS (plc_ecdsa_mbedtls.c): Debian's library on Linux;
+ * on the firmware, mbedTLS built for the Cortex-M4F from Debian's source package (fw/), its
+ * memory a static pool. */
 #ifndef PLC_ECDSA_H
 #define PLC_ECDSA_H
 
