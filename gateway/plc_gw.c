@@ -150,6 +150,7 @@ static void index_meter(plc_gw *g, unsigned k)
     for (unsigned t = 0; t < PLC_GW_MAX_TASKS; t++)
         x->done[t] = x->pass[t] = -1;
     x->last_status = x->last_covers = x->last_downs = -1;
+    x->last_time_sets = x->last_programs = -1;
     if (x->m.short_addr >= 0 && x->m.short_addr < 0x8000)
         g->by_short[x->m.short_addr] = (uint16_t)(k + 1);
 }
@@ -229,9 +230,27 @@ static void heard(plc_gw *g, gmeter *x)
     }
 }
 
-/* A status read (status word 3, cover-open count, power-down count) against the last one: the
- * first read of a run is the baseline. */
-static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[3])
+/* A count the meter keeps of writes (clock settings, programmings) against the last read,
+ * less what this concentrator wrote meanwhile: the rest came from elsewhere (a handheld, the
+ * optical port, another master) and is an event. */
+static void foreign_writes(plc_gw *g, gmeter *x, int64_t count, int64_t *last, unsigned *own,
+                           const char *kind, const char *what)
+{
+    if (*last >= 0 && count - *last > (int64_t)*own) {
+        char d[128];
+        snprintf(d, sizeof(d), "the meter counted %lld %s since the last read, %u by this "
+                               "concentrator (count %lld)",
+                 (long long)(count - *last), what, *own, (long long)count);
+        g->cnt.foreign_writes++;
+        meter_event(g, x, kind, d);
+    }
+    *last = count;
+    *own = 0;
+}
+
+/* A status read (status word 3, cover-open count, power-down count, time settings,
+ * programmings) against the last one: the first read of a run is the baseline. */
+static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[5])
 {
     char d[96];
     const int64_t sw = v[0].raw;
@@ -255,6 +274,10 @@ static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[3])
     x->last_status = sw;
     x->last_covers = v[1].raw;
     x->last_downs = v[2].raw;
+    foreign_writes(g, x, v[3].raw, &x->last_time_sets, &x->own_time_sets, "time-set",
+                   "clock setting(s)");
+    foreign_writes(g, x, v[4].raw, &x->last_programs, &x->own_programs, "programming",
+                   "programming(s)");
 }
 
 /* ---- jobs ---- */
@@ -440,7 +463,9 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->di[0] = 0x04000503u;
         j->di[1] = 0x03300D00u;
         j->di[2] = 0x03110000u;
-        j->steps = 3;
+        j->di[3] = 0x03300400u; /* time settings */
+        j->di[4] = 0x03300000u; /* programmings */
+        j->steps = 5;
         break;
     case PLC_GW_CURVE: {
         const int64_t iv = g->cfg.task[t].interval_s;

@@ -42,8 +42,10 @@ typedef enum plc_gw_scheme {
     PLC_GW_ENERGY,  /* current forward active energy 00010000 */
     PLC_GW_INSTANT, /* voltage 02010100, current 02020100, active power 02030000 */
     PLC_GW_STATUS,  /* run status word 3 04000503, cover-open count 03300D00, power-down
-                     * count 03110000: relay changes, cover openings and power-downs the
-                     * meter counted become events */
+                     * count 03110000, time-set count 03300400, programming count 03300000:
+                     * relay changes, cover openings and power-downs the meter counted become
+                     * events, and so do clock settings ("time-set") and programmings
+                     * ("programming") that this concentrator did not write */
     PLC_GW_CLOCK,   /* the meter's date 04000101 and time 04000102: its clock's offset */
     PLC_GW_CURVE,   /* the load curve: the meter's hourly freezes (050400nn time, 050401nn
                      * forward energy) at the task's interval, which must be the meter's
@@ -113,6 +115,7 @@ typedef struct plc_gw_counters {
     uint64_t power_downs, power_ups, area_outages, unknown_nodes, registered, unreachable,
         relay_changes, cover_opens, refused_nodes;
     uint64_t commands, commands_repeated, commands_failed;
+    uint64_t foreign_writes; /* clock settings and programmings not by this concentrator */
     uint64_t time_syncs, clocks_off, clocks_set;
 } plc_gw_counters;
 

@@ -355,6 +355,7 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
             conclude(c, PLC_ERR_METER, json);
             return;
         }
+        g->meter[c->meter].own_time_sets++; /* the meter counts it (status events) */
         if (c->step == S_DATE) {
             c->step = S_TIME;
             break;
@@ -377,6 +378,7 @@ static void step_answered(gw_command *c, const plc_dlt645_frame *f)
             conclude(c, PLC_ERR_METER, json);
             return;
         }
+        g->meter[c->meter].own_programs++;
         c->step = S_PRICE_CHECK;
         break;
     case S_PRICE_CHECK: {

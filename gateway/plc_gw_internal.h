@@ -8,7 +8,7 @@
 
 #define TICK_US 1000000u       /* the scheduler looks for work once a second */
 #define UNKNOWN_HOPS 4         /* a meter's hops before its first answer */
-#define MAX_STEPS 4            /* DIs a job reads */
+#define MAX_STEPS 6            /* DIs a job reads */
 #define MAX_JOBS 64
 #define DAY 86400
 
@@ -27,6 +27,9 @@ typedef struct gmeter {
     int unreachable;                   /* reported so */
     int down;                          /* its last gasp came, it has not joined again */
     int64_t last_status, last_covers, last_downs; /* of the last status read, -1 none */
+    int64_t last_time_sets, last_programs;        /* ... the meter's counts of clock settings
+                                                   * and programmings, -1 none */
+    unsigned own_time_sets, own_programs;         /* what this concentrator wrote since */
 } gmeter;
 
 #define MAX_PORTS 8

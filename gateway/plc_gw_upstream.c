@@ -123,7 +123,7 @@ static void link_down(plc_gw_upstream *u, const char *why)
     u->state = LINK_DOWN;
     u->st.up = 0;
     const int64_t now = plc_up_mono_ms();
-    /* [R] the first try again is at once after a link that was up, then it backs off */
+    /* [R] again after backoff_min_ms (back to it at every login), doubling to backoff_max_ms */
     u->next_connect = now + u->backoff;
     u->backoff = u->backoff * 2 > u->cfg.backoff_max_ms ? u->cfg.backoff_max_ms : u->backoff * 2;
     char t[160];

@@ -250,6 +250,8 @@ static const plc_dlt645_di_info di_table[] = {
     {0x02800002, "frequency", PLC_DLT645_NUMBER, 2, 2, 0, "Hz"},
     {0x03110000, "power-down count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
     {0x03110001, "last power-down record", PLC_DLT645_RECORD, 12, 0, 0, ""},
+    {0x03300000, "programming count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
+    {0x03300400, "time set count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
     {0x03300D00, "cover open count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
     {0x03300D01, "last cover open record", PLC_DLT645_RECORD, 12, 0, 0, ""},
     {0x04000101, "date and weekday", PLC_DLT645_DATE, 4, 0, 0, ""},

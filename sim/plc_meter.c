@@ -26,6 +26,7 @@ struct plc_meter {
     int relay_closed, trip_cmd, credit_trip, alarm_cmd;
     int64_t keep_power_until; /* meter seconds since 2000; 0: off */
     uint32_t power_downs, cover_opens;
+    uint32_t time_sets, programs; /* 03300400, 03300000: clock and parameter writes [R] */
     int64_t power_down_start, power_down_end, cover_open_start; /* meter seconds */
     /* daily freezes at the meter's midnight, newest at daily[(daily_next - 1) % N] */
     struct {
@@ -300,6 +301,8 @@ int64_t plc_meter_register(const plc_meter *m, uint32_t di)
     case 0x02800002: return lround(m->freq * 100.0);
     case 0x03110000: return m->power_downs;
     case 0x03300D00: return m->cover_opens;
+    case 0x03300400: return m->time_sets;
+    case 0x03300000: return m->programs;
     case 0x03330201: return m->purchases;
     case 0x04001202: return m->period_min;
     case 0x04001001: return m->cfg.alarm1_centi_yuan;
@@ -438,10 +441,25 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
     return PLC_DLT645_OK;
 }
 
+static int reg_write_di(plc_meter *m, uint32_t di, const plc_dlt645_value *v);
+
+/* [R] Every accepted write is recorded as the meter counts it: the date or the time as a time
+ * setting (03300400), a parameter as a programming (03300000); a top-up is neither, and the
+ * broadcast time sync (0x08) is not recorded. */
 static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v)
 {
     plc_meter *m = meter;
     plc_meter_advance(m, now_us);
+    const int rc = reg_write_di(m, di, v);
+    if (rc == 0 && (di == 0x04000101 || di == 0x04000102))
+        m->time_sets++;
+    else if (rc == 0 && di != 0x070102FF)
+        m->programs++;
+    return rc;
+}
+
+static int reg_write_di(plc_meter *m, uint32_t di, const plc_dlt645_value *v)
+{
     plc_dlt645_time now;
     plc_meter_clock(m, &now);
     switch (di) {

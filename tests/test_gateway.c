@@ -521,9 +521,31 @@ static void test_commands_over_the_mesh(void **st)
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
                                       "WHERE e.kind = 'cover-open' AND m.address = '000000000005'"), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'cover-open'"), 1);
+    /* a tariff's price written and read back; then a handheld sets meter 8's clock and an
+     * alarm level: "time-set" and "programming" for meter 8, none for the concentrator's own
+     * price write at meter 7 */
+    submit(&a, "price-7", 7, PLC_GW_CMD_PRICE, (2LL << 32) | 5230);
+    assert_int_equal(result_of(&a, "price-7")->status, PLC_OK);
+    assert_non_null(strstr(result_of(&a, "price-7")->json, "\"price\":0.5230,\"verified\":true"));
+    assert_int_equal(plc_meter_register(plc_meshnet_meter(a.net, 7), 0x04050102), 5230);
+    plc_meter *m8 = plc_meshnet_meter(a.net, 8);
+    const plc_meter_regs r8 = plc_meter_regs_of(m8);
+    const uint64_t at = plc_loop_now_us(plc_meshnet_loop(a.net));
+    const plc_dlt645_value t8 = {.kind = PLC_DLT645_TIME, .t = {.hour = 12, .minute = 40}};
+    const plc_dlt645_value al = {.kind = PLC_DLT645_NUMBER, .raw = 3000, .decimals = 2};
+    assert_int_equal(r8.ops->write(r8.meter, at, 0x04000102, &t8), 0);
+    assert_int_equal(r8.ops->write(r8.meter, at, 0x04001001, &al), 0);
+    plc_meshnet_run(a.net, plc_meshnet_now_s(a.net) + 180);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                                      "WHERE e.kind = 'time-set' AND m.address = '000000000008' "
+                                      "AND e.detail LIKE '%1 clock setting(s)%0 by this%'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
+                                      "WHERE e.kind = 'programming' AND m.address = '000000000008'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'programming'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'time-set'"), 1);
     /* the log has every command once, with its result */
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands"), 10);
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands WHERE status = 'done'"), 8);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands"), 11);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM commands WHERE status = 'done'"), 9);
     area_stop(&a, s, path);
 }
 
