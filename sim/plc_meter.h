@@ -6,14 +6,16 @@
  *  - instantaneous voltage, current, active power, power factor, frequency;
  *  - a clock with drift; broadcast time sync accepted only within +/-5 minutes;
  *  - relay: trip, close allowed, keep-power (guarantee) with expiry, alarm on/off;
- *  - prepaid: remaining amount falls with energy x price; alarm levels 1 and 2 set status
+ *  - prepaid: remaining amount falls with each tariff's energy x its price (04050101..04,
+ *    writable); alarm levels 1 and 2 set status
  *    bits; at zero the relay trips (unless keep-power); a top-up written with password and
  *    operator code adds to it and recloses a relay tripped for credit;
  *  - daily freeze at the meter's midnight (the last 62: freeze time 050600nn and forward
  *    active energy, total and tariffs, 050601nn);
  *  - hourly freeze every period (04001202: 60 min by default, 15 or 30 writable): the last
  *    254 (050400nn time, 050401nn forward and 050402nn reverse energy);
- *  - events: power-down count and last record, cover-open count and last record;
+ *  - events: power-down count and last record, cover-open count and last record, the counts
+ *    of clock settings (03300400) and programmings (03300000) its writes make;
  *  - password (level 02 or 04) on writes and control.
  * Time comes from the caller (plc_meter_advance with the event loop's microseconds): the
  * meter never reads a clock. Nothing is allocated after create.
