@@ -10,23 +10,28 @@
 # sends a remote trip and a top-up down the same link (and the same top-up id again, which
 # the concentrator answers from its log without applying it twice), and shows its
 # statistics. The modem and coding demos of earlier issues: scripts/demo-modem.sh.
+# PLC_DEMO_TOOLS=DIR: the tools of an existing build instead (the test suite runs the demo so)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh release >/dev/null
+tools=${PLC_DEMO_TOOLS:-}
+if [ -z "$tools" ]; then
+  scripts/build.sh release >/dev/null
+  tools=build/tools
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="$work/gateway.db"
-gwd=build/tools/plc-gatewayd
-gw=build/tools/plc-gateway
+gwd=$tools/plc-gatewayd
+gw=$tools/plc-gateway
 brief() { python3 -c "$1"; }
 
-he=build/tools/plc-headend
+he=$tools/plc-headend
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 ep="tcp://127.0.0.1:$port"
 
 echo "== keys (plc-keygen): the head-end's and the concentrator's CURVE key pairs =="
-build/tools/plc-keygen "$work/headend" > /dev/null
-build/tools/plc-keygen "$work/area-0001" > /dev/null
+"$tools/plc-keygen" "$work/headend" > /dev/null
+"$tools/plc-keygen" "$work/area-0001" > /dev/null
 echo "area-0001 $work/area-0001.pub" > "$work/allow.txt"
 echo "head-end public key $(sed -n 's/^public = //p' "$work/headend.pub"); allow-list: area-0001"
 echo
