@@ -632,6 +632,8 @@ int plc_gw_archive_put(plc_gw *g, const plc_gw_meter *m)
             memcpy(x->m.psk, was.psk, 16);
         }
         x->port = port_of(g, x->m.port);
+        if (was.in_archive && !x->m.in_archive && x->m.eui && g->admission.deny)
+            g->admission.deny(g->admission.user, x->m.eui); /* it left the archive */
     }
     return admit(g, &g->meter[k]);
 }

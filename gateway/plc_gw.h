@@ -138,6 +138,9 @@ void plc_gw_port_input(plc_gw *g, const char *name, const uint8_t *frame, size_t
 typedef struct plc_gw_admission {
     int (*allow)(void *user, uint64_t eui, const uint8_t psk[16]);
     void *user;
+    /* may be NULL: an archive meter that left the archive (plc_gw_archive_put with
+     * in_archive 0): its modem out of the allow-list and kicked off the mesh */
+    void (*deny)(void *user, uint64_t eui);
 } plc_gw_admission;
 int plc_gw_set_admission(plc_gw *g, const plc_gw_admission *a);
 /* A meter into the archive (or changed) while running: stored, and allowed on the mesh when

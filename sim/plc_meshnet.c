@@ -897,6 +897,11 @@ void plc_meshnet_disallow(plc_meshnet *w, uint64_t eui)
     plc_lbs_disallow(w->lbs, eui);
 }
 
+int plc_meshnet_kick(plc_meshnet *w, uint64_t eui)
+{
+    return plc_lbs_kick(w->lbs, eui);
+}
+
 void plc_meshnet_psk(const plc_meshnet *w, unsigned node, uint8_t psk[16])
 {
     psk_of(w->node[node].eui, psk);

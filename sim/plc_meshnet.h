@@ -129,6 +129,8 @@ void plc_meshnet_meter_counters(const plc_meshnet *n, unsigned node, plc_meter_n
 /* The coordinator's allow-list: a device (EUI-64) with its PSK, or out. */
 int plc_meshnet_allow(plc_meshnet *n, uint64_t eui, const uint8_t psk[16]);
 void plc_meshnet_disallow(plc_meshnet *n, uint64_t eui);
+/* The coordinator kicks a device off the mesh (KICK_TO_LBD); PLC_ERR_ARG: not admitted. */
+int plc_meshnet_kick(plc_meshnet *n, uint64_t eui);
 /* The simulation's PSK of a node (what its manufacturer would hand the utility). */
 void plc_meshnet_psk(const plc_meshnet *n, unsigned node, uint8_t psk[16]);
 /* The simulated meter of a node (NULL: not DL/T 645 mode). */

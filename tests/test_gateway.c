@@ -282,6 +282,13 @@ static int mesh_allow(void *user, uint64_t eui, const uint8_t psk[16])
     return plc_meshnet_allow(a->net, eui, psk);
 }
 
+static void mesh_deny(void *user, uint64_t eui)
+{
+    area *a = user;
+    plc_meshnet_disallow(a->net, eui);
+    plc_meshnet_kick(a->net, eui);
+}
+
 static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
                      size_t len)
 {
@@ -847,7 +854,8 @@ static void test_admission_follows_the_archive(void **st)
     plc_gw_config_default(&cfg);
     cfg.clock0 = START;
     area_gw(&a, &cfg, s);
-    assert_int_equal(plc_gw_set_admission(a.gw, &(plc_gw_admission){mesh_allow, &a}), PLC_OK);
+    assert_int_equal(plc_gw_set_admission(a.gw, &(plc_gw_admission){mesh_allow, &a, mesh_deny}),
+                     PLC_OK);
     plc_meshnet_run(a.net, 1200);
     assert_int_equal(plc_meshnet_announced(a.net), 8);
     char q[200];
@@ -869,6 +877,19 @@ static void test_admission_follows_the_archive(void **st)
     plc_meshnet_run(a.net, 1200 + 1800);
     assert_int_equal(plc_meshnet_announced(a.net), 9);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM meters WHERE eui != 0"), 9);
+    /* meter 8 leaves the archive: its modem is kicked and refused when it tries again */
+    assert_int_equal(plc_lbd_get_state(plc_meshnet_lbd(a.net, 8)), PLC_LBD_JOINED);
+    plc_gw_meter m8;
+    plc_gw_meter_default(&m8);
+    snprintf(m8.addr, sizeof(m8.addr), "%012u", 8u);
+    m8.in_archive = 0;
+    assert_int_equal(plc_gw_archive_put(a.gw, &m8), PLC_OK);
+    plc_meshnet_run(a.net, 3000 + 1800);
+    assert_true(plc_lbd_get_state(plc_meshnet_lbd(a.net, 8)) != PLC_LBD_JOINED);
+    snprintf(q, sizeof(q), "SELECT count(*) FROM events WHERE kind = 'refused-node' AND "
+             "detail LIKE 'device %016llX refused%%'", (unsigned long long)plc_meshnet_eui(a.net, 8));
+    assert_int_equal(count_rows(path, q), 1);
+    assert_int_equal(plc_lbd_get_state(plc_meshnet_lbd(a.net, 7)), PLC_LBD_JOINED);
     area_stop(&a, s, path);
 }
 

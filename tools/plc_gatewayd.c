@@ -151,6 +151,13 @@ static int allow(void *user, uint64_t eui, const uint8_t psk[16])
     return plc_meshnet_allow(d->net, eui, psk);
 }
 
+static void deny(void *user, uint64_t eui)
+{
+    daemon_t *d = user;
+    plc_meshnet_disallow(d->net, eui);
+    plc_meshnet_kick(d->net, eui);
+}
+
 /* What the GNSS receiver said: a new fix is the position the next login reports. */
 static void read_gnss(daemon_t *d)
 {
@@ -375,7 +382,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* the coordinator admits the archive's meters (their modems' EUI-64 and PSK) */
-    if (plc_gw_set_admission(d.gw, &(plc_gw_admission){allow, &d}) != PLC_OK)
+    if (plc_gw_set_admission(d.gw, &(plc_gw_admission){allow, &d, deny}) != PLC_OK)
         fprintf(stderr, "plc-gatewayd: the coordinator's allow-list is full\n");
     for (unsigned i = 0; i < dc.n_lines; i++) { /* the RS-485 lines */
         line_t *l = &d.lines[d.n_lines];
