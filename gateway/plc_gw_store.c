@@ -148,12 +148,10 @@ plc_gw_store *plc_gw_store_open(const char *path, int durable, char *err, size_t
         plc_gw_store_close(s);
         return NULL;
     }
-    for (int k = 0; k < Q_COUNT; k++)
-        if (sqlite3_prepare_v2(s->sql.db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->sql.db));
-            plc_gw_store_close(s);
-            return NULL;
-        }
+    if (plc_sql_prepare(&s->sql, sql, Q_COUNT, s->q, path, err, errlen) != PLC_OK) {
+        plc_gw_store_close(s);
+        return NULL;
+    }
     if (make_epoch(s) != PLC_OK) {
         snprintf(err, errlen, "%s: %s", path, s->sql.msg);
         plc_gw_store_close(s);
@@ -166,8 +164,7 @@ void plc_gw_store_close(plc_gw_store *s)
 {
     if (!s)
         return;
-    for (int k = 0; k < Q_COUNT; k++)
-        sqlite3_finalize(s->q[k]);
+    plc_sql_finalize(s->q, Q_COUNT);
     plc_sql_close(&s->sql);
     free(s);
 }

@@ -41,6 +41,23 @@ int plc_sql_open(plc_sql *s, const char *path, int durable, const char *schema, 
     return PLC_OK;
 }
 
+int plc_sql_prepare(plc_sql *s, const char *const *text, unsigned n, sqlite3_stmt **q,
+                    const char *path, char *err, size_t errlen)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (sqlite3_prepare_v2(s->db, text[k], -1, &q[k], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+            return PLC_ERR_STORE;
+        }
+    return PLC_OK;
+}
+
+void plc_sql_finalize(sqlite3_stmt **q, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        sqlite3_finalize(q[k]);
+}
+
 void plc_sql_close(plc_sql *s)
 {
     sqlite3_close(s->db);

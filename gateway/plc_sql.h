@@ -17,6 +17,10 @@ typedef struct plc_sql {
 int plc_sql_open(plc_sql *s, const char *path, int durable, const char *schema, char *err,
                  size_t errlen);
 void plc_sql_close(plc_sql *s);
+/* Prepares n statements (text[k] into q[k]): PLC_OK, or PLC_ERR_STORE with err naming path. */
+int plc_sql_prepare(plc_sql *s, const char *const *text, unsigned n, sqlite3_stmt **q,
+                    const char *path, char *err, size_t errlen);
+void plc_sql_finalize(sqlite3_stmt **q, unsigned n);
 /* Keeps SQLite's message; returns PLC_ERR_STORE. */
 int plc_sql_fail(plc_sql *s);
 int plc_sql_exec(plc_sql *s, const char *text);

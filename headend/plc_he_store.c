@@ -110,12 +110,10 @@ plc_he_store *plc_he_store_open(const char *path, int durable, char *err, size_t
         plc_he_store_close(s);
         return NULL;
     }
-    for (int k = 0; k < Q_COUNT; k++)
-        if (sqlite3_prepare_v2(s->sql.db, sql[k], -1, &s->q[k], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->sql.db));
-            plc_he_store_close(s);
-            return NULL;
-        }
+    if (plc_sql_prepare(&s->sql, sql, Q_COUNT, s->q, path, err, errlen) != PLC_OK) {
+        plc_he_store_close(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -123,8 +121,7 @@ void plc_he_store_close(plc_he_store *s)
 {
     if (!s)
         return;
-    for (int k = 0; k < Q_COUNT; k++)
-        sqlite3_finalize(s->q[k]);
+    plc_sql_finalize(s->q, Q_COUNT);
     plc_sql_close(&s->sql);
     free(s);
 }
