@@ -159,6 +159,20 @@ else
     grep -q "\[firmware\] key: this build has no ECDSA" "$w/err" || fail "firmware: $(cat "$w/err")"
     echo "firmware: this build has no ECDSA, and says so"
 fi
+# ---- a tariff price through the command log (plc-gateway's RATE:YUAN) ----
+rm -f "$w"/gw.db*
+conf "2026-01-02 00:03:00" 0
+"$GWD" -c "$w/gw.ini" --for 300 > /dev/null 2>&1 || fail "price: the daemon's first run"
+if "$GW" -s "$w/gw.db" command p-bad 000000000003 price 5:0.5 --wait 0 2> "$w/err"; then
+    fail "price of rate 5 accepted"
+fi
+grep -q "price: RATE:YUAN_PER_KWH" "$w/err" || fail "price usage: $(cat "$w/err")"
+"$GW" -s "$w/gw.db" command p-3 000000000003 price 3:0.8800 --wait 0 > /dev/null
+"$GWD" -c "$w/gw.ini" --for 300 > /dev/null 2>&1 || fail "price: the daemon"
+"$GW" -s "$w/gw.db" commands > "$w/c.json"
+[ "$(json '[(c["status"], c["result"]["price"], c["result"]["verified"]) for c in d if c["id"]=="p-3"][0]' < "$w/c.json")" = \
+  "('done', 0.88, True)" ] || fail "price: $(cat "$w/c.json")"
+echo "price: rate 3 of meter 3 written and read back"
 printf '[firmware]\nimage = x.bin\n' > "$w/bad.ini"
 if "$GWD" -c "$w/bad.ini" 2> "$w/err"; then fail "unsigned image accepted"; fi
 grep -q "\[firmware\] signature: missing" "$w/err" || fail "unsigned: $(cat "$w/err")"

@@ -14,7 +14,8 @@
  * command puts a command in the log, where the daemon takes it (within 5 s): KIND read (ARG
  * the DI in hex), trip, close, keep-power-on (ARG until "YYYY-MM-DD hh:mm"), keep-power-off,
  * alarm-on, alarm-off, topup (ARG the amount, e.g. 50.00), set-time, firmware (ARG the switch
- * delay in seconds, 600 by default; the daemon's [firmware] image); ID is unique (a repeated
+ * delay in seconds, 600 by default; the daemon's [firmware] image), price (ARG RATE:YUAN, e.g.
+ * 2:0.5230: a tariff's price); ID is unique (a repeated
  * ID is never applied again); --wait prints the result when it comes (0: do not wait).
  * Times print as the area's local time. Exit 0, 1 when the store cannot be read, 2 on bad
  * usage. */
@@ -311,6 +312,16 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
             fprintf(stderr, "plc-gateway: firmware: the switch delay in seconds\n");
             return 2;
         }
+    } else if (k == PLC_GW_CMD_PRICE) {
+        unsigned rate = 0;
+        double price = 0;
+        char tail;
+        if (sscanf(arg, "%u:%lf%c", &rate, &price, &tail) != 2 || rate < 1 || rate > 4 ||
+            price <= 0 || price > 9999.9999) {
+            fprintf(stderr, "plc-gateway: price: RATE:YUAN_PER_KWH, rate 1-4, e.g. 2:0.5230\n");
+            return 2;
+        }
+        value = (int64_t)rate << 32 | (int64_t)(price * 10000.0 + 0.5);
     } else if (k == PLC_GW_CMD_KEEP_ON && plc_gw_parse_time(arg, &value) != PLC_OK) {
         fprintf(stderr, "plc-gateway: keep-power-on: until \"YYYY-MM-DD hh:mm\"\n");
         return 2;
