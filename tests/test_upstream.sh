@@ -194,7 +194,10 @@ wait "$gw_pid" || fail "plc-gatewayd (1) exited $? on SIGTERM"
 timeout 60 "$GWD" -c gw1.ini --for 1 --drain 30 > gw1b.out 2> gw1b.err || fail "drain after SIGTERM"
 exactly_once gw1.db he.db "delivery at 100x real time"
 r=$(timeout 10 "$HE" stats --store he.db --day 2026-01-02) || fail "stats"
-[ "$(echo "$r" | json '(d["gateways"][0]["days"][0]["daily_meters"], d["gateways"][0]["meters"])')" = "(20, 21)" ] || fail "stats (20 daily freezes of 21 archive meters, one added): $r"
+# the head-end's meter count is the last login's: 20, or 21 when the gateway logged in again
+# after the archive-add (its first GNSS fix may come after the login, or not)
+[ "$(echo "$r" | json 'd["gateways"][0]["days"][0]["daily_meters"] == 20 and d["gateways"][0]["meters"] in (20, 21) and abs(d["gateways"][0]["days"][0]["completeness"] - 20 / d["gateways"][0]["meters"]) < 1e-4')" = True ] ||
+    fail "stats: 20 daily freezes: $r"
 
 # ---- 2. an unknown key ----
 conf gw2.ini gw2 0 gw2.db
@@ -267,7 +270,10 @@ headend he5.db --clock-offset 30000
 timeout 60 "$GWD" -c gw5.ini --for 12 > gw5.out 2> gw5.err || fail "plc-gatewayd (5)"
 stop_headend
 d=$(sqlite3 gw5.db "SELECT detail FROM events WHERE kind = 'clock-step'")
-case "$d" in "stepped +29"* | "stepped +30"*) ;; *) fail "clock step: '$d' $(cat gw5.out)" ;; esac
+# 30 s less the lag the gateway's own clock started with (the simulated area's start-up)
+step_ms=$(echo "$d" | sed -n 's/^stepped +\([0-9]*\) ms.*/\1/p')
+[ -n "$step_ms" ] && [ "$step_ms" -ge 25000 ] && [ "$step_ms" -le 30500 ] ||
+    fail "clock step: '$d' $(cat gw5.out)"
 echo "ok: the clock stepped to the head-end's: $d"
 
 # ---- 6. a Python head-end from the .proto ----
