@@ -25,6 +25,7 @@
 #include "plc_meshnet.h"
 #include "plc_ofdm.h"
 #include "plc_phy_params.h"
+#include "plc_sql.h"
 
 #define DAY 86400
 #define T0 (1767225600 + 22 * 3600) /* 2026-01-01 22:00 */
@@ -240,11 +241,6 @@ int main(int argc, char **argv)
     plc_gw_destroy(b.gw);
     plc_meshnet_destroy(b.net);
     plc_gw_store_close(s);
-    remove(path);
-    char p2[80];
-    snprintf(p2, sizeof(p2), "%s-wal", path);
-    remove(p2);
-    snprintf(p2, sizeof(p2), "%s-shm", path);
-    remove(p2);
+    plc_sql_remove(path);
     return 0;
 }

@@ -532,6 +532,11 @@ int plc_gw_store_outbox_ack(plc_gw_store *s, uint64_t upto, uint64_t *deleted)
     return rc;
 }
 
+uint64_t plc_gw_store_changes(plc_gw_store *s)
+{
+    return (uint64_t)sqlite3_total_changes64(s->sql.db);
+}
+
 int plc_gw_store_outbox_count(plc_gw_store *s, uint64_t *count, uint64_t *last)
 {
     sqlite3_stmt *q = s->q[Q_OUTBOX_COUNT];

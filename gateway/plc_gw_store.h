@@ -143,6 +143,8 @@ int plc_gw_store_outbox(plc_gw_store *s, uint64_t after, plc_gw_outbox_item *out
                         unsigned *n);
 /* The head-end holds everything up to upto: gone from the outbox (*deleted: how many). */
 int plc_gw_store_outbox_ack(plc_gw_store *s, uint64_t upto, uint64_t *deleted);
+/* Rows this store's connection changed so far: unchanged, so is the outbox. */
+uint64_t plc_gw_store_changes(plc_gw_store *s);
 /* Items waiting, and the last seq given (0: none waiting). */
 int plc_gw_store_outbox_count(plc_gw_store *s, uint64_t *count, uint64_t *last);
 

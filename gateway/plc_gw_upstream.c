@@ -28,10 +28,16 @@ struct plc_gw_upstream {
     uint64_t hb_nonce;
     int64_t hb_t1;
     uint64_t epoch, sent, acked;
+    uint64_t empty_sent, empty_changes; /* the outbox was empty after sent at these changes */
     uint64_t ring[MAX_WINDOW];  /* last seq of each batch in flight, oldest first */
     unsigned in_flight;
     plc_up_clock clock;
     plc_gw_outbox_item *items;
+    struct {                    /* a batch's messages, `batch` of each (made at create) */
+        Plc__Upstream__Reading *reading, **reading_p;
+        Plc__Upstream__Event *event, **event_p;
+        Plc__Upstream__CommandResult *result, **result_p;
+    } msg;
     plc_gw_upstream_stats st;
 };
 
@@ -56,8 +62,15 @@ plc_gw_upstream *plc_gw_upstream_create(const plc_gw_upstream_config *cfg, plc_g
         return NULL;
     }
     plc_gw_upstream *u = calloc(1, sizeof(*u));
-    if (!u || !(u->items = calloc(cfg->batch, sizeof(*u->items)))) {
-        free(u);
+    const size_t n = cfg->batch;
+    if (!u || !(u->items = calloc(n, sizeof(*u->items))) ||
+        !(u->msg.reading = calloc(n, sizeof(*u->msg.reading))) ||
+        !(u->msg.reading_p = calloc(n, sizeof(*u->msg.reading_p))) ||
+        !(u->msg.event = calloc(n, sizeof(*u->msg.event))) ||
+        !(u->msg.event_p = calloc(n, sizeof(*u->msg.event_p))) ||
+        !(u->msg.result = calloc(n, sizeof(*u->msg.result))) ||
+        !(u->msg.result_p = calloc(n, sizeof(*u->msg.result_p)))) {
+        plc_gw_upstream_destroy(u);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
@@ -79,6 +92,7 @@ plc_gw_upstream *plc_gw_upstream_create(const plc_gw_upstream_config *cfg, plc_g
         return NULL;
     }
     plc_up_clock_init(&u->clock, cfg->clock_samples, cfg->clock_step_ms);
+    u->empty_changes = UINT64_MAX; /* not looked yet */
     u->backoff = cfg->backoff_min_ms;
     u->next_connect = plc_up_mono_ms();
     plc_gw_set_result_callback(gw, on_result, u);
@@ -105,6 +119,12 @@ void plc_gw_upstream_destroy(plc_gw_upstream *u)
     if (u->ctx)
         zmq_ctx_term(u->ctx);
     free(u->items);
+    free(u->msg.reading);
+    free(u->msg.reading_p);
+    free(u->msg.event);
+    free(u->msg.event_p);
+    free(u->msg.result);
+    free(u->msg.result_p);
     free(u);
 }
 
@@ -240,22 +260,27 @@ static void read_monitor(plc_gw_upstream *u)
 static void send_batches(plc_gw_upstream *u)
 {
     while (u->state == LINK_UP && u->in_flight < u->cfg.window) {
+        const uint64_t changes = plc_gw_store_changes(u->store);
+        if (u->empty_sent == u->sent && u->empty_changes == changes)
+            return; /* nothing stored since the outbox was found empty: no query */
         unsigned n = 0;
         if (plc_gw_store_outbox(u->store, u->sent, u->items, u->cfg.batch, &n) != PLC_OK) {
             say(u, plc_gw_store_message(u->store));
             return;
         }
-        if (n == 0)
+        if (n == 0) {
+            u->empty_sent = u->sent;
+            u->empty_changes = changes;
             return;
-        Plc__Upstream__Reading *rd = calloc(n, sizeof(*rd));
-        Plc__Upstream__Event *ev = calloc(n, sizeof(*ev));
-        Plc__Upstream__CommandResult *rs = calloc(n, sizeof(*rs));
-        Plc__Upstream__Reading **rp = calloc(n, sizeof(*rp));
-        Plc__Upstream__Event **ep = calloc(n, sizeof(*ep));
-        Plc__Upstream__CommandResult **sp = calloc(n, sizeof(*sp));
+        }
+        Plc__Upstream__Reading *rd = u->msg.reading;
+        Plc__Upstream__Event *ev = u->msg.event;
+        Plc__Upstream__CommandResult *rs = u->msg.result;
+        Plc__Upstream__Reading **rp = u->msg.reading_p;
+        Plc__Upstream__Event **ep = u->msg.event_p;
+        Plc__Upstream__CommandResult **sp = u->msg.result_p;
         Plc__Upstream__Batch b = PLC__UPSTREAM__BATCH__INIT;
-        int rc = rd && ev && rs && rp && ep && sp ? PLC_OK : PLC_ERR_NOMEM;
-        for (unsigned i = 0; rc == PLC_OK && i < n; i++) {
+        for (unsigned i = 0; i < n; i++) {
             plc_gw_outbox_item *it = &u->items[i];
             if (it->kind == PLC_GW_OUT_READING) {
                 Plc__Upstream__Reading *r = &rd[b.n_reading];
@@ -296,16 +321,8 @@ static void send_batches(plc_gw_upstream *u)
         plc_up_env e = PLC__UPSTREAM__ENVELOPE__INIT;
         e.body_case = PLC__UPSTREAM__ENVELOPE__BODY_BATCH;
         e.batch = &b;
-        if (rc == PLC_OK)
-            rc = send_env(u, &e);
-        free(rd);
-        free(ev);
-        free(rs);
-        free(rp);
-        free(ep);
-        free(sp);
-        if (rc != PLC_OK)
-            return; /* at the high-water mark, or no memory: the next poll */
+        if (send_env(u, &e) != PLC_OK)
+            return; /* at the high-water mark: the next poll */
         if (u->in_flight == 0)
             u->last_sent_ok = plc_up_mono_ms();
         u->ring[u->in_flight++] = b.last;

@@ -58,6 +58,16 @@ void plc_sql_finalize(sqlite3_stmt **q, unsigned n)
         sqlite3_finalize(q[k]);
 }
 
+void plc_sql_remove(const char *path)
+{
+    char p[1024];
+    remove(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    remove(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    remove(p);
+}
+
 void plc_sql_close(plc_sql *s)
 {
     sqlite3_close(s->db);

@@ -21,6 +21,8 @@ void plc_sql_close(plc_sql *s);
 int plc_sql_prepare(plc_sql *s, const char *const *text, unsigned n, sqlite3_stmt **q,
                     const char *path, char *err, size_t errlen);
 void plc_sql_finalize(sqlite3_stmt **q, unsigned n);
+/* Deletes a store's file with its WAL and shared-memory files (closed first). */
+void plc_sql_remove(const char *path);
 /* Keeps SQLite's message; returns PLC_ERR_STORE. */
 int plc_sql_fail(plc_sql *s);
 int plc_sql_exec(plc_sql *s, const char *text);

@@ -28,8 +28,6 @@ int plc_up_id_ok(const char *s)
     return 1;
 }
 
-#define id_ok plc_up_id_ok
-
 static int text_ok(const char *s)
 {
     return s && strlen(s) <= PLC_UP_MAX_TEXT;
@@ -54,7 +52,7 @@ int plc_up_meter_ok(const char *s)
 
 static int login_ok(const Plc__Upstream__Login *l, char *why, size_t cap)
 {
-    if (!id_ok(l->gateway_id))
+    if (!plc_up_id_ok(l->gateway_id))
         return INVALID("login: gateway_id must be 1-%d printable characters", PLC_UP_MAX_ID);
     if (!text_ok(l->software) || strlen(l->software) > 64)
         return INVALID("login: software longer than 64");
@@ -93,7 +91,7 @@ static int batch_ok(const Plc__Upstream__Batch *b, char *why, size_t cap)
         if (e->seq <= prev || e->seq > b->last)
             return INVALID("batch: event seq %llu out of order or range",
                            (unsigned long long)e->seq);
-        if (!id_ok(e->kind) || (e->meter && e->meter[0] && !plc_up_meter_ok(e->meter)) ||
+        if (!plc_up_id_ok(e->kind) || (e->meter && e->meter[0] && !plc_up_meter_ok(e->meter)) ||
             (e->detail && !text_ok(e->detail)))
             return INVALID("batch: event %llu: kind, meter or detail", (unsigned long long)e->seq);
     }
@@ -102,7 +100,7 @@ static int batch_ok(const Plc__Upstream__Batch *b, char *why, size_t cap)
         const Plc__Upstream__CommandResult *r = b->result[i];
         if (!r->has_seq || r->seq <= prev || r->seq > b->last)
             return INVALID("batch: result seq out of order or range");
-        if (!id_ok(r->id) || !json_ok(r->json))
+        if (!plc_up_id_ok(r->id) || !json_ok(r->json))
             return INVALID("batch: result %llu: id or json", (unsigned long long)r->seq);
     }
     return PLC_OK;
@@ -110,7 +108,7 @@ static int batch_ok(const Plc__Upstream__Batch *b, char *why, size_t cap)
 
 static int command_ok(const Plc__Upstream__Command *c, char *why, size_t cap)
 {
-    if (!id_ok(c->id))
+    if (!plc_up_id_ok(c->id))
         return INVALID("command: id must be 1-%d printable characters", PLC_UP_MAX_ID);
     const int k = (int)c->kind;
     if (k < PLC__UPSTREAM__COMMAND__KIND__READ || k > PLC__UPSTREAM__COMMAND__KIND__FIRMWARE)
@@ -199,7 +197,7 @@ int plc_up_validate(const plc_up_env *e, char *why, size_t cap)
     case PLC__UPSTREAM__ENVELOPE__BODY_COMMAND:
         return command_ok(e->command, why, cap);
     case PLC__UPSTREAM__ENVELOPE__BODY_RESULT:
-        return id_ok(e->result->id) && json_ok(e->result->json) ? PLC_OK
+        return plc_up_id_ok(e->result->id) && json_ok(e->result->json) ? PLC_OK
                                                                  : INVALID("result: id or json");
     case PLC__UPSTREAM__ENVELOPE__BODY_ERROR:
         return text_ok(e->error->text) ? PLC_OK : INVALID("error: text too long");

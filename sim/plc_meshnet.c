@@ -895,11 +895,7 @@ int plc_meshnet_allow(plc_meshnet *w, uint64_t eui, const uint8_t psk[16])
 void plc_meshnet_disallow(plc_meshnet *w, uint64_t eui)
 {
     plc_lbs_disallow(w->lbs, eui);
-}
-
-int plc_meshnet_kick(plc_meshnet *w, uint64_t eui)
-{
-    return plc_lbs_kick(w->lbs, eui);
+    plc_lbs_kick(w->lbs, eui); /* PLC_ERR_ARG when it is not on the mesh: nothing to do */
 }
 
 void plc_meshnet_psk(const plc_meshnet *w, unsigned node, uint8_t psk[16])

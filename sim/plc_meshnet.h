@@ -126,11 +126,10 @@ int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t l
                      uint8_t handle);
 /* The meter node app's counters of a node (zero: not DL/T 645 mode). */
 void plc_meshnet_meter_counters(const plc_meshnet *n, unsigned node, plc_meter_node_counters *c);
-/* The coordinator's allow-list: a device (EUI-64) with its PSK, or out. */
+/* The coordinator's allow-list: a device (EUI-64) with its PSK, or out (and, when it is on
+ * the mesh, kicked off: KICK_TO_LBD). */
 int plc_meshnet_allow(plc_meshnet *n, uint64_t eui, const uint8_t psk[16]);
 void plc_meshnet_disallow(plc_meshnet *n, uint64_t eui);
-/* The coordinator kicks a device off the mesh (KICK_TO_LBD); PLC_ERR_ARG: not admitted. */
-int plc_meshnet_kick(plc_meshnet *n, uint64_t eui);
 /* The simulation's PSK of a node (what its manufacturer would hand the utility). */
 void plc_meshnet_psk(const plc_meshnet *n, unsigned node, uint8_t psk[16]);
 /* The simulated meter of a node (NULL: not DL/T 645 mode). */

@@ -30,6 +30,7 @@
 #include "plc_gw.h"
 #include "plc_gw_store.h"
 #include "plc_meshnet.h"
+#include "plc_sql.h"
 #endif
 
 #define IMAGE_LEN 3000
@@ -410,12 +411,7 @@ static void test_transfer_over_the_mesh(void **st)
     plc_gw_destroy(a.gw);
     plc_meshnet_destroy(a.net);
     plc_gw_store_close(s);
-    remove(path);
-    char p2[80];
-    snprintf(p2, sizeof(p2), "%s-wal", path);
-    remove(p2);
-    snprintf(p2, sizeof(p2), "%s-shm", path);
-    remove(p2);
+    plc_sql_remove(path);
 }
 #endif
 

@@ -24,6 +24,7 @@
 #include "plc_loadng.h"
 #include "plc_loop.h"
 #include "plc_meshnet.h"
+#include "plc_sql.h"
 
 #define DAY 86400
 /* 2026-01-01 23:59:00 local, seconds since 1970 */
@@ -32,16 +33,6 @@
 static void temp_db(char *path, size_t cap)
 {
     snprintf(path, cap, "/tmp/plc_gw_test_%d_%u.db", (int)getpid(), (unsigned)rand());
-}
-
-static void remove_db(const char *path)
-{
-    char p[300];
-    remove(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    remove(p);
 }
 
 static int64_t count_rows(const char *path, const char *sql)
@@ -183,7 +174,7 @@ static void test_bad_replies_counted_never_stored(void **st)
     plc_gw_destroy(g);
     plc_loop_destroy(loop);
     plc_gw_store_close(s);
-    remove_db(path);
+    plc_sql_remove(path);
 }
 
 /* ---- a day of a 50-meter area over the mesh (the rural feeder: 25 poles 250 m apart) ---- */
@@ -255,7 +246,7 @@ static void area_stop(area *a, plc_gw_store *s, const char *path)
     plc_gw_destroy(a->gw);
     plc_meshnet_destroy(a->net);
     plc_gw_store_close(s);
-    remove_db(path);
+    plc_sql_remove(path);
 }
 
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
@@ -286,7 +277,6 @@ static void mesh_deny(void *user, uint64_t eui)
 {
     area *a = user;
     plc_meshnet_disallow(a->net, eui);
-    plc_meshnet_kick(a->net, eui);
 }
 
 static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
@@ -750,7 +740,7 @@ static void test_rs485_meters_in_the_same_tasks(void **st)
     for (int k = 0; k < 3; k++)
         plc_meter_destroy(l.meter[k]);
     plc_gw_store_close(s);
-    remove_db(path);
+    plc_sql_remove(path);
 }
 
 /* The load curve: every meter's hourly freezes stored under their own times, equal to what

@@ -18,6 +18,7 @@
 #include "plc_gw_nmea.h"
 #include "plc_gw_store.h"
 #include "plc_he_store.h"
+#include "plc_sql.h"
 #include "plc_up_clock.h"
 #include "plc_up_link.h"
 #include "plc_up_msg.h"
@@ -25,16 +26,6 @@
 static void temp_path(char *p, size_t cap, const char *what)
 {
     snprintf(p, cap, "/tmp/plc_up_test_%d_%s", (int)getpid(), what);
-}
-
-static void remove_db(const char *path)
-{
-    char p[300];
-    remove(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    remove(p);
 }
 
 /* ---- the clock ---- */
@@ -192,7 +183,7 @@ static void test_outbox(void **state)
     (void)state;
     char path[200], err[256];
     temp_path(path, sizeof(path), "gw.db");
-    remove_db(path);
+    plc_sql_remove(path);
     plc_gw_store *s = plc_gw_store_open(path, 0, err, sizeof(err));
     assert_non_null(s);
     const uint64_t epoch = plc_gw_store_epoch(s);
@@ -257,7 +248,7 @@ static void test_outbox(void **state)
     assert_int_equal(n, 1);
     assert_true(it[0].seq > was_last);
     plc_gw_store_close(s);
-    remove_db(path);
+    plc_sql_remove(path);
 }
 
 /* ---- the head-end's store: resends are harmless, the mark only moves forward ---- */
@@ -266,7 +257,7 @@ static void test_headend_store(void **state)
     (void)state;
     char path[200], err[256];
     temp_path(path, sizeof(path), "he.db");
-    remove_db(path);
+    plc_sql_remove(path);
     plc_he_store *s = plc_he_store_open(path, 0, err, sizeof(err));
     assert_non_null(s);
     Plc__Upstream__Login l = PLC__UPSTREAM__LOGIN__INIT;
@@ -333,7 +324,7 @@ static void test_headend_store(void **state)
     assert_string_equal(got.result, "{\"error\":\"no such meter\"}");
     free(got.result);
     plc_he_store_close(s);
-    remove_db(path);
+    plc_sql_remove(path);
 }
 
 /* ---- key files ---- */

@@ -155,7 +155,6 @@ static void deny(void *user, uint64_t eui)
 {
     daemon_t *d = user;
     plc_meshnet_disallow(d->net, eui);
-    plc_meshnet_kick(d->net, eui);
 }
 
 /* What the GNSS receiver said: a new fix is the position the next login reports. */

@@ -362,7 +362,7 @@ static void csv(const unsigned char *t)
 static int export_csv(int argc, char **argv)
 {
     const char *store = opt(argc, argv, "--store"), *d = opt(argc, argv, "--day");
-    const char *what = argc > 2 && argv[argc - 1][0] != '-' ? argv[argc - 1] : "";
+    const char *what = "";
     for (int i = 2; i < argc; i++)
         if (!strcmp(argv[i], "readings") || !strcmp(argv[i], "events"))
             what = argv[i];
