@@ -36,7 +36,7 @@ static void lbd_totals(plc_meshnet *w, unsigned n, plc_lbd_counters *t)
         t->timeouts += c.timeouts, t->declined += c.declined, t->stale += c.stale;
         t->auth_failures += c.auth_failures, t->relayed_up += c.relayed_up;
         t->relayed_down += c.relayed_down, t->relay_refused += c.relay_refused;
-        t->malformed += c.malformed;
+        t->malformed += c.malformed, t->deferred += c.deferred;
     }
 }
 
@@ -78,10 +78,13 @@ static void timeline(plc_meshnet *w, unsigned n, double t)
     for (int k = 0; k < PLC_MEDIUM_KIND_OTHER; k++)
         fprintf(stderr, " %.0f", (double)ms.kind_samples[k] / 400000.0);
     fprintf(stderr, ")");
+    unsigned hold, booked;
+    plc_lbs_pacing(plc_meshnet_lbs(w), &hold, &booked);
     fprintf(stderr, " | ADP tx %llu relayed %llu failed %llu | RREQ %llu+%llu | scans %llu "
-            "passive %llu JOININGs %llu timeouts %llu\n",
+            "passive %llu JOININGs %llu timeouts %llu | hold %u ms booked %u s\n",
             (ull)A.tx_datagrams, (ull)A.relayed, (ull)A.relay_failed, (ull)L.rreq_sent,
-            (ull)L.rreq_relayed, (ull)D.scans, (ull)D.passive, (ull)D.joinings, (ull)D.timeouts);
+            (ull)L.rreq_relayed, (ull)D.scans, (ull)D.passive, (ull)D.joinings, (ull)D.timeouts,
+            hold, booked / 1000);
 }
 
 int main(int argc, char **argv)
@@ -150,6 +153,22 @@ int main(int argc, char **argv)
                 (unsigned long long)ms.no_key, (unsigned long long)ms.decryption_errors,
                 (unsigned long long)ms.duplicates, (unsigned long long)ms.neighbours_evicted,
                 (unsigned long long)ms.queue_overflows);
+        {
+            plc_adp_counters S = {0}, c;
+            for (unsigned k = 1; k <= n; k++) {
+                plc_adp_get_counters(plc_meshnet_adp(w, k), &c);
+                S.tx_datagrams += c.tx_datagrams, S.tx_ok += c.tx_ok, S.tx_failed += c.tx_failed;
+                S.relayed += c.relayed, S.relay_failed += c.relay_failed, S.no_route += c.no_route;
+                S.queue_full += c.queue_full, S.repairs += c.repairs, S.resends += c.resends;
+                S.hops_exhausted += c.hops_exhausted;
+            }
+            fprintf(stderr, "meters' ADP: tx %llu ok %llu failed %llu relayed %llu relay failed %llu "
+                    "no route %llu queue full %llu repairs %llu resends %llu hops %llu; "
+                    "concentrator rx LBP %llu rx %llu\n",
+                    (ull)S.tx_datagrams, (ull)S.tx_ok, (ull)S.tx_failed, (ull)S.relayed,
+                    (ull)S.relay_failed, (ull)S.no_route, (ull)S.queue_full, (ull)S.repairs,
+                    (ull)S.resends, (ull)S.hops_exhausted, (ull)a0.rx_lbp, (ull)a0.rx_datagrams);
+        }
         fprintf(stderr, "concentrator: queue full %llu tx %llu failed %llu; meters: queue full %llu "
                 "relay failed %llu\n", (unsigned long long)a0.queue_full,
                 (unsigned long long)a0.tx_datagrams, (unsigned long long)a0.tx_failed,
@@ -163,18 +182,20 @@ int main(int argc, char **argv)
         plc_lbs_counters s;
         plc_lbs_get_counters(plc_meshnet_lbs(w), &s);
         fprintf(stderr, "devices: scans %llu passive %llu joinings %llu timeouts %llu declined %llu "
-                "stale %llu auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
-                "server: joinings %llu joined %llu queued %llu expired %llu busy %llu repeats %llu "
-                "timeouts %llu stale %llu tampered %llu auth %llu\n",
+                "deferred %llu stale %llu auth %llu relayed up %llu down %llu refused %llu malformed %llu\n"
+                "server: joinings %llu joined %llu queued %llu expired %llu busy %llu deferred %llu "
+                "repeats %llu timeouts %llu stale %llu tampered %llu auth %llu\n",
                 (unsigned long long)t.scans, (unsigned long long)t.passive,
                 (unsigned long long)t.joinings,
                 (unsigned long long)t.timeouts, (unsigned long long)t.declined,
+                (unsigned long long)t.deferred,
                 (unsigned long long)t.stale, (unsigned long long)t.auth_failures,
                 (unsigned long long)t.relayed_up, (unsigned long long)t.relayed_down,
                 (unsigned long long)t.relay_refused, (unsigned long long)t.malformed,
                 (unsigned long long)s.joinings, (unsigned long long)s.joined,
                 (unsigned long long)s.queued, (unsigned long long)s.wait_expired,
-                (unsigned long long)s.busy, (unsigned long long)s.step_repeats,
+                (unsigned long long)s.busy, (unsigned long long)s.deferred,
+                (unsigned long long)s.step_repeats,
                 (unsigned long long)s.timeouts, (unsigned long long)s.stale,
                 (unsigned long long)s.tampered, (unsigned long long)s.auth_failures);
     }

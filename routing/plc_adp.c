@@ -79,6 +79,8 @@ struct plc_adp {
     uint8_t beacon_seq;
     int mac_secured;     /* the MAC runs with security on: only LBP may come in clear */
     uint16_t rc_coord;   /* what the MAC's beacons say of our route to the coordinator */
+    int coord_seq_known; /* coord_seq: the route beacon round our route to it came from */
+    uint8_t coord_seq;
     uint8_t msdu[PLC_MAC_MAX_MSDU];
 };
 
@@ -256,6 +258,7 @@ void plc_adp_set_address(plc_adp *a, uint16_t short_addr)
     a->cfg.loadng.self = short_addr;
     plc_loadng_set_self(a->rt, short_addr);
     a->rc_coord = 0xFFFF;
+    a->coord_seq_known = 0;
 }
 
 /* ---- LOADng's side ---- */
@@ -579,9 +582,21 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
     if (h->orig != a->cfg.coordinator || !by_beacon(a, h->orig))
         return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
     unsigned cost, w;
-    if (beacon_cost(h, &cost, &w))
+    if (beacon_cost(h, &cost, &w)) {
+        /* [R] rounds, as DSDV's sequence numbers: a copy of an older round, or of the round
+         * our route was lost in, may have been relayed by a node whose route went through
+         * us (a loop: count to infinity); a newer round's first copy replaces the route */
+        const uint8_t seq = h->payload[2];
+        const int8_t d = (int8_t)(uint8_t)(seq - a->coord_seq);
+        const int have = plc_loadng_next_hop(a->rt, h->orig, NULL, NULL, NULL) == PLC_OK;
+        if (a->coord_seq_known && (have ? d < 0 : d == 0))
+            return 0;
+        const int fresh = !a->coord_seq_known || d != 0;
+        a->coord_seq_known = 1;
+        a->coord_seq = seq;
         return plc_loadng_learn_cost(a->rt, h->orig, ind->src, hops, w + (unsigned)weak,
-                                     cost + link_cost(a, ind->src, ind->lqi));
+                                     cost + link_cost(a, ind->src, ind->lqi), fresh);
+    }
     if (plc_loadng_next_hop(a->rt, h->orig, NULL, NULL, NULL) == PLC_OK)
         return 0;
     return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
@@ -774,7 +789,7 @@ void plc_adp_destroy(plc_adp *a)
 void plc_adp_set_coordinator_route(plc_adp *a, uint16_t agent, unsigned cost)
 {
     const unsigned hops = agent == a->cfg.coordinator ? 1 : 2; /* its neighbour, or beyond */
-    plc_loadng_learn_cost(a->rt, a->cfg.coordinator, agent, hops, 0, cost);
+    plc_loadng_learn_cost(a->rt, a->cfg.coordinator, agent, hops, 0, cost, 0);
     update_rc_coord(a);
 }
 

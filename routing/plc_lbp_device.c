@@ -55,6 +55,7 @@ void plc_lbd_config_default(plc_lbd_config *c)
     c->backoff_max_ms = 5000;
     c->backoff_doublings = 6;
     c->kick_delay_ms = 2000;
+    c->defer_max_s = 900;
 }
 
 static uint32_t rand32(plc_lbd *d)
@@ -372,6 +373,18 @@ static void for_us(plc_lbd *d, const plc_lbp_msg *m)
         return;
     }
     if (m->type == PLC_LBP_DECLINE) {
+        unsigned retry_s = 0;
+        if (d->state == PLC_LBD_JOINING &&
+            plc_lbp_decline_retry(m->data, m->len, &retry_s) == PLC_OK && retry_s) {
+            /* paced: the JOINING again through the same agent when the server said, within
+             * a second after (our bound: the message came in clear) */
+            d->cnt.deferred++;
+            d->retry_wait = 1;
+            retry_s = retry_s < d->cfg.defer_max_s ? retry_s : d->cfg.defer_max_s;
+            plc_timer_start_in(d->loop, &d->timer,
+                               (uint64_t)retry_s * 1000000u + rand32(d) % 1000000u);
+            return;
+        }
         if (d->state == PLC_LBD_JOINING) {
             d->cnt.declined++;
             plc_timer_stop(d->loop, &d->timer);

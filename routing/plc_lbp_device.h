@@ -47,6 +47,9 @@ typedef struct plc_lbd_config {
                                   * answers); an agent heard meanwhile ends a long
                                   * back-off within random(min, max) */
     unsigned kick_delay_ms;      /* leaving after a kick: 2000 */
+    unsigned defer_max_s;        /* [R] a DECLINE with a time to come back (the server's
+                                  * pacing): the JOINING again through the same agent then,
+                                  * waiting at most this: 900 (it comes in clear) */
 } plc_lbd_config;
 
 void plc_lbd_config_default(plc_lbd_config *cfg);
@@ -77,6 +80,7 @@ typedef struct plc_lbd_counters {
     uint64_t scans,
         passive, /* back-offs that ended with agents heard (others' scans): no scan */
         joinings, joined, declined, timeouts, auth_failures, stale, malformed,
+        deferred, /* DECLINEs with a time to come back (the server's pacing) */
         rekeys, activations, kicked, relayed_up, relayed_down, relay_refused;
 } plc_lbd_counters;
 

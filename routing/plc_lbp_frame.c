@@ -240,7 +240,7 @@ int plc_lbp_params_encode(const plc_lbp_params *p, uint8_t *out, size_t cap)
         return PLC_ERR_ARG;
     const size_t n = (p->has_short ? 4u : 0u) + (p->has_gmk ? 19u : 0u) +
                      (p->has_activation ? 3u : 0u) + (p->has_removal ? 3u : 0u) +
-                     (p->has_result ? 4u : 0u);
+                     (p->has_result ? 4u : 0u) + (p->has_retry ? 4u : 0u);
     if (cap < n)
         return PLC_ERR_BUFFER;
     uint8_t *o = out;
@@ -261,6 +261,10 @@ int plc_lbp_params_encode(const plc_lbp_params *p, uint8_t *out, size_t cap)
     if (p->has_result) {
         const uint8_t v[2] = {p->result, p->result_attr};
         o = param(o, PLC_LBP_PARAM_RESULT, v, 2);
+    }
+    if (p->has_retry) {
+        const uint8_t v[2] = {(uint8_t)(p->retry_s >> 8), (uint8_t)p->retry_s};
+        o = param(o, PLC_LBP_PARAM_RETRY_AFTER, v, 2);
     }
     return (int)(o - out);
 }
@@ -312,6 +316,11 @@ int plc_lbp_params_decode(const uint8_t *b, size_t len, plc_lbp_params *p, uint8
                 p->result_attr = v[1];
             }
             break;
+        case PLC_LBP_PARAM_RETRY_AFTER:
+            ok = n == 2;
+            p->has_retry = ok;
+            p->retry_s = ok ? be16(v) : 0;
+            break;
         default:
             if (unknown)
                 *unknown = id;
@@ -321,5 +330,34 @@ int plc_lbp_params_decode(const uint8_t *b, size_t len, plc_lbp_params *p, uint8
             return PLC_ERR_LBP_FORMAT;
         i += 2u + n;
     }
+    return PLC_OK;
+}
+
+int plc_lbp_decline_encode(uint8_t eap_id, unsigned retry_s, uint8_t *out, size_t cap)
+{
+    const plc_eap_msg m = {.code = PLC_EAP_FAILURE, .id = eap_id};
+    const int n = plc_eap_encode(&m, NULL, out, cap);
+    if (n < 0 || !retry_s)
+        return n;
+    const plc_lbp_params p = {.has_retry = 1, .retry_s = (uint16_t)(retry_s < 0xFFFF ? retry_s : 0xFFFF)};
+    const int k = plc_lbp_params_encode(&p, out + n, cap - (size_t)n);
+    return k < 0 ? k : n + k;
+}
+
+int plc_lbp_decline_retry(const uint8_t *data, size_t len, unsigned *retry_s)
+{
+    if (!data || !retry_s)
+        return PLC_ERR_ARG;
+    *retry_s = 0;
+    if (len < 4 || be16(data + 2) > len || be16(data + 2) < 4)
+        return PLC_ERR_LBP_FORMAT;
+    const size_t eap = be16(data + 2);
+    if (eap == len)
+        return PLC_OK;
+    plc_lbp_params p;
+    if (plc_lbp_params_decode(data + eap, len - eap, &p, NULL) != PLC_OK || !p.has_retry ||
+        p.has_short || p.has_gmk || p.has_activation || p.has_removal || p.has_result)
+        return PLC_ERR_LBP_FORMAT;
+    *retry_s = p.retry_s;
     return PLC_OK;
 }

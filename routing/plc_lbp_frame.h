@@ -97,14 +97,17 @@ void plc_lbp_eui_bytes(uint64_t eui, uint8_t out[8]);
 #define PLC_LBP_PARAM_GMK_ACTIVATION 0x2B
 #define PLC_LBP_PARAM_GMK_REMOVAL 0x2F
 #define PLC_LBP_PARAM_RESULT 0x31
+/* [R] not G3's: in a DECLINE after the EAP failure, the seconds after which the device
+ * may send its JOINING again (2 bytes, big endian): the coordinator paces admission */
+#define PLC_LBP_PARAM_RETRY_AFTER 0xFD
 #define PLC_LBP_RESULT_OK 0
 #define PLC_LBP_RESULT_MISSING 1
 #define PLC_LBP_RESULT_INVALID 2
 #define PLC_LBP_RESULT_UNKNOWN 3
 
 typedef struct plc_lbp_params {
-    int has_short, has_gmk, has_activation, has_removal, has_result;
-    uint16_t short_addr;
+    int has_short, has_gmk, has_activation, has_removal, has_result, has_retry;
+    uint16_t short_addr, retry_s;
     uint8_t gmk_id, gmk[16];
     uint8_t activation_id, removal_id;
     uint8_t result, result_attr;
@@ -115,5 +118,12 @@ int plc_lbp_params_encode(const plc_lbp_params *p, uint8_t *out, size_t cap);
 /* Reads parameters: PLC_OK, PLC_ERR_LBP_FORMAT (bad length, cut short) or, for an id it
  * does not know, PLC_ERR_LBP_FORMAT with *unknown set to it. */
 int plc_lbp_params_decode(const uint8_t *b, size_t len, plc_lbp_params *p, uint8_t *unknown);
+/* A DECLINE's data: EAP failure (id), then, when retry_s > 0, PLC_LBP_PARAM_RETRY_AFTER.
+ * The length or a negative plc_err. */
+int plc_lbp_decline_encode(uint8_t eap_id, unsigned retry_s, uint8_t *out, size_t cap);
+/* The seconds a DECLINE's data asks the device to wait before it tries again (0: none
+ * given, as from a G3 coordinator: it starts again after its own back-off); bytes after
+ * the EAP packet that are not that parameter are PLC_ERR_LBP_FORMAT. */
+int plc_lbp_decline_retry(const uint8_t *data, size_t len, unsigned *retry_s);
 
 #endif

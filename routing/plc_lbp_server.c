@@ -12,6 +12,7 @@ typedef struct allow {
     uint64_t eui;
     uint8_t psk[16];
     int used;
+    uint64_t ticket;    /* pacing: loop us it was told to come back at (0: none) */
 } allow;
 
 typedef struct device {
@@ -50,6 +51,7 @@ typedef struct waiting {
     uint64_t eui;       /* 0: free */
     uint16_t via;
     uint64_t at;        /* loop us it first arrived */
+    uint64_t turn;      /* its place in line: at, or the slot it was told to come back at */
 } waiting;
 
 struct plc_lbs {
@@ -67,6 +69,8 @@ struct plc_lbs {
     int rekeying;       /* a new key distributed, not yet active */
     unsigned phase;     /* rekey phases started (device.tried compares to it) */
     uint8_t eap_id;
+    uint64_t hold_us;   /* pacing: how long a join holds its session (moving average) */
+    uint64_t next_slot; /* ... and the loop us from which the sessions are not booked */
     uint8_t buf[MSG_MAX];
     plc_lbs_counters cnt;
 };
@@ -82,6 +86,8 @@ void plc_lbs_config_default(plc_lbs_config *c)
     c->waiting = 32;
     c->wait_ms = 12000;
     c->first_short = 0x0001;
+    c->defer_max_s = 900;
+    c->hold_ms = 8000;
 }
 
 static device *device_of(plc_lbs *s, uint64_t eui)
@@ -134,14 +140,21 @@ static session *free_session(plc_lbs *s, unsigned keep_free)
 }
 
 /* ---- sending ---- */
+/* To a joining device: through its agent, or in clear to its EUI-64 (our neighbour). */
+static void send_joining(plc_lbs *s, uint64_t eui, uint16_t via, const uint8_t *msg, size_t len)
+{
+    if (via == 0xFFFF)
+        s->ops.send(s->ops.user, PLC_MAC_NO_SHORT, eui, msg, len);
+    else
+        s->ops.send(s->ops.user, via, 0, msg, len);
+}
+
 static void transmit(plc_lbs *s, session *x)
 {
     if (x->why != P_JOIN)
         s->ops.send(s->ops.user, short_of(s, &s->dev[x->dev]), 0, x->last, x->last_len);
-    else if (x->via == 0xFFFF)
-        s->ops.send(s->ops.user, PLC_MAC_NO_SHORT, x->eui, x->last, x->last_len);
     else
-        s->ops.send(s->ops.user, x->via, 0, x->last, x->last_len);
+        send_joining(s, x->eui, x->via, x->last, x->last_len);
 }
 
 static void send_step(plc_lbs *s, session *x, int n, session_state next)
@@ -244,7 +257,7 @@ static void serve_waiting(plc_lbs *s)
             if (c->eui && now - c->at > (uint64_t)s->cfg.wait_ms * 1000u) {
                 c->eui = 0;
                 s->cnt.wait_expired++;
-            } else if (c->eui && (!w || c->at < w->at)) {
+            } else if (c->eui && (!w || c->turn < w->turn)) {
                 w = c;
             }
         }
@@ -259,6 +272,11 @@ static void serve_waiting(plc_lbs *s)
 
 static void end_session(plc_lbs *s, session *x)
 {
+    if (x->why == P_JOIN && x->started) { /* pacing: the hold it took, averaged over 8 */
+        const uint64_t held = plc_loop_now_us(s->loop) - x->started;
+        s->hold_us = held > s->hold_us ? s->hold_us + (held - s->hold_us) / 8
+                                       : s->hold_us - (s->hold_us - held) / 8;
+    }
     plc_timer_stop(s->loop, &x->timer);
     memset(&x->keys, 0, sizeof(x->keys));
     x->st = S_FREE;
@@ -269,7 +287,7 @@ static void end_session(plc_lbs *s, session *x)
 /* Every session busy: the JOINING waits for one (a repeat, through the same agent or
  * another, takes the same place: its turn and expiry stay those of the first); with the list
  * full it is dropped and counted (the device retries). */
-static void enqueue(plc_lbs *s, uint64_t eui, uint16_t via)
+static void enqueue(plc_lbs *s, uint64_t eui, uint16_t via, uint64_t turn)
 {
     waiting *f = NULL;
     for (unsigned i = 0; i < s->cfg.waiting; i++) {
@@ -285,7 +303,7 @@ static void enqueue(plc_lbs *s, uint64_t eui, uint16_t via)
         s->cnt.busy++;
         return;
     }
-    *f = (waiting){.eui = eui, .via = via, .at = plc_loop_now_us(s->loop)};
+    *f = (waiting){.eui = eui, .via = via, .at = plc_loop_now_us(s->loop), .turn = turn};
     s->cnt.queued++;
 }
 
@@ -306,6 +324,69 @@ static void on_step_timeout(plc_loop *loop, plc_timer *t, void *user)
     end_session(s, x);
 }
 
+/* ---- pacing ---- */
+static int is_waiting(const plc_lbs *s, uint64_t eui)
+{
+    for (unsigned i = 0; i < s->cfg.waiting; i++)
+        if (s->wait[i].eui == eui)
+            return 1;
+    return 0;
+}
+
+/* One join's share of the sessions (hold / sessions) booked from the first time not
+ * booked yet: its slot. Only JOININGs that find every session busy book. */
+static uint64_t book(plc_lbs *s, uint64_t now)
+{
+    const uint64_t slot = s->next_slot > now ? s->next_slot : now;
+    s->next_slot = slot + s->hold_us / s->cfg.sessions;
+    return slot;
+}
+
+/* DECLINE with the seconds until the device's slot. */
+static void defer(plc_lbs *s, uint64_t eui, uint16_t via, uint64_t wait_us)
+{
+    uint8_t d[12];
+    unsigned secs = (unsigned)((wait_us + 999999u) / 1000000u);
+    secs = secs < s->cfg.defer_max_s ? secs : s->cfg.defer_max_s;
+    const int n = plc_lbp_decline_encode(++s->eap_id, secs, d, sizeof(d));
+    const plc_lbp_msg m = {.type = PLC_LBP_DECLINE, .lbd = eui, .data = d,
+                           .len = n > 0 ? (size_t)n : 0};
+    const int k = plc_lbp_encode(&m, s->buf, sizeof(s->buf));
+    if (k > 0)
+        send_joining(s, eui, via, s->buf, (size_t)k);
+    s->cnt.deferred++;
+}
+
+/* Every session busy. A device back at its slot waits first in line; a newcomer whose
+ * slot is near waits in the list, one whose slot is further off is told to come back
+ * then (one coming back too early is told again, with no new slot booked). */
+static void busy(plc_lbs *s, uint64_t eui, uint16_t via)
+{
+    const uint64_t now = plc_loop_now_us(s->loop), near = (uint64_t)s->cfg.wait_ms * 500u;
+    allow *a = allow_of(s, eui);
+    if (!s->cfg.defer_max_s || !a || is_waiting(s, eui)) {
+        enqueue(s, eui, via, now);
+        return;
+    }
+    if (a->ticket && a->ticket + (uint64_t)s->cfg.defer_max_s * 1000000u < now)
+        a->ticket = 0; /* long past: it went elsewhere meanwhile */
+    if (a->ticket > now + near) {
+        defer(s, eui, via, a->ticket - now);
+        return;
+    }
+    if (a->ticket) {
+        enqueue(s, eui, via, a->ticket < now ? a->ticket : now);
+        return;
+    }
+    const uint64_t slot = book(s, now);
+    if (slot <= now + near) {
+        enqueue(s, eui, via, now);
+        return;
+    }
+    a->ticket = slot;
+    defer(s, eui, via, slot - now);
+}
+
 /* ---- receiving ---- */
 static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
 {
@@ -321,7 +402,7 @@ static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
         end_session(s, x); /* the device started again: the old exchange is over */
     x = free_session(s, 0);
     if (!x) {
-        enqueue(s, eui, via);
+        busy(s, eui, via);
         return;
     }
     start_join(s, x, eui, via);
@@ -330,6 +411,9 @@ static void on_joining(plc_lbs *s, uint64_t eui, uint16_t via)
 static void start_join(plc_lbs *s, session *x, uint64_t eui, uint16_t via)
 {
     *x = (session){.s = s, .why = P_JOIN, .eui = eui, .via = via, .timer = x->timer};
+    allow *a = allow_of(s, eui);
+    if (a)
+        a->ticket = 0; /* served */
     const device *d = device_of(s, eui);
     const char *why = NULL;
     if (blocked(s, eui)) {
@@ -655,6 +739,13 @@ unsigned plc_lbs_device_count(const plc_lbs *s)
     return n;
 }
 
+void plc_lbs_pacing(const plc_lbs *s, unsigned *hold_ms, unsigned *booked_ms)
+{
+    const uint64_t now = plc_loop_now_us(s->loop);
+    *hold_ms = (unsigned)(s->hold_us / 1000u);
+    *booked_ms = s->next_slot > now ? (unsigned)((s->next_slot - now) / 1000u) : 0;
+}
+
 void plc_lbs_get_counters(const plc_lbs *s, plc_lbs_counters *c)
 {
     *c = s->cnt;
@@ -672,6 +763,7 @@ plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs
     if (!s)
         return NULL;
     s->cfg = *cfg;
+    s->hold_us = (uint64_t)cfg->hold_ms * 1000u;
     if (!s->cfg.allow_size)
         s->cfg.allow_size = cfg->max_devices;
     s->loop = loop;

@@ -10,7 +10,8 @@
  *   (EAP success). A device joining again keeps its address. Messages go to the agent the
  *   JOINING came through (routed), or to the device's EUI-64 in clear when it is our
  *   neighbour. A JOINING that finds every session busy waits for one (a bounded list,
- *   oldest first, dropped when stale). A step unanswered for step_timeout_ms is sent once more, then the exchange
+ *   oldest first, dropped when stale), or, when its turn is further off, is told when to
+ *   come back (pacing, below). A step unanswered for step_timeout_ms is sent once more, then the exchange
  *   is dropped (the device starts again). A message that does not fit the exchange in
  *   progress (another RAND_S, a replayed or changed packet) is counted and dropped.
  *   Kick: KICK_TO_LBD to the device; it is forgotten (its address too).
@@ -40,6 +41,14 @@ typedef struct plc_lbs_config {
     unsigned wait_ms;           /* [R] ... for at most: 12000 (the device's join wait is
                                  * 20 s; message 1 must reach it before) */
     uint16_t first_short;       /* addresses are given from here on: 0x0001 */
+    /* [R] pacing: the sessions' capacity is a time line on which every JOINING taken on
+     * books hold / sessions, hold being the measured time a join holds its session. A
+     * JOINING that finds every session busy and whose slot is further off than half of
+     * wait_ms is declined with the time to come back (PLC_LBP_PARAM_RETRY_AFTER); when it
+     * comes back at that time it goes before newcomers. At most defer_max_s: 900; 0: no
+     * pacing (the waiting list alone). */
+    unsigned defer_max_s;
+    unsigned hold_ms;           /* the hold assumed until one is measured: 8000 */
 } plc_lbs_config;
 
 void plc_lbs_config_default(plc_lbs_config *cfg);
@@ -63,6 +72,7 @@ typedef struct plc_lbs_counters {
         queued,       /* JOININGs that waited for a session */
         wait_expired, /* ... and were dropped unserved (the device retries) */
         busy,         /* JOININGs dropped: every session busy and the waiting list full */
+        deferred,     /* JOININGs declined with a time to come back (pacing) */
         step_repeats, timeouts, kicked, rekeyed, activated;
 } plc_lbs_counters;
 
@@ -92,6 +102,9 @@ void plc_lbs_rekey_progress(const plc_lbs *s, unsigned *devices, unsigned *distr
 /* The short address of an admitted device: PLC_OK or PLC_ERR_ARG. */
 int plc_lbs_lookup(const plc_lbs *s, uint64_t eui, uint16_t *short_addr);
 unsigned plc_lbs_device_count(const plc_lbs *s);
+/* Pacing: the measured hold of a join's session, and how far ahead the sessions are
+ * booked (0: not booked beyond now), in ms. */
+void plc_lbs_pacing(const plc_lbs *s, unsigned *hold_ms, unsigned *booked_ms);
 void plc_lbs_get_counters(const plc_lbs *s, plc_lbs_counters *c);
 
 #endif

@@ -175,10 +175,10 @@ int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, 
 }
 
 int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned hops,
-                          unsigned weak, unsigned cost)
+                          unsigned weak, unsigned cost, int fresh)
 {
     route *e = find(r, dest);
-    if (e && e->next != via && (e->weak < weak || (e->weak == weak && e->cost <= cost)))
+    if (e && !fresh && e->next != via && (e->weak < weak || (e->weak == weak && e->cost <= cost)))
         return 0; /* a route at least as good is known: fewer weak links, then cheaper */
     const int changed = !e || e->next != via || e->cost != cost || e->weak != weak;
     set_route(r, dest, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops,

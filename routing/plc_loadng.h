@@ -75,10 +75,11 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
 int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, int weak);
 /* A route to dest over neighbour via, with this many weak links and this cost (and hops),
  * from an advertisement of dest's (the coordinator's route beacons): taken when better than
- * the route known (LOADng's order: fewer weak links, then lower cost), or over the same
- * neighbour (refreshed). 1 when the route or its cost changed. */
+ * the route known (LOADng's order: fewer weak links, then lower cost), over the same
+ * neighbour (refreshed), or when fresh (from a newer advertisement than the known route's).
+ * 1 when the route or its cost changed. */
 int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned hops,
-                          unsigned weak, unsigned cost);
+                          unsigned weak, unsigned cost, int fresh);
 /* The cost and weak links of the route to dest: PLC_OK or PLC_ERR_NO_ROUTE. */
 int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak);
 /* The node's short address changed (it joined or left): the route table is cleared. */

@@ -337,7 +337,7 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
     ac.queue = 8; /* an agent relays its neighbours' joins as datagrams of its own */
     if (x->id == 0) {
         ac.loadng.route_table_size = w->n + 8;
-        ac.queue = w->cfg.parallel + 8;
+        ac.queue = w->cfg.parallel + 64; /* and its LBP server's messages (DECLINEs too) */
         ac.relays = 16;
     }
     const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,

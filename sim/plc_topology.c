@@ -36,20 +36,33 @@ int plc_topology_generate(plc_topology *t, unsigned nodes, uint64_t seed)
     memset(t, 0, sizeof(*t));
     t->parent[0] = -1;
     t->n_vertices = 1;
-    /* poles: one per 3 meters, a main line with a side branch every 4th pole */
-    const unsigned poles = (nodes + 2) / 3;
-    unsigned first_pole = t->n_vertices, prev = 0;
-    for (unsigned p = 0; p < poles; p++) {
-        const unsigned v = t->n_vertices++;
-        const unsigned from = (p % 4 == 3 && p > 3) ? first_pole + p - 3 : prev;
-        t->parent[v] = (int)from;
-        t->length_m[v] = uniform(&r, 25.0, 50.0);
-        prev = v;
+    const unsigned meters = nodes - 1;
+    const unsigned feeders = meters > PLC_TOPO_METERS_PER_FEEDER
+                                 ? (meters + PLC_TOPO_METERS_PER_FEEDER - 1) /
+                                       PLC_TOPO_METERS_PER_FEEDER
+                                 : 1;
+    unsigned first_pole[PLC_TOPO_MAX_NODES / PLC_TOPO_METERS_PER_FEEDER + 1];
+    unsigned poles[PLC_TOPO_MAX_NODES / PLC_TOPO_METERS_PER_FEEDER + 1];
+    /* per feeder from the transformer's bus: one pole per 3 of its meters, a main line
+     * with a side branch every 4th pole */
+    for (unsigned f = 0; f < feeders; f++) {
+        const unsigned share = meters / feeders + (f < meters % feeders);
+        poles[f] = (share + 3) / 3;
+        first_pole[f] = t->n_vertices;
+        unsigned prev = 0;
+        for (unsigned p = 0; p < poles[f]; p++) {
+            const unsigned v = t->n_vertices++;
+            const unsigned from = (p % 4 == 3 && p > 3) ? first_pole[f] + p - 3 : prev;
+            t->parent[v] = (int)from;
+            t->length_m[v] = uniform(&r, 25.0, 50.0);
+            prev = v;
+        }
     }
     t->n_nodes = nodes;
     t->node_vertex[0] = 0;
     for (unsigned i = 1; i < nodes; i++) {
-        const unsigned pole = first_pole + (unsigned)(plc_rng_next(&r) % poles);
+        const unsigned f = (i - 1) % feeders;
+        const unsigned pole = first_pole[f] + (unsigned)(plc_rng_next(&r) % poles[f]);
         const unsigned v = t->n_vertices++;
         t->parent[v] = (int)pole;
         t->length_m[v] = uniform(&r, 5.0, 30.0);

@@ -27,8 +27,15 @@ typedef struct plc_topology {
     int first_child[PLC_TOPO_MAX_VERTICES], next_sibling[PLC_TOPO_MAX_VERTICES];
 } plc_topology;
 
-/* A feeder from the transformer (node 0, the concentrator) with poles 25-50 m apart along
- * a main line and side branches; each meter on a 5-30 m service cable from a pole. */
+/* A transformer area: node 0, the concentrator, at the transformer, and radial feeders
+ * from its bus, one per PLC_TOPO_METERS_PER_FEEDER meters (at least one), the meters dealt
+ * to them in turn. Each feeder has a pole per 3 of its meters, 25-50 m apart along a main
+ * line with side branches; each meter on a 5-30 m service cable from a pole. */
+/* [R] LV areas leave the transformer on several feeders; one feeder of 1000 meters would
+ * be a 12 km line 19 links deep, where narrowband concentrators serve 1024 meters over up
+ * to 7 relay hops (../shared/spec/concentrator.md). 250 keeps each feeder as deep as the
+ * 200-meter one (4 hop levels, 5 at 250). */
+#define PLC_TOPO_METERS_PER_FEEDER 250
 int plc_topology_generate(plc_topology *t, unsigned nodes, uint64_t seed);
 /* Reads the file format above; on error returns a plc_err and writes a message
  * ("line 7: segment parent 12 not defined") into err. */

@@ -110,7 +110,7 @@ conf "2026-01-02 00:03:00" 0
 q "SELECT meter, di, ts, value FROM readings" | sort > "$w/after.txt"
 comm -23 "$w/before.txt" "$w/after.txt" > "$w/lost.txt"
 [ ! -s "$w/lost.txt" ] || fail "committed readings lost or changed: $(cat "$w/lost.txt")"
-[ "$(q "SELECT count(*) FROM readings WHERE di = 84279553")" = 50 ] || fail "the round did not finish"
+[ "$(q "SELECT count(*) FROM readings WHERE di = 84279553")" = 50 ] || fail "the round did not finish: $(q "SELECT count(*) FROM readings WHERE di = 84279553") daily; $(tail -c 600 "$w/again.json")"
 [ "$(json 'd["duplicates"]' < "$w/again.json")" = 0 ] || fail "readings taken twice after the restart"
 [ "$(json 'd["stored"]' < "$w/again.json")" = $((50 - kept)) ] || fail "the restart stored $(json 'd["stored"]' < "$w/again.json"), not $((50 - kept))"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity after kill -9"

@@ -197,6 +197,7 @@ static uint8_t psk_of(unsigned i, unsigned k)
 /* A server and NODES-1 devices, each hearing the server; devices allowed with their PSK
  * unless told. */
 static unsigned g_sessions = 5; /* the server's sessions for the next net_open */
+static unsigned g_hold_ms = 8000; /* ... and the hold its pacing assumes at first */
 static unsigned g_backoff_ms;    /* non-zero: every device's first back-off is this */
 
 static net *net_open(unsigned max_devices)
@@ -210,6 +211,7 @@ static net *net_open(unsigned max_devices)
     sc.allow_size = 16;
     sc.step_timeout_ms = 2000;
     sc.sessions = g_sessions;
+    sc.hold_ms = g_hold_ms;
     w->n[0] = (node){.w = w, .eui = 0xC0C0, .short_addr = 0};
     plc_rng_seed(&w->n[0].rng, 99);
     const plc_lbs_ops so = {s_send,   d_random,  d_set_key, d_activate,
@@ -398,6 +400,50 @@ static void test_joins_at_once_wait_and_get_distinct_addresses(void **st)
         assert_int_equal(plc_lbs_lookup(w->lbs, w->n[i].eui, &l), PLC_OK);
         assert_int_equal(l, a);
     }
+    net_close(w);
+}
+
+/* Pacing: with two sessions held 30 s each (as the server assumes before it measured one),
+ * the third JOINING waits in the list (its slot is now) and the fourth, whose slot is 15 s
+ * off, is declined with that time: the device sends no JOINING before then, comes back
+ * through the same agent and joins; nothing is dropped. */
+static void test_busy_server_paces_joins(void **st)
+{
+    (void)st;
+    g_sessions = 2;
+    g_hold_ms = 30000;
+    g_backoff_ms = 100; /* every JOINING at the same instant */
+    net *w = net_open(16);
+    g_sessions = 5;
+    g_hold_ms = 8000;
+    g_backoff_ms = 0;
+    for (unsigned i = 1; i < NODES; i++)
+        plc_lbd_start(w->n[i].lbd);
+    run(w, 10);
+    plc_lbs_counters c = sc(w);
+    assert_int_equal(c.deferred, 1);
+    assert_int_equal(c.joined, NODES - 2);
+    unsigned hold, booked;
+    plc_lbs_pacing(w->lbs, &hold, &booked);
+    assert_true(hold < 30000); /* three joins measured */
+    unsigned late = 0;
+    for (unsigned i = 1; i < NODES; i++)
+        if (dcnt(w, i).deferred) {
+            late = i;
+            assert_int_equal(plc_lbd_get_state(w->n[i].lbd), PLC_LBD_JOINING);
+            assert_int_equal(dcnt(w, i).joinings, 1); /* quiet until its time */
+        }
+    assert_true(late > 0);
+    run(w, 4); /* 14 s after the start: still before its time */
+    assert_int_equal(dcnt(w, late).joinings, 1);
+    run(w, 20);
+    assert_int_equal(plc_lbd_get_state(w->n[late].lbd), PLC_LBD_JOINED);
+    assert_int_equal(dcnt(w, late).joinings, 2);
+    assert_int_equal(dcnt(w, late).scans + dcnt(w, late).passive, 1); /* no new scan */
+    c = sc(w);
+    assert_int_equal(c.joined, NODES - 1);
+    assert_int_equal(c.busy, 0);
+    assert_int_equal(c.wait_expired, 0);
     net_close(w);
 }
 
@@ -644,6 +690,28 @@ static void test_pchannel_vectors(void **st)
 static void test_codec_bytes_and_malformed(void **st)
 {
     (void)st;
+    { /* [R] a DECLINE with a time to come back: EAP failure, then FD 02 and the seconds */
+        uint8_t d[16];
+        static const uint8_t want[] = {0x10, 0x07, 0x00, 0x04, 0xFD, 0x02, 0x00, 0x0F};
+        assert_int_equal(plc_lbp_decline_encode(7, 15, d, sizeof(d)), sizeof(want));
+        assert_memory_equal(d, want, sizeof(want));
+        unsigned r = 99;
+        assert_int_equal(plc_lbp_decline_retry(want, sizeof(want), &r), PLC_OK);
+        assert_int_equal(r, 15);
+        assert_int_equal(plc_lbp_decline_encode(7, 0, d, sizeof(d)), 4); /* G3's own */
+        assert_int_equal(plc_lbp_decline_retry(want, 4, &r), PLC_OK);
+        assert_int_equal(r, 0);
+        assert_int_equal(plc_lbp_decline_encode(7, 15, d, 6), PLC_ERR_BUFFER);
+        static const uint8_t cut[] = {0x10, 0x07, 0x00, 0x04, 0xFD, 0x02, 0x00};
+        static const uint8_t other[] = {0x10, 0x07, 0x00, 0x04, 0x1D, 0x02, 0x00, 0x01};
+        static const uint8_t longer[] = {0x10, 0x07, 0x00, 0x09, 0xFD, 0x02, 0x00, 0x0F};
+        static const uint8_t shorter[] = {0x10, 0x07, 0x00, 0x03, 0xFD, 0x02, 0x00, 0x0F};
+        assert_int_equal(plc_lbp_decline_retry(cut, sizeof(cut), &r), PLC_ERR_LBP_FORMAT);
+        assert_int_equal(plc_lbp_decline_retry(other, sizeof(other), &r), PLC_ERR_LBP_FORMAT);
+        assert_int_equal(plc_lbp_decline_retry(longer, sizeof(longer), &r), PLC_ERR_LBP_FORMAT);
+        assert_int_equal(plc_lbp_decline_retry(shorter, sizeof(shorter), &r), PLC_ERR_LBP_FORMAT);
+        assert_int_equal(plc_lbp_decline_retry(want, 3, &r), PLC_ERR_LBP_FORMAT);
+    }
     const plc_lbp_msg j = {.type = PLC_LBP_JOINING, .lbd = 0x0011223344556677ull};
     uint8_t b[64];
     assert_int_equal(plc_lbp_encode(&j, b, sizeof(b)), 12);
@@ -706,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_joins_at_once_wait_and_get_distinct_addresses),
         cmocka_unit_test(test_joining_retries_back_off),
+        cmocka_unit_test(test_busy_server_paces_joins),
         cmocka_unit_test(test_beacon_heard_in_backoff_spares_the_scan),
         cmocka_unit_test(test_replay_and_tamper),
         cmocka_unit_test(test_tampered_message3),
