@@ -339,7 +339,8 @@ int plc_lbp_decline_encode(uint8_t eap_id, unsigned retry_s, uint8_t *out, size_
     const int n = plc_eap_encode(&m, NULL, out, cap);
     if (n < 0 || !retry_s)
         return n;
-    const plc_lbp_params p = {.has_retry = 1, .retry_s = (uint16_t)(retry_s < 0xFFFF ? retry_s : 0xFFFF)};
+    const plc_lbp_params p = {.has_retry = 1,
+                              .retry_s = (uint16_t)(retry_s < 0xFFFF ? retry_s : 0xFFFF)};
     const int k = plc_lbp_params_encode(&p, out + n, cap - (size_t)n);
     return k < 0 ? k : n + k;
 }

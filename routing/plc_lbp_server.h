@@ -11,9 +11,10 @@
  *   JOINING came through (routed), or to the device's EUI-64 in clear when it is our
  *   neighbour. A JOINING that finds every session busy waits for one (a bounded list,
  *   oldest first, dropped when stale), or, when its turn is further off, is told when to
- *   come back (pacing, below). A step unanswered for step_timeout_ms is sent once more, then the exchange
- *   is dropped (the device starts again). A message that does not fit the exchange in
- *   progress (another RAND_S, a replayed or changed packet) is counted and dropped.
+ *   come back (pacing, below). A step unanswered for step_timeout_ms is sent once more,
+ *   then the exchange is dropped (the device starts again). A message that does not fit
+ *   the exchange in progress (another RAND_S, a replayed or changed packet) is counted and
+ *   dropped.
  *   Kick: KICK_TO_LBD to the device; it is forgotten (its address too).
  *   Rekey, two phases: distribute (EAP-PSK again with each joined device, carrying only
  *   the new GMK: every device then holds both keys) and, once every device has it (or the
