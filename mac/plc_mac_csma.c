@@ -14,7 +14,10 @@
  * node that keeps winning gives way); after macCSMAFairnessLimit busy assessments for one
  * frame CW falls back to 2^macMinBE (a node that keeps losing gets its turn). A frame
  * retried after a missing ACK draws from CW doubled per retry ([R]: two senders hidden from
- * each other draw apart). High-priority frames draw from the high-priority window.
+ * each other draw apart). High-priority frames draw from the high-priority window, but
+ * [R] only on their first attempt: a retry contends in the normal window like any other
+ * (a sender whose peer is gone would otherwise take the line first at every idle, for
+ * every retry, from all its neighbours).
  *
  * Adaptive (option): the window is 16 slots per node heard recently (all nodes in range
  * hear the same talkers, so they draw from the same window), doubled per retry, at most
@@ -113,8 +116,9 @@ static void wait_idle(plc_mac *m)
     /* a frame retried after a missing ACK (a likely collision) draws from a window
      * doubled per retry, so two senders that collided draw apart */
     const unsigned r = m->retries < 16 ? m->retries : 16;
-    const uint64_t slots = c->high_priority ? draw(m, hpw)
-                                            : hpw + draw(m, clamp_cw(m, (uint64_t)c->cw << r));
+    const uint64_t slots = c->high_priority && !m->retries
+                               ? draw(m, hpw)
+                               : hpw + draw(m, clamp_cw(m, (uint64_t)c->cw << r));
     start_timer(m, period + slots * PLC_MAC_SLOT_US);
 }
 
@@ -187,8 +191,9 @@ void mac_csma_request(plc_mac *m, int high_priority)
     c->nb = 0;
     if (m->pib.csma_scheme == PLC_MAC_CSMA_ADAPTIVE) {
         const unsigned hpw = m->pib.high_priority_window;
-        c->slots_left = (unsigned)(high_priority ? draw(m, hpw)
-                                                 : hpw + draw(m, adaptive_window(m, m->retries)));
+        c->slots_left = (unsigned)(high_priority && !m->retries
+                                       ? draw(m, hpw)
+                                       : hpw + draw(m, adaptive_window(m, m->retries)));
     }
     wait_idle(m);
 }

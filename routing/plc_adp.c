@@ -124,7 +124,7 @@ static int mac_send(plc_adp *a, uint16_t to, uint64_t ext, const uint8_t *msdu, 
                     uint8_t handle)
 {
     const plc_mac_data_req rq = {.dst = to, .dst_ext = ext, .msdu = msdu, .len = len,
-                                 .handle = handle};
+                                 .handle = handle, .high_priority = a->cfg.high_priority};
     if (a->tap)
         a->tap(a->tap_user, ext ? PLC_MAC_NO_SHORT : to, msdu, len, 1);
     return a->mac ? plc_mac_data_request(a->mac, &rq) : PLC_ERR_ARG;

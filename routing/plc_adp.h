@@ -46,6 +46,12 @@ typedef struct plc_adp_config {
     uint16_t coordinator;            /* 0x0000 */
     unsigned beacon_period_s;        /* 0 (the coordinator sets it: 60) */
     unsigned beacon_wait_s;          /* 150 */
+    /* [R] every frame this node sends contends in the MAC's high-priority window on its
+     * first attempt (G3's QualityOfService 1; the MAC puts retries in the normal window):
+     * 0; the coordinator sets 1. It is the sink of the area: every admission and every
+     * read goes through it, so it needs more of its neighbourhood's line than any one of
+     * its neighbours (HPLC gives the CCO its own beacon slots). */
+    int high_priority;
 } plc_adp_config;
 
 void plc_adp_config_default(plc_adp_config *cfg);

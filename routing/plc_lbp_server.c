@@ -261,8 +261,14 @@ static void serve_waiting(plc_lbs *s)
                 w = c;
             }
         }
-        session *x = w ? free_session(s, 0) : NULL;
-        if (!x)
+        session *x = free_session(s, 0);
+        if (!w && x && s->next_slot > now) {
+            /* a session free and nobody waiting: a device told to come back did not (its
+             * JOINING or our DECLINE was lost), so its share goes back to the time line */
+            const uint64_t share = s->hold_us / s->cfg.sessions;
+            s->next_slot = s->next_slot - now > share ? s->next_slot - share : now;
+        }
+        if (!w || !x)
             return;
         const waiting j = *w;
         w->eui = 0;

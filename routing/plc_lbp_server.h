@@ -46,8 +46,9 @@ typedef struct plc_lbs_config {
      * books hold / sessions, hold being the measured time a join holds its session. A
      * JOINING that finds every session busy and whose slot is further off than half of
      * wait_ms is declined with the time to come back (PLC_LBP_PARAM_RETRY_AFTER); when it
-     * comes back at that time it goes before newcomers. At most defer_max_s: 900; 0: no
-     * pacing (the waiting list alone). */
+     * comes back at that time it goes before newcomers. A session that ends with nobody
+     * waiting gives one share back (a device told to come back did not). At most
+     * defer_max_s: 900; 0: no pacing (the waiting list alone). */
     unsigned defer_max_s;
     unsigned hold_ms;           /* the hold assumed until one is measured: 8000 */
 } plc_lbs_config;

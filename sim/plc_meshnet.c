@@ -339,6 +339,7 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
         ac.loadng.route_table_size = w->n + 8;
         ac.queue = w->cfg.parallel + 64; /* and its LBP server's messages (DECLINEs too) */
         ac.relays = 16;
+        ac.high_priority = 1;
     }
     const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
                                   .beacon = on_beacon, .user = x};
