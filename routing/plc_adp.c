@@ -81,6 +81,8 @@ struct plc_adp {
     uint16_t rc_coord;   /* what the MAC's beacons say of our route to the coordinator */
     int coord_seq_known; /* coord_seq: the route beacon round our route to it came from */
     uint8_t coord_seq;
+    unsigned coord_fd;   /* ... and the lowest cost we had in that round (Babel's feasible
+                          * distance) */
     uint8_t msdu[PLC_MAC_MAX_MSDU];
 };
 
@@ -583,19 +585,30 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
         return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
     unsigned cost, w;
     if (beacon_cost(h, &cost, &w)) {
-        /* [R] rounds, as DSDV's sequence numbers: a copy of an older round, or of the round
-         * our route was lost in, may have been relayed by a node whose route went through
-         * us (a loop: count to infinity); a newer round's first copy replaces the route */
+        /* [R] rounds, as DSDV's sequence numbers, with Babel's feasibility condition: a copy
+         * of an older round may have been relayed by a node whose route went through us (a
+         * loop: count to infinity), so it is ignored while we have a route; in the same
+         * round another neighbour is taken only when it advertises less than the lowest
+         * cost we had in the round (a node routing through us cannot); a newer round's
+         * first copy replaces the route */
         const uint8_t seq = h->payload[2];
         const int8_t d = (int8_t)(uint8_t)(seq - a->coord_seq);
-        const int have = plc_loadng_next_hop(a->rt, h->orig, NULL, NULL, NULL) == PLC_OK;
-        if (a->coord_seq_known && (have ? d < 0 : d == 0))
+        uint16_t nh = 0;
+        const int have = plc_loadng_next_hop(a->rt, h->orig, &nh, NULL, NULL) == PLC_OK;
+        if (a->coord_seq_known && have && d < 0)
             return 0;
-        const int fresh = !a->coord_seq_known || d != 0;
-        a->coord_seq_known = 1;
-        a->coord_seq = seq;
-        return plc_loadng_learn_cost(a->rt, h->orig, ind->src, hops, w + (unsigned)weak,
-                                     cost + link_cost(a, ind->src, ind->lqi), fresh);
+        const int fresh = !a->coord_seq_known || d > 0 || (!have && d < 0);
+        if (!fresh && !(have && nh == ind->src) && cost >= a->coord_fd)
+            return 0;
+        const unsigned total = cost + link_cost(a, ind->src, ind->lqi);
+        const int changed = plc_loadng_learn_cost(a->rt, h->orig, ind->src, hops,
+                                                  w + (unsigned)weak, total, fresh);
+        if (plc_loadng_next_hop(a->rt, h->orig, &nh, NULL, NULL) == PLC_OK && nh == ind->src) {
+            a->coord_fd = fresh || total < a->coord_fd ? total : a->coord_fd;
+            a->coord_seq_known = 1;
+            a->coord_seq = seq;
+        }
+        return changed;
     }
     if (plc_loadng_next_hop(a->rt, h->orig, NULL, NULL, NULL) == PLC_OK)
         return 0;

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "plc_adp.h"
 #include "plc_adp_frame.h"
 #include "plc_loadng.h"
 
@@ -154,6 +155,87 @@ static unsigned unit_cost(void *u, uint16_t nb, uint8_t lqi)
 /* A route is dropped after route_failures failed datagrams in a row (3), not after one; a
  * datagram that gets through starts the count again; a failure over another next hop than
  * the route's counts for nothing. */
+/* A copy of the coordinator's route beacon of round `round`, relayed by `from`, which
+ * advertises `cost` to the coordinator, into node a (link cost 4 at LQI 255). */
+static void beacon_from(plc_adp *a, uint16_t from, uint8_t round, unsigned cost)
+{
+    static uint8_t bc = 0;
+    uint8_t msdu[32];
+    const plc_adp_header h = {.mesh = 1, .hops_left = 10, .orig = 0, .final = PLC_ADP_BROADCAST,
+                              .bc0 = 1, .bc_seq = bc++};
+    size_t n = 0;
+    assert_int_equal(plc_adp_header_encode(&h, msdu, sizeof(msdu), &n), PLC_OK);
+    const uint8_t b[6] = {PLC_ADP_DISPATCH_ESC, PLC_ADP_ESC_BEACON, round,
+                          (uint8_t)(cost >> 8), (uint8_t)cost, 0};
+    memcpy(msdu + n, b, sizeof(b));
+    const plc_mac_data_indication ind = {.src = from, .dst = PLC_MAC_BROADCAST, .msdu = msdu,
+                                         .len = n + sizeof(b), .lqi = 255, .secured = 1};
+    plc_adp_mac_callbacks(a).indication(a, &ind);
+}
+
+static int route_via(plc_adp *a, uint16_t *next, unsigned *cost)
+{
+    return plc_loadng_next_hop(plc_adp_routing(a), 0, next, NULL, cost);
+}
+
+static void no_confirm(void *u, uint8_t handle, int status)
+{
+    (void)u, (void)handle, (void)status;
+}
+
+static void no_indication(void *u, const plc_adp_indication *ind)
+{
+    (void)u, (void)ind;
+}
+
+/* The route to the coordinator from its beacon rounds: within a round another neighbour is
+ * taken only when it advertises less than the lowest cost we had in the round (a node
+ * routing through us cannot); once the route is lost, such a node's copy does not bring it
+ * back (the loop it would make), a nearer one's does; a newer round's first copy replaces
+ * the route; an older round's copy is ignored. */
+static void test_beacon_rounds_are_loop_free(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(64);
+    plc_adp_config c;
+    plc_adp_config_default(&c);
+    c.loadng.self = 5;
+    const plc_adp_callbacks cb = {.confirm = no_confirm, .indication = no_indication};
+    plc_adp *a = plc_adp_create(&c, loop, 1, &cb);
+    assert_non_null(a);
+    uint16_t nh = 0;
+    unsigned cost = 0;
+    beacon_from(a, 1, 7, 4); /* round 7 through 1: 4 + 4 */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 1);
+    assert_int_equal(cost, 8);
+    beacon_from(a, 2, 7, 12); /* node 2 routes through us: worse, ignored */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 1);
+    for (int k = 0; k < 3; k++) /* the route through 1 fails */
+        plc_loadng_link_failed(plc_adp_routing(a), 1, 0);
+    assert_int_equal(route_via(a, &nh, &cost), PLC_ERR_NO_ROUTE);
+    beacon_from(a, 2, 7, 12); /* round 7, 12 >= 8: through us, not taken */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_ERR_NO_ROUTE);
+    beacon_from(a, 3, 7, 4); /* round 7, 4 < 8: nearer than we were, taken */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 3);
+    assert_int_equal(cost, 8);
+    beacon_from(a, 2, 8, 12); /* round 8: its first copy replaces the route */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 2);
+    assert_int_equal(cost, 16);
+    beacon_from(a, 4, 7, 0); /* round 7 again, however cheap: older, ignored */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 2);
+    beacon_from(a, 3, 8, 4); /* round 8, better: taken */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 3);
+    assert_int_equal(cost, 8);
+    plc_adp_destroy(a);
+    plc_loop_destroy(loop);
+}
+
 static void test_route_dropped_after_failures_in_a_row(void **st)
 {
     (void)st;
@@ -257,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_header_malformed),
         cmocka_unit_test(test_loadng_bytes),
         cmocka_unit_test(test_route_dropped_after_failures_in_a_row),
+        cmocka_unit_test(test_beacon_rounds_are_loop_free),
         cmocka_unit_test(test_route_in_use_does_not_expire),
         cmocka_unit_test(test_discoveries_paced),
     };
