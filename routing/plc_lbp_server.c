@@ -41,6 +41,7 @@ typedef struct session {
     uint8_t id;
     int repeated;
     uint64_t started;   /* loop us of its message 1 */
+    uint64_t step_at;   /* ... of the current step's first sending */
     plc_timer timer;
     uint8_t last[MSG_MAX];
     size_t last_len;
@@ -69,6 +70,8 @@ struct plc_lbs {
     int rekeying;       /* a new key distributed, not yet active */
     unsigned phase;     /* rekey phases started (device.tried compares to it) */
     uint8_t eap_id;
+    uint64_t srtt_us, rttvar_us; /* a step's round trip, smoothed, and its variation */
+    int rtt_known;               /* ... once one was measured */
     uint64_t hold_us;   /* pacing: how long a join holds its session (moving average) */
     uint64_t next_slot; /* ... and the loop us from which the sessions are not booked */
     uint8_t buf[MSG_MAX];
@@ -83,6 +86,7 @@ void plc_lbs_config_default(plc_lbs_config *c)
     c->block_size = 64;
     c->sessions = 5;
     c->step_timeout_ms = 10000;
+    c->step_min_ms = 2000;
     c->waiting = 32;
     c->wait_ms = 12000;
     c->first_short = 0x0001;
@@ -157,6 +161,34 @@ static void transmit(plc_lbs *s, session *x)
         send_joining(s, x->eui, x->via, x->last, x->last_len);
 }
 
+/* [R] a step is repeated after RFC 6298's timeout on the steps' measured round trips
+ * (srtt + 4 rttvar, from steps answered at their first sending: Karn), within
+ * [step_min_ms, step_timeout_ms]; doubled for the repeat. */
+static uint64_t step_timeout_us(const plc_lbs *s, int repeat)
+{
+    const uint64_t hi = (uint64_t)s->cfg.step_timeout_ms * 1000u,
+                   lo = (uint64_t)s->cfg.step_min_ms * 1000u;
+    uint64_t t = s->rtt_known ? (s->srtt_us + 4 * s->rttvar_us) << (repeat ? 1 : 0) : hi;
+    t = t < lo ? lo : t;
+    return t > hi ? hi : t;
+}
+
+static void rtt_sample(plc_lbs *s, session *x)
+{
+    if (x->repeated)
+        return;
+    const uint64_t r = plc_loop_now_us(s->loop) - x->step_at;
+    if (!s->rtt_known) {
+        s->rtt_known = 1;
+        s->srtt_us = r;
+        s->rttvar_us = r / 2;
+        return;
+    }
+    const uint64_t dev = r > s->srtt_us ? r - s->srtt_us : s->srtt_us - r;
+    s->rttvar_us = (3 * s->rttvar_us + dev) / 4;
+    s->srtt_us = (7 * s->srtt_us + r) / 8;
+}
+
 static void send_step(plc_lbs *s, session *x, int n, session_state next)
 {
     if (n < 0)
@@ -164,8 +196,9 @@ static void send_step(plc_lbs *s, session *x, int n, session_state next)
     x->last_len = (size_t)n;
     x->st = next;
     x->repeated = 0;
+    x->step_at = plc_loop_now_us(s->loop);
     transmit(s, x);
-    plc_timer_start_in(s->loop, &x->timer, (uint64_t)s->cfg.step_timeout_ms * 1000u);
+    plc_timer_start_in(s->loop, &x->timer, step_timeout_us(s, 0));
 }
 
 /* A one-off message (ACCEPTED, DECLINE, KICK) outside a session's steps. */
@@ -323,7 +356,7 @@ static void on_step_timeout(plc_loop *loop, plc_timer *t, void *user)
         x->repeated = 1;
         s->cnt.step_repeats++;
         transmit(s, x);
-        plc_timer_start_in(s->loop, &x->timer, (uint64_t)s->cfg.step_timeout_ms * 1000u);
+        plc_timer_start_in(s->loop, &x->timer, step_timeout_us(s, 1));
         return;
     }
     s->cnt.timeouts++;
@@ -602,8 +635,10 @@ void plc_lbs_input(plc_lbs *s, const plc_adp_lbp_indication *ind)
         return;
     }
     if (m.data[0] & 1) { /* parameters: the answer to an activation */
-        if (x->st == S_WAIT_RESULT)
+        if (x->st == S_WAIT_RESULT) {
+            rtt_sample(s, x);
             on_result(s, x, m.data, m.len);
+        }
         else
             s->cnt.stale++;
         return;
@@ -617,6 +652,8 @@ void plc_lbs_input(plc_lbs *s, const plc_adp_lbp_indication *ind)
         s->cnt.stale++; /* another exchange's, or replayed */
         return;
     }
+    if ((in.psk == 2 && x->st == S_WAIT2) || (in.psk == 4 && x->st == S_WAIT4))
+        rtt_sample(s, x);
     if (in.psk == 2 && x->st == S_WAIT2)
         on_message2(s, x, &in);
     else if (in.psk == 4 && x->st == S_WAIT4)
@@ -762,7 +799,8 @@ plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs
 {
     if (!cfg || !loop || !ops || !ops->send || !ops->random || !ops->set_key ||
         !ops->activate_key || !gmk || gmk_id > 1 || cfg->max_devices == 0 ||
-        cfg->sessions < 2 || cfg->step_timeout_ms == 0 || cfg->first_short == 0 ||
+        cfg->sessions < 2 || cfg->step_timeout_ms == 0 || cfg->step_min_ms > cfg->step_timeout_ms ||
+        cfg->first_short == 0 ||
         cfg->first_short + cfg->max_devices > 0x8000)
         return NULL;
     plc_lbs *s = calloc(1, sizeof(*s));

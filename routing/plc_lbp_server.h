@@ -37,7 +37,10 @@ typedef struct plc_lbs_config {
     unsigned allow_size;        /* allow-list entries: max_devices */
     unsigned block_size;        /* block-list entries: 64 */
     unsigned sessions;          /* exchanges at once: 5 (G3 stacks) */
-    unsigned step_timeout_ms;   /* [R] an unanswered step is repeated once after: 10000 */
+    unsigned step_timeout_ms;   /* [R] an unanswered step is repeated once after at most:
+                                 * 10000 (and this until a round trip is measured) */
+    unsigned step_min_ms;       /* [R] ... and at least: 2000; in between, RFC 6298's
+                                 * timeout on the steps' measured round trips */
     unsigned waiting;           /* [R] JOININGs that wait for a busy session: 32 */
     unsigned wait_ms;           /* [R] ... for at most: 12000 (the device's join wait is
                                  * 20 s; message 1 must reach it before) */

@@ -16,7 +16,8 @@
 #define APP_HELLO_ACK 0x53
 #define HOLDUP_TIMER_SLACK_US 1000 /* the modem goes dark just after the node app does */
 #define HELLO_EVERY_S 30
-#define HELLO_TRIES 10
+#define HELLO_TRIES 10     /* ... then every HELLO_LATER_S (+ up to half of it) until answered */
+#define HELLO_LATER_S 300
 /* [R] an announced meter announces itself again every 2 hours (+ up to 12 minutes): its
  * route and the relays' routes back to it are renewed before adpRoutingTableEntryTTL (6 h)
  * runs out, even when the concentrator reads it only once a day; without it every route of
@@ -164,11 +165,14 @@ static void on_hello(plc_loop *loop, plc_timer *t, void *user)
 {
     (void)loop;
     mnode *x = user;
-    if (x->announced || x->hellos >= HELLO_TRIES || !x->mac)
+    if (x->announced || !x->mac)
         return;
     x->hellos++;
     send_hello(x);
-    plc_timer_start_in(x->net->loop, t, HELLO_EVERY_S * 1000000ull);
+    const uint64_t later = HELLO_LATER_S * 1000000ull;
+    plc_timer_start_in(x->net->loop, t,
+                       x->hellos < HELLO_TRIES ? HELLO_EVERY_S * 1000000ull
+                                               : later + (plc_rng_next(&x->rng) >> 11) % (later / 2));
 }
 
 static void start_refresh(mnode *x)

@@ -3,7 +3,7 @@
  * (MAC with security, adaptation layer with LOADng, LBP). Meters power up at random within
  * a window and join through LBP (each with its EUI-64 and PSK on the concentrator's
  * allow-list); a joined meter announces itself to the concentrator (one datagram, repeated
- * every 30 s until acknowledged, 10 times at most), which teaches the relays and the
+ * every 30 s until acknowledged, 10 times, then every 300-450 s), which teaches the relays and the
  * concentrator the way back without a discovery. A read round asks every joined meter once
  * (`parallel` requests in flight, each asked at most twice) and each answers.
  * Quality against the medium's true links: every link's expected transmissions (ETX =

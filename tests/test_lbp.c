@@ -199,6 +199,7 @@ static uint8_t psk_of(unsigned i, unsigned k)
 static unsigned g_sessions = 5; /* the server's sessions for the next net_open */
 static unsigned g_hold_ms = 8000; /* ... and the hold its pacing assumes at first */
 static unsigned g_backoff_ms;    /* non-zero: every device's first back-off is this */
+static unsigned g_step_ms = 2000, g_step_min_ms = 2000; /* the server's step timeouts */
 
 static net *net_open(unsigned max_devices)
 {
@@ -209,7 +210,8 @@ static net *net_open(unsigned max_devices)
     plc_lbs_config_default(&sc);
     sc.max_devices = max_devices;
     sc.allow_size = 16;
-    sc.step_timeout_ms = 2000;
+    sc.step_timeout_ms = g_step_ms;
+    sc.step_min_ms = g_step_min_ms;
     sc.sessions = g_sessions;
     sc.hold_ms = g_hold_ms;
     w->n[0] = (node){.w = w, .eui = 0xC0C0, .short_addr = 0};
@@ -444,6 +446,55 @@ static void test_busy_server_paces_joins(void **st)
     assert_int_equal(c.joined, NODES - 1);
     assert_int_equal(c.busy, 0);
     assert_int_equal(c.wait_expired, 0);
+    net_close(w);
+}
+
+/* Message 1's sendings to each device, and the first message 2 of each dropped. */
+static uint64_t g_m1_t[NODES][4];
+static unsigned g_m1_n[NODES], g_m2_dropped[NODES];
+
+static int drop_first_message2(net *w, unsigned from, unsigned to, uint8_t *b, size_t len)
+{
+    plc_lbp_msg m;
+    plc_eap_msg e;
+    if (plc_lbp_decode(b + 2, len - 2, &m) != PLC_OK || !m.len || (m.data[0] & 1) ||
+        plc_eap_decode(m.data, m.len, &e) != PLC_OK)
+        return 1;
+    if (from == 0 && e.psk == 1 && g_m1_n[to] < 4)
+        g_m1_t[to][g_m1_n[to]++] = plc_loop_now_us(w->loop);
+    if (to == 0 && e.psk == 2 && !g_m2_dropped[from]) {
+        g_m2_dropped[from] = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* A lost step is sent again after RFC 6298's timeout on the round trips measured so far:
+ * the first exchange waits the configured 2.5 s, the next (its round trips known, tens of
+ * ms here) the floor of 200 ms. */
+static void test_step_timeout_follows_round_trips(void **st)
+{
+    (void)st;
+    g_step_ms = 2500;
+    g_step_min_ms = 200;
+    net *w = net_open(16);
+    g_step_ms = g_step_min_ms = 2000;
+    memset(g_m1_n, 0, sizeof(g_m1_n));
+    memset(g_m2_dropped, 0, sizeof(g_m2_dropped));
+    w->filter = drop_first_message2;
+    plc_lbd_start(w->n[1].lbd);
+    run(w, 5);
+    assert_int_equal(plc_lbd_get_state(w->n[1].lbd), PLC_LBD_JOINED);
+    assert_int_equal(g_m1_n[1], 2);
+    const uint64_t first = g_m1_t[1][1] - g_m1_t[1][0];
+    assert_true(first >= 2500000 && first < 2600000);
+    plc_lbd_start(w->n[2].lbd);
+    run(w, 5);
+    assert_int_equal(plc_lbd_get_state(w->n[2].lbd), PLC_LBD_JOINED);
+    assert_int_equal(g_m1_n[2], 2);
+    const uint64_t next = g_m1_t[2][1] - g_m1_t[2][0];
+    assert_true(next >= 200000 && next < 300000);
+    assert_int_equal(sc(w).step_repeats, 2);
     net_close(w);
 }
 
@@ -775,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_joins_at_once_wait_and_get_distinct_addresses),
         cmocka_unit_test(test_joining_retries_back_off),
         cmocka_unit_test(test_busy_server_paces_joins),
+        cmocka_unit_test(test_step_timeout_follows_round_trips),
         cmocka_unit_test(test_beacon_heard_in_backoff_spares_the_scan),
         cmocka_unit_test(test_replay_and_tamper),
         cmocka_unit_test(test_tampered_message3),
