@@ -31,8 +31,8 @@ static int number(const char *f, double *out)
 static int coordinate(const char *v, const char *hemi, int lon, double *out)
 {
     double x;
-    if (!number(v, &x) || x < 0 || strlen(hemi) != 1)
-        return 0;
+    if (!number(v, &x) || x < 0 || x >= 18100 || strlen(hemi) != 1)
+        return 0; /* (beyond 180 degrees: refused before the cast to int can overflow) */
     const double deg = (double)(int)(x / 100), min = x - deg * 100;
     if (min >= 60 || deg > (lon ? 180 : 90))
         return 0;

@@ -400,6 +400,8 @@ static void test_nmea(void **state)
         {"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", "crc"},
         {"$GPGGA,123519,4807.038,X,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*51", "format"},
         {"$GPGGA,123519,48A7.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*36", "format"},
+        /* 15 digits of latitude (fuzz_upstream: the degrees' cast to int overflowed) */
+        {"$GPGGA,123519,999999999999999,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*60", "format"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const int want = !strcmp(cases[i][1], "crc")      ? PLC_ERR_CRC
