@@ -373,9 +373,10 @@ static void for_us(plc_lbd *d, const plc_lbp_msg *m)
         return;
     }
     if (m->type == PLC_LBP_DECLINE) {
+        if (d->state != PLC_LBD_JOINING)
+            return;
         unsigned retry_s = 0;
-        if (d->state == PLC_LBD_JOINING &&
-            plc_lbp_decline_retry(m->data, m->len, &retry_s) == PLC_OK && retry_s) {
+        if (plc_lbp_decline_retry(m->data, m->len, &retry_s) == PLC_OK && retry_s) {
             /* paced: the JOINING again through the same agent when the server said, within
              * a second after (our bound: the message came in clear) */
             d->cnt.deferred++;
@@ -385,12 +386,10 @@ static void for_us(plc_lbd *d, const plc_lbp_msg *m)
                                (uint64_t)retry_s * 1000000u + rand32(d) % 1000000u);
             return;
         }
-        if (d->state == PLC_LBD_JOINING) {
-            d->cnt.declined++;
-            plc_timer_stop(d->loop, &d->timer);
-            d->agent = -1;
-            backoff(d);
-        }
+        d->cnt.declined++;
+        plc_timer_stop(d->loop, &d->timer);
+        d->agent = -1;
+        backoff(d);
         return;
     }
     if (d->state != PLC_LBD_JOINING && d->state != PLC_LBD_JOINED)

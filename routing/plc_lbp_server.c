@@ -635,12 +635,12 @@ void plc_lbs_input(plc_lbs *s, const plc_adp_lbp_indication *ind)
         return;
     }
     if (m.data[0] & 1) { /* parameters: the answer to an activation */
-        if (x->st == S_WAIT_RESULT) {
-            rtt_sample(s, x);
-            on_result(s, x, m.data, m.len);
-        }
-        else
+        if (x->st != S_WAIT_RESULT) {
             s->cnt.stale++;
+            return;
+        }
+        rtt_sample(s, x);
+        on_result(s, x, m.data, m.len);
         return;
     }
     plc_eap_msg in;
@@ -652,14 +652,15 @@ void plc_lbs_input(plc_lbs *s, const plc_adp_lbp_indication *ind)
         s->cnt.stale++; /* another exchange's, or replayed */
         return;
     }
-    if ((in.psk == 2 && x->st == S_WAIT2) || (in.psk == 4 && x->st == S_WAIT4))
-        rtt_sample(s, x);
-    if (in.psk == 2 && x->st == S_WAIT2)
-        on_message2(s, x, &in);
-    else if (in.psk == 4 && x->st == S_WAIT4)
-        on_message4(s, x, m.data, m.len, &in);
-    else
+    if ((in.psk != 2 || x->st != S_WAIT2) && (in.psk != 4 || x->st != S_WAIT4)) {
         s->cnt.stale++;
+        return;
+    }
+    rtt_sample(s, x);
+    if (in.psk == 2)
+        on_message2(s, x, &in);
+    else
+        on_message4(s, x, m.data, m.len, &in);
 }
 
 /* ---- policy and control ---- */
@@ -799,8 +800,8 @@ plc_lbs *plc_lbs_create(const plc_lbs_config *cfg, plc_loop *loop, const plc_lbs
 {
     if (!cfg || !loop || !ops || !ops->send || !ops->random || !ops->set_key ||
         !ops->activate_key || !gmk || gmk_id > 1 || cfg->max_devices == 0 ||
-        cfg->sessions < 2 || cfg->step_timeout_ms == 0 || cfg->step_min_ms > cfg->step_timeout_ms ||
-        cfg->first_short == 0 ||
+        cfg->sessions < 2 || cfg->step_timeout_ms == 0 ||
+        cfg->step_min_ms > cfg->step_timeout_ms || cfg->first_short == 0 ||
         cfg->first_short + cfg->max_devices > 0x8000)
         return NULL;
     plc_lbs *s = calloc(1, sizeof(*s));

@@ -170,9 +170,10 @@ static void on_hello(plc_loop *loop, plc_timer *t, void *user)
     x->hellos++;
     send_hello(x);
     const uint64_t later = HELLO_LATER_S * 1000000ull;
-    plc_timer_start_in(x->net->loop, t,
-                       x->hellos < HELLO_TRIES ? HELLO_EVERY_S * 1000000ull
-                                               : later + (plc_rng_next(&x->rng) >> 11) % (later / 2));
+    const uint64_t next = x->hellos < HELLO_TRIES
+                              ? HELLO_EVERY_S * 1000000ull
+                              : later + (plc_rng_next(&x->rng) >> 11) % (later / 2);
+    plc_timer_start_in(x->net->loop, t, next);
 }
 
 static void start_refresh(mnode *x)
