@@ -10,7 +10,8 @@
  *   bench_gateway [meters] [seed] [topology] [parallel]   (1000 1, generated feeder, 5)
  * Targets (issue 17): daily freeze of >= 99.9% of the meters before the deadline; the round
  * within 2x its airtime lower bound. One JSON line at the end. Run from the source tree.
- * GW_DEBUG=1: the concentrator's, the meters' ADP and MAC counters before and after the round. */
+ * GW_DEBUG=1: the concentrator's, the meters' ADP and MAC counters before and after the round,
+ * and the round's line time by modulation and by frame kind. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "plc_loadng.h"
 #include "plc_mac.h"
 #include "plc_meshnet.h"
+#include "plc_medium.h"
 #include "plc_ofdm.h"
 #include "plc_phy_params.h"
 #include "plc_sql.h"
@@ -105,12 +107,15 @@ static void debug_counters(bench *bp, unsigned n)
             mcs.tx_msdu_failed += mc.tx_msdu_failed, mcs.channel_access_failures += mc.channel_access_failures;
             mcs.queue_overflows += mc.queue_overflows, mcs.duplicates += mc.duplicates, mcs.decryption_errors += mc.decryption_errors;
             mcs.replays += mc.replays, mcs.no_key += mc.no_key;
+            mcs.tonemap_responses += mc.tonemap_responses;
         }
         fprintf(stderr, "meters MAC: frames %llu retries %llu msdu ok %llu failed %llu channel access %llu queue full %llu dup %llu decrypt %llu replays %llu nokey %llu\n",
                 (unsigned long long)mcs.tx_frames, (unsigned long long)mcs.tx_retries, (unsigned long long)mcs.tx_msdu_ok,
                 (unsigned long long)mcs.tx_msdu_failed, (unsigned long long)mcs.channel_access_failures,
                 (unsigned long long)mcs.queue_overflows, (unsigned long long)mcs.duplicates,
                 (unsigned long long)mcs.decryption_errors, (unsigned long long)mcs.replays, (unsigned long long)mcs.no_key);
+        fprintf(stderr, "meters MAC: tone map responses received %llu\n",
+                (unsigned long long)mcs.tonemap_responses);
         fprintf(stderr, "meters ADP: rx %llu tx %llu failed %llu no route %llu relayed %llu relay failed %llu hops %llu queue full %llu\n",
                 (unsigned long long)t.rx_datagrams, (unsigned long long)t.tx_datagrams,
                 (unsigned long long)t.tx_failed, (unsigned long long)t.no_route,
@@ -189,6 +194,8 @@ int main(int argc, char **argv)
                 (unsigned long long)c0.timeouts, (unsigned long long)c0.meter_errors,
                 (unsigned long long)c0.stale_freezes, (unsigned long long)c0.unsolicited);
     debug_counters(&b, n);
+    plc_medium_stats ms0, ms1;
+    plc_medium_get_stats(plc_meshnet_medium(b.net), &ms0);
     const double round_start = plc_meshnet_now_s(b.net);
     double round_end = round_start;
     unsigned round_got = 0;
@@ -219,6 +226,16 @@ int main(int argc, char **argv)
     }
     free(all);
     const double took = round_end - round_start;
+    plc_medium_get_stats(plc_meshnet_medium(b.net), &ms1);
+    if (getenv("GW_DEBUG")) { /* the round's line time, summed over the senders */
+        fprintf(stderr, "the round's line time, s: ROBO, DBPSK, DQPSK, D8PSK, ACKs");
+        for (int k = 0; k <= PLC_MOD_COUNT; k++)
+            fprintf(stderr, " %.1f", (double)(ms1.samples[k] - ms0.samples[k]) / 400000.0);
+        fprintf(stderr, "; beacon, command, EUI-64, broadcast, unicast, ACK");
+        for (int k = 0; k < PLC_MEDIUM_KIND_OTHER; k++)
+            fprintf(stderr, " %.1f", (double)(ms1.kind_samples[k] - ms0.kind_samples[k]) / 400000.0);
+        fprintf(stderr, "\n");
+    }
     printf("round at 08:00: %u meters read in %.0f s; airtime lower bound %.1f s over %u meters "
            "(%.3f s a hop: request %.1f ms, answer %.1f ms, ACKs %.1f ms, D8PSK), ratio %.2f\n",
            round_got, took, bound, counted, per_hop, airtime_s(16) * 1e3, airtime_s(20) * 1e3,
