@@ -20,7 +20,7 @@ void plc_mac_pib_default(plc_mac_pib *pib)
     pib->mac_k = 5;
     pib->min_cw_attempts = 10;
     pib->tonemask = PLC_TONEMASK_ALL;
-    pib->tonemap_ttl_s = 120;
+    pib->tonemap_ttl_s = 600;
     pib->reassembly_timeout_ms = 3000;
     pib->duplicate_ttl_ms = 5000;
     pib->neighbour_ttl_s = 1800;

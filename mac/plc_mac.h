@@ -75,7 +75,8 @@ typedef struct plc_mac_pib {
     /* link adaptation, reassembly, duplicates */
     uint64_t tonemask;               /* macToneMask: carriers the PHY may use,
                                       * PLC_TONEMASK_ALL; must match the PHY's */
-    unsigned tonemap_ttl_s;          /* macTMRTTL: tone map validity, 120 s [R] */
+    unsigned tonemap_ttl_s;          /* macTMRTTL: tone map validity, 600 s [R] (a missing ACK
+                                      * drops the map at once: ROBO until a new one) */
     unsigned reassembly_timeout_ms;  /* 3000 [R]: a segment train must finish in this */
     unsigned duplicate_ttl_ms;       /* 5000 [R]: how long (source, sequence) is remembered */
     unsigned neighbour_ttl_s;        /* 1800 [R]: a neighbour unheard this long is forgotten */
