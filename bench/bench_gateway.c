@@ -10,8 +10,9 @@
  *   bench_gateway [meters] [seed] [topology] [parallel]   (1000 1, generated feeder, 5)
  * Targets (issue 17): daily freeze of >= 99.9% of the meters before the deadline; the round
  * within 2x its airtime lower bound. One JSON line at the end. Run from the source tree.
- * GW_DEBUG=1: the concentrator's, the meters' ADP and MAC counters before and after the round,
- * and the round's line time by modulation and by frame kind. */
+ * GW_DEBUG=1: the concentrator's, the meters' ADP, LOADng and MAC counters before and after the
+ * round (after: when the loop ends, an hour on when a meter never answered), and the round's
+ * line time by modulation and by frame kind up to its last answer. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +81,22 @@ static void debug_counters(bench *bp, unsigned n)
                 (unsigned long long)a.repairs, (unsigned long long)a.rx_datagrams,
                 (unsigned long long)l.discoveries, (unsigned long long)l.rreq_sent);
         plc_adp_counters t = {0};
+        plc_loadng_counters lt = {0};
         for (unsigned k = 1; k <= n; k++) {
             plc_adp_get_counters(plc_meshnet_adp(bp->net, k), &a);
             t.relayed += a.relayed, t.relay_failed += a.relay_failed, t.no_route += a.no_route;
             t.tx_datagrams += a.tx_datagrams, t.tx_failed += a.tx_failed, t.rx_datagrams += a.rx_datagrams;
             t.hops_exhausted += a.hops_exhausted, t.queue_full += a.queue_full;
+            t.beacons += a.beacons, t.rx_broadcasts += a.rx_broadcasts;
+            plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(bp->net, k)), &l);
+            lt.rreq_sent += l.rreq_sent, lt.rreq_relayed += l.rreq_relayed;
+            lt.discoveries += l.discoveries;
         }
+        fprintf(stderr, "meters LOADng: discoveries %llu rreq sent %llu relayed %llu; route "
+                "beacons received %llu, other broadcasts %llu\n",
+                (unsigned long long)lt.discoveries, (unsigned long long)lt.rreq_sent,
+                (unsigned long long)lt.rreq_relayed, (unsigned long long)t.beacons,
+                (unsigned long long)t.rx_broadcasts);
         plc_meter_node_counters mt = {0};
         for (unsigned k = 1; k <= n; k++) {
             plc_meter_node_counters m;
@@ -196,6 +207,7 @@ int main(int argc, char **argv)
     debug_counters(&b, n);
     plc_medium_stats ms0, ms1;
     plc_medium_get_stats(plc_meshnet_medium(b.net), &ms0);
+    ms1 = ms0;
     const double round_start = plc_meshnet_now_s(b.net);
     double round_end = round_start;
     unsigned round_got = 0;
@@ -205,6 +217,7 @@ int main(int argc, char **argv)
         if (c.stored - c0.stored > round_got) {
             round_got = (unsigned)(c.stored - c0.stored);
             round_end = t;
+            plc_medium_get_stats(plc_meshnet_medium(b.net), &ms1); /* as of its last answer */
         }
         if (round_got >= in_time && in_time)
             break;
@@ -226,7 +239,6 @@ int main(int argc, char **argv)
     }
     free(all);
     const double took = round_end - round_start;
-    plc_medium_get_stats(plc_meshnet_medium(b.net), &ms1);
     if (getenv("GW_DEBUG")) { /* the round's line time, summed over the senders */
         fprintf(stderr, "the round's line time, s: ROBO, DBPSK, DQPSK, D8PSK, ACKs");
         for (int k = 0; k <= PLC_MOD_COUNT; k++)
