@@ -120,12 +120,11 @@ static void debug_counters(bench *bp, unsigned n)
             mcs.replays += mc.replays, mcs.no_key += mc.no_key;
             mcs.tonemap_responses += mc.tonemap_responses;
         }
-        fprintf(stderr, "meters MAC: frames %llu retries %llu msdu ok %llu failed %llu channel access %llu queue full %llu dup %llu decrypt %llu replays %llu nokey %llu\n",
+        fprintf(stderr, "meters MAC: frames %llu retries %llu msdu ok %llu failed %llu channel access %llu queue full %llu dup %llu decrypt %llu replays %llu nokey %llu tone map responses %llu\n",
                 (unsigned long long)mcs.tx_frames, (unsigned long long)mcs.tx_retries, (unsigned long long)mcs.tx_msdu_ok,
                 (unsigned long long)mcs.tx_msdu_failed, (unsigned long long)mcs.channel_access_failures,
                 (unsigned long long)mcs.queue_overflows, (unsigned long long)mcs.duplicates,
-                (unsigned long long)mcs.decryption_errors, (unsigned long long)mcs.replays, (unsigned long long)mcs.no_key);
-        fprintf(stderr, "meters MAC: tone map responses received %llu\n",
+                (unsigned long long)mcs.decryption_errors, (unsigned long long)mcs.replays, (unsigned long long)mcs.no_key,
                 (unsigned long long)mcs.tonemap_responses);
         fprintf(stderr, "meters ADP: rx %llu tx %llu failed %llu no route %llu relayed %llu relay failed %llu hops %llu queue full %llu\n",
                 (unsigned long long)t.rx_datagrams, (unsigned long long)t.tx_datagrams,

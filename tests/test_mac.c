@@ -253,9 +253,14 @@ static void test_tonemap_adaptation(void **st)
     assert_int_equal(nb->mod, PLC_MOD_DBPSK);
     send_and_check(n, 1, 0, 50, 20, 3.0);
     /* and back up when the noise goes away: the map is asked for again in the second half
-     * of its validity (300 s of 600) */
+     * of its validity (300 s of 600), not before */
     plc_medium_set_noise_level(m, mc.noise_level);
-    plc_macnet_run(n, plc_macnet_now_s(n) + 301.0);
+    const double quiet_from = plc_macnet_now_s(n);
+    plc_macnet_run(n, quiet_from + 200.0);
+    send_and_check(n, 1, 0, 50, 22, 3.0);
+    nb = plc_mac_neighbour_get(plc_macnet_mac(n, 1), 0);
+    assert_int_equal(nb->mod, PLC_MOD_DBPSK); /* still valid: no tone map request */
+    plc_macnet_run(n, quiet_from + 301.0);
     send_and_check(n, 1, 0, 50, 21, 3.0); /* in DBPSK, with a tone map request */
     nb = plc_mac_neighbour_get(plc_macnet_mac(n, 1), 0);
     assert_int_equal(nb->mod, PLC_MOD_D8PSK);
