@@ -16,6 +16,8 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
     c->seed = 1;
     c->power_up_s = 120;
     c->sim_archive = 1;
+    c->sdr_rate = 1e6;
+    c->eui = 0x70B3D50000000000ull;
     snprintf(c->per_table, sizeof(c->per_table), "%s", PLC_GW_PER_TABLE);
     c->image_id = 1;
     c->image_block = 128;
@@ -250,6 +252,33 @@ static int on_key(void *user, const char *section, const char *key, const char *
     UINT_KEY("plc", "seed", c->seed, 0, 4000000000.0)
     UINT_KEY("plc", "power_up_s", c->power_up_s, 0, 86400)
     REAL_KEY("plc", "speed", c->speed, 0, 1e6)
+    /* mode = port: the SDR and the concentrator modem's identity */
+    if (strcmp(section, "plc") == 0 && strcmp(key, "soapy") == 0) {
+        if (strlen(value) >= sizeof(c->soapy))
+            return bad(p, section, key, "longer than 255 characters%s", "");
+        snprintf(c->soapy, sizeof(c->soapy), "%s", value);
+        return 1;
+    }
+    REAL_KEY("plc", "sdr_rate", c->sdr_rate, 250e3, 20e6)
+    REAL_KEY("plc", "rf_hz", c->rf_hz, 0, 6e9)
+    REAL_KEY("plc", "gain_db", c->gain_db, -100, 100)
+    if (strcmp(section, "plc") == 0 && strcmp(key, "eui") == 0) {
+        uint8_t e[8];
+        if (!plc_gw_parse_hex(value, e, 8))
+            return bad(p, section, key, "\"%s\" is not 16 hex digits", value);
+        c->eui = 0;
+        for (int i = 0; i < 8; i++)
+            c->eui = c->eui << 8 | e[i];
+        if (!c->eui)
+            return bad(p, section, key, "\"%s\" is not an EUI-64 (all zero)", value);
+        return 1;
+    }
+    if (strcmp(section, "plc") == 0 && strcmp(key, "gmk") == 0) {
+        if (!plc_gw_parse_hex(value, c->gmk, 16))
+            return bad(p, section, key, "\"%s\" is not 32 hex digits", value);
+        c->has_gmk = 1;
+        return 1;
+    }
     UINT_KEY("reading", "parallel", c->gw.parallel, 1, 64)
     REAL_KEY("reading", "timeout_s", c->gw.timeout_s, 0.1, 600)
     REAL_KEY("reading", "per_hop_s", c->gw.per_hop_s, 0, 60)
@@ -351,6 +380,11 @@ int plc_gw_config_read(plc_gw_daemon_config *c, FILE *f, const char *name, char 
     }
     if (c->up.backoff_max_ms < c->up.backoff_min_ms) {
         snprintf(err, errlen, "%s: [upstream] backoff_max_ms: below backoff_min_ms", name);
+        return PLC_ERR_CONFIG;
+    }
+    if (!c->sim && !c->soapy[0]) {
+        snprintf(err, errlen, "%s: [plc] soapy: missing (mode = port needs the SDR's arguments)",
+                 name);
         return PLC_ERR_CONFIG;
     }
     for (unsigned i = 0; i < c->n_lines; i++)

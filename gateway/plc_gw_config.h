@@ -5,10 +5,14 @@
  *
  *   [gateway]  store (gateway.db), durable (1), clock ("now": the system clock, or
  *              "YYYY-MM-DD hh:mm:ss": the local time at start, for simulations)
- *   [plc]      mode (sim; port: not built yet), meters (50), phy (abstract | waveform),
+ *   [plc]      mode (sim | port). sim: meters (50), phy (abstract | waveform),
  *              seed (1), power_up_s (120), speed (0: as fast as it goes, else times real time),
  *              per_table (the source tree's docs/per/per_sco.dat), topology (a feeder
- *              file, sim/plc_topology.h; none: generated from the seed)
+ *              file, sim/plc_topology.h; none: generated from the seed). port: the
+ *              concentrator's modem on an SDR in real time: soapy (the device's SoapySDR
+ *              arguments, required), sdr_rate (1e6), rf_hz (0), gain_db (0), eui (the
+ *              modem's EUI-64, 16 hex digits: 70B3D50000000000), gmk (the area's key, 32
+ *              hex digits; none: drawn at the first start and kept in the store)
  *   [reading]  parallel (5), timeout_s (6), per_hop_s (2), retries (3), retry_gap_s (30),
  *              deadline (07:00), catchup_s (900)
  *   [events]   area_threshold (3), area_window_s (30), unreachable_passes (3)
@@ -60,6 +64,11 @@ typedef struct plc_gw_daemon_config {
     unsigned power_up_s;
     double speed;
     int sim_archive;
+    char soapy[256];        /* [plc] soapy: the SDR's SoapySDR arguments (mode = port) */
+    double sdr_rate, rf_hz, gain_db;
+    uint64_t eui;           /* [plc] eui: the concentrator modem's EUI-64 */
+    uint8_t gmk[16];        /* [plc] gmk: the area's group master key ... */
+    int has_gmk;            /* ... when given (else drawn once and kept in the store) */
     char topology[256];     /* [plc] topology: a feeder file (sim/plc_topology.h); "" generated */
     char per_table[256];    /* [plc] per_table: the abstract PHY's PER table (the source
                              * tree's docs/per/per_sco.dat by default) */

@@ -12,8 +12,6 @@
 
 #define APP_REQ 0x11      /* concentrator -> meter: a read request (id, then filler) */
 #define APP_ANS 0x12      /* meter -> concentrator: its answer (id, asked length, filler) */
-#define APP_HELLO 0x52    /* meter -> concentrator: joined (announce) */
-#define APP_HELLO_ACK 0x53
 #define HOLDUP_TIMER_SLACK_US 1000 /* the modem goes dark just after the node app does */
 #define HELLO_EVERY_S 30
 #define HELLO_TRIES 10     /* ... then every HELLO_LATER_S (+ up to half of it) until answered */
@@ -143,7 +141,7 @@ static void send_hello(mnode *x)
 {
     /* DL/T 645 mode: the hello carries the meter's address, as an HPLC module reports its
      * meter's when it joins */
-    uint8_t h[7] = {APP_HELLO};
+    uint8_t h[7] = {PLC_HELLO};
     if (x->meter)
         memcpy(h + 1, plc_meter_addr(x->meter), 6);
     plc_adp_data_request(x->adp, 0, h, x->meter ? 7 : 1, 0);
@@ -259,12 +257,12 @@ static void on_ind(void *u, const plc_adp_indication *ind)
     if (ind->len < 1)
         return;
     if (x->id == 0) { /* the concentrator */
-        if (ind->data[0] == APP_HELLO) {
-            const uint8_t a[1] = {APP_HELLO_ACK};
+        if (ind->data[0] == PLC_HELLO) {
+            const uint8_t a[1] = {PLC_HELLO_ACK};
             plc_adp_data_request(x->adp, ind->orig, a, sizeof(a), 0);
             if (ind->len == 7 && w->app.announced)
                 w->app.announced(w->app.user, ind->orig, ind->data + 1);
-        } else if (ind->data[0] == PLC_MESHNET_IMAGE_DISPATCH) {
+        } else if (ind->data[0] == PLC_IMAGE_DISPATCH) {
             if (w->app.image)
                 w->app.image(w->app.user, ind->orig, ind->data + 1, ind->len - 1);
         } else if (is_dlt645(ind->data, ind->len)) {
@@ -281,15 +279,15 @@ static void on_ind(void *u, const plc_adp_indication *ind)
         return;
     if (x->app && is_dlt645(ind->data, ind->len)) {
         plc_meter_node_input(x->app, ind->orig, ind->data, ind->len);
-    } else if (x->image && ind->data[0] == PLC_MESHNET_IMAGE_DISPATCH) {
+    } else if (x->image && ind->data[0] == PLC_IMAGE_DISPATCH) {
         uint8_t out[1 + 32];
         const size_t n = plc_fw_image_input(x->image, ind->data + 1, ind->len - 1, out + 1,
                                             sizeof(out) - 1);
         if (n) {
-            out[0] = PLC_MESHNET_IMAGE_DISPATCH;
+            out[0] = PLC_IMAGE_DISPATCH;
             plc_adp_data_request(x->adp, 0, out, n + 1, 0);
         }
-    } else if (ind->data[0] == APP_HELLO_ACK && !x->announced) {
+    } else if (ind->data[0] == PLC_HELLO_ACK && !x->announced) {
         x->announced = 1;
         w->announced++;
         start_refresh(x);

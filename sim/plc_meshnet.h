@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "plc_adp.h"
+#include "plc_app_dispatch.h"
 #include "plc_lbp_device.h"
 #include "plc_lbp_server.h"
 #include "plc_mac.h"
@@ -108,19 +109,18 @@ typedef struct plc_meshnet_app {
                   size_t len);
     /* the data service's confirm of plc_meshnet_send (first hop) */
     void (*confirm)(void *user, uint8_t handle, int status);
-    /* an image transfer message from a meter (PLC_MESHNET_IMAGE_DISPATCH stripped) */
+    /* an image transfer message from a meter (PLC_IMAGE_DISPATCH stripped) */
     void (*image)(void *user, uint16_t from, const uint8_t *msg, size_t len);
     /* the coordinator refused a device's join (may be NULL) */
     void (*refused)(void *user, uint64_t eui, const char *reason);
     void *user;
 } plc_meshnet_app;
 void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);
-/* [R] image transfer messages (meter/plc_fw_image.h) travel on the data service behind this
- * byte, apart from DL/T 645 frames (0x68 / 0xFE) and the simulation's own (0x11-0x53). */
-#define PLC_MESHNET_IMAGE_DISPATCH 0xF1
+/* Image transfer messages travel behind PLC_IMAGE_DISPATCH (meter/plc_app_dispatch.h); the
+ * simulation's own read-round datagrams are 0x11 and 0x12. */
 /* The image a meter runs (0: the one it came with) and its module's state. */
 uint32_t plc_meshnet_image(const plc_meshnet *n, unsigned node, int *state);
-/* A DL/T 645 frame (or, behind PLC_MESHNET_IMAGE_DISPATCH, an image transfer message) from
+/* A DL/T 645 frame (or, behind PLC_IMAGE_DISPATCH, an image transfer message) from
  * the concentrator to a short address (0xFFFF: everyone). */
 int plc_meshnet_send(plc_meshnet *n, uint16_t to, const uint8_t *frame, size_t len,
                      uint8_t handle);

@@ -1,15 +1,26 @@
 // A SoapySDR device for tests, "driver=plcstack_loopback": what is transmitted comes back
 // in the receive stream at the time it was sent for, plus complex noise, in real time
 // (steady clock). Devices opened with the same "line=NAME" share one line: each hears what
-// all of them send (two stacks in one process talking over "the air"). SoapySDR hands out
-// one device per distinct argument set: give each device on a line its own (node=a, ...). It keeps hardware time like a USRP (args: time=0 for a device without,
-// like a HackRF), refuses nothing, reports late bursts through readStreamStatus and
-// overflows when the host reads more than 0.25 s behind. SoapySDR's driver interface is
-// C++ only, hence the one C++ file in the project; it is loaded by tests/test_soapy.c.
+// all of them send (two stacks in one process talking over "the air"). With "share=FILE"
+// the line lives in that file, mapped by every process that opens it (a concentrator
+// daemon and meter processes on one line; the first to open it sets it up, the test
+// removes the file). SoapySDR hands out one device per distinct argument set: give each
+// device on a line its own (node=a, ...). It keeps hardware time like a USRP (args: time=0
+// for a device without, like a HackRF), refuses nothing, reports late bursts through
+// readStreamStatus and overflows when the host reads more than 0.25 s behind. SoapySDR's
+// driver interface is C++ only, hence the one C++ file in the project; it is loaded by
+// tests/test_soapy.c, or found through SOAPY_SDR_PLUGIN_PATH.
 #include <SoapySDR/Device.hpp>
 #include <SoapySDR/Formats.hpp>
 #include <SoapySDR/Registry.hpp>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <complex>
 #include <map>
@@ -23,40 +34,104 @@ namespace {
 const char *const DRIVER = "plcstack_loopback";
 
 // The line: a ring of samples tagged with their index (a slot of another lap reads as 0),
-// with the clock every device on it counts from.
+// with the clock every device on it counts from; in this process's memory, or in a file
+// mapped by every process on the line (writes under a process-shared mutex).
 struct Line {
-    static const long long RING = 1 << 23; // 4 s at 2 MS/s
+    static const long long RING = 1 << 22; // 4 s at 1 MS/s
     struct Slot {
-        long long index = -1;
+        long long index;
         std::complex<float> v;
     };
-    std::vector<Slot> ring = std::vector<Slot>(RING);
-    std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
+    struct Shared {
+        std::atomic<unsigned> ready;
+        pthread_mutex_t mu;
+        long long epoch_ns; // steady clock (CLOCK_MONOTONIC: the same in every process)
+        Slot ring[RING];
+    };
+    Shared *s = nullptr;
+    bool mapped = false;
+
+    Line()
+    {
+        s = new Shared;
+        s->epoch_ns = now_ns();
+        for (long long i = 0; i < RING; i++)
+            s->ring[i] = Slot{-1, {}};
+    }
+    explicit Line(const std::string &file)
+    {
+        int fd = open(file.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+        const bool first = fd >= 0;
+        if (!first)
+            fd = open(file.c_str(), O_RDWR);
+        if (fd < 0 || (first && ftruncate(fd, sizeof(Shared)) != 0))
+            throw std::runtime_error("plcstack_loopback: cannot open " + file);
+        struct stat st;
+        for (int k = 0; k < 2000 && fstat(fd, &st) == 0 && st.st_size < (off_t)sizeof(Shared); k++)
+            usleep(1000); // another process is setting it up
+        void *m = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED)
+            throw std::runtime_error("plcstack_loopback: cannot map " + file);
+        s = static_cast<Shared *>(m);
+        mapped = true;
+        if (first) { // zero-filled: every slot reads as silence (index 0 holds 0)
+            pthread_mutexattr_t a;
+            pthread_mutexattr_init(&a);
+            pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+            pthread_mutex_init(&s->mu, &a);
+            s->epoch_ns = now_ns();
+            s->ready.store(1);
+        }
+        for (int k = 0; k < 2000 && !s->ready.load(); k++)
+            usleep(1000);
+    }
+    ~Line()
+    {
+        if (mapped)
+            munmap(s, sizeof(Shared));
+        else
+            delete s;
+    }
+    static long long now_ns()
+    {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
 
     std::complex<float> at(long long i) const
     {
-        const Slot &s = ring[i & (RING - 1)];
-        return s.index == i ? s.v : std::complex<float>(0.0f, 0.0f);
+        const Slot &t = s->ring[i & (RING - 1)];
+        return t.index == i ? t.v : std::complex<float>(0.0f, 0.0f);
     }
-    void add(long long i, std::complex<float> v)
+    void add(long long i, const std::complex<float> *v, size_t n)
     {
-        Slot &s = ring[i & (RING - 1)];
-        if (s.index != i)
-            s = Slot{i, v};
-        else
-            s.v += v;
+        if (mapped)
+            pthread_mutex_lock(&s->mu);
+        for (size_t k = 0; k < n; k++, i++) {
+            Slot &t = s->ring[i & (RING - 1)];
+            if (t.index != i)
+                t = Slot{i, v[k]};
+            else
+                t.v += v[k];
+        }
+        if (mapped)
+            pthread_mutex_unlock(&s->mu);
     }
 };
 
 std::shared_ptr<Line> line_named(const SoapySDR::Kwargs &args)
 {
     static std::map<std::string, std::weak_ptr<Line>> lines;
-    if (!args.count("line"))
+    const bool file = args.count("share") != 0;
+    if (!file && !args.count("line"))
         return std::make_shared<Line>();
-    std::shared_ptr<Line> l = lines[args.at("line")].lock();
+    const std::string key = file ? "file:" + args.at("share") : args.at("line");
+    std::shared_ptr<Line> l = lines[key].lock();
     if (!l) {
-        l = std::make_shared<Line>();
-        lines[args.at("line")] = l;
+        l = file ? std::make_shared<Line>(args.at("share")) : std::make_shared<Line>();
+        lines[key] = l;
     }
     return l;
 }
@@ -153,9 +228,8 @@ public:
                 return SOAPY_SDR_STREAM_ERROR; // too far ahead for the line buffer
         }
         const auto *in = static_cast<const std::complex<float> *>(buffs[0]);
-        if (!late_)
-            for (size_t k = 0; k < n; k++) // transmissions add up, as on a line
-                line_->add(burst_at_ + (long long)k, in[k]);
+        if (!late_) // transmissions add up, as on a line
+            line_->add(burst_at_, in, n);
         burst_at_ += (long long)n;
         if (flags & SOAPY_SDR_END_BURST) {
             in_burst_ = false;
@@ -185,8 +259,7 @@ private:
 
     long long now() const
     {
-        const auto d = std::chrono::steady_clock::now() - line_->epoch;
-        return (long long)(std::chrono::duration<double>(d).count() * rate_);
+        return (long long)((double)(Line::now_ns() - line_->s->epoch_ns) * 1e-9 * rate_);
     }
     long long ns(long long i) const { return (long long)((double)i / rate_ * 1e9); }
     long long index(long long t) const { return (long long)std::llround((double)t * 1e-9 * rate_); }

@@ -312,7 +312,7 @@ static int mesh_verify(const uint8_t digest[32], const uint8_t sig[64])
 static int a_send(void *u, uint16_t to, const uint8_t *f, size_t n)
 {
     area *a = u;
-    if (a->drop > 0 && n > 2 && f[0] == PLC_MESHNET_IMAGE_DISPATCH && f[1] == 0x02 &&
+    if (a->drop > 0 && n > 2 && f[0] == PLC_IMAGE_DISPATCH && f[1] == 0x02 &&
         (f[3] == 4 || f[3] == 11 || f[3] == 12)) { /* blocks 4, 11 and 12 lost the first time */
         a->drop--;
         return PLC_OK;

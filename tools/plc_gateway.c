@@ -378,7 +378,7 @@ static int cmd_command(const char *store, char **args, int nargs, double wait_s)
 }
 
 /* A meter into the archive (or its port and asset changed); the daemon reads the archive when
- * it starts. */
+ * it starts. A store not there yet is made (the archive is imported before the first start). */
 static int cmd_archive_add(const char *store, const char *addr, const char *port, const char *asset,
                            const char *eui_hex, const char *psk_hex)
 {
@@ -394,6 +394,13 @@ static int cmd_archive_add(const char *store, const char *addr, const char *port
     uint64_t eui = 0;
     for (int i = 0; eui_hex && i < 8; i++)
         eui = eui << 8 | e[i];
+    char err[256];
+    plc_gw_store *made = plc_gw_store_open(store, 1, err, sizeof(err));
+    if (!made) {
+        fprintf(stderr, "plc-gateway: %s\n", err);
+        return 1;
+    }
+    plc_gw_store_close(made);
     sqlite3 *db = open_store(store, SQLITE_OPEN_READWRITE);
     if (!db)
         return 1;

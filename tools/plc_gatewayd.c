@@ -2,7 +2,9 @@
  * docs/gateway.md), opens the store and runs the concentrator (gateway/plc_gw.h) on its PLC
  * side: [plc] mode = sim, a simulated feeder of N meters over the mesh in the same process
  * (every node the whole stack: MAC, adaptation layer, LOADng, LBP; DL/T 645 meters), run as
- * fast as it goes or at [plc] speed times real time.
+ * fast as it goes or at [plc] speed times real time; or mode = port, the concentrator's
+ * modem (gateway/plc_gw_modem.h) on an SDR through SoapySDR, in real time, the meters on the
+ * line being real (or plc-meter processes on a test's shared loopback line).
  *   plc-gatewayd -c FILE [--store PATH] [--for SECONDS] [--drain SECONDS]
  *                [--topology-out FILE.dot]
  * --store: the store instead of the file's [gateway] store.
@@ -32,8 +34,13 @@
 #endif
 #include "plc_gw_store.h"
 #include "plc_gw_upstream.h"
+#include "plc_gw_modem.h"
 #include "plc_loadng.h"
+#include "plc_loop_posix.h"
+#include "plc_os_random.h"
 #include "plc_meshnet.h"
+#include "plc_port.h"
+#include "plc_port_phy.h"
 
 static volatile sig_atomic_t stop_requested;
 #ifdef PLC_HAVE_ECDSA
@@ -75,7 +82,11 @@ typedef struct line_t {
 } line_t;
 
 typedef struct daemon {
-    plc_meshnet *net;
+    plc_meshnet *net;      /* mode = sim: the simulated area */
+    plc_gw_modem *modem;   /* mode = port: the concentrator's modem on the port, ... */
+    plc_loop *loop;        /* ... the real-time loop */
+    plc_port *port;
+    plc_port_phy *phy;
     plc_gw *gw;
     plc_gw_upstream *up;
     plc_gw_serial *gnss;   /* [gnss] an NMEA receiver, or NULL */
@@ -99,7 +110,8 @@ static void line_frame(void *user, const uint8_t *frame, size_t len)
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len)
 {
     daemon_t *d = user;
-    return plc_meshnet_send(d->net, to, frame, len, 0);
+    return d->net ? plc_meshnet_send(d->net, to, frame, len, 0)
+                  : plc_gw_modem_send(d->modem, to, frame, len);
 }
 
 static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
@@ -119,7 +131,7 @@ static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, cons
  * concentrator would learn it by LOADng path discovery, not built yet). */
 static void store_routes(daemon_t *d, plc_gw_store *s)
 {
-    for (unsigned k = 1; k <= plc_meshnet_meters(d->net); k++) {
+    for (unsigned k = 1; d->net && k <= plc_meshnet_meters(d->net); k++) {
         plc_mac *mac = plc_meshnet_mac(d->net, k);
         if (!mac)
             continue;
@@ -148,13 +160,16 @@ static void on_refused(void *user, uint64_t eui, const char *reason)
 static int allow(void *user, uint64_t eui, const uint8_t psk[16])
 {
     daemon_t *d = user;
-    return plc_meshnet_allow(d->net, eui, psk);
+    return d->net ? plc_meshnet_allow(d->net, eui, psk) : plc_gw_modem_allow(d->modem, eui, psk);
 }
 
 static void deny(void *user, uint64_t eui)
 {
     daemon_t *d = user;
-    plc_meshnet_disallow(d->net, eui);
+    if (d->net)
+        plc_meshnet_disallow(d->net, eui);
+    else
+        plc_gw_modem_disallow(d->modem, eui);
 }
 
 /* What the GNSS receiver said: a new fix is the position the next login reports. */
@@ -224,6 +239,17 @@ static int import_sim_archive(plc_gw_store *s, plc_meshnet *net)
     return rc;
 }
 
+/* Meters on the mesh (announced) and the PLC side's time. */
+static unsigned announced(const daemon_t *d)
+{
+    return d->net ? plc_meshnet_announced(d->net) : plc_gw_modem_announced(d->modem);
+}
+
+static double plc_now_s(daemon_t *d)
+{
+    return d->net ? plc_meshnet_now_s(d->net) : (double)plc_loop_now_us(d->loop) * 1e-6;
+}
+
 static void report(daemon_t *d, FILE *f, int json, double wall0)
 {
     const int64_t now = plc_gw_now(d->gw);
@@ -237,7 +263,7 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
     if (!json) {
         fprintf(f, "[%s] joined %u/%u; today's daily freeze %u/%u (%u before the deadline); "
                    "requests %llu answers %llu timeouts %llu; events: power-down %llu area %llu\n",
-                t, plc_meshnet_announced(d->net), plc_meshnet_meters(d->net), got, meters, in_time,
+                t, announced(d), meters, got, meters, in_time,
                 (unsigned long long)c.requests, (unsigned long long)c.answers,
                 (unsigned long long)c.timeouts, (unsigned long long)c.power_downs,
                 (unsigned long long)c.area_outages);
@@ -254,7 +280,7 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
                "\"items_acked\":%llu,\"outbox\":%llu,\"resends\":%llu,\"commands\":%llu,"
                "\"clock_steps\":%llu,\"auth_failures\":%llu},"
                "\"sim_s\":%.0f,\"wall_s\":%.1f}\n",
-            t, meters, plc_meshnet_announced(d->net), got, in_time,
+            t, meters, announced(d), got, in_time,
             (unsigned long long)c.requests, (unsigned long long)c.answers,
             (unsigned long long)c.timeouts, (unsigned long long)c.stored,
             (unsigned long long)c.duplicates, (unsigned long long)c.bad_frames, (unsigned long long)c.wrong_address,
@@ -264,7 +290,82 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
             (unsigned long long)u.items_sent, (unsigned long long)u.items_acked,
             (unsigned long long)u.outbox, (unsigned long long)u.resends,
             (unsigned long long)u.commands, (unsigned long long)u.clock_steps,
-            (unsigned long long)u.auth_failures, plc_meshnet_now_s(d->net), wall_s() - wall0);
+            (unsigned long long)u.auth_failures, plc_now_s(d), wall_s() - wall0);
+}
+
+/* The area's key: [plc] gmk, else the one drawn at the first start and kept in the store (a
+ * concentrator restarted with a new key would lose its meters until each joins again). */
+static int area_key(const plc_gw_daemon_config *dc, plc_gw_store *store, uint8_t gmk[16])
+{
+    if (dc->has_gmk) {
+        memcpy(gmk, dc->gmk, 16);
+        return PLC_OK;
+    }
+    int64_t h[2];
+    if (plc_gw_store_state_get(store, "gmk_hi", &h[0]) == 1 &&
+        plc_gw_store_state_get(store, "gmk_lo", &h[1]) == 1) {
+        for (int i = 0; i < 16; i++)
+            gmk[i] = (uint8_t)((uint64_t)h[i / 8] >> (56 - 8 * (i % 8)));
+        return PLC_OK;
+    }
+    plc_os_random(NULL, gmk, 16);
+    for (int k = 0; k < 2; k++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = v << 8 | gmk[8 * k + i];
+        if (plc_gw_store_state_set(store, k ? "gmk_lo" : "gmk_hi", (int64_t)v) != PLC_OK)
+            return PLC_ERR_IO;
+    }
+    return PLC_OK;
+}
+
+/* mode = port: the SDR, the PHY over it and the concentrator's modem on the real-time loop. */
+static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *store, char *err,
+                     size_t errlen)
+{
+#ifdef PLC_HAVE_SOAPY
+    plc_sdr_config fe;
+    plc_sdr_config_default(&fe);
+    fe.sdr_rate_hz = dc->sdr_rate;
+    d->port = plc_port_soapy_create(dc->soapy, &fe, dc->rf_hz, dc->gain_db, err, errlen);
+    if (!d->port)
+        return PLC_ERR_IO;
+#else
+    snprintf(err, errlen, "mode = port: this build has no SoapySDR (libsoapysdr-dev)");
+    return PLC_ERR_ARG;
+#endif
+    d->loop = plc_loop_posix_create(512);
+    d->phy = d->loop ? plc_port_phy_create(d->port, d->loop, NULL) : NULL;
+    plc_gw_modem_config mc;
+    plc_gw_modem_config_default(&mc);
+    mc.eui = dc->eui;
+    mc.parallel = dc->gw.parallel;
+    mc.random = plc_os_random;
+    if (area_key(dc, store, mc.gmk) != PLC_OK) {
+        snprintf(err, errlen, "gmk: cannot draw or keep the area's key");
+        return PLC_ERR_IO;
+    }
+    const plc_gw_modem_app app = {.announced = on_announced, .frame = on_frame,
+                                  .image = on_image, .refused = on_refused, .user = d};
+    d->modem = d->phy ? plc_gw_modem_create(&mc, d->loop, plc_port_phy_service(d->phy), &app)
+                      : NULL;
+    memset(mc.gmk, 0, sizeof(mc.gmk));
+    if (!d->modem) {
+        snprintf(err, errlen, "soapy: cannot start the PHY and the modem on the port");
+        return PLC_ERR_NOMEM;
+    }
+    return PLC_OK;
+}
+
+static void close_port(daemon_t *d)
+{
+    plc_gw_modem_destroy(d->modem);
+    plc_port_phy_destroy(d->phy);
+    if (d->port)
+        plc_port_close(d->port);
+    if (d->loop)
+        plc_loop_destroy(d->loop);
+    d->modem = NULL, d->phy = NULL, d->port = NULL, d->loop = NULL;
 }
 
 int main(int argc, char **argv)
@@ -308,11 +409,12 @@ int main(int argc, char **argv)
                         "time: set [plc] speed = 1\n", conf, dc.line[0].name);
         return 2;
     }
-    if (!dc.sim) {
-        fprintf(stderr, "plc-gatewayd: %s: [plc] mode = port: the mesh stack over a sample port "
-                        "is not built yet; use mode = sim\n", conf);
+    if (!dc.sim && dc.speed != 0 && dc.speed != 1.0) {
+        fprintf(stderr, "plc-gatewayd: %s: [plc] speed: a port runs in real time: set 1\n", conf);
         return 2;
     }
+    if (!dc.sim)
+        dc.speed = 1;
     plc_gw_store *store = plc_gw_store_open(dc.store, dc.durable, err, sizeof(err));
     if (!store) {
         fprintf(stderr, "plc-gatewayd: store %s\n", err);
@@ -322,59 +424,75 @@ int main(int argc, char **argv)
     int64_t clock0 = dc.clock ? dc.clock : system_local_now(), was = 0;
     if (dc.clock && plc_gw_store_state_get(store, "daemon_clock", &was) == 1 && was > clock0)
         clock0 = was;
-    plc_meshnet_config mc;
-    plc_meshnet_config_default(&mc);
-    mc.medium.nodes = dc.meters + 1;
-    mc.medium.abstract_phy = !dc.waveform;
-    mc.medium.per_table = dc.per_table;
-    mc.medium.topology_file = dc.topology[0] ? dc.topology : NULL;
-    mc.seed = dc.seed;
-    mc.power_up_s = dc.power_up_s;
-    mc.dlt645 = 1;
-    mc.allow_none = 1; /* the archive says who may join */
-    if (dc.has_key) {
-#ifdef PLC_HAVE_ECDSA
-        memcpy(trusted_key, dc.key, sizeof(trusted_key));
-        mc.image_verify = sim_verify;
-#else
-        fprintf(stderr, "plc-gatewayd: %s: [firmware] key: this build has no ECDSA (mbedTLS)\n", conf);
-        plc_gw_store_close(store);
-        return 2;
-#endif
-    }
-    {
-        const time_t tt = (time_t)clock0;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        mc.meter_start = (plc_dlt645_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                                           tm.tm_wday, tm.tm_hour, tm.tm_min, tm.tm_sec};
-    }
     daemon_t d = {0};
-    d.net = plc_meshnet_create(&mc, err, sizeof(err));
-    if (!d.net) {
-        fprintf(stderr, "plc-gatewayd: simulated feeder: %s\n", err);
-        plc_gw_store_close(store);
-        return 1;
+    if (!dc.sim) {
+        if (open_port(&d, &dc, store, err, sizeof(err)) != PLC_OK) {
+            fprintf(stderr, "plc-gatewayd: %s: [plc] %s\n", conf, err);
+            close_port(&d);
+            plc_gw_store_close(store);
+            return 1;
+        }
+        if (dc.sim_archive)
+            fprintf(stderr, "plc-gatewayd: %s: [archive] sim_meters: no simulated meters in "
+                            "mode = port; the archive is the store's\n", conf);
+    } else {
+        plc_meshnet_config mc;
+        plc_meshnet_config_default(&mc);
+        mc.medium.nodes = dc.meters + 1;
+        mc.medium.abstract_phy = !dc.waveform;
+        mc.medium.per_table = dc.per_table;
+        mc.medium.topology_file = dc.topology[0] ? dc.topology : NULL;
+        mc.seed = dc.seed;
+        mc.power_up_s = dc.power_up_s;
+        mc.dlt645 = 1;
+        mc.allow_none = 1; /* the archive says who may join */
+        if (dc.has_key) {
+    #ifdef PLC_HAVE_ECDSA
+            memcpy(trusted_key, dc.key, sizeof(trusted_key));
+            mc.image_verify = sim_verify;
+    #else
+            fprintf(stderr, "plc-gatewayd: %s: [firmware] key: this build has no ECDSA (mbedTLS)\n", conf);
+            plc_gw_store_close(store);
+            return 2;
+    #endif
+        }
+        {
+            const time_t tt = (time_t)clock0;
+            struct tm tm;
+            gmtime_r(&tt, &tm);
+            mc.meter_start = (plc_dlt645_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                               tm.tm_wday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+        }
+        d.net = plc_meshnet_create(&mc, err, sizeof(err));
+        if (!d.net) {
+            fprintf(stderr, "plc-gatewayd: simulated feeder: %s\n", err);
+            plc_gw_store_close(store);
+            return 1;
+        }
+        if (dc.sim_archive && import_sim_archive(store, d.net) != PLC_OK) {
+            fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
+            plc_meshnet_destroy(d.net);
+            plc_gw_store_close(store);
+            return 1;
     }
-    if (dc.sim_archive && import_sim_archive(store, d.net) != PLC_OK) {
-        fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
-        plc_meshnet_destroy(d.net);
-        plc_gw_store_close(store);
-        return 1;
     }
     plc_gw_config gc = dc.gw;
     gc.clock0 = clock0;
     const plc_gw_link link = {mesh_send, &d};
-    d.gw = plc_gw_create(&gc, store, plc_meshnet_loop(d.net), &link, err, sizeof(err));
+    d.gw = plc_gw_create(&gc, store, d.net ? plc_meshnet_loop(d.net) : d.loop, &link, err,
+                         sizeof(err));
     if (!d.gw) {
         fprintf(stderr, "plc-gatewayd: %s\n", err);
         plc_meshnet_destroy(d.net);
+        close_port(&d);
         plc_gw_store_close(store);
         return 1;
     }
-    const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
-                                 .image = on_image, .refused = on_refused, .user = &d};
-    plc_meshnet_set_app(d.net, &app);
+    if (d.net) {
+        const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
+                                     .image = on_image, .refused = on_refused, .user = &d};
+        plc_meshnet_set_app(d.net, &app);
+    }
     if (dc.image[0] && load_image(d.gw, &dc) != PLC_OK) {
         fprintf(stderr, "plc-gatewayd: %s: [firmware] image: %s cannot be read (1 MiB at most)\n",
                 conf, dc.image);
@@ -421,12 +539,20 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     char t[32];
     local_text(clock0, t, sizeof(t));
-    fprintf(stderr, "plc-gatewayd: %s: %u simulated meters (%s PHY), store %s, clock %s\n", conf,
-            dc.meters, dc.waveform ? "waveform" : "abstract", dc.store, t);
+    if (d.net)
+        fprintf(stderr, "plc-gatewayd: %s: %u simulated meters (%s PHY), store %s, clock %s\n",
+                conf, dc.meters, dc.waveform ? "waveform" : "abstract", dc.store, t);
+    else
+        fprintf(stderr, "plc-gatewayd: %s: the concentrator's modem on SDR \"%s\" (%.0f S/s), "
+                        "EUI-64 %016llX, store %s, clock %s\n",
+                conf, dc.soapy, dc.sdr_rate, (unsigned long long)dc.eui, dc.store, t);
     const double wall0 = wall_s();
     double next_log = 3600, next_clock = 60;
     for (double s = 1; !stop_requested && (run_for < 0 || s <= run_for); s += 1) {
-        plc_meshnet_run(d.net, s);
+        if (d.net)
+            plc_meshnet_run(d.net, s);
+        else /* real time: the port's samples and the stack's timers for one second */
+            plc_loop_run(d.loop, (uint64_t)(s * 1e6));
         for (unsigned i = 0; i < d.n_lines; i++)
             plc_gw_serial_poll(d.lines[i].port, line_frame, &d.lines[i]);
         read_gnss(&d);
@@ -465,7 +591,10 @@ int main(int argc, char **argv)
         report(&d, stderr, 0, wall0);
     }
     report(&d, stdout, 1, wall0);
-    if (dot) {
+    if (dot && !d.net) {
+        fprintf(stderr, "plc-gatewayd: --topology-out: the routes are known in mode = sim only "
+                        "(plc-gateway topology has each meter's hops)\n");
+    } else if (dot) {
         FILE *f = fopen(dot, "w");
         if (!f || plc_meshnet_write_dot(d.net, f) != PLC_OK)
             fprintf(stderr, "plc-gatewayd: cannot write %s\n", dot);
@@ -481,6 +610,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < d.n_lines; i++)
         plc_gw_serial_close(d.lines[i].port);
     plc_meshnet_destroy(d.net);
+    close_port(&d);
     plc_gw_store_close(store);
     return rc;
 }
