@@ -1,4 +1,5 @@
-/* libFuzzer target for the DL/T 645 decoder, the value decoder and the stream extractor:
+/* libFuzzer target for the DL/T 645 decoder, the value decoder, the load profile's records
+ * and request (plc_dlt645_profile.h) and the stream extractor:
  * any input must give a frame or an error code, never a crash, a leak or a sanitizer report.
  * Built and run by scripts/fuzz.sh. */
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "plc_dlt645.h"
+#include "plc_dlt645_profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +29,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)plc_dlt645_value_decode(plc_dlt645_di_get(f.data), f.data + 4, f.len - 4u, &v);
         }
     }
+    /* load profile records back to back, as a reply carries them: a record that decodes
+     * encodes back to its bytes */
+    for (size_t at = 0; at < size;) {
+        plc_dlt645_profile_record r;
+        size_t rec = 0;
+        if (plc_dlt645_profile_record_decode(data + at, size - at, &r, &rec) != PLC_DLT645_OK)
+            break;
+        uint8_t out[256];
+        const int n = plc_dlt645_profile_record_encode(&r, out, sizeof(out));
+        if (rec == 0 || n < 0 || (size_t)n != rec || memcmp(out, data + at, rec) != 0)
+            __builtin_trap();
+        at += rec;
+    }
+    uint8_t classes;
+    unsigned n;
+    plc_dlt645_time from;
+    (void)plc_dlt645_profile_parse_request(data, size, &classes, &n, &from);
     /* the extractor in chunks whose sizes the input's first byte picks */
     static plc_dlt645_extractor x;
     plc_dlt645_extractor_init(&x);

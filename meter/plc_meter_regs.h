@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "plc_dlt645.h"
+#include "plc_dlt645_profile.h"
 
 typedef struct plc_meter_regs_ops {
     /* The address, 6 bytes in wire order. */
@@ -33,6 +34,11 @@ typedef struct plc_meter_regs_ops {
     void (*set_address)(void *meter, const uint8_t addr[6]);
     /* Mains lost (0) or back (1): power-down events. */
     void (*mains)(void *meter, uint64_t now_us, int on);
+    /* Optional (NULL: the meter keeps no load profile): record k (0: the first) of those
+     * taken at or after `from`, with the classes it records among `classes` (a mask):
+     * PLC_DLT645_OK, or PLC_DLT645_E_UNKNOWN_DI when there is no such record. */
+    int (*profile)(void *meter, uint64_t now_us, const plc_dlt645_time *from, unsigned k,
+                   uint8_t classes, plc_dlt645_profile_record *rec);
 } plc_meter_regs_ops;
 
 typedef struct plc_meter_regs {

@@ -31,10 +31,38 @@ static int password_ok(const plc_meter_regs *g, const uint8_t *p)
     return g->ops->password_ok(g->meter, p[0], (uint32_t)pw);
 }
 
+/* A load profile read (06000001 / 060n0001 with N and a time): whole records from that time
+ * on, as many as N and the reply's DATA allow. */
+static int serve_profile(const plc_meter_regs *g, uint64_t now, const uint8_t *addr,
+                         const plc_dlt645_frame *q, plc_dlt645_frame *r)
+{
+    uint8_t classes;
+    unsigned n;
+    plc_dlt645_time from;
+    if (!g->ops->profile ||
+        plc_dlt645_profile_parse_request(q->data, q->len, &classes, &n, &from) != PLC_DLT645_OK)
+        return abnormal(addr, PLC_DLT645_READ, PLC_DLT645_ERR_NO_DATA, r);
+    uint8_t out[PLC_DLT645_MAX_DATA];
+    memcpy(out, q->data, 4);
+    unsigned len = 4, k = 0;
+    plc_dlt645_profile_record rec;
+    for (; k < n && g->ops->profile(g->meter, now, &from, k, classes, &rec) == PLC_DLT645_OK; k++) {
+        const int w = plc_dlt645_profile_record_encode(&rec, out + len, sizeof(out) - len);
+        if (w < 0)
+            break; /* no room for a whole one: the rest on the next read */
+        len += (unsigned)w;
+    }
+    if (len == 4)
+        return abnormal(addr, PLC_DLT645_READ, PLC_DLT645_ERR_NO_DATA, r);
+    return normal(addr, PLC_DLT645_READ, out, len, r);
+}
+
 static int serve_read(const plc_meter_regs *g, uint64_t now, const uint8_t *addr,
                       const plc_dlt645_frame *q, plc_dlt645_frame *r)
 {
     const uint32_t di = plc_dlt645_di_get(q->data);
+    if ((di & 0xFF00FFFFu) == PLC_DLT645_PROFILE_DI)
+        return serve_profile(g, now, addr, q, r);
     uint8_t out[4 + 32];
     plc_dlt645_di_put(di, out);
     plc_dlt645_value v;

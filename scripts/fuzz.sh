@@ -7,7 +7,7 @@ secs=${1:-60}
 out=build-fuzz
 mkdir -p "$out/corpus_dlt645"
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Imeter)
-clang "${flags[@]}" fuzz/fuzz_dlt645.c meter/plc_dlt645.c -o "$out/fuzz_dlt645"
+clang "${flags[@]}" fuzz/fuzz_dlt645.c meter/plc_dlt645.c meter/plc_dlt645_profile.c -o "$out/fuzz_dlt645"
 # seeds: the public example frames
 i=0
 while read -r line; do
@@ -66,7 +66,7 @@ printf '\x00\x0e\x40\x01\x00\x00\x01\x00\x05\x01\x02\x0f\x00\x10\x82\x10' > "$ou
 mkdir -p "$out/corpus_gateway"
 clang "${flags[@]}" -D_POSIX_C_SOURCE=200809L -Igateway -Imeter -Icommon -Iphy fuzz/fuzz_gateway.c \
   gateway/plc_gw.c gateway/plc_gw_store.c gateway/plc_sql.c gateway/plc_gw_command.c gateway/plc_gw_time.c \
-  gateway/plc_gw_config.c meter/plc_dlt645.c common/plc_loop.c common/plc_loop_virtual.c \
+  gateway/plc_gw_config.c meter/plc_dlt645.c meter/plc_dlt645_profile.c common/plc_loop.c common/plc_loop_virtual.c \
   common/plc_err.c phy/plc_crc.c -DPLC_GW_PER_TABLE='"per.dat"' -lsqlite3 -linih -o "$out/fuzz_gateway"
 { printf '\x00'; cat gateway/etc/plc-gatewayd.ini; } > "$out/corpus_gateway/ini"
 printf '\x01\x02\x15\x68\x01\x00\x00\x00\x00\x00\x68\x91\x09\x34\x33\x39\x38\x33\x33\x35\x34\x59\x6b\x16\x00\x24\x68\x01\x00\x00\x00\x00\x00\x68\x91\x18\x34\x34\x39\x38\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x5b\x16' \

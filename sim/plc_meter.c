@@ -11,6 +11,13 @@
 #define PROFILE_STEP_US 60000000u /* the load changes once a simulated minute */
 #define NOMINAL_V 220.0
 
+/* A load profile record: the quantities as their 645 fields (x10 V, x1000 A, ...). */
+typedef struct profile_rec {
+    int64_t at_s;
+    int64_t volt, amp, freq, kw, kvar, pf;
+    double fwd, rev;
+} profile_rec;
+
 struct plc_meter {
     plc_meter_config cfg;
     plc_rng rng;
@@ -42,6 +49,9 @@ struct plc_meter {
     } hourly[PLC_METER_HOURLY_FREEZES];
     unsigned hourly_count, hourly_next;
     int64_t period_no;       /* the meter's clock / period at the last step */
+    profile_rec profile[PLC_METER_PROFILE_RECORDS]; /* every PLC_METER_PROFILE_MIN */
+    unsigned profile_count, profile_next;
+    int64_t profile_no;
     unsigned period_min;     /* 04001202: 60 */
     int64_t price[5];        /* tariffs 1..4 in 0.0001 yuan/kWh (04050101..04) */
 };
@@ -172,6 +182,33 @@ static void hourly_freeze(plc_meter *m)
         m->hourly_count++;
 }
 
+/* A load profile period of the meter's clock: the record of its quantities then. */
+static void profile_take(plc_meter *m)
+{
+    const int64_t per = PLC_METER_PROFILE_MIN * 60, no = clock_s(m) / per;
+    if (no <= m->profile_no) {
+        if (no < m->profile_no)
+            m->profile_no = no; /* the clock was set back */
+        return;
+    }
+    m->profile_no = no;
+    const unsigned k = m->profile_next % PLC_METER_PROFILE_RECORDS;
+    m->profile[k].at_s = no * per;
+    m->profile[k].volt = plc_meter_register(m, 0x02010100);
+    m->profile[k].amp = plc_meter_register(m, 0x02020100);
+    m->profile[k].freq = plc_meter_register(m, 0x02800002);
+    m->profile[k].kw = plc_meter_register(m, 0x02030000);
+    m->profile[k].pf = plc_meter_register(m, 0x02060000);
+    const double pf = (double)m->profile[k].pf / 1000.0; /* lagging: the load is inductive */
+    m->profile[k].kvar = llround((double)m->profile[k].kw * sqrt(fmax(0.0, 1.0 - pf * pf)) /
+                                 (pf > 0 ? pf : 1.0));
+    m->profile[k].fwd = total(m->fwd);
+    m->profile[k].rev = total(m->rev);
+    m->profile_next++;
+    if (m->profile_count < PLC_METER_PROFILE_RECORDS)
+        m->profile_count++;
+}
+
 static void daily_freeze(plc_meter *m)
 {
     const int64_t day = clock_s(m) / 86400;
@@ -208,6 +245,7 @@ plc_meter *plc_meter_create(const plc_meter_config *cfg)
     for (unsigned t = 1; t <= 4; t++)
         m->price[t] = cfg->price_centi_yuan_per_kwh * 100;
     m->period_no = clock_s(m) / 3600;
+    m->profile_no = clock_s(m) / (PLC_METER_PROFILE_MIN * 60);
     if (clock_s(m) % 86400) /* started during a day: it has been running, so it froze at the
                              * day's midnight [R] (with the energy it starts with) */
         daily_freeze_at(m, m->day);
@@ -256,6 +294,7 @@ void plc_meter_advance(plc_meter *m, uint64_t now_us)
         m->now_us = until;
         daily_freeze(m);
         hourly_freeze(m);
+        profile_take(m);
         if (until == step_end) {
             m->step_us = step_end;
             new_step(m);
@@ -585,9 +624,42 @@ static void reg_mains(void *meter, uint64_t now_us, int on)
     plc_meter_set_mains(meter, on);
 }
 
+/* Record k of those taken at or after `from`: classes 1-4 (a single-phase meter: phase A
+ * only, B and C not measured; no reactive energy registers). */
+static int reg_profile(void *meter, uint64_t now_us, const plc_dlt645_time *from, unsigned k,
+                       uint8_t classes, plc_dlt645_profile_record *rec)
+{
+    plc_meter *m = meter;
+    plc_meter_advance(m, now_us);
+    const int64_t t0 = to_seconds(from);
+    unsigned skip = k, i = m->profile_count; /* oldest first */
+    for (; i > 0; i--) {
+        const unsigned at = (m->profile_next - i) % PLC_METER_PROFILE_RECORDS;
+        if (m->profile[at].at_s >= t0 && skip-- == 0)
+            break;
+    }
+    if (i == 0 || !(classes & 0x0F))
+        return PLC_DLT645_E_UNKNOWN_DI;
+    const profile_rec *p = &m->profile[(m->profile_next - i) % PLC_METER_PROFILE_RECORDS];
+    memset(rec, 0, sizeof(*rec));
+    from_seconds(p->at_s, &rec->t);
+    rec->classes = classes & 0x0F;
+    static const uint8_t idx[] = {0, 3, 6, 7, 8, 11, 12, 15, 16, 19, 20};
+    const int64_t val[] = {p->volt, p->amp, p->freq, p->kw, p->kw, p->kvar, p->kvar, p->pf, p->pf,
+                           centi(p->fwd), centi(p->rev)};
+    for (unsigned j = 0; j < sizeof(idx); j++) {
+        const plc_dlt645_profile_field *f = plc_dlt645_profile_field_info(idx[j]);
+        if (rec->classes & (1u << (f->cls - 1))) {
+            rec->field[idx[j]] = val[j];
+            rec->present |= 1u << idx[j];
+        }
+    }
+    return PLC_DLT645_OK;
+}
+
 static const plc_meter_regs_ops meter_ops = {
     reg_address, reg_read, reg_write, reg_control, reg_sync_time, reg_password_ok,
-    reg_set_password, reg_clear, reg_set_address, reg_mains,
+    reg_set_password, reg_clear, reg_set_address, reg_mains, reg_profile,
 };
 
 plc_meter_regs plc_meter_regs_of(plc_meter *m)

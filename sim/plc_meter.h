@@ -14,6 +14,8 @@
  *    active energy, total and tariffs, 050601nn);
  *  - hourly freeze every period (04001202: 60 min by default, 15 or 30 writable): the last
  *    254 (050400nn time, 050401nn forward and 050402nn reverse energy);
+ *  - load profile: a record every 15 minutes (voltage, current, frequency, active and
+ *    reactive power, power factor, forward and reverse energy), the last 288;
  *  - events: power-down count and last record, cover-open count and last record, the counts
  *    of clock settings (03300400) and programmings (03300000) its writes make;
  *  - password (level 02 or 04) on writes and control.
@@ -54,6 +56,10 @@ typedef struct plc_meter plc_meter;
 #define PLC_METER_DAILY_FREEZES 62
 /* Hourly freezes kept (050400nn time, 050401nn forward, 050402nn reverse energy): 254. */
 #define PLC_METER_HOURLY_FREEZES 254
+/* [R] The load profile (meter/plc_dlt645_profile.h, read as 06000001 or 060n0001): a record
+ * every 15 minutes of the meter's clock with classes 1-4, the last 288 (3 days) kept. */
+#define PLC_METER_PROFILE_MIN 15
+#define PLC_METER_PROFILE_RECORDS 288
 
 /* Status word 3 (DI 04000503) bits this meter sets: b4, b6, b7, b8-9 and b12 as
  * gateway-upstream.md section 4 gives them; b10 and b11 (not in that list) carry the

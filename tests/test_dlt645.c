@@ -13,6 +13,7 @@
 #include "test_util.h"
 
 #include "plc_dlt645.h"
+#include "plc_dlt645_profile.h"
 #include "plc_meter.h"
 
 /* the public examples of ../shared/spec/dlt645-2007.md */
@@ -445,6 +446,164 @@ static void test_meter_hourly_freeze(void **st)
     plc_meter_destroy(m);
 }
 
+/* The load profile record, byte by byte as the layout says (independent of the encoder):
+ * 2026-12-02 14:15, class 1 only: voltage A 220.1 V, current A 1.234 A, B and C not
+ * measured (FF), 50.00 Hz. */
+static const uint8_t rec_class1[] = {
+    0xA0, 0xA0, 0x1C,                   /* LEN = time 5 + class 1 17 + 6 AA = 28 */
+    0x15, 0x14, 0x02, 0x12, 0x26,       /* mm hh DD MM YY */
+    0x01, 0x22, 0xFF, 0xFF, 0xFF, 0xFF, /* 220.1 V, B, C absent */
+    0x34, 0x12, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, /* 1.234 A, B, C absent */
+    0x00, 0x50,                         /* 50.00 Hz */
+    0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, /* class 1 ends, classes 2-6 empty */
+    0x00, 0xE5};                        /* CS (filled below), E5 */
+
+static void test_load_profile_codec(void **st)
+{
+    (void)st;
+    uint8_t want[sizeof(rec_class1)];
+    memcpy(want, rec_class1, sizeof(want));
+    uint8_t cs = 0;
+    for (size_t i = 0; i < sizeof(want) - 2; i++)
+        cs = (uint8_t)(cs + want[i]);
+    want[sizeof(want) - 2] = cs;
+    plc_dlt645_profile_record r = {.t = {2026, 12, 2, 3, 14, 15, 0}, .classes = 0x01,
+                                   .present = 1u << 0 | 1u << 3 | 1u << 6};
+    r.field[0] = 2201, r.field[3] = 1234, r.field[6] = 5000;
+    uint8_t out[128];
+    assert_int_equal(plc_dlt645_profile_record_encode(&r, out, sizeof(out)), sizeof(want));
+    assert_memory_equal(out, want, sizeof(want));
+    assert_int_equal(plc_dlt645_profile_record_size(0x01), sizeof(want));
+    assert_int_equal(plc_dlt645_profile_record_size(0x3F), 3 + 5 + 17 + 24 + 8 + 16 + 16 + 6 + 6 + 2);
+    plc_dlt645_profile_record d;
+    size_t used;
+    assert_int_equal(plc_dlt645_profile_record_decode(want, sizeof(want), &d, &used), PLC_DLT645_OK);
+    assert_int_equal(used, sizeof(want));
+    assert_int_equal(d.classes, 0x01);
+    assert_int_equal(d.present, r.present);
+    assert_int_equal(d.field[0], 2201);
+    assert_int_equal(d.field[3], 1234);
+    assert_int_equal(d.field[6], 5000);
+    assert_int_equal(d.t.year, 2026);
+    assert_int_equal(d.t.hour, 14);
+    assert_int_equal(d.t.minute, 15);
+    /* every class, signed values */
+    plc_dlt645_profile_record a = {.t = {2026, 1, 31, 6, 23, 45, 0}, .classes = 0x3F,
+                                   .present = (1u << PLC_DLT645_PROFILE_FIELDS) - 1};
+    for (unsigned i = 0; i < PLC_DLT645_PROFILE_FIELDS; i++) {
+        const plc_dlt645_profile_field *f = plc_dlt645_profile_field_info(i);
+        a.field[i] = (int64_t)(i + 1) * 37 * (f->is_signed && i % 2 ? -1 : 1);
+    }
+    const int n = plc_dlt645_profile_record_encode(&a, out, sizeof(out));
+    assert_int_equal(n, plc_dlt645_profile_record_size(0x3F));
+    assert_int_equal(plc_dlt645_profile_record_decode(out, (size_t)n, &d, &used), PLC_DLT645_OK);
+    assert_int_equal(d.present, a.present);
+    for (unsigned i = 0; i < PLC_DLT645_PROFILE_FIELDS; i++)
+        assert_int_equal(d.field[i], a.field[i]);
+    assert_int_equal(plc_dlt645_profile_record_encode(&a, out, (size_t)n - 1), PLC_DLT645_E_OVERSIZE);
+
+    /* malformed records: each its own error, never a crash */
+    uint8_t b[sizeof(want)];
+#define BAD(mutate, err)                                                                   \
+    do {                                                                                   \
+        memcpy(b, want, sizeof(b));                                                        \
+        mutate;                                                                            \
+        assert_int_equal(plc_dlt645_profile_record_decode(b, sizeof(b), &d, &used), err);  \
+    } while (0)
+    BAD(b[1] = 0x68, PLC_DLT645_E_START);
+    BAD(b[sizeof(b) - 2] ^= 1, PLC_DLT645_E_CHECKSUM);
+    BAD(b[sizeof(b) - 1] = 0x16, PLC_DLT645_E_END);
+    BAD((b[8] = 0x0B, b[sizeof(b) - 2] = (uint8_t)(cs + 0x0A)), PLC_DLT645_E_BCD);
+    BAD((b[5] = 0x32, b[sizeof(b) - 2] = (uint8_t)(cs + 0x30)), PLC_DLT645_E_BCD); /* day 32 */
+    /* a class neither empty nor whole: no AA after its 17 bytes */
+    BAD((b[25] = 0x00, b[sizeof(b) - 2] = (uint8_t)(cs - 0xAA)), PLC_DLT645_E_DATA);
+    BAD((b[2] = 0x08), PLC_DLT645_E_LENGTH);
+    assert_int_equal(plc_dlt645_profile_record_decode(want, sizeof(want) - 1, &d, &used), PLC_DLT645_E_SHORT);
+    assert_int_equal(plc_dlt645_profile_record_decode(want, 2, &d, &used), PLC_DLT645_E_SHORT);
+#undef BAD
+
+    /* the request: DI, N (BCD), mm hh DD MM YY */
+    plc_dlt645_frame f;
+    const uint8_t addr[6] = {0x01, 0, 0, 0, 0, 0};
+    const plc_dlt645_time from = {2026, 12, 2, 3, 14, 0, 0};
+    assert_int_equal(plc_dlt645_profile_request(addr, 0, 12, &from, &f), PLC_DLT645_OK);
+    const uint8_t q[10] = {0x01, 0x00, 0x00, 0x06, 0x12, 0x00, 0x14, 0x02, 0x12, 0x26};
+    assert_int_equal(f.len, 10);
+    assert_memory_equal(f.data, q, 10);
+    assert_int_equal(f.ctrl, 0x11);
+    uint8_t classes;
+    unsigned nn;
+    plc_dlt645_time t;
+    assert_int_equal(plc_dlt645_profile_parse_request(f.data, f.len, &classes, &nn, &t), PLC_DLT645_OK);
+    assert_int_equal(classes, 0x3F);
+    assert_int_equal(nn, 12);
+    assert_int_equal(t.hour, 14);
+    assert_int_equal(plc_dlt645_profile_request(addr, 2, 1, &from, &f), PLC_DLT645_OK);
+    assert_int_equal(f.data[2], 0x02); /* 06020001: class 2 */
+    assert_int_equal(plc_dlt645_profile_parse_request(f.data, f.len, &classes, &nn, &t), PLC_DLT645_OK);
+    assert_int_equal(classes, 0x02);
+    assert_int_equal(plc_dlt645_profile_request(addr, 7, 1, &from, &f), PLC_DLT645_E_ARG);
+    assert_int_equal(plc_dlt645_profile_request(addr, 0, 100, &from, &f), PLC_DLT645_E_ARG);
+    uint8_t bad[10];
+    memcpy(bad, q, 10);
+    assert_int_equal(plc_dlt645_profile_parse_request(bad, 9, &classes, &nn, &t), PLC_DLT645_E_DATA);
+    bad[4] = 0x1A;
+    assert_int_equal(plc_dlt645_profile_parse_request(bad, 10, &classes, &nn, &t), PLC_DLT645_E_BCD);
+    bad[4] = 0x00;
+    assert_int_equal(plc_dlt645_profile_parse_request(bad, 10, &classes, &nn, &t), PLC_DLT645_E_DATA);
+    bad[4] = 0x01, bad[2] = 0x07;
+    assert_int_equal(plc_dlt645_profile_parse_request(bad, 10, &classes, &nn, &t), PLC_DLT645_E_UNKNOWN_DI);
+}
+
+/* The simulated meter's load profile through its 645 side: a record every 15 minutes, whole
+ * records from the time asked, as many as fit, "no data" past the last. */
+static void test_meter_load_profile(void **st)
+{
+    (void)st;
+    plc_meter *m = meter();
+    const uint64_t minute = 60000000ull;
+    plc_meter_advance(m, 125 * minute); /* 02:05: 00:15 .. 02:00 taken (8) */
+    plc_dlt645_frame q, r;
+    const plc_dlt645_time from = {2026, 1, 1, 4, 0, 30, 0};
+    assert_int_equal(plc_dlt645_profile_request(plc_meter_addr(m), 0, 10, &from, &q), PLC_DLT645_OK);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x91);
+    assert_int_equal(plc_dlt645_di_get(r.data), PLC_DLT645_PROFILE_DI);
+    const size_t size = plc_dlt645_profile_record_size(0x0F);
+    assert_int_equal(r.len, 4 + 2 * size); /* two whole records of classes 1-4 fit in 200 */
+    size_t at = 4, used;
+    int64_t last_kwh = -1;
+    for (int k = 0; k < 2; k++) {
+        plc_dlt645_profile_record d;
+        assert_int_equal(plc_dlt645_profile_record_decode(r.data + at, r.len - at, &d, &used), PLC_DLT645_OK);
+        at += used;
+        assert_int_equal(d.classes, 0x0F);
+        assert_int_equal(d.t.hour, 0);
+        assert_int_equal(d.t.minute, 30 + 15 * k);
+        assert_true(d.present & 1u << 0);      /* voltage A */
+        assert_false(d.present & 1u << 1);     /* no phase B */
+        assert_true(d.field[0] > 2000 && d.field[0] < 2500);
+        assert_int_equal(d.field[6] / 100, 50); /* 50.xx Hz */
+        assert_true(d.field[19] >= last_kwh && d.field[19] < 100); /* a new register */
+        last_kwh = d.field[19];
+    }
+    /* class 1 only: five of them fit */
+    assert_int_equal(plc_dlt645_profile_request(plc_meter_addr(m), 1, 10, &from, &q), PLC_DLT645_OK);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.len, 4 + 5 * plc_dlt645_profile_record_size(0x01));
+    /* from 02:00: the last one; from 02:01: none */
+    plc_dlt645_time late = {2026, 1, 1, 4, 2, 0, 0};
+    plc_dlt645_profile_request(plc_meter_addr(m), 0, 10, &late, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.len, 4 + size);
+    late.minute = 1;
+    plc_dlt645_profile_request(plc_meter_addr(m), 0, 10, &late, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1);
+    assert_int_equal(r.data[0], PLC_DLT645_ERR_NO_DATA);
+    plc_meter_destroy(m);
+}
+
 static void test_meter_relay_prepaid_events(void **st)
 {
     (void)st;
@@ -546,6 +705,8 @@ int main(void)
         cmocka_unit_test(test_meter_registers_and_clock),
         cmocka_unit_test(test_meter_daily_freeze),
         cmocka_unit_test(test_meter_hourly_freeze),
+        cmocka_unit_test(test_load_profile_codec),
+        cmocka_unit_test(test_meter_load_profile),
         cmocka_unit_test(test_meter_relay_prepaid_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
