@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "plc_dlt645.h"
+#include "plc_dlt645_profile.h"
 #include "plc_err.h"
 #include "plc_gw_internal.h"
 
+/* the profile scheme's slot is kept when the store has its voltage A point (a restart) */
+#define PROFILE_MARK_DI 0x06100101u
 #define COMMAND_POLL_TICKS 5 /* the command log is looked at for new ones every 5 s */
 
 void plc_gw_config_default(plc_gw_config *c)
@@ -192,6 +195,7 @@ static void load_done(plc_gw *g)
                             : tk->scheme == PLC_GW_INSTANT ? 0x02030000u
                             : tk->scheme == PLC_GW_CLOCK   ? 0x04000102u
                             : tk->scheme == PLC_GW_CURVE   ? 0x05040101u
+                            : tk->scheme == PLC_GW_PROFILE ? PROFILE_MARK_DI
                                                            : 0x04000503u;
         for (unsigned k = 0; k < g->n; k++)
             if (plc_gw_store_has_reading(g->store, g->meter[k].m.id, di, slot) == 1)
@@ -413,7 +417,13 @@ static void send_step(job *j)
 {
     plc_gw *g = j->g;
     plc_dlt645_frame f;
-    plc_dlt645_read_request(g->meter[j->meter].addr, j->di[j->step], &f);
+    if (g->cfg.task[j->task].scheme == PLC_GW_PROFILE) { /* the records from j->from on */
+        plc_dlt645_time from;
+        plc_gw_calendar(j->from, &from);
+        plc_dlt645_profile_request(g->meter[j->meter].addr, 0, PLC_DLT645_PROFILE_MAX_N, &from, &f);
+    } else {
+        plc_dlt645_read_request(g->meter[j->meter].addr, j->di[j->step], &f);
+    }
     j->sent_us = plc_loop_now_us(g->loop);
     if (gw_send_frame(g, j->meter, &f) != PLC_OK) {
         finish(j, 0);
@@ -484,6 +494,18 @@ static void start_job(plc_gw *g, unsigned k, unsigned t, int64_t slot)
         j->di[1] = 0x04000102u;
         j->steps = 2;
         break;
+    case PLC_GW_PROFILE: { /* a step per reply, until the slot's record */
+        /* [R] from the record after the last one stored, a day back at most (the meter
+         * keeps more: a concentrator down longer takes the last day) */
+        const int64_t iv = g->cfg.task[t].interval_s, back = iv > DAY ? iv : DAY;
+        int64_t last;
+        j->di[0] = PLC_DLT645_PROFILE_DI;
+        j->steps = 1;
+        j->from = slot - iv + 60;
+        if (plc_gw_store_last_reading(g->store, g->meter[k].m.id, PROFILE_MARK_DI, slot, &last) == 1)
+            j->from = last + 60 > slot - back ? last + 60 : slot - back + 60;
+        break;
+    }
     }
     gw_meter_busy(g, k, 1);
     send_step(j);
@@ -712,6 +734,72 @@ static job *job_of(plc_gw *g, unsigned k)
     return NULL;
 }
 
+/* A load profile reply (NULL: "no data"): its records up to the slot's time stored, one
+ * transaction a reply; then the next records asked for, or the job done with the slot's
+ * record (or one after it: the meter lacks that one). A reply that does not decode is
+ * counted and nothing of it stored. */
+static void profile_reply(job *j, const plc_dlt645_frame *f)
+{
+    plc_gw *g = j->g;
+    gmeter *x = &g->meter[j->meter];
+    const int64_t now = plc_gw_now(g);
+    /* a 200-byte reply holds at most 8 records with any quantity (class 6 alone: 22 bytes) */
+    plc_gw_reading r[8 * PLC_DLT645_PROFILE_FIELDS];
+    unsigned n = 0, records = 0;
+    int reached = 0;
+    for (size_t at = 4; f && at < f->len; records++) {
+        plc_dlt645_profile_record rec;
+        size_t used;
+        if (plc_dlt645_profile_record_decode(f->data + at, f->len - at, &rec, &used) != PLC_DLT645_OK) {
+            g->cnt.bad_frames++;
+            finish(j, 0);
+            return;
+        }
+        at += used;
+        const int64_t t = local_seconds(&rec.t);
+        j->from = t + 60 > j->from ? t + 60 : j->from;
+        reached |= t >= j->slot;
+        if (t > j->slot)
+            continue; /* the next slot's */
+        for (unsigned i = 0; i < PLC_DLT645_PROFILE_FIELDS; i++) {
+            const plc_dlt645_profile_field *fi = plc_dlt645_profile_field_info(i);
+            if (!(rec.present & (1u << i)) || !fi->curve_di)
+                continue;
+            const plc_dlt645_value v = {.kind = PLC_DLT645_NUMBER, .raw = rec.field[i],
+                                        .decimals = fi->decimals};
+            r[n] = (plc_gw_reading){x->m.id, fi->curve_di, t, "", now};
+            gw_value_text(&v, r[n].value, sizeof(r[n].value));
+            n++;
+        }
+    }
+    if (f)
+        g->cnt.answers++;
+    else
+        g->cnt.meter_errors++;
+    unsigned stored = 0;
+    if (n && plc_gw_store_readings(g->store, r, n, &stored) != PLC_OK) {
+        gw_store_failed(g); /* not kept: tried again */
+        finish(j, 0);
+        return;
+    }
+    g->cnt.stored += stored;
+    g->cnt.duplicates += n - stored;
+    if (reached) {
+        x->done[j->task] = j->slot;
+        plc_timer_stop(g->loop, &j->timer);
+        j->used = 0;
+        gw_meter_busy(g, j->meter, 0);
+        return;
+    }
+    if (!records) { /* the meter has not taken the slot's record yet */
+        g->cnt.stale_freezes++;
+        finish(j, 0);
+        return;
+    }
+    plc_timer_stop(g->loop, &j->timer);
+    send_step(j); /* the records after these */
+}
+
 /* An answer from meter k (its address checked). */
 static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
 {
@@ -733,6 +821,12 @@ static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
         return;
     if (!j) {
         g->cnt.unsolicited++;
+        return;
+    }
+    if (g->cfg.task[j->task].scheme == PLC_GW_PROFILE && (error || di == j->di[0])) {
+        if (!error)
+            x->rtt_us = plc_loop_now_us(g->loop) - j->sent_us;
+        profile_reply(j, error ? NULL : f);
         return;
     }
     if (error && g->cfg.task[j->task].scheme == PLC_GW_CURVE && j->step >= 2) {

@@ -51,6 +51,11 @@ typedef enum plc_gw_scheme {
                      * forward energy) at the task's interval, which must be the meter's
                      * freeze period (04001202); the last one, and the one before when the
                      * store lacks it */
+    PLC_GW_PROFILE, /* the load profile (meter/plc_dlt645_profile.h): the meter's records
+                     * after the last one stored (a day back at most) up to the slot's time,
+                     * each quantity stored under its State Grid
+                     * curve DI (061001xx voltage, ..., 061006xx energy; frequency 02800002)
+                     * at the record's time; done with the record of the slot's time */
 } plc_gw_scheme;
 
 #define PLC_GW_MAX_TASKS 8

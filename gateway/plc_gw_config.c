@@ -137,15 +137,16 @@ static int task_key(parse *p, const char *section, const char *key, const char *
     if (!t)
         return bad(p, section, key, "more than %s tasks", "8");
     if (strcmp(key, "scheme") == 0) {
-        static const char *const names[] = {"daily", "energy", "instant", "status", "clock", "curve"};
-        for (unsigned k = 0; k < 6; k++)
+        static const char *const names[] = {"daily", "energy", "instant", "status", "clock",
+                                            "curve", "profile"};
+        for (unsigned k = 0; k < 7; k++)
             if (strcmp(value, names[k]) == 0) {
                 t->scheme = (plc_gw_scheme)k;
                 if (k != PLC_GW_DAILY && t->interval_s == 86400)
                     t->interval_s = 3600;
                 return 1;
             }
-        return bad(p, section, key, "\"%s\" is not daily, energy, instant, status, clock or curve", value);
+        return bad(p, section, key, "\"%s\" is not daily, energy, instant, status, clock, curve or profile", value);
     }
     if (strcmp(key, "window") == 0) {
         char a[16], b[16];

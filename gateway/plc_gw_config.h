@@ -32,7 +32,7 @@
  *              clock_step_ms (2000), latitude, longitude, altitude_m (the login's location)
  *   [gnss]     device (an NMEA 0183 GNSS receiver: its position goes in the login, "gnss";
  *              none: the [upstream] position, "configured"), baud (9600, 8N1)
- *   [task NAME] scheme (daily | energy | instant | status | clock | curve), interval_s (daily: 86400,
+ *   [task NAME] scheme (daily | energy | instant | status | clock | curve | profile), interval_s (daily: 86400,
  *              else 3600), window (00:05-23:55), priority (1)
  * Without any [task] section the daily freeze task is the one. */
 #ifndef PLC_GW_CONFIG_H

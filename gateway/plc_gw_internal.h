@@ -49,6 +49,7 @@ typedef struct job {
     uint32_t di[MAX_STEPS];
     plc_dlt645_value v[MAX_STEPS];
     uint64_t sent_us;
+    int64_t from;     /* the profile scheme: the next record asked for is at or after this */
     plc_timer timer;
 } job;
 

@@ -63,6 +63,7 @@ enum {
     Q_METER_PARENT,
     Q_READING,
     Q_HAS_READING,
+    Q_LAST_READING,
     Q_DAILY_TRY,
     Q_DAILY_GOT,
     Q_DAILY_COUNT,
@@ -95,6 +96,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_READING] = "INSERT OR IGNORE INTO readings(meter, di, ts, value, read_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_HAS_READING] = "SELECT 1 FROM readings WHERE meter = ?1 AND di = ?2 AND ts = ?3",
+    [Q_LAST_READING] = "SELECT max(ts) FROM readings WHERE meter = ?1 AND di = ?2 AND ts <= ?3",
     [Q_DAILY_TRY] = "INSERT INTO daily(day, meter, tries) VALUES(?1, ?2, 1)"
                     " ON CONFLICT(day, meter) DO UPDATE SET tries = tries + 1",
     [Q_DAILY_GOT] = "INSERT INTO daily(day, meter, tries, got_at, before_deadline)"
@@ -329,6 +331,24 @@ int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_
     const int rc = sqlite3_step(q);
     sqlite3_reset(q);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : plc_sql_fail(&s->sql);
+}
+
+int plc_gw_store_last_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t until,
+                              int64_t *ts)
+{
+    sqlite3_stmt *q = s->q[Q_LAST_READING];
+    sqlite3_bind_int64(q, 1, meter);
+    sqlite3_bind_int64(q, 2, di);
+    sqlite3_bind_int64(q, 3, until);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        *ts = sqlite3_column_int64(q, 0);
+        rc = 1;
+    } else {
+        rc = rc == SQLITE_ROW ? 0 : plc_sql_fail(&s->sql);
+    }
+    sqlite3_reset(q);
+    return rc;
 }
 
 /* ---- completeness ---- */

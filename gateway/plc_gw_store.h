@@ -79,6 +79,10 @@ typedef struct plc_gw_reading {
 int plc_gw_store_readings(plc_gw_store *s, const plc_gw_reading *r, unsigned n, unsigned *stored);
 /* 1 when (meter, di, ts) is stored, 0 when not, or an error. */
 int plc_gw_store_has_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t ts);
+/* The time of a meter's latest reading of di at or before `until`: 1 and *ts, 0 none, or an
+ * error. */
+int plc_gw_store_last_reading(plc_gw_store *s, int64_t meter, uint32_t di, int64_t until,
+                              int64_t *ts);
 
 /* ---- per-day completeness of the daily freeze ---- */
 /* One try to get day's daily freeze from a meter (got: it came; before_deadline: in time);

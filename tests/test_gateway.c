@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "plc_dlt645.h"
+#include "plc_dlt645_profile.h"
 #include "plc_gw.h"
 #include "plc_gw_serial.h"
 #include "plc_gw_store.h"
@@ -813,6 +814,79 @@ static void test_load_curve_over_the_mesh(void **st)
     area_stop(&a, s, path);
 }
 
+/* The load profile: every meter's 15-minute records stored under the curve DIs at their own
+ * times, equal to what the meter recorded, each once though the next slot asks again from
+ * its start; a meter silent for an hour gets the hour's records with the next slot's. */
+static void test_load_profile_over_the_mesh(void **st)
+{
+    (void)st;
+    enum { METERS = 10 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    area_config(&mc, METERS);
+    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
+    area a = {.drop_write_answer_from = -1, .mute_from = -1};
+    area_net(&a, &mc);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
+    cfg.task[0] = (plc_gw_task){"profile", PLC_GW_PROFILE, 3600, 0, DAY, 1};
+    area_gw(&a, &cfg, s);
+    const double h = 3600;
+    const int64_t t10 = 1767348000; /* 2026-01-02 10:00 */
+    plc_meshnet_run(a.net, 600 + 1800); /* 09:30 */
+    int mute_node = plc_meshnet_node_of(a.net, 3);
+    assert_true(mute_node > 0);
+    a.mute_from = 3;
+    plc_meshnet_run(a.net, 600 + 1800 + h); /* 10:30: the (09:00, 10:00] records, but its */
+    char q[256];
+    snprintf(q, sizeof(q), "SELECT count(*) FROM readings WHERE di = %u AND ts > %lld AND ts <= %lld",
+             0x06100101u, (long long)(t10 - 3600), (long long)t10);
+    assert_int_equal(count_rows(path, q), 4 * (METERS - 1));
+    a.mute_from = -1;
+    plc_meshnet_run(a.net, 600 + 1800 + 2 * h); /* 11:30: its hour with the next */
+    assert_int_equal(count_rows(path, q), 4 * METERS);
+    snprintf(q, sizeof(q), "SELECT count(*) FROM readings WHERE di = %u AND ts > %lld AND ts <= %lld",
+             0x06100101u, (long long)t10, (long long)(t10 + 3600));
+    assert_int_equal(count_rows(path, q), 4 * METERS);
+    /* per record: voltage, current, frequency, active and reactive power, power factor,
+     * forward and reverse energy (a single-phase meter: phase A and the totals) */
+    snprintf(q, sizeof(q), "SELECT count(DISTINCT di) FROM readings WHERE ts = %lld", (long long)t10);
+    assert_int_equal(count_rows(path, q), 11);
+    plc_gw_counters c;
+    plc_gw_get_counters(a.gw, &c);
+    print_message("load profile: %llu readings stored, %llu duplicates, %llu requests, meter %d's "
+                  "hour after its silence\n", (unsigned long long)c.stored,
+                  (unsigned long long)c.duplicates, (unsigned long long)c.requests, mute_node);
+    assert_int_equal(c.bad_frames + c.wrong_address, 0);
+    /* the values are the meters' own records */
+    for (unsigned k = 1; k <= METERS; k++) {
+        plc_meter *m = plc_meshnet_meter(a.net, k);
+        plc_dlt645_frame rq, r;
+        const plc_dlt645_time at = {2026, 1, 2, 5, 10, 0, 0};
+        assert_int_equal(plc_dlt645_profile_request(plc_meter_addr(m), 0, 1, &at, &rq), PLC_DLT645_OK);
+        assert_int_equal(plc_meter_handle(m, &rq, &r), 1);
+        plc_dlt645_profile_record rec;
+        size_t used;
+        assert_int_equal(plc_dlt645_profile_record_decode(r.data + 4, r.len - 4u, &rec, &used), PLC_DLT645_OK);
+        assert_int_equal(rec.t.hour, 10);
+        assert_int_equal(rec.t.minute, 0);
+        char sql[300];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter "
+                 "WHERE m.address = '%012u' AND r.ts = %lld AND ((r.di = %u AND r.value = '%lld.%01lld')"
+                 " OR (r.di = %u AND r.value = '%lld.%02lld'))", k, (long long)t10,
+                 0x06100101u, (long long)(rec.field[0] / 10), (long long)(rec.field[0] % 10),
+                 0x06100601u, (long long)(rec.field[19] / 100), (long long)(rec.field[19] % 100));
+        assert_int_equal(count_rows(path, sql), 2);
+    }
+    area_stop(&a, s, path);
+}
+
 /* The coordinator's allow-list follows the archive: of 10 meters 8 are in it with their modems'
  * EUI-64 and PSK and join; one in it without its modem's key and one not in it are refused and
  * reported once; the key added while running lets the first join. */
@@ -892,6 +966,7 @@ int main(void)
         cmocka_unit_test(test_time_sync_and_clock_check),
         cmocka_unit_test(test_rs485_meters_in_the_same_tasks),
         cmocka_unit_test(test_load_curve_over_the_mesh),
+        cmocka_unit_test(test_load_profile_over_the_mesh),
         cmocka_unit_test(test_admission_follows_the_archive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
