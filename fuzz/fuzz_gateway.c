@@ -51,9 +51,10 @@ static void fuzz_frames(const uint8_t *data, size_t size)
     plc_gw_config cfg;
     plc_gw_config_default(&cfg);
     cfg.clock0 = 1767225600 + 86400 + 6 * 3600; /* 06:00: the daily window is open */
-    cfg.n_tasks = 3;
+    cfg.n_tasks = 4;
     cfg.task[1] = (plc_gw_task){"energy", PLC_GW_ENERGY, 3600, 0, 86400, 2};
     cfg.task[2] = (plc_gw_task){"clock", PLC_GW_CLOCK, 86400, 0, 86400, 3};
+    cfg.task[3] = (plc_gw_task){"profile", PLC_GW_PROFILE, 3600, 0, 86400, 0};
     const plc_gw_link link = {f_send, NULL};
     plc_gw *g = plc_gw_create(&cfg, s, loop, &link, err, sizeof(err));
     if (!g)

@@ -62,7 +62,7 @@ printf '\x00\x0e\x40\x01\x00\x00\x01\x00\x05\x01\x02\x0f\x00\x10\x82\x10' > "$ou
 
 # the concentrator: its INI configuration (selector 0) and the frames the mesh hands it
 # (selector 1: a script of flag, length, frame); seeds: the example configuration and a
-# meter's daily freeze answers
+# meter's daily freeze answers and a load profile reply
 mkdir -p "$out/corpus_gateway"
 clang "${flags[@]}" -D_POSIX_C_SOURCE=200809L -Igateway -Imeter -Icommon -Iphy fuzz/fuzz_gateway.c \
   gateway/plc_gw.c gateway/plc_gw_store.c gateway/plc_sql.c gateway/plc_gw_command.c gateway/plc_gw_time.c \
@@ -71,6 +71,9 @@ clang "${flags[@]}" -D_POSIX_C_SOURCE=200809L -Igateway -Imeter -Icommon -Iphy f
 { printf '\x00'; cat gateway/etc/plc-gatewayd.ini; } > "$out/corpus_gateway/ini"
 printf '\x01\x02\x15\x68\x01\x00\x00\x00\x00\x00\x68\x91\x09\x34\x33\x39\x38\x33\x33\x35\x34\x59\x6b\x16\x00\x24\x68\x01\x00\x00\x00\x00\x00\x68\x91\x18\x34\x34\x39\x38\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x89\x67\x45\x33\x5b\x16' \
   > "$out/corpus_gateway/freeze"
+# a meter's load profile reply: one record, of the slot's time (06:00)
+printf '\x02\x31\x68\x01\x00\x00\x00\x00\x00\x68\x91\x25\x34\x33\x33\x39\xd3\xd3\x4f\x33\x39\x35\x34\x59\x34\x55\x32\x32\x32\x32\x67\x45\x33\x32\x32\x32\x32\x32\x32\x33\x83\xdd\xdd\xdd\xdd\xdd\xdd\x69\x18\x3e\x16' \
+  > "$out/corpus_gateway/profile"
 "$out/fuzz_gateway" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_gateway" 2>&1 | tail -n 12
 
