@@ -234,17 +234,43 @@ static void heard(plc_gw *g, gmeter *x)
     }
 }
 
+/* Writes from elsewhere than this concentrator since the last status read (their count grew
+ * by more than its own). */
+static int foreign(int64_t count, int64_t last, unsigned own)
+{
+    return last >= 0 && count - last > (int64_t)own;
+}
+
+/* The meter's last clock setting or programming record as text. */
+static void write_record_text(const plc_dlt645_value *r, char *out, size_t cap)
+{
+    const plc_dlt645_time *a = &r->t, *b = &r->t_end;
+    int n = snprintf(out, cap, "; last by operator %08lld", (long long)r->raw);
+    if (r->kind == PLC_DLT645_TIMESET_RECORD)
+        snprintf(out + n, cap - (size_t)n, ": %04d-%02d-%02d %02d:%02d:%02d -> %04d-%02d-%02d %02d:%02d:%02d",
+                 a->year, a->month, a->day, a->hour, a->minute, a->second, b->year, b->month,
+                 b->day, b->hour, b->minute, b->second);
+    else
+        for (unsigned k = 0; k < r->n_dis && n > 0 && (size_t)n < cap; k++)
+            n += snprintf(out + n, cap - (size_t)n, k ? ", %08X" : " at %04d-%02d-%02d %02d:%02d:%02d: %08X",
+                          a->year, a->month, a->day, a->hour, a->minute, a->second,
+                          (unsigned)r->dis[k]);
+}
+
 /* A count the meter keeps of writes (clock settings, programmings) against the last read,
  * less what this concentrator wrote meanwhile: the rest came from elsewhere (a handheld, the
- * optical port, another master) and is an event. */
+ * optical port, another master) and is an event, with the meter's last record (rec, NULL
+ * when it could not be read). */
 static void foreign_writes(plc_gw *g, gmeter *x, int64_t count, int64_t *last, unsigned *own,
-                           const char *kind, const char *what)
+                           const char *kind, const char *what, const plc_dlt645_value *rec)
 {
-    if (*last >= 0 && count - *last > (int64_t)*own) {
-        char d[128];
+    if (foreign(count, *last, *own)) {
+        char d[256], r[160] = "";
+        if (rec)
+            write_record_text(rec, r, sizeof(r));
         snprintf(d, sizeof(d), "the meter counted %lld %s since the last read, %u by this "
-                               "concentrator (count %lld)",
-                 (long long)(count - *last), what, *own, (long long)count);
+                               "concentrator (count %lld)%s",
+                 (long long)(count - *last), what, *own, (long long)count, r);
         g->cnt.foreign_writes++;
         meter_event(g, x, kind, d);
     }
@@ -253,9 +279,17 @@ static void foreign_writes(plc_gw *g, gmeter *x, int64_t count, int64_t *last, u
 }
 
 /* A status read (status word 3, cover-open count, power-down count, time settings,
- * programmings) against the last one: the first read of a run is the baseline. */
-static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[5])
+ * programmings, and the last records of those that came from elsewhere) against the last
+ * one: the first read of a run is the baseline. */
+static void status_events(plc_gw *g, gmeter *x, const job *j)
 {
+    const plc_dlt645_value *v = j->v, *ts_rec = NULL, *prog_rec = NULL;
+    for (unsigned k = 5; k < j->steps; k++) {
+        if (j->di[k] == 0x03300401u)
+            ts_rec = &j->v[k];
+        if (j->di[k] == 0x03300001u)
+            prog_rec = &j->v[k];
+    }
     char d[96];
     const int64_t sw = v[0].raw;
     if (x->last_status >= 0 && ((sw ^ x->last_status) & 0x0010)) {
@@ -279,9 +313,9 @@ static void status_events(plc_gw *g, gmeter *x, const plc_dlt645_value v[5])
     x->last_covers = v[1].raw;
     x->last_downs = v[2].raw;
     foreign_writes(g, x, v[3].raw, &x->last_time_sets, &x->own_time_sets, "time-set",
-                   "clock setting(s)");
+                   "clock setting(s)", ts_rec);
     foreign_writes(g, x, v[4].raw, &x->last_programs, &x->own_programs, "programming",
-                   "programming(s)");
+                   "programming(s)", prog_rec);
 }
 
 /* ---- jobs ---- */
@@ -344,8 +378,8 @@ static void finish(job *j, int ok)
         }
         rc = plc_gw_store_readings(g->store, r, n, &stored);
     } else if (tk->scheme == PLC_GW_STATUS) {
-        status_events(g, x, j->v);
-        for (; n < j->steps; n++) {
+        status_events(g, x, j);
+        for (; n < 5; n++) { /* the counts and the word; the records went into the events */
             r[n] = (plc_gw_reading){x->m.id, j->di[n], j->slot, "", now};
             gw_value_text(&j->v[n], r[n].value, sizeof(r[n].value));
         }
@@ -829,6 +863,11 @@ static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
         profile_reply(j, error ? NULL : f);
         return;
     }
+    if (error && g->cfg.task[j->task].scheme == PLC_GW_STATUS && j->step >= 5) {
+        j->steps = j->step; /* a meter without the write records: the events without them */
+        finish(j, 1);
+        return;
+    }
     if (error && g->cfg.task[j->task].scheme == PLC_GW_CURVE && j->step >= 2) {
         j->steps = j->step; /* the meter has no freeze before: keep the one it had */
         finish(j, 1);
@@ -850,6 +889,13 @@ static void meter_frame(plc_gw *g, unsigned k, const plc_dlt645_frame *f)
     g->cnt.answers++;
     x->rtt_us = plc_loop_now_us(g->loop) - j->sent_us;
     j->v[j->step++] = v;
+    if (g->cfg.task[j->task].scheme == PLC_GW_STATUS && j->step == 5) {
+        /* writes from elsewhere: what the meter recorded of the last one, too */
+        if (foreign(j->v[3].raw, x->last_time_sets, x->own_time_sets))
+            j->di[j->steps++] = 0x03300401u;
+        if (foreign(j->v[4].raw, x->last_programs, x->own_programs))
+            j->di[j->steps++] = 0x03300001u;
+    }
     if (j->step < j->steps) {
         plc_timer_stop(g->loop, &j->timer);
         send_step(j);

@@ -8,7 +8,7 @@
 
 #define TICK_US 1000000u       /* the scheduler looks for work once a second */
 #define UNKNOWN_HOPS 4         /* a meter's hops before its first answer */
-#define MAX_STEPS 6            /* DIs a job reads */
+#define MAX_STEPS 8            /* DIs a job reads */
 #define MAX_JOBS 64
 #define DAY 86400
 

@@ -251,7 +251,9 @@ static const plc_dlt645_di_info di_table[] = {
     {0x03110000, "power-down count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
     {0x03110001, "last power-down record", PLC_DLT645_RECORD, 12, 0, 0, ""},
     {0x03300000, "programming count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
+    {0x03300001, "last programming record", PLC_DLT645_PROGRAM_RECORD, 50, 0, 0, ""},
     {0x03300400, "time set count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
+    {0x03300401, "last time set record", PLC_DLT645_TIMESET_RECORD, 16, 0, 0, ""},
     {0x03300D00, "cover open count", PLC_DLT645_NUMBER, 3, 0, 0, ""},
     {0x03300D01, "last cover open record", PLC_DLT645_RECORD, 12, 0, 0, ""},
     {0x04000101, "date and weekday", PLC_DLT645_DATE, 4, 0, 0, ""},
@@ -290,6 +292,10 @@ const plc_dlt645_di_info *plc_dlt645_di_lookup(uint32_t di)
     /* hourly freezes 050400nn / 050401nn / 050402nn: nn 01..FE */
     if ((di & 0xFFFFFF00u) >= 0x05040000u && (di & 0xFFFFFF00u) <= 0x05040200u &&
         (di & 0xFF) >= 1 && (di & 0xFF) <= 0xFE)
+        di = (di & 0xFFFFFF00u) | 1;
+    /* programming and clock setting records 033000nn / 033004nn: nn 01..0A */
+    if (((di & 0xFFFFFF00u) == 0x03300000u || (di & 0xFFFFFF00u) == 0x03300400u) &&
+        (di & 0xFF) >= 1 && (di & 0xFF) <= 0x0A)
         di = (di & 0xFFFFFF00u) | 1;
     for (size_t i = 0; i < sizeof(di_table) / sizeof(di_table[0]); i++)
         if (di_table[i].di == di)
@@ -422,6 +428,24 @@ int plc_dlt645_value_decode(uint32_t di, const uint8_t *p, size_t len, plc_dlt64
         if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK)
             return rc;
         return plc_dlt645_bcd_decode(p + 4, 2, 0, &v->count);
+    case PLC_DLT645_TIMESET_RECORD:
+        if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK ||
+            (rc = plc_dlt645_datetime_decode(p + 4, &v->t)) != PLC_DLT645_OK)
+            return rc;
+        return plc_dlt645_datetime_decode(p + 10, &v->t_end);
+    case PLC_DLT645_PROGRAM_RECORD:
+        if ((rc = plc_dlt645_datetime_decode(p, &v->t)) != PLC_DLT645_OK ||
+            (rc = plc_dlt645_bcd_decode(p + 6, 4, 0, &v->raw)) != PLC_DLT645_OK)
+            return rc;
+        for (unsigned k = 0; k < 10; k++) {
+            const uint32_t d = plc_dlt645_di_get(p + 10 + 4 * k);
+            if (d == 0xFFFFFFFFu)
+                continue;
+            if (v->n_dis != k)
+                return PLC_DLT645_E_DATA; /* a DI after an unused slot */
+            v->dis[v->n_dis++] = d;
+        }
+        return PLC_DLT645_OK;
     case PLC_DLT645_ENERGY_BLOCK:
         if ((rc = plc_dlt645_bcd_decode(p, 4, 0, &v->raw)) != PLC_DLT645_OK)
             return rc;
@@ -475,6 +499,23 @@ int plc_dlt645_value_encode(uint32_t di, const plc_dlt645_value *v, uint8_t *p, 
         p[3] = to_bcd2(v->t.month);
         p[4] = to_bcd2(v->t.year % 100);
         break;
+    case PLC_DLT645_TIMESET_RECORD: {
+        const int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p);
+        if (rc < 0)
+            return rc;
+        plc_dlt645_datetime_encode(&v->t, p + 4);
+        plc_dlt645_datetime_encode(&v->t_end, p + 10);
+        break;
+    }
+    case PLC_DLT645_PROGRAM_RECORD: {
+        plc_dlt645_datetime_encode(&v->t, p);
+        const int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p + 6);
+        if (rc < 0 || v->n_dis > 10)
+            return rc < 0 ? rc : PLC_DLT645_E_OVERSIZE;
+        for (unsigned k = 0; k < 10; k++)
+            plc_dlt645_di_put(k < v->n_dis ? v->dis[k] : 0xFFFFFFFFu, p + 10 + 4 * k);
+        break;
+    }
     case PLC_DLT645_TOPUP: {
         int rc = plc_dlt645_bcd_encode(v->raw, 4, 0, p);
         if (rc >= 0)

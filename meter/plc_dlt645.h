@@ -110,6 +110,11 @@ typedef enum plc_dlt645_kind {
     PLC_DLT645_FREEZE_TIME, /* YYMMDDhhmm (sent mm hh DD MM YY): when a freeze was taken */
     PLC_DLT645_ENERGY_BLOCK, /* total and tariffs 1-4, each XXXXXX.XX (20 bytes) */
     PLC_DLT645_TOPUP,    /* [R] amount XXXXXX.XX and purchase count NNNN (6 bytes) */
+    PLC_DLT645_TIMESET_RECORD, /* a clock setting: operator code (4 BCD bytes), the time
+                                * before and after, each ssmmhhDDMMYY (16 bytes) */
+    PLC_DLT645_PROGRAM_RECORD, /* a programming: its time (ssmmhhDDMMYY), the operator code,
+                                * the DIs written, 10 slots of 4 bytes, unused ones FFFFFFFF
+                                * (50 bytes) */
 } plc_dlt645_kind;
 
 typedef struct plc_dlt645_di_info {
@@ -137,8 +142,12 @@ typedef struct plc_dlt645_value {
                   * ENERGY_BLOCK: the total */
     int64_t tariff[4]; /* ENERGY_BLOCK: tariffs 1-4 */
     int64_t count;     /* TOPUP: the purchase count this top-up makes */
+    uint32_t dis[10];  /* PROGRAM_RECORD: the DIs written, n_dis of them */
+    uint8_t n_dis;
     uint8_t decimals;
-    plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME / FREEZE_TIME; RECORD: start and end */
+    plc_dlt645_time t, t_end; /* DATE / TIME / DATETIME / FREEZE_TIME; RECORD: start and end;
+                               * TIMESET_RECORD: before and after (raw: the operator);
+                               * PROGRAM_RECORD: t when (raw: the operator) */
 } plc_dlt645_value;
 
 /* A date and time as ssmmhhDDMMYY (6 bytes; weekday -1 on decode). */

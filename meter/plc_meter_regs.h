@@ -17,9 +17,11 @@ typedef struct plc_meter_regs_ops {
     /* The value of data identifier di (its kind as plc_dlt645_di_lookup says): PLC_DLT645_OK,
      * or PLC_DLT645_E_UNKNOWN_DI for one the meter does not have. */
     int (*read)(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value *v);
-    /* Writes di (the password already checked): 0, or a DL/T 645 error byte
-     * (PLC_DLT645_ERR_OTHER: not writable or refused). */
-    int (*write)(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v);
+    /* Writes di (the password already checked) for the operator code the frame carried
+     * (kept in the meter's programming and clock setting records): 0, or a DL/T 645 error
+     * byte (PLC_DLT645_ERR_OTHER: not writable or refused). */
+    int (*write)(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v,
+                 uint32_t operator_code);
     /* Relay and alarm control, N0 of the 0x1C frame: 0x1A trip, 0x1B close allowed, 0x2A
      * and 0x2B alarm on and off, 0x3A keep power until `until`, 0x3B keep power off.
      * 0 or an error byte. */

@@ -63,7 +63,7 @@ static int serve_read(const plc_meter_regs *g, uint64_t now, const uint8_t *addr
     const uint32_t di = plc_dlt645_di_get(q->data);
     if ((di & 0xFF00FFFFu) == PLC_DLT645_PROFILE_DI)
         return serve_profile(g, now, addr, q, r);
-    uint8_t out[4 + 32];
+    uint8_t out[4 + 64]; /* the longest value: a programming record (50 bytes) */
     plc_dlt645_di_put(di, out);
     plc_dlt645_value v;
     memset(&v, 0, sizeof(v));
@@ -71,7 +71,7 @@ static int serve_read(const plc_meter_regs *g, uint64_t now, const uint8_t *addr
     int n = -1;
     if (info && g->ops->read(g->meter, now, di, &v) == PLC_DLT645_OK) {
         v.kind = info->kind;
-        n = plc_dlt645_value_encode(di, &v, out + 4, 32);
+        n = plc_dlt645_value_encode(di, &v, out + 4, sizeof(out) - 4);
     }
     if (n < 0)
         return abnormal(addr, PLC_DLT645_READ, PLC_DLT645_ERR_NO_DATA, r);
@@ -85,9 +85,11 @@ static int serve_write(const plc_meter_regs *g, uint64_t now, const uint8_t *add
     if (!password_ok(g, q->data + 4))
         return abnormal(addr, PLC_DLT645_WRITE, PLC_DLT645_ERR_PASSWORD, r);
     plc_dlt645_value v;
-    if (plc_dlt645_value_decode(di, q->data + 12, q->len - 12u, &v) != PLC_DLT645_OK)
+    int64_t op;
+    if (plc_dlt645_value_decode(di, q->data + 12, q->len - 12u, &v) != PLC_DLT645_OK ||
+        plc_dlt645_bcd_decode(q->data + 8, 4, 0, &op) != PLC_DLT645_OK) /* C0-C3 */
         return abnormal(addr, PLC_DLT645_WRITE, PLC_DLT645_ERR_OTHER, r);
-    const int err = g->ops->write(g->meter, now, di, &v);
+    const int err = g->ops->write(g->meter, now, di, &v, (uint32_t)op);
     return err ? abnormal(addr, PLC_DLT645_WRITE, (uint8_t)err, r)
                : normal(addr, PLC_DLT645_WRITE, NULL, 0, r);
 }

@@ -34,6 +34,11 @@ struct plc_meter {
     int64_t keep_power_until; /* meter seconds since 2000; 0: off */
     uint32_t power_downs, cover_opens;
     uint32_t time_sets, programs; /* 03300400, 03300000: clock and parameter writes [R] */
+    struct {                      /* ... their last records, newest at [(count - 1) % N] */
+        uint32_t op;
+        int64_t before, after;    /* clock setting: meter seconds; programming: when */
+        uint32_t di;              /* programming: the DI written */
+    } time_set[PLC_METER_WRITE_RECORDS], program[PLC_METER_WRITE_RECORDS];
     int64_t power_down_start, power_down_end, cover_open_start; /* meter seconds */
     /* daily freezes at the meter's midnight, newest at daily[(daily_next - 1) % N] */
     struct {
@@ -463,6 +468,21 @@ static int reg_read(void *meter, uint64_t now_us, uint32_t di, plc_dlt645_value 
     case PLC_DLT645_DATE:
     case PLC_DLT645_TIME:
     case PLC_DLT645_DATETIME: plc_meter_clock(m, &v->t); break;
+    case PLC_DLT645_TIMESET_RECORD:
+    case PLC_DLT645_PROGRAM_RECORD: { /* 033004nn / 033000nn: the nn-th last */
+        const int ts = info->kind == PLC_DLT645_TIMESET_RECORD;
+        const unsigned nth = di & 0xFF, count = ts ? m->time_sets : m->programs;
+        if (nth > count || nth > PLC_METER_WRITE_RECORDS)
+            return PLC_DLT645_E_UNKNOWN_DI;
+        const unsigned k = (count - nth) % PLC_METER_WRITE_RECORDS;
+        v->raw = ts ? m->time_set[k].op : m->program[k].op;
+        from_seconds(ts ? m->time_set[k].before : m->program[k].before, &v->t);
+        if (ts)
+            from_seconds(m->time_set[k].after, &v->t_end);
+        else
+            v->dis[v->n_dis++] = m->program[k].di;
+        break;
+    }
     case PLC_DLT645_RECORD: {
         const int cover = di == 0x03300D01;
         const int64_t s = cover ? m->cover_open_start : m->power_down_start;
@@ -485,15 +505,24 @@ static int reg_write_di(plc_meter *m, uint32_t di, const plc_dlt645_value *v);
 /* [R] Every accepted write is recorded as the meter counts it: the date or the time as a time
  * setting (03300400), a parameter as a programming (03300000); a top-up is neither, and the
  * broadcast time sync (0x08) is not recorded. */
-static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v)
+static int reg_write(void *meter, uint64_t now_us, uint32_t di, const plc_dlt645_value *v,
+                     uint32_t op)
 {
     plc_meter *m = meter;
     plc_meter_advance(m, now_us);
+    const int64_t before = clock_s(m);
     const int rc = reg_write_di(m, di, v);
-    if (rc == 0 && (di == 0x04000101 || di == 0x04000102))
-        m->time_sets++;
-    else if (rc == 0 && di != 0x070102FF)
-        m->programs++;
+    if (rc == 0 && (di == 0x04000101 || di == 0x04000102)) {
+        const unsigned k = m->time_sets++ % PLC_METER_WRITE_RECORDS;
+        m->time_set[k].op = op;
+        m->time_set[k].before = before;
+        m->time_set[k].after = clock_s(m);
+    } else if (rc == 0 && di != 0x070102FF) { /* [R] a programming record per write */
+        const unsigned k = m->programs++ % PLC_METER_WRITE_RECORDS;
+        m->program[k].op = op;
+        m->program[k].before = before;
+        m->program[k].di = di;
+    }
     return rc;
 }
 

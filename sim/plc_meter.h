@@ -17,7 +17,9 @@
  *  - load profile: a record every 15 minutes (voltage, current, frequency, active and
  *    reactive power, power factor, forward and reverse energy), the last 288;
  *  - events: power-down count and last record, cover-open count and last record, the counts
- *    of clock settings (03300400) and programmings (03300000) its writes make;
+ *    of clock settings (03300400) and programmings (03300000) its writes make, and their
+ *    last 10 records (033004nn: operator, clock before and after; 033000nn: when, operator,
+ *    the DI written);
  *  - password (level 02 or 04) on writes and control.
  * Time comes from the caller (plc_meter_advance with the event loop's microseconds): the
  * meter never reads a clock. Nothing is allocated after create.
@@ -60,6 +62,8 @@ typedef struct plc_meter plc_meter;
  * every 15 minutes of the meter's clock with classes 1-4, the last 288 (3 days) kept. */
 #define PLC_METER_PROFILE_MIN 15
 #define PLC_METER_PROFILE_RECORDS 288
+/* Clock setting and programming records kept (033004nn / 033000nn, nn 1..this): 10. */
+#define PLC_METER_WRITE_RECORDS 10
 
 /* Status word 3 (DI 04000503) bits this meter sets: b4, b6, b7, b8-9 and b12 as
  * gateway-upstream.md section 4 gives them; b10 and b11 (not in that list) carry the

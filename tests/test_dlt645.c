@@ -604,6 +604,85 @@ static void test_meter_load_profile(void **st)
     plc_meter_destroy(m);
 }
 
+/* The last clock setting and programming records (03300401: operator, before, after;
+ * 03300001: when, operator, 10 DI slots), byte by byte as gateway-upstream.md section 4 lays
+ * them out, and the simulated meter's through its 645 side after writes with an operator. */
+static void test_write_records(void **st)
+{
+    (void)st;
+    const uint8_t ts[16] = {0x11, 0x47, 0x00, 0x00,              /* operator 00004711 */
+                            0x00, 0x05, 0x00, 0x01, 0x01, 0x26,  /* 2026-01-01 00:05:00 */
+                            0x00, 0x40, 0x12, 0x01, 0x01, 0x26}; /* 2026-01-01 12:40:00 */
+    plc_dlt645_value v;
+    assert_int_equal(plc_dlt645_value_decode(0x03300401, ts, sizeof(ts), &v), PLC_DLT645_OK);
+    assert_int_equal(v.kind, PLC_DLT645_TIMESET_RECORD);
+    assert_int_equal(v.raw, 4711);
+    assert_int_equal(v.t.minute, 5);
+    assert_int_equal(v.t_end.hour, 12);
+    assert_int_equal(v.t_end.minute, 40);
+    uint8_t out[64];
+    assert_int_equal(plc_dlt645_value_encode(0x03300401, &v, out, sizeof(out)), 16);
+    assert_memory_equal(out, ts, 16);
+    uint8_t pr[50];
+    memset(pr, 0xFF, sizeof(pr));
+    const uint8_t head[14] = {0x30, 0x59, 0x23, 0x31, 0x12, 0x26, /* 2026-12-31 23:59:30 */
+                              0x78, 0x56, 0x34, 0x12,             /* operator 12345678 */
+                              0x01, 0x10, 0x00, 0x04};            /* DI 04001001 */
+    memcpy(pr, head, sizeof(head));
+    assert_int_equal(plc_dlt645_value_decode(0x03300001, pr, sizeof(pr), &v), PLC_DLT645_OK);
+    assert_int_equal(v.kind, PLC_DLT645_PROGRAM_RECORD);
+    assert_int_equal(v.raw, 12345678);
+    assert_int_equal(v.t.second, 30);
+    assert_int_equal(v.n_dis, 1);
+    assert_int_equal(v.dis[0], 0x04001001u);
+    assert_int_equal(plc_dlt645_value_encode(0x03300001, &v, out, sizeof(out)), 50);
+    assert_memory_equal(out, pr, 50);
+    assert_non_null(plc_dlt645_di_lookup(0x0330040A));
+    assert_null(plc_dlt645_di_lookup(0x0330040B));
+    /* malformed: a DI after an unused slot, a bad operator, a bad time, a short record */
+    pr[18] = 0x02, pr[19] = 0x10, pr[20] = 0x00, pr[21] = 0x04; /* slot 3 used, slot 2 not */
+    assert_int_equal(plc_dlt645_value_decode(0x03300001, pr, sizeof(pr), &v), PLC_DLT645_E_DATA);
+    uint8_t bad[16];
+    memcpy(bad, ts, 16);
+    bad[0] = 0x1A;
+    assert_int_equal(plc_dlt645_value_decode(0x03300401, bad, 16, &v), PLC_DLT645_E_BCD);
+    memcpy(bad, ts, 16);
+    bad[14] = 0x13; /* month 13 */
+    assert_int_equal(plc_dlt645_value_decode(0x03300401, bad, 16, &v), PLC_DLT645_E_BCD);
+    assert_int_equal(plc_dlt645_value_decode(0x03300401, ts, 15, &v), PLC_DLT645_E_DATA);
+
+    /* the meter keeps them: a clock setting and a programming by operator 4711 */
+    plc_meter *m = meter();
+    plc_meter_advance(m, 5 * 60000000ull); /* 00:05 */
+    plc_dlt645_frame q, r;
+    plc_dlt645_read_request(plc_meter_addr(m), 0x03300401, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1); /* none yet */
+    const plc_dlt645_value t = {.kind = PLC_DLT645_TIME, .t = {.hour = 12, .minute = 40}};
+    plc_dlt645_write_request(plc_meter_addr(m), 0x04000102, 0x02, 123456, 4711, &t, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x94);
+    const plc_dlt645_value al = {.kind = PLC_DLT645_NUMBER, .raw = 3000, .decimals = 2};
+    plc_dlt645_write_request(plc_meter_addr(m), 0x04001001, 0x02, 123456, 4711, &al, &q);
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0x94);
+    v = read_value(m, 0x03300401);
+    assert_int_equal(v.raw, 4711);
+    assert_int_equal(v.t.hour, 0);
+    assert_int_equal(v.t.minute, 5);
+    assert_int_equal(v.t_end.hour, 12);
+    assert_int_equal(v.t_end.minute, 40);
+    v = read_value(m, 0x03300001);
+    assert_int_equal(v.raw, 4711);
+    assert_int_equal(v.t.hour, 12); /* after the clock was set */
+    assert_int_equal(v.n_dis, 1);
+    assert_int_equal(v.dis[0], 0x04001001u);
+    plc_dlt645_read_request(plc_meter_addr(m), 0x03300002, &q); /* no second */
+    assert_int_equal(ask(m, &q, &r), 1);
+    assert_int_equal(r.ctrl, 0xD1);
+    plc_meter_destroy(m);
+}
+
 static void test_meter_relay_prepaid_events(void **st)
 {
     (void)st;
@@ -707,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_meter_hourly_freeze),
         cmocka_unit_test(test_load_profile_codec),
         cmocka_unit_test(test_meter_load_profile),
+        cmocka_unit_test(test_write_records),
         cmocka_unit_test(test_meter_relay_prepaid_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

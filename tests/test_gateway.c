@@ -531,14 +531,18 @@ static void test_commands_over_the_mesh(void **st)
     const uint64_t at = plc_loop_now_us(plc_meshnet_loop(a.net));
     const plc_dlt645_value t8 = {.kind = PLC_DLT645_TIME, .t = {.hour = 12, .minute = 40}};
     const plc_dlt645_value al = {.kind = PLC_DLT645_NUMBER, .raw = 3000, .decimals = 2};
-    assert_int_equal(r8.ops->write(r8.meter, at, 0x04000102, &t8), 0);
-    assert_int_equal(r8.ops->write(r8.meter, at, 0x04001001, &al), 0);
+    assert_int_equal(r8.ops->write(r8.meter, at, 0x04000102, &t8, 4711), 0);
+    assert_int_equal(r8.ops->write(r8.meter, at, 0x04001001, &al, 4711), 0);
     plc_meshnet_run(a.net, plc_meshnet_now_s(a.net) + 180);
+    /* each with what the meter's last record says: who, and the clock before and after or
+     * the DI written */
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
                                       "WHERE e.kind = 'time-set' AND m.address = '000000000008' "
-                                      "AND e.detail LIKE '%1 clock setting(s)%0 by this%'"), 1);
+                                      "AND e.detail LIKE '%1 clock setting(s)%0 by this%' "
+                                      "AND e.detail LIKE '%last by operator 00004711: % -> % 12:40:00%'"), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter "
-                                      "WHERE e.kind = 'programming' AND m.address = '000000000008'"), 1);
+                                      "WHERE e.kind = 'programming' AND m.address = '000000000008' "
+                                      "AND e.detail LIKE '%last by operator 00004711 at %: 04001001%'"), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'programming'"), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'time-set'"), 1);
     /* the log has every command once, with its result */

@@ -93,6 +93,23 @@ static void print_value(uint32_t di, const uint8_t *p, size_t n)
         printf(",\"value\":\"%04d-%02d-%02d %02d:%02d\"", v.t.year, v.t.month, v.t.day, v.t.hour,
                v.t.minute);
         break;
+    case PLC_DLT645_TIMESET_RECORD:
+    case PLC_DLT645_PROGRAM_RECORD: {
+        const plc_dlt645_time *a = &v.t, *b = &v.t_end;
+        printf(",\"operator\":\"%08lld\",\"%s\":\"%04d-%02d-%02d %02d:%02d:%02d\"",
+               (long long)v.raw, v.kind == PLC_DLT645_TIMESET_RECORD ? "before" : "at", a->year,
+               a->month, a->day, a->hour, a->minute, a->second);
+        if (v.kind == PLC_DLT645_TIMESET_RECORD)
+            printf(",\"after\":\"%04d-%02d-%02d %02d:%02d:%02d\"", b->year, b->month, b->day,
+                   b->hour, b->minute, b->second);
+        if (v.kind == PLC_DLT645_PROGRAM_RECORD) {
+            printf(",\"dis\":[");
+            for (unsigned k = 0; k < v.n_dis; k++)
+                printf("%s\"%08X\"", k ? "," : "", (unsigned)v.dis[k]);
+            printf("]");
+        }
+        break;
+    }
     case PLC_DLT645_TOPUP:
         printf(",\"value\":%lld.%02lld,\"count\":%lld,\"unit\":\"%s\"", (long long)(v.raw / 100),
                (long long)(v.raw % 100), (long long)v.count, info->unit);

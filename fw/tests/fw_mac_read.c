@@ -185,9 +185,9 @@ static int fm_read(void *m, uint64_t now, uint32_t di, plc_dlt645_value *v)
     return PLC_DLT645_OK;
 }
 
-static int fm_write(void *m, uint64_t now, uint32_t di, const plc_dlt645_value *v)
+static int fm_write(void *m, uint64_t now, uint32_t di, const plc_dlt645_value *v, uint32_t op)
 {
-    (void)m, (void)now, (void)di, (void)v;
+    (void)m, (void)now, (void)di, (void)v, (void)op;
     return PLC_DLT645_ERR_OTHER;
 }
 
