@@ -319,6 +319,48 @@ static int area_key(const plc_gw_daemon_config *dc, plc_gw_store *store, uint8_t
     return PLC_OK;
 }
 
+/* mode = sim: the simulated area (its meters the archive when [archive] sim_meters and the
+ * archive is empty), its meters' clocks at clock0. */
+static int open_sim(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *store,
+                    int64_t clock0, char *err, size_t errlen)
+{
+    plc_meshnet_config mc;
+    plc_meshnet_config_default(&mc);
+    mc.medium.nodes = dc->meters + 1;
+    mc.medium.abstract_phy = !dc->waveform;
+    mc.medium.per_table = dc->per_table;
+    mc.medium.topology_file = dc->topology[0] ? dc->topology : NULL;
+    mc.seed = dc->seed;
+    mc.power_up_s = dc->power_up_s;
+    mc.dlt645 = 1;
+    mc.allow_none = 1; /* the archive says who may join */
+    if (dc->has_key) {
+#ifdef PLC_HAVE_ECDSA
+        memcpy(trusted_key, dc->key, sizeof(trusted_key));
+        mc.image_verify = sim_verify;
+#else
+        snprintf(err, errlen, "[firmware] key: this build has no ECDSA (mbedTLS)");
+        return PLC_ERR_CONFIG;
+#endif
+    }
+    const time_t tt = (time_t)clock0;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    mc.meter_start = (plc_dlt645_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_wday,
+                                       tm.tm_hour, tm.tm_min, tm.tm_sec};
+    char why[256];
+    d->net = plc_meshnet_create(&mc, why, sizeof(why));
+    if (!d->net) {
+        snprintf(err, errlen, "simulated feeder: %s", why);
+        return PLC_ERR_NOMEM;
+    }
+    if (dc->sim_archive && import_sim_archive(store, d->net) != PLC_OK) {
+        snprintf(err, errlen, "store: %s", plc_gw_store_message(store));
+        return PLC_ERR_STORE;
+    }
+    return PLC_OK;
+}
+
 /* mode = port: the SDR, the PHY over it and the concentrator's modem on the real-time loop. */
 static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *store, char *err,
                      size_t errlen)
@@ -327,12 +369,15 @@ static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *
     plc_sdr_config fe;
     plc_sdr_config_default(&fe);
     fe.sdr_rate_hz = dc->sdr_rate;
-    d->port = plc_port_soapy_create(dc->soapy, &fe, dc->rf_hz, dc->gain_db, err, errlen);
-    if (!d->port)
+    char why[256];
+    d->port = plc_port_soapy_create(dc->soapy, &fe, dc->rf_hz, dc->gain_db, why, sizeof(why));
+    if (!d->port) {
+        snprintf(err, errlen, "[plc] soapy: %s", why);
         return PLC_ERR_IO;
+    }
 #else
-    snprintf(err, errlen, "mode = port: this build has no SoapySDR (libsoapysdr-dev)");
-    return PLC_ERR_ARG;
+    snprintf(err, errlen, "[plc] mode = port: this build has no SoapySDR (libsoapysdr-dev)");
+    return PLC_ERR_CONFIG;
 #endif
     d->loop = plc_loop_posix_create(512);
     d->phy = d->loop ? plc_port_phy_create(d->port, d->loop, NULL) : NULL;
@@ -342,7 +387,7 @@ static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *
     mc.parallel = dc->gw.parallel;
     mc.random = plc_os_random;
     if (area_key(dc, store, mc.gmk) != PLC_OK) {
-        snprintf(err, errlen, "gmk: cannot draw or keep the area's key");
+        snprintf(err, errlen, "[plc] gmk: cannot draw or keep the area's key");
         return PLC_ERR_IO;
     }
     const plc_gw_modem_app app = {.announced = on_announced, .frame = on_frame,
@@ -351,7 +396,7 @@ static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *
                       : NULL;
     memset(mc.gmk, 0, sizeof(mc.gmk));
     if (!d->modem) {
-        snprintf(err, errlen, "soapy: cannot start the PHY and the modem on the port");
+        snprintf(err, errlen, "[plc] soapy: cannot start the PHY and the modem on the port");
         return PLC_ERR_NOMEM;
     }
     return PLC_OK;
@@ -425,56 +470,14 @@ int main(int argc, char **argv)
     if (dc.clock && plc_gw_store_state_get(store, "daemon_clock", &was) == 1 && was > clock0)
         clock0 = was;
     daemon_t d = {0};
-    if (!dc.sim) {
-        if (open_port(&d, &dc, store, err, sizeof(err)) != PLC_OK) {
-            fprintf(stderr, "plc-gatewayd: %s: [plc] %s\n", conf, err);
-            close_port(&d);
-            plc_gw_store_close(store);
-            return 1;
-        }
-        if (dc.sim_archive)
-            fprintf(stderr, "plc-gatewayd: %s: [archive] sim_meters: no simulated meters in "
-                            "mode = port; the archive is the store's\n", conf);
-    } else {
-        plc_meshnet_config mc;
-        plc_meshnet_config_default(&mc);
-        mc.medium.nodes = dc.meters + 1;
-        mc.medium.abstract_phy = !dc.waveform;
-        mc.medium.per_table = dc.per_table;
-        mc.medium.topology_file = dc.topology[0] ? dc.topology : NULL;
-        mc.seed = dc.seed;
-        mc.power_up_s = dc.power_up_s;
-        mc.dlt645 = 1;
-        mc.allow_none = 1; /* the archive says who may join */
-        if (dc.has_key) {
-    #ifdef PLC_HAVE_ECDSA
-            memcpy(trusted_key, dc.key, sizeof(trusted_key));
-            mc.image_verify = sim_verify;
-    #else
-            fprintf(stderr, "plc-gatewayd: %s: [firmware] key: this build has no ECDSA (mbedTLS)\n", conf);
-            plc_gw_store_close(store);
-            return 2;
-    #endif
-        }
-        {
-            const time_t tt = (time_t)clock0;
-            struct tm tm;
-            gmtime_r(&tt, &tm);
-            mc.meter_start = (plc_dlt645_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                                               tm.tm_wday, tm.tm_hour, tm.tm_min, tm.tm_sec};
-        }
-        d.net = plc_meshnet_create(&mc, err, sizeof(err));
-        if (!d.net) {
-            fprintf(stderr, "plc-gatewayd: simulated feeder: %s\n", err);
-            plc_gw_store_close(store);
-            return 1;
-        }
-        if (dc.sim_archive && import_sim_archive(store, d.net) != PLC_OK) {
-            fprintf(stderr, "plc-gatewayd: store: %s\n", plc_gw_store_message(store));
-            plc_meshnet_destroy(d.net);
-            plc_gw_store_close(store);
-            return 1;
-    }
+    const int opened = dc.sim ? open_sim(&d, &dc, store, clock0, err, sizeof(err))
+                              : open_port(&d, &dc, store, err, sizeof(err));
+    if (opened != PLC_OK) {
+        fprintf(stderr, "plc-gatewayd: %s: %s\n", conf, err);
+        plc_meshnet_destroy(d.net);
+        close_port(&d);
+        plc_gw_store_close(store);
+        return opened == PLC_ERR_CONFIG ? 2 : 1;
     }
     plc_gw_config gc = dc.gw;
     gc.clock0 = clock0;
