@@ -384,6 +384,8 @@ static void finish(job *j, int ok)
             gw_value_text(&j->v[n], r[n].value, sizeof(r[n].value));
         }
         rc = plc_gw_store_readings(g->store, r, n, &stored);
+    } else if (tk->scheme == PLC_GW_PROFILE) {
+        rc = PLC_OK; /* stored reply by reply (profile_reply) */
     } else if (tk->scheme == PLC_GW_CLOCK) {
         r[n] = (plc_gw_reading){x->m.id, 0x04000102u, j->slot, "", now};
         gw_clock_checked(g, j->meter, &j->v[0], &j->v[1], r[n].value, sizeof(r[n].value));
@@ -781,6 +783,7 @@ static void profile_reply(job *j, const plc_dlt645_frame *f)
     plc_gw_reading r[8 * PLC_DLT645_PROFILE_FIELDS];
     unsigned n = 0, records = 0;
     int reached = 0;
+    const int64_t asked = j->from;
     for (size_t at = 4; f && at < f->len; records++) {
         plc_dlt645_profile_record rec;
         size_t used;
@@ -791,6 +794,8 @@ static void profile_reply(job *j, const plc_dlt645_frame *f)
         }
         at += used;
         const int64_t t = local_seconds(&rec.t);
+        if (t < asked)
+            continue; /* not what was asked for: not taken */
         j->from = t + 60 > j->from ? t + 60 : j->from;
         reached |= t >= j->slot;
         if (t > j->slot)
@@ -819,14 +824,19 @@ static void profile_reply(job *j, const plc_dlt645_frame *f)
     g->cnt.stored += stored;
     g->cnt.duplicates += n - stored;
     if (reached) {
-        x->done[j->task] = j->slot;
-        plc_timer_stop(g->loop, &j->timer);
-        j->used = 0;
-        gw_meter_busy(g, j->meter, 0);
+        if (plc_gw_store_meter_seen(g->store, x->m.id, x->m.short_addr, x->m.hops, x->m.lqi,
+                                    x->m.last_seen) != PLC_OK)
+            gw_store_failed(g);
+        finish(j, 1);
         return;
     }
     if (!records) { /* the meter has not taken the slot's record yet */
         g->cnt.stale_freezes++;
+        finish(j, 0);
+        return;
+    }
+    if (j->from == asked) { /* only records from before the time asked: it would never end */
+        g->cnt.bad_frames++;
         finish(j, 0);
         return;
     }

@@ -228,6 +228,101 @@ static void area_net(area *a, const plc_meshnet_config *mc)
         fail_msg("%s", err);
 }
 
+/* A load profile reply is checked before anything of it is stored: a record that does not
+ * decode (checksum) is counted and nothing stored; records only from before the time asked
+ * end the try; the slot's record completes it, stored under the curve DIs. */
+static size_t profile_reply_frame(const char *addr, const plc_dlt645_profile_record *rec,
+                                  unsigned n, uint8_t *out)
+{
+    plc_dlt645_frame f = {0};
+    plc_dlt645_addr_parse(addr, f.addr);
+    f.ctrl = PLC_DLT645_C_REPLY | PLC_DLT645_READ;
+    plc_dlt645_di_put(PLC_DLT645_PROFILE_DI, f.data);
+    size_t at = 4;
+    for (unsigned k = 0; k < n; k++) {
+        const int w = plc_dlt645_profile_record_encode(&rec[k], f.data + at, sizeof(f.data) - at);
+        assert_true(w > 0);
+        at += (size_t)w;
+    }
+    f.len = (uint8_t)at;
+    const int len = plc_dlt645_encode(&f, 0, out, PLC_DLT645_MAX_FRAME);
+    assert_true(len > 0);
+    return (size_t)len;
+}
+
+static void test_profile_replies_checked(void **st)
+{
+    (void)st;
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, 1);
+    plc_loop *loop = plc_loop_virtual_create(200);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 6 * 3600 + 5; /* 2026-01-02 06:00:05 */
+    cfg.task[0] = (plc_gw_task){"profile", PLC_GW_PROFILE, 3600, 0, DAY, 1};
+    script sc = {0};
+    plc_gw *g = plc_gw_create(&cfg, s, loop, &(plc_gw_link){script_send, &sc}, err, sizeof(err));
+    assert_non_null(g);
+    uint8_t a1[6];
+    plc_dlt645_addr_parse("000000000001", a1);
+    plc_gw_node_announced(g, 0x0011, a1);
+    plc_loop_run(loop, 1500000);
+    assert_int_equal(sc.sent, 1);
+    /* 06000001, N 99, from 05:01 */
+    const uint8_t want[10] = {0x01, 0x00, 0x00, 0x06, 0x99, 0x01, 0x05, 0x02, 0x01, 0x26};
+    assert_int_equal(sc.last.len, 10);
+    assert_memory_equal(sc.last.data, want, 10);
+    plc_dlt645_profile_record rec[2] = {
+        {.t = {2026, 1, 2, 5, 5, 45, 0}, .classes = 1, .present = 1},
+        {.t = {2026, 1, 2, 5, 6, 0, 0}, .classes = 1, .present = 1},
+    };
+    rec[0].field[0] = 2301, rec[1].field[0] = 2299;
+    uint8_t buf[PLC_DLT645_MAX_FRAME];
+    size_t n = profile_reply_frame("000000000001", rec, 2, buf);
+    uint8_t bad[PLC_DLT645_MAX_FRAME];
+    memcpy(bad, buf, n);
+    bad[10 + 4 + 10] ^= 0x01; /* a byte inside the first record: its own CS fails */
+    uint8_t cs = 0;           /* the frame's CS made right again */
+    for (size_t i = 0; i < n - 2; i++)
+        cs = (uint8_t)(cs + bad[i]);
+    bad[n - 2] = cs;
+    plc_gw_frame_input(g, 0x0011, 1, 100, bad, n);
+    plc_gw_counters c;
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.bad_frames, 1);
+    assert_int_equal(c.stored, 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings"), 0);
+    /* the next try (after retry_gap_s) asks again: a record from before the time asked */
+    const uint64_t gap = (uint64_t)cfg.retry_gap_s * 1000000u + 1500000;
+    plc_loop_run(loop, 1500000 + gap);
+    assert_int_equal(sc.sent, 2);
+    assert_memory_equal(sc.last.data, want, 10);
+    const plc_dlt645_profile_record old = {.t = {2026, 1, 2, 5, 4, 0, 0}, .classes = 1, .present = 1};
+    uint8_t ob[PLC_DLT645_MAX_FRAME];
+    plc_gw_frame_input(g, 0x0011, 1, 100, ob, profile_reply_frame("000000000001", &old, 1, ob));
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.bad_frames, 2);
+    assert_int_equal(sc.sent, 2); /* not asked again at once */
+    /* the third: the good records */
+    plc_loop_run(loop, 1500000 + 2 * gap);
+    assert_int_equal(sc.sent, 3);
+    plc_gw_frame_input(g, 0x0011, 1, 100, buf, n);
+    plc_gw_get_counters(g, &c);
+    assert_int_equal(c.stored, 2); /* voltage A of 05:45 and 06:00 */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM readings WHERE di = 101712129 AND "
+                                      "value IN ('230.1', '229.9')"), 2);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 120000000u);
+    assert_int_equal(sc.sent, 3); /* the slot is done */
+    plc_gw_destroy(g);
+    plc_loop_destroy(loop);
+    plc_gw_store_close(s);
+    plc_sql_remove(path);
+}
+
 /* The concentrator on the area's mesh, its results collected. */
 static void area_gw(area *a, const plc_gw_config *cfg, plc_gw_store *s)
 {
@@ -971,6 +1066,7 @@ int main(void)
         cmocka_unit_test(test_rs485_meters_in_the_same_tasks),
         cmocka_unit_test(test_load_curve_over_the_mesh),
         cmocka_unit_test(test_load_profile_over_the_mesh),
+        cmocka_unit_test(test_profile_replies_checked),
         cmocka_unit_test(test_admission_follows_the_archive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
