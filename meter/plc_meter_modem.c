@@ -273,11 +273,6 @@ void plc_meter_modem_start(plc_meter_modem *m)
     plc_lbd_start(m->lbd);
 }
 
-int plc_meter_modem_send(plc_meter_modem *m, const uint8_t *data, size_t len, uint8_t handle)
-{
-    return plc_adp_data_request(m->adp, 0, data, len, handle);
-}
-
 int plc_meter_modem_announced(const plc_meter_modem *m)
 {
     return m->announced;

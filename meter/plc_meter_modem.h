@@ -64,8 +64,6 @@ plc_meter_modem *plc_meter_modem_create(const plc_meter_modem_config *cfg, plc_l
 void plc_meter_modem_destroy(plc_meter_modem *m);
 /* Power up: scan and join. */
 void plc_meter_modem_start(plc_meter_modem *m);
-/* A datagram to the concentrator (short address 0) on the data service. */
-int plc_meter_modem_send(plc_meter_modem *m, const uint8_t *data, size_t len, uint8_t handle);
 /* 1 once the concentrator acknowledged the announce (again 0 after leaving). */
 int plc_meter_modem_announced(const plc_meter_modem *m);
 /* The layers, for counters and tests. */

@@ -205,8 +205,9 @@ static void profile_take(plc_meter *m)
     m->profile[k].kw = plc_meter_register(m, 0x02030000);
     m->profile[k].pf = plc_meter_register(m, 0x02060000);
     const double pf = (double)m->profile[k].pf / 1000.0; /* lagging: the load is inductive */
-    m->profile[k].kvar = llround((double)m->profile[k].kw * sqrt(fmax(0.0, 1.0 - pf * pf)) /
-                                 (pf > 0 ? pf : 1.0));
+    const double kvar = (double)m->profile[k].kw * sqrt(fmax(0.0, 1.0 - pf * pf)) /
+                        (pf > 0.1 ? pf : 0.1);
+    m->profile[k].kvar = llround(fmin(kvar, 799999.0)); /* XX.XXXX signed: the field's most */
     m->profile[k].fwd = total(m->fwd);
     m->profile[k].rev = total(m->rev);
     m->profile_next++;
