@@ -230,7 +230,7 @@ static void fm_mains(void *m, uint64_t now, int on)
 
 static const plc_meter_regs_ops fixed_ops = {fm_address, fm_read, fm_write, fm_control, fm_sync,
                                              fm_password_ok, fm_set_password, fm_clear,
-                                             fm_set_address, fm_mains};
+                                             fm_set_address, fm_mains, NULL};
 
 /* ---- the two nodes ---- */
 typedef struct world {
