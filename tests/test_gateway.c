@@ -75,18 +75,28 @@ static int script_send(void *user, uint16_t to, const uint8_t *frame, size_t len
     return PLC_OK;
 }
 
-static size_t reply(const char *addr, uint32_t di, const plc_dlt645_value *v, uint8_t *out)
+/* A meter's read reply: di, then len bytes of data. */
+static size_t reply_bytes(const char *addr, uint32_t di, const uint8_t *data, size_t len,
+                          uint8_t *out)
 {
     plc_dlt645_frame f = {0};
     plc_dlt645_addr_parse(addr, f.addr);
     f.ctrl = PLC_DLT645_C_REPLY | PLC_DLT645_READ;
     plc_dlt645_di_put(di, f.data);
-    const int n = plc_dlt645_value_encode(di, v, f.data + 4, sizeof(f.data) - 4);
+    assert_true(len <= sizeof(f.data) - 4);
+    memcpy(f.data + 4, data, len);
+    f.len = (uint8_t)(4 + len);
+    const int n = plc_dlt645_encode(&f, 0, out, PLC_DLT645_MAX_FRAME);
     assert_true(n > 0);
-    f.len = (uint8_t)(4 + n);
-    const int len = plc_dlt645_encode(&f, 0, out, PLC_DLT645_MAX_FRAME);
-    assert_true(len > 0);
-    return (size_t)len;
+    return (size_t)n;
+}
+
+static size_t reply(const char *addr, uint32_t di, const plc_dlt645_value *v, uint8_t *out)
+{
+    uint8_t d[PLC_DLT645_MAX_DATA];
+    const int n = plc_dlt645_value_encode(di, v, d, sizeof(d));
+    assert_true(n > 0);
+    return reply_bytes(addr, di, d, (size_t)n, out);
 }
 
 static void test_bad_replies_counted_never_stored(void **st)
@@ -234,20 +244,14 @@ static void area_net(area *a, const plc_meshnet_config *mc)
 static size_t profile_reply_frame(const char *addr, const plc_dlt645_profile_record *rec,
                                   unsigned n, uint8_t *out)
 {
-    plc_dlt645_frame f = {0};
-    plc_dlt645_addr_parse(addr, f.addr);
-    f.ctrl = PLC_DLT645_C_REPLY | PLC_DLT645_READ;
-    plc_dlt645_di_put(PLC_DLT645_PROFILE_DI, f.data);
-    size_t at = 4;
+    uint8_t d[PLC_DLT645_MAX_DATA - 4];
+    size_t at = 0;
     for (unsigned k = 0; k < n; k++) {
-        const int w = plc_dlt645_profile_record_encode(&rec[k], f.data + at, sizeof(f.data) - at);
+        const int w = plc_dlt645_profile_record_encode(&rec[k], d + at, sizeof(d) - at);
         assert_true(w > 0);
         at += (size_t)w;
     }
-    f.len = (uint8_t)at;
-    const int len = plc_dlt645_encode(&f, 0, out, PLC_DLT645_MAX_FRAME);
-    assert_true(len > 0);
-    return (size_t)len;
+    return reply_bytes(addr, PLC_DLT645_PROFILE_DI, d, at, out);
 }
 
 static void test_profile_replies_checked(void **st)
