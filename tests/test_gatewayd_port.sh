@@ -6,7 +6,7 @@
 # shared file, so the two processes hear each other. The meter joins (EAP-PSK with the PSK
 # of the archive), announces itself, the energy task reads it and the reading is stored;
 # both exit 0 on SIGTERM. Bad configuration: mode = port without soapy, a device that is
-# not there.
+# not there; plc-meter's bad arguments.
 #   test_gatewayd_port.sh PLC-GATEWAYD PLC-GATEWAY PLC-METER LOOPBACK-MODULE-DIR
 set -eu
 GWD="$1"
@@ -47,6 +47,14 @@ echo "$out" | grep -q "\[plc\] soapy: missing" || fail "unclear message: $out"
 printf '[gateway]\nstore = %s/bad.db\n[plc]\nmode = port\nsoapy = driver=nosuchsdr\n' "$w" > "$w/bad.ini"
 out=$("$GWD" -c "$w/bad.ini" 2>&1) && fail "a device that is not there was accepted"
 echo "$out" | grep -q "no SoapySDR device found" || fail "unclear message: $out"
+
+# plc-meter's bad arguments: one line each, exit 2
+if "$METER" --soapy "$line,node=x" --addr 12 --eui $EUI --psk $PSK 2> "$w/err"; then fail "plc-meter took a bad address"; fi
+grep -q "meter address of 12 digits" "$w/err" || fail "plc-meter: $(cat "$w/err")"
+if "$METER" --soapy "$line,node=x" --addr 000000000001 --eui $EUI --psk 0011 2> "$w/err"; then fail "plc-meter took a short PSK"; fi
+grep -q "\-\-psk must be 32 hex digits" "$w/err" || fail "plc-meter: $(cat "$w/err")"
+if "$METER" --addr 000000000001 --eui $EUI --psk $PSK 2> "$w/err"; then fail "plc-meter ran without a port"; fi
+grep -q "a port is needed" "$w/err" || fail "plc-meter: $(cat "$w/err")"
 
 # the archive: the meter with its modem's EUI-64 and PSK (the store is made here)
 "$GW" -s "$w/gw.db" archive-add 000000000001 --eui $EUI --psk $PSK || fail "archive-add"
