@@ -847,28 +847,38 @@ static void test_rs485_meters_in_the_same_tasks(void **st)
     plc_sql_remove(path);
 }
 
+/* Ten meters over the mesh from 2026-01-02 08:50 (their clocks and the concentrator's) with one
+ * hourly task of this scheme; the store in path. */
+enum { MORNING_METERS = 10 };
+static plc_gw_store *morning_area(area *a, char *path, size_t cap, plc_gw_scheme scheme)
+{
+    temp_db(path, cap);
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, MORNING_METERS);
+    plc_meshnet_config mc;
+    area_config(&mc, MORNING_METERS);
+    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
+    *a = (area){.drop_write_answer_from = -1, .mute_from = -1};
+    area_net(a, &mc);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
+    cfg.task[0] = (plc_gw_task){"hourly", scheme, 3600, 0, DAY, 1};
+    area_gw(a, &cfg, s);
+    return s;
+}
+
 /* The load curve: every meter's hourly freezes stored under their own times, equal to what
  * the meter froze; a meter silent for an hour gets its missing point with the next one. */
 static void test_load_curve_over_the_mesh(void **st)
 {
     (void)st;
-    enum { METERS = 10 };
+    enum { METERS = MORNING_METERS };
     char path[256];
-    temp_db(path, sizeof(path));
-    char err[256];
-    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
-    assert_non_null(s);
-    add_archive(s, METERS);
-    plc_meshnet_config mc;
-    area_config(&mc, METERS);
-    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
-    area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    area_net(&a, &mc);
-    plc_gw_config cfg;
-    plc_gw_config_default(&cfg);
-    cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
-    cfg.task[0] = (plc_gw_task){"curve", PLC_GW_CURVE, 3600, 0, DAY, 1};
-    area_gw(&a, &cfg, s);
+    area a;
+    plc_gw_store *s = morning_area(&a, path, sizeof(path), PLC_GW_CURVE);
     const double h = 3600;
     plc_meshnet_run(a.net, 600 + 1800); /* 09:30: the 09:00 point */
     /* a meter whose 09:00 point is in falls silent for an hour */
@@ -923,23 +933,10 @@ static void test_load_curve_over_the_mesh(void **st)
 static void test_load_profile_over_the_mesh(void **st)
 {
     (void)st;
-    enum { METERS = 10 };
+    enum { METERS = MORNING_METERS };
     char path[256];
-    temp_db(path, sizeof(path));
-    char err[256];
-    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
-    assert_non_null(s);
-    add_archive(s, METERS);
-    plc_meshnet_config mc;
-    area_config(&mc, METERS);
-    mc.meter_start = (plc_dlt645_time){2026, 1, 2, 5, 8, 50, 0};
-    area a = {.drop_write_answer_from = -1, .mute_from = -1};
-    area_net(&a, &mc);
-    plc_gw_config cfg;
-    plc_gw_config_default(&cfg);
-    cfg.clock0 = 1767225600 + DAY + 8 * 3600 + 50 * 60; /* 08:50 */
-    cfg.task[0] = (plc_gw_task){"profile", PLC_GW_PROFILE, 3600, 0, DAY, 1};
-    area_gw(&a, &cfg, s);
+    area a;
+    plc_gw_store *s = morning_area(&a, path, sizeof(path), PLC_GW_PROFILE);
     const double h = 3600;
     const int64_t t10 = 1767348000; /* 2026-01-02 10:00 */
     plc_meshnet_run(a.net, 600 + 1800); /* 09:30 */
