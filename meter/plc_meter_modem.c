@@ -25,6 +25,7 @@ struct plc_meter_modem {
     plc_timer hello, refresh;
     unsigned hellos;
     int announced;
+    uint64_t dropped; /* datagrams nobody here takes */
 };
 
 void plc_meter_modem_config_default(plc_meter_modem_config *c)
@@ -166,8 +167,10 @@ static void on_beacon(void *u, uint16_t src, uint16_t rc, uint8_t lqi)
 static void on_ind(void *u, const plc_adp_indication *ind)
 {
     plc_meter_modem *m = u;
-    if (ind->len < 1 || ind->orig != 0) /* only the concentrator talks to a meter */
+    if (ind->len < 1 || ind->orig != 0) { /* only the concentrator talks to a meter */
+        m->dropped++;
         return;
+    }
     if (PLC_DISPATCH_DLT645(ind->data[0])) {
         plc_meter_node_input(m->app, ind->orig, ind->data, ind->len);
     } else if (ind->data[0] == PLC_HELLO_ACK && ind->len == 1) {
@@ -179,7 +182,14 @@ static void on_ind(void *u, const plc_adp_indication *ind)
         }
     } else if (m->cfg.datagram) {
         m->cfg.datagram(m->cfg.user, ind);
+    } else {
+        m->dropped++;
     }
+}
+
+uint64_t plc_meter_modem_dropped(const plc_meter_modem *m)
+{
+    return m->dropped;
 }
 
 static void on_confirm(void *u, uint8_t handle, int status)

@@ -44,7 +44,7 @@ typedef struct plc_meter_modem_config {
     void (*random)(void *user, uint8_t *out, size_t n);
     void *random_user;
     /* optional: other datagrams the concentrator sends (the image transfer, a simulation's
-     * own); NULL: dropped */
+     * own); NULL: dropped and counted (plc_meter_modem_dropped) */
     void (*datagram)(void *user, const plc_adp_indication *ind);
     /* optional: joined (short address) and left (0xFFFF) */
     void (*address)(void *user, uint16_t short_addr);
@@ -72,5 +72,7 @@ plc_adp *plc_meter_modem_adp(plc_meter_modem *m);
 plc_lbd *plc_meter_modem_lbd(plc_meter_modem *m);
 plc_meter_node *plc_meter_modem_app(plc_meter_modem *m);
 uint32_t plc_meter_modem_frame_counter(const plc_meter_modem *m);
+/* Datagrams dropped: not from the concentrator, or nobody takes their kind. */
+uint64_t plc_meter_modem_dropped(const plc_meter_modem *m);
 
 #endif

@@ -83,7 +83,7 @@ grep -q "joined, short address 0x0001" "$w/meter.err" || fail "the meter did not
 grep -q "acknowledged our announce" "$w/meter.err" || fail "the announce was not acknowledged"
 m=$(cat "$w/meter.json")
 [ "$(echo "$m" | json 'd["announced"]')" = True ] || fail "meter: not announced"
-[ "$(echo "$m" | json 'd["replies"] >= 1 and d["malformed"] == 0')" = True ] || fail "meter: no reply"
+[ "$(echo "$m" | json 'd["replies"] >= 1 and d["malformed"] == 0 and d["dropped"] == 0')" = True ] || fail "meter: $m"
 g=$(cat "$w/gwd.json")
 [ "$(echo "$g" | json 'd["joined"] == 1 and d["stored"] >= 1 and d["bad_frames"] == 0 and d["wrong_address"] == 0')" = True ] \
     || fail "daemon: $g"

@@ -9,7 +9,7 @@
  * register at start: 1000.00); --pan 0x781D.
  * The meter's clock starts at the system's local time. One line when it joins and when the
  * concentrator acknowledges its announce; at exit one JSON line (joined, announced, short
- * address, requests answered, MAC counters and the frame counter a restart goes on from
+ * address, requests answered, datagrams dropped, MAC counters and the frame counter a restart goes on from
  * (not kept here: a meter's firmware keeps it in flash), port counters). Exit 0 when it was
  * announced. */
 #define _POSIX_C_SOURCE 200809L
@@ -218,14 +218,15 @@ int main(int argc, char **argv)
     const int announced = plc_meter_modem_announced(m);
     printf("{\"addr\":\"%s\",\"joined\":%s,\"announced\":%s,\"short_addr\":%u,\"joinings\":%llu,"
            "\"requests\":%llu,\"replies\":%llu,\"malformed\":%llu,\"tx_frames\":%llu,"
-           "\"tx_retries\":%llu,\"rx_msdu\":%llu,\"frame_counter\":%u,\"port_bursts\":%llu,"
+           "\"tx_retries\":%llu,\"rx_msdu\":%llu,\"dropped\":%llu,\"frame_counter\":%u,\"port_bursts\":%llu,"
            "\"port_late\":%llu,\"port_gaps\":%llu}\n",
            addr, plc_lbd_get_state(plc_meter_modem_lbd(m)) == PLC_LBD_JOINED ? "true" : "false",
            announced ? "true" : "false", plc_lbd_short_addr(plc_meter_modem_lbd(m)),
            (unsigned long long)lc.joinings, (unsigned long long)nc.requests,
            (unsigned long long)nc.replies, (unsigned long long)nc.malformed,
            (unsigned long long)mac.tx_frames, (unsigned long long)mac.tx_retries,
-           (unsigned long long)mac.rx_msdu, (unsigned)plc_meter_modem_frame_counter(m),
+           (unsigned long long)mac.rx_msdu,
+           (unsigned long long)plc_meter_modem_dropped(m), (unsigned)plc_meter_modem_frame_counter(m),
            (unsigned long long)pt.bursts,
            (unsigned long long)pt.late, (unsigned long long)pt.gaps);
     plc_meter_modem_destroy(m);
