@@ -77,6 +77,9 @@ static void timeline(plc_meshnet *w, unsigned n, double t)
     fprintf(stderr, " (beacon, command, EUI-64, broadcast, unicast, ACK:");
     for (int k = 0; k < PLC_MEDIUM_KIND_OTHER; k++)
         fprintf(stderr, " %.0f", (double)ms.kind_samples[k] / 400000.0);
+    fprintf(stderr, "; heard by the concentrator:");
+    for (int k = 0; k < PLC_MEDIUM_KIND_OTHER; k++)
+        fprintf(stderr, " %.0f", (double)ms.near_kind_samples[k] / 400000.0);
     fprintf(stderr, ")");
     unsigned hold, booked;
     plc_lbs_pacing(plc_meshnet_lbs(w), &hold, &booked);
@@ -146,13 +149,16 @@ int main(int argc, char **argv)
             ms.tx_msdu_failed += mc.tx_msdu_failed, ms.replays += mc.replays, ms.no_key += mc.no_key;
             ms.decryption_errors += mc.decryption_errors, ms.duplicates += mc.duplicates;
             ms.neighbours_evicted += mc.neighbours_evicted, ms.queue_overflows += mc.queue_overflows;
+            ms.join_link_sent += mc.join_link_sent, ms.join_link_failed += mc.join_link_failed;
         }
         fprintf(stderr, "MAC (all nodes): msdu failed %llu replays %llu no key %llu decryption errors %llu "
-                "duplicates %llu neighbours evicted %llu queue full %llu\n",
+                "duplicates %llu neighbours evicted %llu queue full %llu join hop above ROBO %llu "
+                "(failed %llu)\n",
                 (unsigned long long)ms.tx_msdu_failed, (unsigned long long)ms.replays,
                 (unsigned long long)ms.no_key, (unsigned long long)ms.decryption_errors,
                 (unsigned long long)ms.duplicates, (unsigned long long)ms.neighbours_evicted,
-                (unsigned long long)ms.queue_overflows);
+                (unsigned long long)ms.queue_overflows, (unsigned long long)ms.join_link_sent,
+                (unsigned long long)ms.join_link_failed);
         {
             plc_adp_counters S = {0}, c;
             for (unsigned k = 1; k <= n; k++) {

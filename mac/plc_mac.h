@@ -199,6 +199,8 @@ typedef struct plc_mac_counters {
     uint64_t nacks_received;
     uint64_t tonemap_responses;   /* received */
     uint64_t tonemap_unauthenticated; /* tone map responses ignored: unsecured, security on */
+    uint64_t join_link_sent;      /* join-hop MSDUs sent above ROBO (from the reverse link) */
+    uint64_t join_link_failed;    /* ... of them failed: that peer in ROBO for a while */
     uint64_t no_key;              /* secured frames for a key not installed */
     uint64_t neighbours_evicted;  /* entries replaced to make room */
     uint64_t neighbours_expired;  /* entries aged out */
@@ -220,6 +222,7 @@ typedef struct plc_mac_neighbour {
     uint8_t snr_frames;           /* how many of them are filled */
     uint64_t snr_time;            /* loop us of the last one */
     uint8_t snr_next;
+    uint64_t join_robo_until;     /* loop us: the join hop goes in ROBO until then */
     uint64_t tx_frames, tx_retries, tx_failures;
 } plc_mac_neighbour;
 

@@ -59,11 +59,6 @@ int mac_input_ack_confirm(plc_mac *m)
 }
 
 /* ---- duplicates ---- */
-static uint16_t fold_ext(uint64_t e)
-{
-    return (uint16_t)(0x8000u | ((e ^ e >> 16 ^ e >> 32 ^ e >> 48) & 0x7FFEu));
-}
-
 static int dup_seen(const plc_mac *m, uint16_t src, uint8_t seq)
 {
     const uint64_t t = mac_now(m), ttl = (uint64_t)m->pib.duplicate_ttl_ms * 1000u;
@@ -286,7 +281,7 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
     const int ack = f.ack_request && to_me;
     /* duplicates by (source, sequence); an EUI-64 source (join traffic) by a 16-bit fold of
      * it with the top bit set, apart from every unicast short address [R] */
-    const uint16_t dup_src = short_src ? f.src.short_addr : fold_ext(f.src.ext);
+    const uint16_t dup_src = short_src ? f.src.short_addr : mac_nb_ext_key(f.src.ext);
     if (f.src.mode != PLC_MAC_ADDR_NONE && dup_seen(m, dup_src, f.seq)) {
         m->cnt.duplicates++; /* our ACK was lost: acknowledge again, deliver nothing */
         if (ack)
@@ -353,6 +348,15 @@ void mac_input_rx(plc_mac *m, const plc_phy_rx_ind *ind)
         n->last_heard = t;
         if (ind->carrier_snr_db)
             mac_nb_snr_record(m, n, ind->carrier_snr_db);
+    }
+    /* the join hop's link is chosen from the reverse link: keep the SNR of a joining
+     * device's frames to us, and, while we join, of our neighbours' frames */
+    if (ind->carrier_snr_db && !n && f.type != PLC_MAC_COMMAND &&
+        ((join && to_me && !short_src) || (short_src && m->pib.short_addr == 0xFFFF))) {
+        plc_mac_neighbour *j = mac_nb_get(m, short_src ? f.src.short_addr
+                                                       : mac_nb_ext_key(f.src.ext));
+        j->last_heard = t;
+        mac_nb_snr_record(m, j, ind->carrier_snr_db);
     }
     if (ack)
         send_ack(m, PLC_DT_ACK, f.fcs, ind);

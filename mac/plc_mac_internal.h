@@ -4,6 +4,7 @@
 #define PLC_MAC_INTERNAL_H
 
 #include "plc_mac.h"
+#include "plc_mac_tonemap.h"
 #include "plc_rng.h"
 
 #define MAC_DUPS_MIN 32          /* (source, sequence) pairs remembered, at least */
@@ -135,6 +136,13 @@ plc_mac_neighbour *mac_nb_get(plc_mac *m, uint16_t addr);
 int mac_nb_tonemap_valid(const plc_mac *m, const plc_mac_neighbour *n);
 void mac_nb_snr_record(plc_mac *m, plc_mac_neighbour *n, const float *carrier_snr_db);
 void mac_nb_snr_estimate(const plc_mac_neighbour *n, float *snr_db);
+/* The table key of a node known by its EUI-64 only (a joining device): a 16-bit fold with
+ * the top bit set, apart from every unicast short address [R]. */
+uint16_t mac_nb_ext_key(uint64_t ext);
+/* The join hop's link, chosen from the reverse link (docs/mac.md): 1 and *c, or 0 (ROBO). */
+int mac_nb_join_link(plc_mac *m, uint16_t key, plc_mac_link_choice *c);
+/* A join hop failed: ROBO to that peer for a while. */
+void mac_nb_join_failed(plc_mac *m, uint16_t key);
 
 /* plc_mac_replay.c: a frame counter from src is fresh, the last one accepted again, or old */
 enum { MAC_REPLAY_FRESH, MAC_REPLAY_REPEAT, MAC_REPLAY_OLD };

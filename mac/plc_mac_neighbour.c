@@ -126,3 +126,34 @@ void mac_nb_snr_estimate(const plc_mac_neighbour *n, float *snr_db)
         snr_db[c] = 0.5f * (float)v;
     }
 }
+
+uint16_t mac_nb_ext_key(uint64_t e)
+{
+    return (uint16_t)(0x8000u | ((e ^ e >> 16 ^ e >> 32 ^ e >> 48) & 0x7FFEu));
+}
+
+/* [R] A joining device has no key, so no authenticated tone map can pass either way on its
+ * hop: each end sends with the map it would ask for itself from the other's recent frames
+ * (the attenuation of a line is the same both ways; the noise need not be, hence the extra
+ * margin and the fall-back to ROBO after a failure). */
+#define JOIN_EXTRA_MARGIN_DB 3.0f
+#define JOIN_ROBO_AFTER_FAILURE_US 60000000u
+
+int mac_nb_join_link(plc_mac *m, uint16_t key, plc_mac_link_choice *c)
+{
+    const plc_mac_neighbour *n = mac_nb_find(m, key);
+    if (!n || !n->snr_frames || mac_now(m) - n->snr_time > SNR_MAX_AGE_US ||
+        n->join_robo_until > mac_now(m))
+        return 0;
+    float snr[PLC_PHY_CARRIERS];
+    mac_nb_snr_estimate(n, snr);
+    *c = plc_mac_tonemap_choose(snr, PLC_MAC_TONEMAP_MARGIN_DB + JOIN_EXTRA_MARGIN_DB);
+    return c->mod != PLC_MOD_ROBO;
+}
+
+void mac_nb_join_failed(plc_mac *m, uint16_t key)
+{
+    plc_mac_neighbour *n = mac_nb_find(m, key);
+    if (n)
+        n->join_robo_until = mac_now(m) + JOIN_ROBO_AFTER_FAILURE_US;
+}

@@ -18,6 +18,12 @@ static int item_join(const plc_mac *m, const mac_item *it)
     return it->dst_ext || m->pib.short_addr == 0xFFFF;
 }
 
+/* The neighbour entry of a join hop's peer. */
+static uint16_t join_key(const mac_item *it)
+{
+    return it->dst_ext ? mac_nb_ext_key(it->dst_ext) : it->dst;
+}
+
 static int item_secured(const plc_mac *m, const mac_item *it)
 {
     return m->pib.security_enabled && !item_join(m, it) &&
@@ -124,7 +130,7 @@ static void finish(plc_mac *m, int status)
         else
             m->cnt.tx_msdu_failed++;
     }
-    if (status == PLC_MAC_NO_ACK) {
+    if (status == PLC_MAC_NO_ACK && !item_join(m, it)) {
         plc_mac_neighbour *n = mac_nb_find(m, it->dst);
         if (n) { /* failing: back to ROBO until a new tone map arrives */
             n->tx_failures++;
@@ -193,6 +199,36 @@ static void transmit(plc_mac *m)
         m->cb.tap(m->cb.user, m->psdu + PLC_MAC_SEGCTL_LEN, m->psdu_len - PLC_MAC_SEGCTL_LEN, 1);
 }
 
+/* Room for data in a segment of the head MSDU sent in mod over tonemap. */
+static size_t segment_room(const plc_mac *m, const mac_item *it, plc_modulation mod,
+                           uint8_t tonemap)
+{
+    plc_mac_frame f;
+    const int secured = item_secured(m, it);
+    frame_header(m, it, secured, &f);
+    const size_t overhead = PLC_MAC_SEGCTL_LEN + plc_mac_header_len(&f) +
+                            (secured ? PLC_MAC_MIC_LEN : 0) + PLC_MAC_FCS_LEN;
+    const size_t cap = psdu_capacity(m, mod, tonemap);
+    return cap > overhead ? cap - overhead : 0;
+}
+
+/* A join-hop frame sent above ROBO went unacknowledged: the reverse link misjudged it (or
+ * interference a robust frame would survive hit it). Its retries go in ROBO when it fits one
+ * segment, under the same sequence number, and that peer's next frames for a while. */
+static void join_link_failed(plc_mac *m)
+{
+    const mac_item *it = mac_head(m);
+    m->cnt.join_link_failed++;
+    mac_nb_join_failed(m, join_key(it));
+    if (m->seg_count != 1 || it->len > segment_room(m, it, PLC_MOD_ROBO, PLC_TONEMAP_ALL))
+        return;
+    m->mod = PLC_MOD_ROBO;
+    m->tonemap = PLC_TONEMAP_ALL;
+    m->seq--;
+    if (build_segment(m) != PLC_OK)
+        m->seq++; /* cannot happen (it was built once): the frame goes again as it was */
+}
+
 static void retry(plc_mac *m)
 {
     m->retries++;
@@ -200,6 +236,9 @@ static void retry(plc_mac *m)
         finish(m, PLC_MAC_NO_ACK);
         return;
     }
+    if (item_join(m, mac_head(m)) && m->mod != PLC_MOD_ROBO &&
+        mac_head(m)->kind == ITEM_DATA)
+        join_link_failed(m);
     m->cnt.tx_retries++;
     plc_mac_neighbour *n = mac_nb_find(m, mac_head(m)->dst);
     if (n)
@@ -289,23 +328,24 @@ void mac_output_start_next(plc_mac *m)
         } else {
             m->tmr = 1;
         }
+    } else if (it->kind == ITEM_DATA && it->dst != PLC_MAC_BROADCAST) {
+        plc_mac_link_choice c;
+        if (mac_nb_join_link(m, join_key(it), &c)) {
+            m->mod = c.mod;
+            m->tonemap = c.tonemap;
+            m->cnt.join_link_sent++;
+        }
     }
     const int secured = item_secured(m, it);
     if (secured && !plc_mac_sec_has_key(m->sec, m->pib.key_index)) {
         finish(m, PLC_MAC_UNAVAILABLE_KEY);
         return;
     }
-    plc_mac_frame f;
-    frame_header(m, it, secured, &f);
-    const size_t overhead = PLC_MAC_SEGCTL_LEN + plc_mac_header_len(&f) +
-                            (secured ? PLC_MAC_MIC_LEN : 0) + PLC_MAC_FCS_LEN;
-    size_t cap = psdu_capacity(m, m->mod, m->tonemap);
-    if (!cap) { /* the tone map leaves no carrier under the mask: ROBO on all */
+    if (!psdu_capacity(m, m->mod, m->tonemap)) { /* no carrier under the mask: ROBO on all */
         m->mod = PLC_MOD_ROBO;
         m->tonemap = PLC_TONEMAP_ALL;
-        cap = psdu_capacity(m, m->mod, m->tonemap);
     }
-    m->seg_room = cap > overhead ? cap - overhead : 0;
+    m->seg_room = segment_room(m, it, m->mod, m->tonemap);
     m->seg_count = m->seg_room ? (unsigned)((it->len + m->seg_room - 1) / m->seg_room) : 0;
     if (m->seg_count == 0 || m->seg_count > 64) {
         finish(m, PLC_MAC_MSDU_TOO_LONG);

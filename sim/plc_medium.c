@@ -116,6 +116,10 @@ static int send_now(mnode *nd, const plc_tx_request *rq, const uint8_t *psdu, si
     const plc_medium_kind kind = ack ? PLC_MEDIUM_KIND_ACK : frame_kind_of(psdu, len);
     m->stats.kind_frames[kind]++;
     m->stats.kind_samples[kind] += nd->tx_end - now;
+    if (nd->near0 < 0)
+        nd->near0 = plc_medium_link_snr_db(m, nd->id, 0) > -4.0;
+    if (nd->near0)
+        m->stats.near_kind_samples[kind] += nd->tx_end - now;
     nd->transmitting = 1;
     return plc_timer_start_at(m->loop, &nd->tx_done, plc_medium_us_of(nd->tx_end));
 }
@@ -232,6 +236,7 @@ plc_medium *plc_medium_create(const plc_medium_config *cfg, plc_loop *loop, char
     for (unsigned i = 0; i < m->n; i++) {
         m->node[i].m = m;
         m->node[i].id = i;
+        m->node[i].near0 = i == 0 ? 1 : -1;
         plc_timer_init(&m->node[i].tx_done, on_tx_done, &m->node[i]);
         plc_timer_init(&m->node[i].tx_start, on_tx_start, &m->node[i]);
     }

@@ -92,6 +92,9 @@ typedef struct plc_medium_stats {
     uint64_t samples[PLC_MOD_COUNT + 1];
     uint64_t kind_frames[PLC_MEDIUM_KINDS];
     uint64_t kind_samples[PLC_MEDIUM_KINDS];
+    /* the same, of the frames node 0 (the concentrator) hears: sent by it, or by a node whose
+     * link to it is above the carrier-sense threshold (at its first frame) */
+    uint64_t near_kind_samples[PLC_MEDIUM_KINDS];
 } plc_medium_stats;
 void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s);
 /* In-band SNR (dB) a frame from `from` has at `to` without interference. */

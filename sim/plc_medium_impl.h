@@ -20,6 +20,7 @@
 typedef struct mnode {
     struct plc_medium *m;
     unsigned id;
+    int near0;            /* node 0 hears it (stats): 1, 0, -1 not known yet */
     plc_phy_user user;
     plc_rx *rx;           /* waveform */
     plc_timer tx_done;

@@ -108,18 +108,24 @@ static void fake_fini(fake_phy *p)
     plc_tx_destroy(p->tx);
 }
 
-/* Hands the MAC a frame as the PHY would: it ended at end_us. */
-static void fake_deliver(fake_phy *p, const uint8_t *psdu, size_t len, uint64_t end_us, int status)
+/* Hands the MAC a frame as the PHY would: it ended at end_us, snr_db on every carrier. */
+static void fake_deliver_snr(fake_phy *p, const uint8_t *psdu, size_t len, uint64_t end_us,
+                             int status, float snr_db)
 {
     float snr[PLC_PHY_CARRIERS];
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
-        snr[c] = 20.0f;
+        snr[c] = snr_db;
     const plc_phy_rx_ind ind = {.status = (uint8_t)status, .dt = PLC_DT_SOF_RESPONSE,
                                 .mod = PLC_MOD_ROBO, .tonemap = PLC_TONEMAP_ALL,
                                 .psdu = status ? NULL : psdu, .psdu_len = status ? 0 : len,
-                                .end_us = end_us, .snr_db = 20.0f, .carrier_snr_db = snr,
+                                .end_us = end_us, .snr_db = snr_db, .carrier_snr_db = snr,
                                 .lqi = 120};
     p->user.rx_indication(p->user.user, &ind);
+}
+
+static void fake_deliver(fake_phy *p, const uint8_t *psdu, size_t len, uint64_t end_us, int status)
+{
+    fake_deliver_snr(p, psdu, len, end_us, status, 20.0f);
 }
 
 /* ---- building frames to hand in ---- */
@@ -907,12 +913,98 @@ static void test_join_traffic_by_eui64(void **st)
     rig_close(&lba);
 }
 
+/* The join hop has no authenticated tone map either way, so each end sends with the map it
+ * would ask for itself from the other's recent frames (docs/mac.md): ROBO before anything
+ * is heard, after 10 s without a frame and for 60 s after a failure. */
+static const fake_tx *last_data(const rig *r)
+{
+    for (unsigned i = r->phy.n; i-- > 0;)
+        if (r->phy.log[i % LOG].rq.dt != PLC_DT_ACK && r->phy.log[i % LOG].rq.dt != PLC_DT_NACK)
+            return &r->phy.log[i % LOG];
+    fail_msg("no data frame sent");
+    return NULL;
+}
+
+static plc_modulation join_send(rig *r, uint16_t dst, uint64_t dst_ext)
+{
+    uint8_t msdu[40] = {0x40, 0x02};
+    const plc_mac_data_req rq = {.dst = dst, .dst_ext = dst_ext, .msdu = msdu, .len = sizeof(msdu)};
+    assert_int_equal(plc_mac_data_request(r->mac, &rq), PLC_OK);
+    const int confirms = r->confirms;
+    run_for(r, 50000);
+    const plc_modulation mod = last_data(r)->rq.mod;
+    while (r->confirms == confirms) /* no ACK comes on the scripted PHY: it fails */
+        run_for(r, 1000000);
+    assert_int_equal(r->last_status, PLC_MAC_NO_ACK);
+    return mod;
+}
+
+static void test_join_hop_link_from_the_reverse_link(void **st)
+{
+    (void)st;
+    const uint64_t eui = 0x0011223344556677ull;
+    plc_mac_pib pib = node_pib(0xFFFF);
+    pib.security_enabled = 1;
+    pib.ext_addr = eui;
+    rig lbd, lba;
+    rig_open(&lbd, &pib, 64, 0);
+    pib = node_pib(1);
+    pib.security_enabled = 1;
+    pib.ext_addr = 0x1111;
+    rig_open(&lba, &pib, 64, 1);
+    /* nothing heard from the agent yet: ROBO */
+    assert_int_equal(join_send(&lbd, 1, 0), PLC_MOD_ROBO);
+    uint8_t from_lbd[255];
+    memcpy(from_lbd, last_data(&lbd)->psdu, sizeof(from_lbd));
+    /* the agent heard the device at 20 dB: D8PSK on every carrier (9 + 2 + 3 dB needed) */
+    hand_in(&lba, from_lbd);
+    assert_int_equal(lba.delivered, 1);
+    const unsigned first = lba.phy.n;
+    assert_int_equal(join_send(&lba, 0xFFFF, eui), PLC_MOD_D8PSK);
+    /* unacknowledged: the retries went in ROBO, as the same frame (sequence number) */
+    const fake_tx *a = &lba.phy.log[first % LOG], *z = last_data(&lba);
+    assert_int_equal(a->rq.mod, PLC_MOD_D8PSK);
+    assert_int_equal(a->rq.tonemap, PLC_TONEMAP_ALL);
+    assert_true(lba.phy.n - first == 1u + node_pib(1).max_frame_retries);
+    assert_int_equal(z->rq.mod, PLC_MOD_ROBO);
+    plc_mac_frame fa, fz;
+    assert_int_equal(plc_mac_psdu_decode(a->psdu, 255, &fa), PLC_OK);
+    assert_int_equal(plc_mac_psdu_decode(z->psdu, 255, &fz), PLC_OK);
+    assert_int_equal(fa.seq, fz.seq);
+    assert_memory_equal(fa.payload, fz.payload, fa.payload_len);
+    plc_mac_counters c;
+    plc_mac_get_counters(lba.mac, &c);
+    assert_int_equal(c.join_link_sent, 1);
+    assert_int_equal(c.join_link_failed, 1);
+    /* that frame failed: ROBO for 60 s, even though the device is heard again */
+    hand_in(&lba, from_lbd);
+    assert_int_equal(join_send(&lba, 0xFFFF, eui), PLC_MOD_ROBO);
+    run_for(&lba, 61000000);
+    fake_deliver_snr(&lba.phy, from_lbd, 255, plc_loop_now_us(lba.loop), PLC_PHY_RX_OK, 9.0f);
+    run_for(&lba, 100000);
+    assert_int_equal(join_send(&lba, 0xFFFF, eui), PLC_MOD_DBPSK); /* 9 dB: DBPSK only */
+    /* nothing heard for more than 10 s: ROBO again */
+    run_for(&lba, 11000000);
+    assert_int_equal(join_send(&lba, 0xFFFF, eui), PLC_MOD_ROBO);
+    /* the device heard its agent's frame at 12 dB: DQPSK back to it */
+    uint8_t from_lba[255];
+    memcpy(from_lba, last_data(&lba)->psdu, sizeof(from_lba));
+    fake_deliver_snr(&lbd.phy, from_lba, 255, plc_loop_now_us(lbd.loop), PLC_PHY_RX_OK, 12.0f);
+    run_for(&lbd, 100000);
+    assert_int_equal(join_send(&lbd, 1, 0), PLC_MOD_DQPSK);
+    /* joined nodes between themselves keep to authenticated tone maps: ROBO without one */
+    assert_int_equal(join_send(&lba, 2, 0), PLC_MOD_ROBO);
+    rig_close(&lbd);
+    rig_close(&lba);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phy_refusal_confirms),
         cmocka_unit_test(test_beacons),
         cmocka_unit_test(test_join_traffic_by_eui64),
+        cmocka_unit_test(test_join_hop_link_from_the_reverse_link),
         cmocka_unit_test(test_queue_and_timer_limits),
         cmocka_unit_test(test_segments_follow_tonemask),
         cmocka_unit_test(test_pib_checked),
