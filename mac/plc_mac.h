@@ -200,7 +200,7 @@ typedef struct plc_mac_counters {
     uint64_t tonemap_responses;   /* received */
     uint64_t tonemap_unauthenticated; /* tone map responses ignored: unsecured, security on */
     uint64_t join_link_sent;      /* join-hop MSDUs sent above ROBO (from the reverse link) */
-    uint64_t join_link_failed;    /* ... of them failed: that peer in ROBO for a while */
+    uint64_t join_link_failed;    /* ... of them failed after every retry: that peer in ROBO for 60 s */
     uint64_t no_key;              /* secured frames for a key not installed */
     uint64_t neighbours_evicted;  /* entries replaced to make room */
     uint64_t neighbours_expired;  /* entries aged out */

@@ -130,7 +130,15 @@ static void finish(plc_mac *m, int status)
         else
             m->cnt.tx_msdu_failed++;
     }
-    if (status == PLC_MAC_NO_ACK && !item_join(m, it)) {
+    if (status == PLC_MAC_NO_ACK && item_join(m, it)) {
+        /* the reverse link misjudged it, or interference hit it: that peer in ROBO for a
+         * while (also after a failure in ROBO: the link is poor). The retries stayed in the
+         * modulation the MSDU began with, as every MSDU's do: a missing ACK in a busy cell is
+         * mostly a collision, and a frame five times longer meets more of them (switching to
+         * ROBO at the first retry made the 1000-meter read round 5-10% slower) */
+        m->cnt.join_link_failed += m->mod != PLC_MOD_ROBO;
+        mac_nb_join_failed(m, join_key(it));
+    } else if (status == PLC_MAC_NO_ACK && !item_join(m, it)) {
         plc_mac_neighbour *n = mac_nb_find(m, it->dst);
         if (n) { /* failing: back to ROBO until a new tone map arrives */
             n->tx_failures++;
@@ -199,36 +207,6 @@ static void transmit(plc_mac *m)
         m->cb.tap(m->cb.user, m->psdu + PLC_MAC_SEGCTL_LEN, m->psdu_len - PLC_MAC_SEGCTL_LEN, 1);
 }
 
-/* Room for data in a segment of the head MSDU sent in mod over tonemap. */
-static size_t segment_room(const plc_mac *m, const mac_item *it, plc_modulation mod,
-                           uint8_t tonemap)
-{
-    plc_mac_frame f;
-    const int secured = item_secured(m, it);
-    frame_header(m, it, secured, &f);
-    const size_t overhead = PLC_MAC_SEGCTL_LEN + plc_mac_header_len(&f) +
-                            (secured ? PLC_MAC_MIC_LEN : 0) + PLC_MAC_FCS_LEN;
-    const size_t cap = psdu_capacity(m, mod, tonemap);
-    return cap > overhead ? cap - overhead : 0;
-}
-
-/* A join-hop frame sent above ROBO went unacknowledged: the reverse link misjudged it (or
- * interference a robust frame would survive hit it). Its retries go in ROBO when it fits one
- * segment, under the same sequence number, and that peer's next frames for a while. */
-static void join_link_failed(plc_mac *m)
-{
-    const mac_item *it = mac_head(m);
-    m->cnt.join_link_failed++;
-    mac_nb_join_failed(m, join_key(it));
-    if (m->seg_count != 1 || it->len > segment_room(m, it, PLC_MOD_ROBO, PLC_TONEMAP_ALL))
-        return;
-    m->mod = PLC_MOD_ROBO;
-    m->tonemap = PLC_TONEMAP_ALL;
-    m->seq--;
-    if (build_segment(m) != PLC_OK)
-        m->seq++; /* cannot happen (it was built once): the frame goes again as it was */
-}
-
 static void retry(plc_mac *m)
 {
     m->retries++;
@@ -236,9 +214,6 @@ static void retry(plc_mac *m)
         finish(m, PLC_MAC_NO_ACK);
         return;
     }
-    if (item_join(m, mac_head(m)) && m->mod != PLC_MOD_ROBO &&
-        mac_head(m)->kind == ITEM_DATA)
-        join_link_failed(m);
     m->cnt.tx_retries++;
     plc_mac_neighbour *n = mac_nb_find(m, mac_head(m)->dst);
     if (n)
@@ -341,11 +316,17 @@ void mac_output_start_next(plc_mac *m)
         finish(m, PLC_MAC_UNAVAILABLE_KEY);
         return;
     }
-    if (!psdu_capacity(m, m->mod, m->tonemap)) { /* no carrier under the mask: ROBO on all */
+    plc_mac_frame f;
+    frame_header(m, it, secured, &f);
+    const size_t overhead = PLC_MAC_SEGCTL_LEN + plc_mac_header_len(&f) +
+                            (secured ? PLC_MAC_MIC_LEN : 0) + PLC_MAC_FCS_LEN;
+    size_t cap = psdu_capacity(m, m->mod, m->tonemap);
+    if (!cap) { /* the tone map leaves no carrier under the mask: ROBO on all */
         m->mod = PLC_MOD_ROBO;
         m->tonemap = PLC_TONEMAP_ALL;
+        cap = psdu_capacity(m, m->mod, m->tonemap);
     }
-    m->seg_room = segment_room(m, it, m->mod, m->tonemap);
+    m->seg_room = cap > overhead ? cap - overhead : 0;
     m->seg_count = m->seg_room ? (unsigned)((it->len + m->seg_room - 1) / m->seg_room) : 0;
     if (m->seg_count == 0 || m->seg_count > 64) {
         finish(m, PLC_MAC_MSDU_TOO_LONG);

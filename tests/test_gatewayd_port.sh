@@ -5,14 +5,19 @@
 # device stack) on the same line: the test's loopback SoapySDR device with its line in a
 # shared file, so the two processes hear each other. The meter joins (EAP-PSK with the PSK
 # of the archive), announces itself, the energy task reads it and the reading is stored;
-# both exit 0 on SIGTERM. Bad configuration: mode = port without soapy, a device that is
+# both exit 0 on SIGTERM. Then a firmware image goes to it through the command log: its
+# blocks land in the meter's image store, its signature checks under the meter's key, and
+# the meter switches to it. Bad configuration: mode = port without soapy, a device that is
 # not there; plc-meter's bad arguments.
-#   test_gatewayd_port.sh PLC-GATEWAYD PLC-GATEWAY PLC-METER LOOPBACK-MODULE-DIR
+#   test_gatewayd_port.sh PLC-GATEWAYD PLC-GATEWAY PLC-METER LOOPBACK-MODULE-DIR SOURCE-DIR ECDSA
+# ECDSA 1: the build checks signatures (mbedTLS); 0: plc-meter must refuse an image store.
 set -eu
 GWD="$1"
 GW="$2"
 METER="$3"
 export SOAPY_SDR_PLUGIN_PATH="$4"
+SRC="$5"
+ECDSA="$6"
 w=$(mktemp -d)
 gpid=
 mpid=
@@ -22,6 +27,21 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 EUI=70B3D50000000001
 PSK=00112233445566778899AABBCCDDEEFF
 line="driver=plcstack_loopback,share=$w/line"
+
+# the image and its signature from the independent vector (python3-cryptography made them)
+python3 - "$SRC/vectors/oracle/fw_image.txt" "$w/fw.bin" "$w/fw.part" "$w/fw.key" <<'PY'
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f and not f[0].startswith("#") and f[0] != "sha256":
+        v[f[0]] = f[1]
+open(sys.argv[2], "wb").write(bytes((7 * i + 3) % 251 for i in range(3000)))
+open(sys.argv[3], "w").write("[firmware]\nimage = %s\nsignature = %s\nid = 7\nblock = 200\n"
+                             % (sys.argv[2], v["sig"]))
+open(sys.argv[4], "w").write(v["pub"])
+PY
+KEY=$(cat "$w/fw.key")
 
 cat > "$w/gw.ini" <<CONF
 [gateway]
@@ -56,13 +76,26 @@ grep -q "\-\-psk must be 32 hex digits" "$w/err" || fail "plc-meter: $(cat "$w/e
 if "$METER" --addr 000000000001 --eui $EUI --psk $PSK 2> "$w/err"; then fail "plc-meter ran without a port"; fi
 grep -q "a port is needed" "$w/err" || fail "plc-meter: $(cat "$w/err")"
 
+if "$METER" --soapy "$line,node=x" --addr 000000000001 --eui $EUI --psk $PSK --image-store "$w/x" 2> "$w/err"; then fail "plc-meter took a store without a key"; fi
+grep -q "go together" "$w/err" || fail "plc-meter: $(cat "$w/err")"
+if [ "$ECDSA" = 1 ]; then
+    cat "$w/fw.part" >> "$w/gw.ini"
+    IMAGE="--image-store $w/bank.bin --image-key $KEY"
+else
+    if "$METER" --soapy "$line,node=x" --addr 000000000001 --eui $EUI --psk $PSK --image-store "$w/x" --image-key "$KEY" 2> "$w/err"; then fail "plc-meter took an image store without ECDSA"; fi
+    grep -q "this build has no ECDSA" "$w/err" || fail "plc-meter: $(cat "$w/err")"
+    echo "plc-meter: this build has no ECDSA, and says so"
+    IMAGE=
+fi
+
 # the archive: the meter with its modem's EUI-64 and PSK (the store is made here)
 "$GW" -s "$w/gw.db" archive-add 000000000001 --eui $EUI --psk $PSK || fail "archive-add"
 
 "$GWD" -c "$w/gw.ini" > "$w/gwd.json" 2> "$w/gwd.err" &
 gpid=$!
 sleep 1
-"$METER" --soapy "$line,node=m1" --addr 000000000001 --eui $EUI --psk $PSK \
+# shellcheck disable=SC2086
+"$METER" --soapy "$line,node=m1" --addr 000000000001 --eui $EUI --psk $PSK $IMAGE \
     > "$w/meter.json" 2> "$w/meter.err" &
 mpid=$!
 
@@ -74,6 +107,20 @@ for i in $(seq 1 60); do
     if echo "$r" | grep -q '"di":"00010000"'; then got=$r; break; fi
 done
 [ -n "$got" ] || fail "no reading stored within 60 s"
+if [ "$ECDSA" = 1 ]; then
+    # 15 blocks of 200 bytes, one each 1.5 s, then STATUS, VERIFY and ACTIVATE in 5 s
+    "$GW" -s "$w/gw.db" command fw-7 000000000001 firmware 5 --wait 0 > /dev/null || fail "firmware: command"
+    st=
+    for i in $(seq 1 90); do
+        sleep 1
+        st=$("$GW" -s "$w/gw.db" commands | json '[c["status"] for c in d if c["id"]=="fw-7"][0]')
+        [ "$st" = done ] && grep -q "switched to firmware image 7" "$w/meter.err" && break
+    done
+    [ "$st" = done ] || fail "firmware: $("$GW" -s "$w/gw.db" commands)"
+    grep -q "switched to firmware image 7" "$w/meter.err" || fail "firmware: the meter did not switch"
+    cmp -n 3000 "$w/fw.bin" "$w/bank.bin" || fail "firmware: the meter's store differs from the image"
+    echo "firmware: 15 blocks to the plc-meter over the SDR line, signature checked, switched"
+fi
 kill -TERM "$mpid"; wait "$mpid" || fail "plc-meter did not exit 0 (announced) on SIGTERM"
 mpid=
 kill -TERM "$gpid"; wait "$gpid" || fail "plc-gatewayd did not exit 0 on SIGTERM"
@@ -84,6 +131,9 @@ grep -q "acknowledged our announce" "$w/meter.err" || fail "the announce was not
 m=$(cat "$w/meter.json")
 [ "$(echo "$m" | json 'd["announced"]')" = True ] || fail "meter: not announced"
 [ "$(echo "$m" | json 'd["replies"] >= 1 and d["malformed"] == 0 and d["dropped"] == 0')" = True ] || fail "meter: $m"
+if [ "$ECDSA" = 1 ]; then
+    [ "$(echo "$m" | json 'd["image_running"] == 7 and d["image_blocks"] >= 15 and d["image_refused"] == 0')" = True ] || fail "meter: $m"
+fi
 g=$(cat "$w/gwd.json")
 [ "$(echo "$g" | json 'd["joined"] == 1 and d["stored"] >= 1 and d["bad_frames"] == 0 and d["wrong_address"] == 0')" = True ] \
     || fail "daemon: $g"

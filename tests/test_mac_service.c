@@ -961,17 +961,12 @@ static void test_join_hop_link_from_the_reverse_link(void **st)
     assert_int_equal(lba.delivered, 1);
     const unsigned first = lba.phy.n;
     assert_int_equal(join_send(&lba, 0xFFFF, eui), PLC_MOD_D8PSK);
-    /* unacknowledged: the retries went in ROBO, as the same frame (sequence number) */
-    const fake_tx *a = &lba.phy.log[first % LOG], *z = last_data(&lba);
-    assert_int_equal(a->rq.mod, PLC_MOD_D8PSK);
-    assert_int_equal(a->rq.tonemap, PLC_TONEMAP_ALL);
+    /* unacknowledged: every retry in the same modulation, then the MSDU failed */
     assert_true(lba.phy.n - first == 1u + node_pib(1).max_frame_retries);
-    assert_int_equal(z->rq.mod, PLC_MOD_ROBO);
-    plc_mac_frame fa, fz;
-    assert_int_equal(plc_mac_psdu_decode(a->psdu, 255, &fa), PLC_OK);
-    assert_int_equal(plc_mac_psdu_decode(z->psdu, 255, &fz), PLC_OK);
-    assert_int_equal(fa.seq, fz.seq);
-    assert_memory_equal(fa.payload, fz.payload, fa.payload_len);
+    for (unsigned i = first; i < lba.phy.n; i++) {
+        assert_int_equal(lba.phy.log[i % LOG].rq.mod, PLC_MOD_D8PSK);
+        assert_int_equal(lba.phy.log[i % LOG].rq.tonemap, PLC_TONEMAP_ALL);
+    }
     plc_mac_counters c;
     plc_mac_get_counters(lba.mac, &c);
     assert_int_equal(c.join_link_sent, 1);
