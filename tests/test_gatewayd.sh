@@ -130,17 +130,10 @@ grep -q "stopping on a signal" "$w/t.log" || fail "SIGTERM: no message"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity after SIGTERM"
 [ "$(q "SELECT value FROM state WHERE key = 'daemon_pid'")" = 0 ] || fail "SIGTERM: pid left in the store"
 # ---- a firmware image through the command log ----
-python3 - "$3/vectors/oracle/fw_image.txt" "$w/fw.bin" "$w/fw.part" <<'PY'
-import sys
-v = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f and not f[0].startswith("#") and f[0] != "sha256":
-        v[f[0]] = f[1]
-open(sys.argv[2], "wb").write(bytes((7 * i + 3) % 251 for i in range(3000)))
-open(sys.argv[3], "w").write("[firmware]\nimage = %s\nsignature = %s\nid = 7\nkey = %s\n"
-                             % (sys.argv[2], v["sig"], v["pub"]))
-PY
+read -r SIG PUB <<VEC
+$(python3 "$3/tests/fw_image_vector.py" "$3/vectors/oracle/fw_image.txt" "$w/fw.bin")
+VEC
+printf '[firmware]\nimage = %s\nsignature = %s\nid = 7\nkey = %s\n' "$w/fw.bin" "$SIG" "$PUB" > "$w/fw.part"
 rm -f "$w"/gw.db*
 conf "2026-01-02 00:03:00" 0
 cat "$w/fw.part" >> "$w/gw.ini"

@@ -29,19 +29,10 @@ PSK=00112233445566778899AABBCCDDEEFF
 line="driver=plcstack_loopback,share=$w/line"
 
 # the image and its signature from the independent vector (python3-cryptography made them)
-python3 - "$SRC/vectors/oracle/fw_image.txt" "$w/fw.bin" "$w/fw.part" "$w/fw.key" <<'PY'
-import sys
-v = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f and not f[0].startswith("#") and f[0] != "sha256":
-        v[f[0]] = f[1]
-open(sys.argv[2], "wb").write(bytes((7 * i + 3) % 251 for i in range(3000)))
-open(sys.argv[3], "w").write("[firmware]\nimage = %s\nsignature = %s\nid = 7\nblock = 200\n"
-                             % (sys.argv[2], v["sig"]))
-open(sys.argv[4], "w").write(v["pub"])
-PY
-KEY=$(cat "$w/fw.key")
+read -r SIG KEY <<VEC
+$(python3 "$SRC/tests/fw_image_vector.py" "$SRC/vectors/oracle/fw_image.txt" "$w/fw.bin")
+VEC
+printf '[firmware]\nimage = %s\nsignature = %s\nid = 7\nblock = 200\n' "$w/fw.bin" "$SIG" > "$w/fw.part"
 
 cat > "$w/gw.ini" <<CONF
 [gateway]

@@ -858,19 +858,25 @@ static void test_beacons(void **st)
     rig_close(&r);
 }
 
+/* A joining device (EUI-64 eui, no address, no key yet) and its agent (short address 1). */
+static void join_pair_open(rig *lbd, rig *lba, uint64_t eui)
+{
+    plc_mac_pib pib = node_pib(0xFFFF);
+    pib.security_enabled = 1;
+    pib.ext_addr = eui;
+    rig_open(lbd, &pib, 64, 0);
+    pib = node_pib(1);
+    pib.security_enabled = 1;
+    pib.ext_addr = 0x1111;
+    rig_open(lba, &pib, 64, 1);
+}
+
 static void test_join_traffic_by_eui64(void **st)
 {
     (void)st;
     const uint64_t eui = 0x0011223344556677ull;
-    plc_mac_pib pib = node_pib(0xFFFF);
-    pib.security_enabled = 1;
-    pib.ext_addr = eui;
     rig lbd, lba;
-    rig_open(&lbd, &pib, 64, 0); /* no key yet */
-    pib = node_pib(1);
-    pib.security_enabled = 1;
-    pib.ext_addr = 0x1111;
-    rig_open(&lba, &pib, 64, 1);
+    join_pair_open(&lbd, &lba, eui);
     assert_int_equal(send(&lbd, PLC_MAC_BROADCAST, 20), PLC_MAC_INVALID_PARAMETER);
     assert_int_equal(send(&lbd, 1, 20), PLC_OK);
     run_for(&lbd, 50000); /* sent; no ACK comes on the scripted PHY, retries follow */
@@ -943,15 +949,8 @@ static void test_join_hop_link_from_the_reverse_link(void **st)
 {
     (void)st;
     const uint64_t eui = 0x0011223344556677ull;
-    plc_mac_pib pib = node_pib(0xFFFF);
-    pib.security_enabled = 1;
-    pib.ext_addr = eui;
     rig lbd, lba;
-    rig_open(&lbd, &pib, 64, 0);
-    pib = node_pib(1);
-    pib.security_enabled = 1;
-    pib.ext_addr = 0x1111;
-    rig_open(&lba, &pib, 64, 1);
+    join_pair_open(&lbd, &lba, eui);
     /* nothing heard from the agent yet: ROBO */
     assert_int_equal(join_send(&lbd, 1, 0), PLC_MOD_ROBO);
     uint8_t from_lbd[255];
