@@ -580,7 +580,7 @@ static void on_beacon(plc_loop *loop, plc_timer *tm, void *user)
 static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_indication *ind,
                        unsigned hops)
 {
-    const int weak = ind->lqi < a->cfg.loadng.weak_lqi;
+    const int weak = plc_loadng_link_weak(a->rt, ind->src, ind->lqi);
     if (h->orig != a->cfg.coordinator || !by_beacon(a, h->orig))
         return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
     unsigned cost, w;
@@ -745,6 +745,7 @@ plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed
     if (!a)
         return NULL;
     a->cfg = *cfg;
+    a->cfg.loadng.coordinator = cfg->coordinator;
     a->loop = loop;
     if (cb)
         a->cb = *cb;
@@ -753,7 +754,7 @@ plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed
     a->bl = calloc(cfg->broadcast_log, sizeof(bclog));
     a->rel = calloc(cfg->relays, sizeof(relay));
     const plc_loadng_ops ops = {loadng_send, link_cost, discovered, a};
-    a->rt = plc_loadng_create(&cfg->loadng, loop, seed, &ops);
+    a->rt = plc_loadng_create(&a->cfg.loadng, loop, seed, &ops);
     if (!a->tx || !a->rx || !a->bl || !a->rel || !a->rt) {
         plc_adp_destroy(a);
         return NULL;

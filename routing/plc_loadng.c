@@ -73,6 +73,7 @@ void plc_loadng_config_default(plc_loadng_config *c)
     c->route_ttl_s = 21600;
     c->blacklist_ttl_s = 600;
     c->weak_lqi = 52;
+    c->coordinator_weak_lqi = 72;
     c->rreq_jitter_ms = 250;
     c->route_failures = 3;
 }
@@ -421,6 +422,12 @@ static void on_rerr(plc_loadng *r, uint16_t from, const plc_loadng_msg *in)
     }
 }
 
+int plc_loadng_link_weak(const plc_loadng *r, uint16_t neighbour, uint8_t lqi)
+{
+    const int coord = neighbour == r->cfg.coordinator || r->cfg.self == r->cfg.coordinator;
+    return lqi < (coord ? r->cfg.coordinator_weak_lqi : r->cfg.weak_lqi);
+}
+
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len)
 {
     plc_loadng_msg m;
@@ -431,7 +438,7 @@ void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *
     unsigned lc = r->ops.link_cost ? r->ops.link_cost(r->ops.user, from, lqi) : 1;
     if (m.metric == PLC_LOADNG_METRIC_HOPS)
         lc = 1;
-    if (lqi < r->cfg.weak_lqi && m.type != PLC_LOADNG_RERR && m.weak_links < 15)
+    if (plc_loadng_link_weak(r, from, lqi) && m.type != PLC_LOADNG_RERR && m.weak_links < 15)
         m.weak_links++;
     switch (m.type) {
     case PLC_LOADNG_RREQ: on_rreq(r, from, &m, lc); break;

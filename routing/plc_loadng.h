@@ -30,7 +30,12 @@ typedef struct plc_loadng_config {
     unsigned rreq_wait_ms;      /* adpRREQWait: 30000, between discoveries of one destination */
     unsigned route_ttl_s;       /* adpRoutingTableEntryTTL: 21600 */
     unsigned blacklist_ttl_s;   /* adpBlacklistTableEntryTTL: 600 */
-    unsigned weak_lqi;          /* adpWeakLQIValue: 52 */
+    unsigned weak_lqi;          /* adpWeakLQIValue: 52 (SNR 3 dB) */
+    /* [R] the weak-link threshold of a link with the coordinator at one end: 72 (SNR 8 dB).
+     * Those links carry the whole area's traffic, so a marginal one fails under load where
+     * a link further out would not (docs/routing.md "Links with the coordinator"). */
+    unsigned coordinator_weak_lqi;
+    uint16_t coordinator;       /* the coordinator's short address: 0x0000 */
     unsigned rreq_jitter_ms;    /* [R] relaying a RREQ waits random(0, this): 250 */
     unsigned route_failures;    /* [R] failed datagrams in a row that drop a route: 3 */
 } plc_loadng_config;
@@ -69,6 +74,8 @@ int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *
 int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair);
 /* A LOADng message (after 0x40 0x01) from neighbour `from`, received with this LQI. */
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len);
+/* Whether the link with this neighbour, heard at this LQI, is weak. */
+int plc_loadng_link_weak(const plc_loadng *r, uint16_t neighbour, uint8_t lqi);
 /* A data frame from originator orig came in from neighbour `via` after `hops` hops, its
  * last link weak (LQI below weak_lqi) or not: the reverse route. A route over a weak link
  * gives way to one without; among equals, the fewer hops. 1 when the route changed. */

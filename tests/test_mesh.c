@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,8 @@ static void write_chain(double link_m)
     fclose(f);
 }
 
+static unsigned coordinator_weak_lqi; /* 0: the default */
+
 static mesh *mesh_create(double link_m)
 {
     write_chain(link_m);
@@ -120,6 +123,8 @@ static mesh *mesh_create(double link_m)
         plc_adp_config_default(&ac);
         ac.loadng.self = (uint16_t)i;
         ac.loadng.rrep_wait_ms = 500;
+        if (coordinator_weak_lqi)
+            ac.loadng.coordinator_weak_lqi = coordinator_weak_lqi;
         const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_indication, .user = x};
         x->adp = plc_adp_create(&ac, m->loop, 100 + i, &cb);
         assert_non_null(x->adp);
@@ -258,6 +263,58 @@ static void test_relay_dies_routes_repaired(void **st)
     assert_int_equal(plc_loadng_next_hop(plc_adp_routing(m->n[0].adp), 8, &next, NULL, NULL), PLC_OK);
     assert_int_not_equal(next, dead);
     mesh_destroy(m);
+}
+
+/* The concentrator hears the next but one at 4-7 dB: not weak for a link between meters
+ * (adpWeakLQIValue, 3 dB), weak for one with the coordinator (8 dB), whose links carry
+ * the whole area's traffic. Its discovery of meter 2 finds the way through meter 1, and the
+ * answer comes back that way; with the meters' threshold both take the marginal link. Meter
+ * 3 is two hops away either way (the link from meter 1 to 3 is a meters' link). */
+/* The SNR a receiver reports (its LQI): of the mean linear gain over the carriers. */
+static double reported_snr_db(const plc_medium *m, unsigned from, unsigned to)
+{
+    double g[PLC_PHY_CARRIERS], mean_db = 0, lin = 0;
+    plc_medium_link_gain_db(m, from, to, g);
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        mean_db += g[c] / PLC_PHY_CARRIERS;
+        lin += pow(10.0, g[c] / 10.0) / PLC_PHY_CARRIERS;
+    }
+    return plc_medium_link_snr_db(m, from, to) - mean_db + 10.0 * log10(lin);
+}
+
+static void test_marginal_coordinator_links_avoided(void **st)
+{
+    (void)st;
+    double span = 0;
+    for (double l = 100; l <= 2000 && !span; l += 10) {
+        mesh *m = mesh_create(l);
+        const double two = reported_snr_db(m->medium, 0, 2);
+        const double skip = reported_snr_db(m->medium, 1, 3);
+        const double three = plc_medium_link_snr_db(m->medium, 0, 3);
+        mesh_destroy(m);
+        if (two > 4.0 && two < 7.0 && skip > 4.0 && three < PLC_MEDIUM_CS_SNR_DB - 6.0)
+            span = l;
+    }
+    assert_true(span > 0);
+    const unsigned expect[2][4] = {{0, 1, 2, 2}, {0, 1, 1, 2}}; /* hops to meters 1-3 */
+    for (int meters_threshold = 0; meters_threshold < 2; meters_threshold++) {
+        coordinator_weak_lqi = meters_threshold ? 52 : 0;
+        mesh *m = mesh_create(span);
+        for (unsigned i = 0; i < 3; i++) {
+            const unsigned k = (i + 1) % 3 + 1; /* 2, 3, 1 */
+            ask(m, k);
+            run(m, 30.0);
+            uint16_t next;
+            assert_int_equal(plc_loadng_next_hop(plc_adp_routing(m->n[0].adp), (uint16_t)k,
+                                                 &next, NULL, NULL), PLC_OK);
+            assert_int_equal(next, expect[meters_threshold][k] == 1 ? k : 1);
+            assert_int_equal(m->hops_of[k], expect[meters_threshold][k]);
+        }
+        assert_int_equal(m->got_answers, 3);
+        assert_int_equal(m->bad, 0);
+        mesh_destroy(m);
+    }
+    coordinator_weak_lqi = 0;
 }
 
 static unsigned delivered;
@@ -488,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
         cmocka_unit_test(test_relay_dies_routes_repaired),
+        cmocka_unit_test(test_marginal_coordinator_links_avoided),
         cmocka_unit_test(test_lost_fragment_times_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
