@@ -625,6 +625,14 @@ unsigned plc_meshnet_answers(const plc_meshnet *w, unsigned node)
     return w->node[node].answers;
 }
 
+/* A meter the concentrator reads: joined, and its announce answered. A concentrator reads
+ * the meters it knows, and knows a meter (its DL/T 645 address, and the relays their route
+ * to it) from its announce; one asked before would cost a route discovery flood. */
+static int readable(const mnode *x)
+{
+    return x->lbd && plc_lbd_get_state(x->lbd) == PLC_LBD_JOINED && x->announced;
+}
+
 void plc_meshnet_read_round(plc_meshnet *w, size_t req, size_t ans, plc_meshnet_round *r)
 {
     memset(r, 0, sizeof(*r));
@@ -636,7 +644,7 @@ void plc_meshnet_read_round(plc_meshnet *w, size_t req, size_t ans, plc_meshnet_
     double *deadline = calloc(w->n, sizeof(double));
     for (unsigned k = 1; k < w->n; k++) {
         before[k] = w->node[k].answers;
-        r->meters += w->node[k].lbd && plc_lbd_get_state(w->node[k].lbd) == PLC_LBD_JOINED;
+        r->meters += readable(&w->node[k]);
     }
     for (;;) {
         unsigned in_flight = 0, done = 0;
@@ -644,15 +652,14 @@ void plc_meshnet_read_round(plc_meshnet *w, size_t req, size_t ans, plc_meshnet_
         for (unsigned k = 1; k < w->n; k++) {
             const int got = w->node[k].answers > before[k];
             const int expired = asked[k] && now >= deadline[k];
-            done += got || (asked[k] >= 2 && expired) ||
-                    plc_lbd_get_state(w->node[k].lbd) != PLC_LBD_JOINED;
+            done += got || (asked[k] >= 2 && expired) || !readable(&w->node[k]);
             in_flight += !got && asked[k] && !expired;
         }
         if (done == w->n - 1 || now - t0 > 36000)
             break;
         for (unsigned k = 1; k < w->n && in_flight < w->cfg.parallel; k++) {
             if (w->node[k].answers > before[k] || asked[k] >= 2 || (asked[k] && now < deadline[k]) ||
-                plc_lbd_get_state(w->node[k].lbd) != PLC_LBD_JOINED)
+                !readable(&w->node[k]))
                 continue;
             if (plc_meshnet_ask(w, k, req, ans) != PLC_OK)
                 break;

@@ -76,7 +76,8 @@ void plc_meshnet_run(plc_meshnet *n, double until_s);
  * joined, or a negative value. */
 double plc_meshnet_form(plc_meshnet *n, double until_s);
 unsigned plc_meshnet_joined(const plc_meshnet *n);
-/* One request (req bytes) and answer (ans bytes) with every joined meter. */
+/* One request (req bytes) and answer (ans bytes) with every meter joined and announced (as
+ * a concentrator reads the meters it knows), meters joining meanwhile included. */
 void plc_meshnet_read_round(plc_meshnet *n, size_t req, size_t ans, plc_meshnet_round *r);
 /* MAC frames every node put on the line so far, and the LOADng RREQs sent or relayed. */
 void plc_meshnet_frames(const plc_meshnet *n, uint64_t *frames, uint64_t *rreq);
