@@ -98,6 +98,7 @@ void plc_adp_config_default(plc_adp_config *c)
     c->relays = 8;
     c->broadcast_jitter_ms = 500;
     c->beacon_wait_s = 150;
+    c->beacon_min_lqi = 32;
     c->broadcast_redundancy = 3;
     c->kq = 10;
     c->kh = 4;
@@ -595,6 +596,8 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
         const int8_t d = (int8_t)(uint8_t)(seq - a->coord_seq);
         uint16_t nh = 0;
         const int have = plc_loadng_next_hop(a->rt, h->orig, &nh, NULL, NULL) == PLC_OK;
+        if (have && ind->lqi < a->cfg.beacon_min_lqi)
+            return 0; /* a lucky copy over a link unicasts could not use */
         if (a->coord_seq_known && have && d < 0)
             return 0;
         const int fresh = !a->coord_seq_known || d > 0 || (!have && d < 0);

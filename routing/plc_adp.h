@@ -46,6 +46,12 @@ typedef struct plc_adp_config {
     uint16_t coordinator;            /* 0x0000 */
     unsigned beacon_period_s;        /* 0 (the coordinator sets it: 60) */
     unsigned beacon_wait_s;          /* 150 */
+    /* [R] a route beacon heard below this LQI gives a route to the coordinator only where
+     * there is none: 32 (SNR -2 dB). A beacon is one unacknowledged frame, and ROBO's frames
+     * still get through now and then below -2 dB, where a unicast needs tens of tries; the
+     * weak-link count cannot tell such a link from one at 3 dB (docs/routing.md). 0: every
+     * copy counts. */
+    unsigned beacon_min_lqi;
     /* [R] every frame this node sends contends in the MAC's high-priority window on its
      * first attempt (G3's QualityOfService 1; the MAC puts retries in the normal window):
      * 0; the coordinator sets 1. It is the sink of the area: every admission and every
