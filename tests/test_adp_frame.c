@@ -193,6 +193,19 @@ static void no_indication(void *u, const plc_adp_indication *ind)
     (void)u, (void)ind;
 }
 
+/* Node 5, learning its route to the coordinator from beacons heard from above min_lqi. */
+static plc_adp *beacon_node(plc_loop *loop, unsigned min_lqi)
+{
+    plc_adp_config c;
+    plc_adp_config_default(&c);
+    c.loadng.self = 5;
+    c.beacon_min_lqi = min_lqi;
+    const plc_adp_callbacks cb = {.confirm = no_confirm, .indication = no_indication};
+    plc_adp *a = plc_adp_create(&c, loop, 1, &cb);
+    assert_non_null(a);
+    return a;
+}
+
 /* The route to the coordinator from its beacon rounds: within a round another neighbour is
  * taken only when it advertises less than the lowest cost we had in the round (a node
  * routing through us cannot); once the route is lost, such a node's copy does not bring it
@@ -202,12 +215,7 @@ static void test_beacon_rounds_are_loop_free(void **st)
 {
     (void)st;
     plc_loop *loop = plc_loop_virtual_create(64);
-    plc_adp_config c;
-    plc_adp_config_default(&c);
-    c.loadng.self = 5;
-    const plc_adp_callbacks cb = {.confirm = no_confirm, .indication = no_indication};
-    plc_adp *a = plc_adp_create(&c, loop, 1, &cb);
-    assert_non_null(a);
+    plc_adp *a = beacon_node(loop, 32);
     uint16_t nh = 0;
     unsigned cost = 0;
     beacon_from(a, 1, 7, 4); /* round 7 through 1: 4 + 4 */
@@ -248,17 +256,12 @@ static void test_beacon_rounds_are_loop_free(void **st)
 static void test_beacon_below_min_lqi_only_without_route(void **st)
 {
     (void)st;
+    plc_adp_config c;
+    plc_adp_config_default(&c);
+    assert_int_equal(c.beacon_min_lqi, 32);
     for (int floor = 0; floor < 2; floor++) {
         plc_loop *loop = plc_loop_virtual_create(64);
-        plc_adp_config c;
-        plc_adp_config_default(&c);
-        assert_int_equal(c.beacon_min_lqi, 32);
-        if (!floor)
-            c.beacon_min_lqi = 0;
-        c.loadng.self = 5;
-        const plc_adp_callbacks cb = {.confirm = no_confirm, .indication = no_indication};
-        plc_adp *a = plc_adp_create(&c, loop, 1, &cb);
-        assert_non_null(a);
+        plc_adp *a = beacon_node(loop, floor ? 32 : 0);
         uint16_t nh = 0;
         unsigned cost = 0;
         beacon_from(a, 1, 7, 4);
