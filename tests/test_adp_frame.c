@@ -152,9 +152,6 @@ static unsigned unit_cost(void *u, uint16_t nb, uint8_t lqi)
     return 1;
 }
 
-/* A route is dropped after route_failures failed datagrams in a row (3), not after one; a
- * datagram that gets through starts the count again; a failure over another next hop than
- * the route's counts for nothing. */
 /* A copy of the coordinator's route beacon of round `round`, relayed by `from`, which
  * advertises `cost` to the coordinator, into node a (link cost 4 at LQI 255). */
 static void beacon_heard(plc_adp *a, uint16_t from, uint8_t round, unsigned cost, uint8_t lqi)
@@ -215,7 +212,7 @@ static void test_beacon_rounds_are_loop_free(void **st)
 {
     (void)st;
     plc_loop *loop = plc_loop_virtual_create(64);
-    plc_adp *a = beacon_node(loop, 32);
+    plc_adp *a = beacon_node(loop, 0); /* every copy here is heard at LQI 255 */
     uint16_t nh = 0;
     unsigned cost = 0;
     beacon_from(a, 1, 7, 4); /* round 7 through 1: 4 + 4 */
@@ -249,7 +246,7 @@ static void test_beacon_rounds_are_loop_free(void **st)
     plc_loop_destroy(loop);
 }
 
-/* A beacon copy heard below beacon_min_lqi (40: SNR 0 dB) gives a route only where there is
+/* A beacon copy heard below beacon_min_lqi (32: SNR -2 dB) gives a route only where there is
  * none: a newer round's first copy over such a link does not replace a route over a good
  * one (in a 1000-meter area 29 meters routed over links at -2.4 to -2.8 dB, route ETX 20
  * against 3.1 on the shortest paths); with the floor at 0 it does. */
@@ -261,7 +258,7 @@ static void test_beacon_below_min_lqi_only_without_route(void **st)
     assert_int_equal(c.beacon_min_lqi, 32);
     for (int floor = 0; floor < 2; floor++) {
         plc_loop *loop = plc_loop_virtual_create(64);
-        plc_adp *a = beacon_node(loop, floor ? 32 : 0);
+        plc_adp *a = beacon_node(loop, floor ? c.beacon_min_lqi : 0);
         uint16_t nh = 0;
         unsigned cost = 0;
         beacon_from(a, 1, 7, 4);
@@ -283,6 +280,9 @@ static void test_beacon_below_min_lqi_only_without_route(void **st)
     }
 }
 
+/* A route is dropped after route_failures failed datagrams in a row (3), not after one; a
+ * datagram that gets through starts the count again; a failure over another next hop than
+ * the route's counts for nothing. */
 static void test_route_dropped_after_failures_in_a_row(void **st)
 {
     (void)st;
