@@ -10,7 +10,11 @@
 #define FRAGN_HDR 5
 /* bytes of datagram per fragment: what an MSDU holds after the headers, a multiple of 8 */
 #define FRAG_CHUNK (((PLC_MAC_MAX_MSDU - MESH_HDR - FRAGN_HDR) / 8) * 8)
-#define RELAY_HANDLE 0x80 /* MAC handles from here on are relays; below, our datagrams */
+/* MAC handles: our datagrams [0, queue), relays [queue, queue + relays), LOADng's unicast
+ * messages awaiting their confirm the next CONTROL, and one for frames whose confirm is
+ * ignored (LOADng's broadcasts, LBP's hops by EUI-64). */
+#define CONTROL 8
+#define UNCONFIRMED 0xFF
 
 typedef enum { TX_FREE, TX_ROUTING, TX_SENDING, TX_RESEND } tx_state;
 
@@ -44,6 +48,13 @@ typedef struct bclog {
     int used;
 } bclog;
 
+typedef struct control {
+    int used;
+    uint16_t next;
+    size_t len;
+    uint8_t msg[16];
+} control;
+
 typedef struct relay {
     struct plc_adp *a;
     int used;
@@ -72,6 +83,7 @@ struct plc_adp {
     bclog *bl;
     unsigned bl_next;
     relay *rel;
+    control ctl[CONTROL];
     uint16_t tag;
     uint8_t bc_seq;
     plc_rng rng;
@@ -251,7 +263,7 @@ int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_
     if (!a || !msg || len < 3 || msg[0] != PLC_ADP_DISPATCH_ESC || msg[1] != PLC_ADP_ESC_LBP)
         return PLC_ERR_ARG;
     if (dst_ext || self(a) == PLC_ADP_BROADCAST) { /* one hop, in clear, no mesh header */
-        return mac_send(a, dst, dst_ext, msg, len, RELAY_HANDLE - 1);
+        return mac_send(a, dst, dst_ext, msg, len, UNCONFIRMED);
     }
     return submit(a, dst, PLC_ADP_ESC_LBP, msg + 2, len - 2, 0);
 }
@@ -268,7 +280,24 @@ void plc_adp_set_address(plc_adp *a, uint16_t short_addr)
 static int loadng_send(void *user, uint16_t next, const uint8_t *msg, size_t len)
 {
     plc_adp *a = user;
-    return mac_send(a, next, 0, msg, len, RELAY_HANDLE - 1); /* control: its confirm is ignored */
+    control *c = NULL;
+    for (unsigned k = 0; k < CONTROL && !c && next != PLC_ADP_BROADCAST && len <= sizeof(c->msg);
+         k++)
+        if (!a->ctl[k].used)
+            c = &a->ctl[k];
+    if (!c) {
+        a->cnt.control_unconfirmed += next != PLC_ADP_BROADCAST;
+        return mac_send(a, next, 0, msg, len, UNCONFIRMED);
+    }
+    const int rc = mac_send(a, next, 0, msg, len,
+                            (uint8_t)(a->cfg.queue + a->cfg.relays + (unsigned)(c - a->ctl)));
+    if (rc == PLC_OK) {
+        c->used = 1;
+        c->next = next;
+        c->len = len;
+        memcpy(c->msg, msg, len);
+    }
+    return rc;
 }
 
 unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi)
@@ -315,8 +344,17 @@ static void discovered(void *user, uint16_t dest, int status)
 static void on_mac_confirm(void *user, uint8_t handle, int status)
 {
     plc_adp *a = user;
-    if (handle >= RELAY_HANDLE) {
-        relay *r = &a->rel[handle - RELAY_HANDLE];
+    const unsigned relays = a->cfg.queue, controls = relays + a->cfg.relays;
+    if (handle >= controls && handle < controls + CONTROL) {
+        control *c = &a->ctl[handle - controls];
+        if (c->used) {
+            c->used = 0;
+            plc_loadng_sent(a->rt, c->next, c->msg, c->len, status);
+        }
+        return;
+    }
+    if (handle >= relays && handle < controls) {
+        relay *r = &a->rel[handle - relays];
         if (r->used && status != PLC_OK) {
             a->cnt.relay_failed++;
             if (plc_loadng_link_failed(a->rt, r->next, r->final)) /* the route is gone */
@@ -328,7 +366,7 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         return;
     }
     if (handle >= a->cfg.queue)
-        return; /* a LOADng message */
+        return; /* a frame whose confirm is ignored */
     txd *t = &a->tx[handle];
     if (t->state != TX_SENDING)
         return;
@@ -478,7 +516,7 @@ static void relay_now(plc_adp *a, relay *r)
         r->msdu[r->cost_at + 1] = (uint8_t)cost;
         r->msdu[r->cost_at + 2] = (uint8_t)(weak > 0xFF ? 0xFF : weak);
     }
-    if (mac_send(a, r->next, 0, r->msdu, r->len, (uint8_t)(RELAY_HANDLE + k)) != PLC_OK) {
+    if (mac_send(a, r->next, 0, r->msdu, r->len, (uint8_t)(a->cfg.queue + k)) != PLC_OK) {
         r->used = 0;
         a->cnt.relay_failed++;
         return;
@@ -740,9 +778,9 @@ void plc_adp_attach(plc_adp *a, plc_mac *mac)
 plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed,
                         const plc_adp_callbacks *cb)
 {
-    if (!cfg || !loop || cfg->queue < 1 || cfg->queue >= RELAY_HANDLE - 1 ||
-        cfg->reassembly_slots < 1 || cfg->broadcast_log < 1 || cfg->relays < 1 ||
-        cfg->relays > 0xFF - RELAY_HANDLE)
+    if (!cfg || !loop || cfg->queue < 1 || cfg->reassembly_slots < 1 ||
+        cfg->broadcast_log < 1 || cfg->relays < 1 ||
+        cfg->queue + cfg->relays + CONTROL > UNCONFIRMED)
         return NULL;
     plc_adp *a = calloc(1, sizeof(*a));
     if (!a)

@@ -28,7 +28,8 @@ typedef struct plc_adp_config {
     unsigned reassembly_timeout_ms;  /* 10000 [R] (spec: 2-60 s across stacks) */
     unsigned broadcast_log;          /* (originator, sequence) remembered: 32 */
     unsigned broadcast_log_ttl_s;    /* adpBroadcastLogTableEntryTTL: 120 */
-    unsigned relays;                 /* relayed frames awaiting their MAC confirm: 8 */
+    unsigned relays;                 /* relayed frames awaiting their MAC confirm: 8 (queue +
+                                      * relays at most 247) */
     unsigned broadcast_jitter_ms;    /* [R] a broadcast is relayed after random(0, this): 500 */
     unsigned broadcast_redundancy;   /* [R] ... unless this many neighbours relayed it in the
                                       * meantime (Trickle's k): 3; 0: always relay */
@@ -100,7 +101,8 @@ typedef struct plc_adp_counters {
         reassembly_full, /* first fragments with every reassembly slot taken: dropped */
         malformed,
         queue_full, repairs, resends, beacons, relays_suppressed, rx_lbp,
-        unsecured; /* frames in clear that are not LBP, dropped */
+        unsecured, /* frames in clear that are not LBP, dropped */
+        control_unconfirmed; /* LOADng unicasts sent without a confirm (all slots waiting) */
 } plc_adp_counters;
 
 typedef struct plc_adp plc_adp;

@@ -15,12 +15,14 @@ typedef struct route {
     uint8_t hops, weak;
     uint8_t fails;      /* datagrams in a row the next hop did not take */
     int has_seq, bidir, used;
+    int broken;         /* failed (route_failures): not for data; a repair may probe it */
     uint64_t valid_until;
 } route;
 
 typedef struct pending {
     uint16_t dest;
     int used, repair;
+    int unicast;        /* the RREQ out is a unicast one over the old route */
     unsigned tries;
     int tried;          /* a discovery of dest went through this slot */
     uint64_t started;   /* loop us it began */
@@ -76,6 +78,7 @@ void plc_loadng_config_default(plc_loadng_config *c)
     c->coordinator_weak_lqi = 72;
     c->rreq_jitter_ms = 250;
     c->route_failures = 3;
+    c->unicast_rreq = 1;
 }
 
 static uint64_t now(const plc_loadng *r)
@@ -102,6 +105,13 @@ static route *find(plc_loadng *r, uint16_t dest)
     return NULL;
 }
 
+/* a route data may take: known and not failed */
+static route *live(plc_loadng *r, uint16_t dest)
+{
+    route *e = find(r, dest);
+    return e && !e->broken ? e : NULL;
+}
+
 static route *slot(plc_loadng *r, uint16_t dest)
 {
     route *e = find(r, dest);
@@ -126,6 +136,16 @@ static int blacklisted(plc_loadng *r, uint16_t a)
     return 0;
 }
 
+/* a frame to it was acknowledged: the link works both ways */
+static void unblacklist(plc_loadng *r, uint16_t a)
+{
+    for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
+        if (r->bl[i].until > now(r) && r->bl[i].addr == a) {
+            r->bl[i].until = 0;
+            r->cnt.unblacklisted++;
+        }
+}
+
 static void set_route(plc_loadng *r, uint16_t dest, uint16_t next, int has_seq, uint16_t seq,
                       unsigned cost, unsigned hops, unsigned weak, int bidir)
 {
@@ -142,13 +162,14 @@ static void set_route(plc_loadng *r, uint16_t dest, uint16_t next, int has_seq, 
     e->weak = (uint8_t)weak;
     e->bidir = bidir;
     e->fails = 0;
+    e->broken = 0;
     e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
 }
 
 int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *hops,
                         unsigned *cost)
 {
-    const route *e = find(r, dest);
+    const route *e = live(r, dest);
     if (!e)
         return PLC_ERR_NO_ROUTE;
     if (next)
@@ -166,10 +187,13 @@ int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, 
     if (e && e->next == via) { /* the same way: it works, keep it alive */
         e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
         e->bidir = 1;
-        return 0;
+        e->fails = 0;
+        const int was_broken = e->broken;
+        e->broken = 0;
+        return was_broken;
     }
-    if (e && (weak > (e->weak != 0) || (weak == (e->weak != 0) && e->hops <= hops)))
-        return 0; /* a route at least as good is known */
+    if (e && !e->broken && (weak > (e->weak != 0) || (weak == (e->weak != 0) && e->hops <= hops)))
+        return 0; /* a route at least as good is known (a failed one gives way to any) */
     set_route(r, orig, via, e ? e->has_seq : 0, e ? e->seq : 0, 0, hops, weak ? 1 : 0, 1);
     r->cnt.routes_learned++;
     return 1;
@@ -179,9 +203,11 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
                           unsigned weak, unsigned cost, int fresh)
 {
     route *e = find(r, dest);
-    if (e && !fresh && e->next != via && (e->weak < weak || (e->weak == weak && e->cost <= cost)))
+    if (e && !e->broken && !fresh && e->next != via &&
+        (e->weak < weak || (e->weak == weak && e->cost <= cost)))
         return 0; /* a route at least as good is known: fewer weak links, then cheaper */
-    const int changed = !e || e->next != via || e->cost != cost || e->weak != weak;
+    const int changed =
+        !e || e->broken || e->next != via || e->cost != cost || e->weak != weak;
     set_route(r, dest, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops,
               weak > 0xFF ? 0xFF : weak, 1);
     r->cnt.routes_learned += changed && (!e || e->next != via);
@@ -190,7 +216,7 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
 
 int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak)
 {
-    const route *e = find(r, dest);
+    const route *e = live(r, dest);
     if (!e)
         return PLC_ERR_NO_ROUTE;
     *cost = e->cost;
@@ -214,15 +240,27 @@ static void send_msg(plc_loadng *r, uint16_t to, const plc_loadng_msg *m)
 }
 
 /* ---- originating a discovery ---- */
-static void send_rreq(plc_loadng *r, pending *p)
+/* A RREQ for p's destination: unicast over the route that failed when it was bidirectional
+ * and unicast may be tried (G3's adpUnicastRREQGenEnable: a route that failed for
+ * collisions answers for a few frames, a flood costs one relay per node), else flooded. */
+static void send_rreq(plc_loadng *r, pending *p, int unicast)
 {
     r->seq++;
-    const plc_loadng_msg m = {
+    plc_loadng_msg m = {
         .type = PLC_LOADNG_RREQ, .dest = p->dest, .orig = r->cfg.self, .seq = r->seq,
         .flags = p->repair ? PLC_LOADNG_FLAG_REPAIR : 0, .metric = PLC_LOADNG_METRIC_COMPOSITE,
         .hop_limit = (uint8_t)(r->cfg.max_hops > 15 ? 15 : r->cfg.max_hops),
     };
+    const route *e = find(r, p->dest);
+    p->unicast = unicast && r->cfg.unicast_rreq && e && e->bidir;
     r->cnt.rreq_sent++;
+    if (p->unicast) {
+        m.flags |= PLC_LOADNG_FLAG_UNICAST;
+        r->cnt.rreq_unicast++;
+        send_msg(r, e->next, &m);
+        plc_timer_start_in(r->loop, &p->timeout, (uint64_t)r->cfg.net_traversal_ms * 1000u);
+        return;
+    }
     send_msg(r, PLC_ADP_BROADCAST, &m);
     plc_timer_start_in(r->loop, &p->timeout, 2ull * r->cfg.net_traversal_ms * 1000u);
 }
@@ -243,8 +281,8 @@ static void on_discovery_timeout(plc_loop *loop, plc_timer *t, void *user)
     (void)t;
     pending *p = user;
     plc_loadng *r = p->r;
-    if (p->tries++ < r->cfg.rreq_retries) {
-        send_rreq(r, p);
+    if (p->unicast || p->tries++ < r->cfg.rreq_retries) { /* unicast unanswered: flood */
+        send_rreq(r, p, 0);
         return;
     }
     end_discovery(r, p, PLC_ERR_NO_ROUTE);
@@ -271,7 +309,7 @@ int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair)
     freep->tries = 0;
     freep->started = now(r);
     r->cnt.discoveries++;
-    send_rreq(r, freep);
+    send_rreq(r, freep, 1);
     return PLC_OK;
 }
 
@@ -362,16 +400,29 @@ static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsi
     /* the reverse route to the originator, over this copy's path */
     set_route(r, in->orig, from, 1, in->seq, m.cost, m.hop_count, m.weak_links, 0);
     s->msg = m;
+    const int unicast = (in->flags & PLC_LOADNG_FLAG_UNICAST) != 0;
     if (in->dest == r->cfg.self) {
         if (!s->armed) { /* the first copy starts the wait; better ones update the route */
-            s->armed = 1;
-            plc_timer_start_in(r->loop, &s->timer, (uint64_t)r->cfg.rrep_wait_ms * 1000u);
+            s->armed = 1; /* a unicast RREQ comes once: answered at once */
+            plc_timer_start_in(r->loop, &s->timer,
+                               unicast ? 0 : (uint64_t)r->cfg.rrep_wait_ms * 1000u);
         }
         return;
     }
     if (m.hop_limit == 0 || m.hop_count >= 15) {
         r->cnt.rreq_dropped++;
         return;
+    }
+    if (unicast && !s->relayed) {
+        /* on along our bidirectional route at once; without one it floods from here */
+        const route *e = live(r, in->dest);
+        if (e && e->bidir && e->next != from) {
+            s->relayed = 1;
+            r->cnt.rreq_relayed++;
+            send_msg(r, e->next, &m);
+            return;
+        }
+        s->msg.flags &= (uint8_t)~PLC_LOADNG_FLAG_UNICAST;
     }
     /* relay once, after a jitter: the best copy heard by then goes on */
     if (!s->armed && !s->relayed) {
@@ -451,10 +502,10 @@ int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
     /* only the route that failed: a lost ACK in a busy cell says little about the other
      * routes through that neighbour, and dropping them all would send a flood per route */
-    route *e = find(r, dest);
+    route *e = live(r, dest);
     if (!e || e->next != next_hop || ++e->fails < r->cfg.route_failures)
         return 0;
-    e->used = 0;
+    e->broken = 1; /* kept for the repair's unicast RREQ */
     r->cnt.routes_failed++;
     return 1;
 }
@@ -462,8 +513,10 @@ int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
     route *e = find(r, dest);
+    unblacklist(r, next_hop);
     if (e && e->next == next_hop) {
         e->fails = 0;
+        e->broken = 0;
         /* a route in use stays valid (LOADng's routing set maintenance): routes learned at
          * formation would otherwise all run out at once, route_ttl_s later */
         e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
@@ -473,14 +526,61 @@ void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)
 {
     black *b = &r->bl[0];
-    for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
+    for (unsigned i = 0; i < r->cfg.blacklist_size; i++) {
+        if (r->bl[i].addr == neighbour) {
+            b = &r->bl[i];
+            break;
+        }
         if (r->bl[i].until < b->until)
             b = &r->bl[i];
+    }
+    if (b->until <= now(r) || b->addr != neighbour)
+        r->cnt.blacklisted++;
     b->addr = neighbour;
     b->until = now(r) + (uint64_t)r->cfg.blacklist_ttl_s * 1000000u;
+    /* [R] only the routes through it nothing has come back over (reverse routes from its
+     * RREQs): a route that carried acknowledged frames keeps going until its own failures
+     * drop it, since in a busy cell an unacknowledged RREP is as often a collision */
     for (unsigned i = 0; i < r->cfg.route_table_size; i++)
-        if (r->rt[i].used && r->rt[i].next == neighbour)
+        if (r->rt[i].used && r->rt[i].next == neighbour && !r->rt[i].bidir)
             r->rt[i].used = 0;
+}
+
+int plc_loadng_blacklisted(const plc_loadng *r, uint16_t neighbour)
+{
+    return blacklisted((plc_loadng *)r, neighbour);
+}
+
+void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_t len,
+                     int status)
+{
+    plc_loadng_msg m;
+    if (len < 2 || plc_loadng_decode(msg + 2, len - 2, &m) != PLC_OK)
+        return;
+    if (status == PLC_OK) {
+        unblacklist(r, next_hop); /* it takes our frames after all */
+        route *e = m.type == PLC_LOADNG_RREP ? live(r, m.dest) : NULL;
+        if (e && e->next == next_hop)
+            e->bidir = 1; /* the RREP went back over it: both ways work */
+        return;
+    }
+    if (m.type == PLC_LOADNG_RREP) { /* the way back a RREQ came does not carry frames */
+        plc_loadng_blacklist(r, next_hop);
+        return;
+    }
+    if (m.type != PLC_LOADNG_RREQ || !(m.flags & PLC_LOADNG_FLAG_UNICAST))
+        return;
+    r->cnt.rreq_unicast_failed++;
+    if (m.orig == r->cfg.self) { /* our own: the discovery floods now */
+        for (unsigned i = 0; i < PENDING; i++)
+            if (r->pend[i].used && r->pend[i].unicast && r->pend[i].dest == m.dest)
+                send_rreq(r, &r->pend[i], 0);
+        return;
+    }
+    /* relayed: it floods from here, with the originator's sequence number */
+    m.flags &= (uint8_t)~PLC_LOADNG_FLAG_UNICAST;
+    r->cnt.rreq_relayed++;
+    send_msg(r, PLC_ADP_BROADCAST, &m);
 }
 
 void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable)

@@ -38,12 +38,17 @@ typedef struct plc_loadng_config {
     uint16_t coordinator;       /* the coordinator's short address: 0x0000 */
     unsigned rreq_jitter_ms;    /* [R] relaying a RREQ waits random(0, this): 250 */
     unsigned route_failures;    /* [R] failed datagrams in a row that drop a route: 3 */
+    /* adpUnicastRREQGenEnable: 1. A repair first sends its RREQ unicast over the route that
+     * failed (each relay on along its own bidirectional route); the MAC failing it, or no
+     * answer in net_traversal_ms, floods it. */
+    int unicast_rreq;
 } plc_loadng_config;
 
 void plc_loadng_config_default(plc_loadng_config *cfg);
 
 typedef struct plc_loadng_ops {
-    /* Sends a LOADng message (0x40 0x01 ...) to a neighbour, or to all (PLC_ADP_BROADCAST). */
+    /* Sends a LOADng message (0x40 0x01 ...) to a neighbour, or to all (PLC_ADP_BROADCAST).
+     * A unicast one's MAC confirm comes back through plc_loadng_sent. */
     int (*send)(void *user, uint16_t next_hop, const uint8_t *msg, size_t len);
     /* The composite link cost to a neighbour that sent with this LQI. */
     unsigned (*link_cost)(void *user, uint16_t neighbour, uint8_t lqi);
@@ -55,7 +60,9 @@ typedef struct plc_loadng_ops {
 typedef struct plc_loadng_counters {
     uint64_t rreq_sent, rreq_relayed, rreq_dropped, rrep_sent, rrep_relayed, rerr_sent,
         rerr_received, discoveries, discoveries_failed, routes_learned, malformed,
-        table_full, routes_failed; /* routes dropped after route_failures */
+        table_full, routes_failed, /* routes dropped after route_failures */
+        rreq_unicast, rreq_unicast_failed, /* repairs' unicast RREQs; those the MAC failed */
+        blacklisted, unblacklisted;
 } plc_loadng_counters;
 
 typedef struct plc_loadng plc_loadng;
@@ -91,16 +98,24 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
 int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak);
 /* The node's short address changed (it joined or left): the route table is cleared. */
 void plc_loadng_set_self(plc_loadng *r, uint16_t self);
-/* The MAC could not deliver a datagram for dest to next_hop. [R] The route is dropped
- * only after route_failures such datagrams in a row (in a busy cell most failures are
- * collisions, and each dropped route costs a flood): 1 when it was dropped now. */
+/* The MAC could not deliver a datagram for dest to next_hop. [R] The route fails only
+ * after route_failures such datagrams in a row (in a busy cell most failures are
+ * collisions, and each failed route costs a repair): 1 when it failed now. A failed route
+ * carries no data; a repair's unicast RREQ probes it, any route learned replaces it. */
 int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 /* A datagram for dest reached next_hop: the route's failures start again from 0 and its
  * validity is renewed (a route in use does not expire). */
 void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest);
-/* A neighbour that does not carry traffic back (a RREP it did not acknowledge): avoided
- * for blacklist_ttl_s, its routes dropped. */
+/* A neighbour that does not carry traffic back (a RREP it did not acknowledge): its RREQs
+ * are ignored for blacklist_ttl_s or until a frame to it is acknowledged, the routes
+ * through it that never carried a frame back dropped. */
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour);
+int plc_loadng_blacklisted(const plc_loadng *r, uint16_t neighbour);
+/* The MAC's confirm of a unicast LOADng message ops.send gave (msg as given): a RREP not
+ * acknowledged blacklists next_hop; a unicast RREQ not acknowledged floods from here;
+ * anything acknowledged takes next_hop off the blacklist. */
+void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_t len,
+                     int status);
 /* Sends a RERR to orig: dest could not be reached from here. */
 void plc_loadng_send_rerr(plc_loadng *r, uint16_t orig, uint16_t unreachable);
 void plc_loadng_get_counters(const plc_loadng *r, plc_loadng_counters *c);

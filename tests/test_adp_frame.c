@@ -379,6 +379,231 @@ static void test_discoveries_paced(void **st)
     plc_loop_destroy(loop);
 }
 
+/* What LOADng sent, in order: to whom and the bytes. */
+#define SENT_MAX 16
+static struct {
+    uint16_t next;
+    size_t len;
+    uint8_t msg[16];
+} g_out[SENT_MAX];
+static unsigned g_outs;
+
+static int record_send(void *u, uint16_t next, const uint8_t *m, size_t len)
+{
+    (void)u;
+    assert_true(g_outs < SENT_MAX && len <= sizeof(g_out[0].msg));
+    g_out[g_outs].next = next;
+    g_out[g_outs].len = len;
+    memcpy(g_out[g_outs].msg, m, len);
+    g_outs++;
+    return PLC_OK;
+}
+
+static plc_loadng_msg sent_msg(unsigned i)
+{
+    plc_loadng_msg m;
+    assert_true(i < g_outs);
+    assert_int_equal(plc_loadng_decode(g_out[i].msg + 2, g_out[i].len - 2, &m), PLC_OK);
+    return m;
+}
+
+/* The MAC's confirm of the i-th message sent. */
+static void confirm_sent(plc_loadng *r, unsigned i, int status)
+{
+    plc_loadng_sent(r, g_out[i].next, g_out[i].msg, g_out[i].len, status);
+}
+
+static void feed(plc_loadng *r, uint16_t from, const plc_loadng_msg *m)
+{
+    uint8_t b[16];
+    const int n = plc_loadng_encode(m, b, sizeof(b));
+    assert_true(n > 2);
+    plc_loadng_input(r, from, 255, b + 2, (size_t)n - 2);
+}
+
+static plc_loadng *recording_node(plc_loop *loop, uint16_t self)
+{
+    plc_loadng_config c;
+    plc_loadng_config_default(&c);
+    c.self = self;
+    assert_int_equal(c.unicast_rreq, 1);
+    const plc_loadng_ops ops = {.send = record_send, .link_cost = unit_cost,
+                                .discovered = on_discovered};
+    g_outs = g_found = g_failed = 0;
+    plc_loadng *r = plc_loadng_create(&c, loop, 1, &ops);
+    assert_non_null(r);
+    return r;
+}
+
+/* A repair of a route that failed (3 datagrams in a row over node 5) first sends its RREQ
+ * unicast to 5 (flags R and U); the MAC failing it, the discovery floods (a new sequence
+ * number, no U). Acknowledged and unanswered for adpNetTraversalTime (20 s), it floods
+ * too; answered, the route is back without a flood. */
+static void test_repair_unicast_first_then_flood(void **st)
+{
+    (void)st;
+    for (int outcome = 0; outcome < 3; outcome++) { /* MAC fails / no answer / answered */
+        plc_loop *loop = plc_loop_virtual_create(64);
+        plc_loadng *r = recording_node(loop, 1);
+        assert_int_equal(plc_loadng_learn(r, 9, 5, 3, 0), 1);
+        for (int k = 0; k < 3; k++)
+            plc_loadng_link_failed(r, 5, 9);
+        assert_int_equal(plc_loadng_next_hop(r, 9, NULL, NULL, NULL), PLC_ERR_NO_ROUTE);
+        assert_int_equal(plc_loadng_discover(r, 9, 1), PLC_OK);
+        assert_int_equal(g_outs, 1);
+        assert_int_equal(g_out[0].next, 5);
+        const plc_loadng_msg u = sent_msg(0);
+        assert_int_equal(g_out[0].len, 14);
+        static const uint8_t head[] = {0x40, 0x01, 0x00, 0x00, 0x09, 0x00, 0x01};
+        assert_memory_equal(g_out[0].msg, head, sizeof(head));
+        static const uint8_t tail[] = {0xCF, 0x00, 0x00, 0x80, 0x00}; /* R U composite, 8 hops */
+        assert_memory_equal(g_out[0].msg + 9, tail, sizeof(tail));
+        if (outcome == 0) {
+            confirm_sent(r, 0, PLC_ERR_NO_ACK);
+        } else {
+            confirm_sent(r, 0, PLC_OK);
+            plc_loop_run(loop, 19000000);
+            assert_int_equal(g_outs, 1);
+        }
+        if (outcome == 2) {
+            const plc_loadng_msg rrep = {.type = PLC_LOADNG_RREP, .dest = 1, .orig = 9,
+                                         .seq = 40, .flags = PLC_LOADNG_FLAG_REPAIR,
+                                         .metric = PLC_LOADNG_METRIC_COMPOSITE, .cost = 2,
+                                         .hop_limit = 6, .hop_count = 2};
+            feed(r, 5, &rrep);
+            assert_int_equal(g_found, 1);
+            uint16_t nh;
+            unsigned hops;
+            assert_int_equal(plc_loadng_next_hop(r, 9, &nh, &hops, NULL), PLC_OK);
+            assert_int_equal(nh, 5);
+            assert_int_equal(hops, 3);
+            plc_loop_run(loop, 100000000);
+            assert_int_equal(g_outs, 1); /* no flood */
+        } else {
+            plc_loop_run(loop, 21000000);
+            assert_int_equal(g_outs, 2);
+            assert_int_equal(g_out[1].next, PLC_ADP_BROADCAST);
+            const plc_loadng_msg f = sent_msg(1);
+            assert_int_equal(f.type, PLC_LOADNG_RREQ);
+            assert_int_equal(f.flags, PLC_LOADNG_FLAG_REPAIR);
+            assert_int_equal(f.dest, 9);
+            assert_int_equal(f.seq, (uint16_t)(u.seq + 1));
+            plc_loop_run(loop, 100000000); /* unanswered: the discovery fails */
+            assert_int_equal(g_failed, 1);
+            assert_int_equal(g_outs, 2);
+        }
+        plc_loadng_counters k;
+        plc_loadng_get_counters(r, &k);
+        assert_int_equal(k.rreq_unicast, 1);
+        assert_int_equal(k.rreq_unicast_failed, outcome == 0);
+        assert_int_equal(k.rreq_sent, outcome == 2 ? 1 : 2);
+        plc_loadng_destroy(r);
+        plc_loop_destroy(loop);
+    }
+}
+
+/* A relay passes a unicast RREQ on at once along its bidirectional route (hop count,
+ * hop limit and cost updated, U kept); without such a route, or when the MAC fails the
+ * unicast, it floods from there (U off, the originator's sequence number). The
+ * destination answers a unicast RREQ at once, not adpRREPWait later. */
+static void test_unicast_rreq_relayed_on_route(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(64);
+    plc_loadng *r = recording_node(loop, 5);
+    assert_int_equal(plc_loadng_learn(r, 9, 6, 2, 0), 1);
+    plc_loadng_msg q = {.type = PLC_LOADNG_RREQ, .dest = 9, .orig = 1, .seq = 70,
+                        .flags = PLC_LOADNG_FLAG_REPAIR | PLC_LOADNG_FLAG_UNICAST,
+                        .metric = PLC_LOADNG_METRIC_COMPOSITE, .cost = 3, .hop_limit = 8,
+                        .hop_count = 1};
+    feed(r, 4, &q);
+    assert_int_equal(g_outs, 1);
+    assert_int_equal(g_out[0].next, 6);
+    plc_loadng_msg m = sent_msg(0);
+    assert_int_equal(m.flags, PLC_LOADNG_FLAG_REPAIR | PLC_LOADNG_FLAG_UNICAST);
+    assert_int_equal(m.seq, 70);
+    assert_int_equal(m.hop_count, 2);
+    assert_int_equal(m.hop_limit, 7);
+    assert_int_equal(m.cost, 4);
+    uint16_t nh;
+    assert_int_equal(plc_loadng_next_hop(r, 1, &nh, NULL, NULL), PLC_OK); /* reverse route */
+    assert_int_equal(nh, 4);
+    confirm_sent(r, 0, PLC_ERR_NO_ACK);
+    assert_int_equal(g_outs, 2);
+    assert_int_equal(g_out[1].next, PLC_ADP_BROADCAST);
+    m = sent_msg(1);
+    assert_int_equal(m.flags, PLC_LOADNG_FLAG_REPAIR);
+    assert_int_equal(m.seq, 70);
+    assert_int_equal(m.hop_count, 2);
+    /* no route to 12: flooded after the jitter */
+    q.dest = 12;
+    q.seq = 71;
+    feed(r, 4, &q);
+    assert_int_equal(g_outs, 2);
+    plc_loop_run(loop, 300000);
+    assert_int_equal(g_outs, 3);
+    assert_int_equal(g_out[2].next, PLC_ADP_BROADCAST);
+    assert_int_equal(sent_msg(2).flags, PLC_LOADNG_FLAG_REPAIR);
+    plc_loadng_destroy(r);
+    /* the destination */
+    r = recording_node(loop, 9);
+    q.dest = 9;
+    feed(r, 6, &q);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 1000);
+    assert_int_equal(g_outs, 1);
+    assert_int_equal(g_out[0].next, 6);
+    m = sent_msg(0);
+    assert_int_equal(m.type, PLC_LOADNG_RREP);
+    assert_int_equal(m.dest, 1);
+    assert_int_equal(m.flags, PLC_LOADNG_FLAG_REPAIR);
+    plc_loadng_destroy(r);
+    plc_loop_destroy(loop);
+}
+
+/* A RREP the neighbour does not acknowledge: the neighbour is blacklisted (its RREQs
+ * ignored, the reverse routes through it dropped; a route that carried frames both ways
+ * kept); a frame to it acknowledged later takes it off the list. */
+static void test_unacknowledged_rrep_blacklists(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(64);
+    plc_loadng *r = recording_node(loop, 9);
+    assert_int_equal(plc_loadng_learn(r, 7, 5, 2, 0), 1); /* both ways, through 5 */
+    plc_loadng_msg q = {.type = PLC_LOADNG_RREQ, .dest = 9, .orig = 1, .seq = 70,
+                        .metric = PLC_LOADNG_METRIC_COMPOSITE, .hop_limit = 8};
+    feed(r, 5, &q);
+    plc_loop_run(loop, 5000000); /* adpRREPWait */
+    assert_int_equal(g_outs, 1);
+    assert_int_equal(sent_msg(0).type, PLC_LOADNG_RREP);
+    assert_int_equal(plc_loadng_blacklisted(r, 5), 0);
+    confirm_sent(r, 0, PLC_ERR_NO_ACK);
+    assert_int_equal(plc_loadng_blacklisted(r, 5), 1);
+    assert_int_equal(plc_loadng_next_hop(r, 1, NULL, NULL, NULL), PLC_ERR_NO_ROUTE);
+    uint16_t nh;
+    assert_int_equal(plc_loadng_next_hop(r, 7, &nh, NULL, NULL), PLC_OK);
+    assert_int_equal(nh, 5);
+    q.seq = 71;
+    feed(r, 5, &q); /* ignored */
+    plc_loop_run(loop, 10000000);
+    assert_int_equal(g_outs, 1);
+    assert_int_equal(plc_loadng_next_hop(r, 1, NULL, NULL, NULL), PLC_ERR_NO_ROUTE);
+    plc_loadng_link_ok(r, 5, 7); /* a datagram through 5 acknowledged */
+    assert_int_equal(plc_loadng_blacklisted(r, 5), 0);
+    q.seq = 72;
+    feed(r, 5, &q);
+    plc_loop_run(loop, 15000000);
+    assert_int_equal(g_outs, 2);
+    assert_int_equal(g_out[1].next, 5);
+    confirm_sent(r, 1, PLC_OK);
+    plc_loadng_counters k;
+    plc_loadng_get_counters(r, &k);
+    assert_int_equal(k.blacklisted, 1);
+    assert_int_equal(k.unblacklisted, 1);
+    assert_int_equal(k.rreq_dropped, 1);
+    plc_loadng_destroy(r);
+    plc_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +615,9 @@ int main(void)
         cmocka_unit_test(test_beacon_below_min_lqi_only_without_route),
         cmocka_unit_test(test_route_in_use_does_not_expire),
         cmocka_unit_test(test_discoveries_paced),
+        cmocka_unit_test(test_repair_unicast_first_then_flood),
+        cmocka_unit_test(test_unicast_rreq_relayed_on_route),
+        cmocka_unit_test(test_unacknowledged_rrep_blacklists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
