@@ -1,7 +1,10 @@
 /* Adaptation headers and LOADng messages as bytes (RFC 4944 layouts as G3 uses them, G3's
  * binary LOADng; ../shared/spec/routing-g3.md): exact encodings, round trips, and every
  * malformed case refused with its own code. And LOADng's route table and discoveries: a
- * route dropped only after failures in a row, discoveries paced by adpRREQWait. */
+ * route failed only after failures in a row, discoveries paced by adpRREQWait; a repair's
+ * unicast RREQ over the failed route, flooded when the MAC fails it or nothing answers; a
+ * relay passing a unicast RREQ on along its route; a RREP not acknowledged blacklisting the
+ * neighbour. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,8 +3,9 @@
  * concentrator to the last meter. The concentrator asks every meter (a 60-byte request, a
  * route discovery the first time) and every meter answers with 700 bytes (fragmented, sent
  * back over the route learned from the request, no discovery): every answer arrives whole
- * with the right hop count. A relay on the route dies: the route is repaired around it and
- * answers resume. A lost fragment gives a reassembly timeout and no partial delivery. */
+ * with the right hop count. A route that failed while its links still work is repaired by
+ * one unicast RREQ, with no broadcast. A relay on the route dies: the unicast RREQ fails, the
+ * flood finds the way around it and answers resume. A lost fragment gives a reassembly timeout and no partial delivery. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,6 +210,52 @@ static void test_chain_8_hops(void **st)
     mesh_destroy(m);
 }
 
+static void ask(mesh *m, unsigned k)
+{
+    uint8_t q[60];
+    fill(q, sizeof(q), k);
+    plc_adp_data_request(m->n[0].adp, (uint16_t)k, q, sizeof(q), 0);
+}
+
+/* The concentrator's route to the last meter fails (three datagrams in a row its first relay
+ * did not take, say a burst of noise) while every link still works: the repair goes as one
+ * unicast RREQ along the old route and its RREP back, with no broadcast on the line at all. */
+static void test_failed_route_repaired_by_unicast_rreq(void **st)
+{
+    (void)st;
+    mesh *m = mesh_create(chain_link());
+    ask(m, 8);
+    run(m, 30.0);
+    assert_int_equal(m->got_answers, 1);
+    plc_loadng *rt = plc_adp_routing(m->n[0].adp);
+    for (int i = 0; i < 3; i++)
+        plc_loadng_link_failed(rt, 1, 8);
+    assert_int_equal(plc_loadng_next_hop(rt, 8, NULL, NULL, NULL), PLC_ERR_NO_ROUTE);
+    plc_medium_stats s0, s1;
+    plc_medium_get_stats(m->medium, &s0);
+    plc_loadng_counters before[NODES], after;
+    for (unsigned k = 0; k < NODES; k++)
+        plc_loadng_get_counters(plc_adp_routing(m->n[k].adp), &before[k]);
+    ask(m, 8);
+    run(m, 30.0);
+    assert_int_equal(m->got_answers, 2);
+    assert_int_equal(m->hops_of[8], 8);
+    assert_int_equal(m->bad, 0);
+    plc_medium_get_stats(m->medium, &s1);
+    assert_int_equal(s1.kind_frames[PLC_MEDIUM_KIND_BROADCAST],
+                     s0.kind_frames[PLC_MEDIUM_KIND_BROADCAST]); /* no flood */
+    plc_loadng_get_counters(rt, &after);
+    assert_int_equal(after.rreq_unicast - before[0].rreq_unicast, 1);
+    assert_int_equal(after.rreq_unicast_failed, before[0].rreq_unicast_failed);
+    assert_int_equal(after.rreq_sent - before[0].rreq_sent, 1);
+    for (unsigned k = 1; k < NODES - 1; k++) { /* each relay passed it on once, unicast */
+        plc_loadng_get_counters(plc_adp_routing(m->n[k].adp), &after);
+        assert_int_equal(after.rreq_relayed - before[k].rreq_relayed, 1);
+        assert_int_equal(after.rreq_unicast_failed, 0);
+    }
+    mesh_destroy(m);
+}
+
 /* A span where the next but one is heard too, weakly (ROBO gets through): the way around a
  * relay that died. */
 static double chain_link_with_bypass(void)
@@ -226,13 +273,6 @@ static double chain_link_with_bypass(void)
     }
     fail_msg("no span gives a bypass");
     return 0;
-}
-
-static void ask(mesh *m, unsigned k)
-{
-    uint8_t q[60];
-    fill(q, sizeof(q), k);
-    plc_adp_data_request(m->n[0].adp, (uint16_t)k, q, sizeof(q), 0);
 }
 
 static void test_relay_dies_routes_repaired(void **st)
@@ -262,6 +302,15 @@ static void test_relay_dies_routes_repaired(void **st)
     assert_int_equal(m->bad, 0);
     assert_int_equal(plc_loadng_next_hop(plc_adp_routing(m->n[0].adp), 8, &next, NULL, NULL), PLC_OK);
     assert_int_not_equal(next, dead);
+    /* the repair tried the old route first, the MAC failed that RREQ, and it flooded */
+    plc_loadng_counters c0;
+    plc_loadng_get_counters(plc_adp_routing(m->n[0].adp), &c0);
+    print_message("repair: %llu unicast RREQ (%llu failed), %llu RREQ in all\n",
+                  (unsigned long long)c0.rreq_unicast, (unsigned long long)c0.rreq_unicast_failed,
+                  (unsigned long long)c0.rreq_sent);
+    assert_true(c0.rreq_unicast >= 1);
+    assert_true(c0.rreq_unicast_failed >= 1);
+    assert_true(c0.rreq_sent > c0.rreq_unicast + 1);
     mesh_destroy(m);
 }
 
@@ -544,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_chain_joins_through_lbp),
         cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
+        cmocka_unit_test(test_failed_route_repaired_by_unicast_rreq),
         cmocka_unit_test(test_relay_dies_routes_repaired),
         cmocka_unit_test(test_marginal_coordinator_links_avoided),
         cmocka_unit_test(test_lost_fragment_times_out),
