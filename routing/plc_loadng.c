@@ -15,7 +15,7 @@ typedef struct route {
     uint8_t hops, weak;
     uint8_t fails;      /* datagrams in a row the next hop did not take */
     int has_seq, bidir, used;
-    int broken;         /* failed (route_failures): not for data; a repair may probe it */
+    int broken;         /* failed (route_failures): gone but for a repair's unicast RREQ */
     uint64_t valid_until;
 } route;
 
@@ -92,7 +92,8 @@ static int newer(uint16_t a, uint16_t b)
     return a != b && (uint16_t)(a - b) < 0x8000;
 }
 
-static route *find(plc_loadng *r, uint16_t dest)
+/* The entry for dest, a failed one too (a repair's unicast RREQ goes over it). */
+static route *find_any(plc_loadng *r, uint16_t dest)
 {
     for (unsigned i = 0; i < r->cfg.route_table_size; i++)
         if (r->rt[i].used && r->rt[i].dest == dest) {
@@ -105,21 +106,21 @@ static route *find(plc_loadng *r, uint16_t dest)
     return NULL;
 }
 
-/* a route data may take: known and not failed */
-static route *live(plc_loadng *r, uint16_t dest)
+/* The route to dest: a failed one is as good as gone, its slot free for any other. */
+static route *find(plc_loadng *r, uint16_t dest)
 {
-    route *e = find(r, dest);
+    route *e = find_any(r, dest);
     return e && !e->broken ? e : NULL;
 }
 
 static route *slot(plc_loadng *r, uint16_t dest)
 {
-    route *e = find(r, dest);
+    route *e = find_any(r, dest);
     if (e)
-        return e;
+        return e->broken ? memset(e, 0, sizeof(route)) : e;
     route *oldest = NULL;
     for (unsigned i = 0; i < r->cfg.route_table_size; i++) {
-        if (!r->rt[i].used || r->rt[i].valid_until <= now(r))
+        if (!r->rt[i].used || r->rt[i].broken || r->rt[i].valid_until <= now(r))
             return memset(&r->rt[i], 0, sizeof(route));
         if (!oldest || r->rt[i].valid_until < oldest->valid_until)
             oldest = &r->rt[i];
@@ -162,14 +163,13 @@ static void set_route(plc_loadng *r, uint16_t dest, uint16_t next, int has_seq, 
     e->weak = (uint8_t)weak;
     e->bidir = bidir;
     e->fails = 0;
-    e->broken = 0;
     e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
 }
 
 int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *hops,
                         unsigned *cost)
 {
-    const route *e = live(r, dest);
+    const route *e = find(r, dest);
     if (!e)
         return PLC_ERR_NO_ROUTE;
     if (next)
@@ -187,13 +187,10 @@ int plc_loadng_learn(plc_loadng *r, uint16_t orig, uint16_t via, unsigned hops, 
     if (e && e->next == via) { /* the same way: it works, keep it alive */
         e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
         e->bidir = 1;
-        e->fails = 0;
-        const int was_broken = e->broken;
-        e->broken = 0;
-        return was_broken;
+        return 0;
     }
-    if (e && !e->broken && (weak > (e->weak != 0) || (weak == (e->weak != 0) && e->hops <= hops)))
-        return 0; /* a route at least as good is known (a failed one gives way to any) */
+    if (e && (weak > (e->weak != 0) || (weak == (e->weak != 0) && e->hops <= hops)))
+        return 0; /* a route at least as good is known */
     set_route(r, orig, via, e ? e->has_seq : 0, e ? e->seq : 0, 0, hops, weak ? 1 : 0, 1);
     r->cnt.routes_learned++;
     return 1;
@@ -203,11 +200,10 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
                           unsigned weak, unsigned cost, int fresh)
 {
     route *e = find(r, dest);
-    if (e && !e->broken && !fresh && e->next != via &&
+    if (e && !fresh && e->next != via &&
         (e->weak < weak || (e->weak == weak && e->cost <= cost)))
         return 0; /* a route at least as good is known: fewer weak links, then cheaper */
-    const int changed =
-        !e || e->broken || e->next != via || e->cost != cost || e->weak != weak;
+    const int changed = !e || e->next != via || e->cost != cost || e->weak != weak;
     set_route(r, dest, via, e ? e->has_seq : 0, e ? e->seq : 0, cost, hops,
               weak > 0xFF ? 0xFF : weak, 1);
     r->cnt.routes_learned += changed && (!e || e->next != via);
@@ -216,7 +212,7 @@ int plc_loadng_learn_cost(plc_loadng *r, uint16_t dest, uint16_t via, unsigned h
 
 int plc_loadng_route_cost(plc_loadng *r, uint16_t dest, unsigned *cost, unsigned *weak)
 {
-    const route *e = live(r, dest);
+    const route *e = find(r, dest);
     if (!e)
         return PLC_ERR_NO_ROUTE;
     *cost = e->cost;
@@ -251,7 +247,7 @@ static void send_rreq(plc_loadng *r, pending *p, int unicast)
         .flags = p->repair ? PLC_LOADNG_FLAG_REPAIR : 0, .metric = PLC_LOADNG_METRIC_COMPOSITE,
         .hop_limit = (uint8_t)(r->cfg.max_hops > 15 ? 15 : r->cfg.max_hops),
     };
-    const route *e = find(r, p->dest);
+    const route *e = find_any(r, p->dest);
     p->unicast = unicast && r->cfg.unicast_rreq && e && e->bidir;
     r->cnt.rreq_sent++;
     if (p->unicast) {
@@ -415,7 +411,7 @@ static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsi
     }
     if (unicast && !s->relayed) {
         /* on along our bidirectional route at once; without one it floods from here */
-        const route *e = live(r, in->dest);
+        const route *e = find(r, in->dest);
         if (e && e->bidir && e->next != from) {
             s->relayed = 1;
             r->cnt.rreq_relayed++;
@@ -502,7 +498,7 @@ int plc_loadng_link_failed(plc_loadng *r, uint16_t next_hop, uint16_t dest)
 {
     /* only the route that failed: a lost ACK in a busy cell says little about the other
      * routes through that neighbour, and dropping them all would send a flood per route */
-    route *e = live(r, dest);
+    route *e = find(r, dest);
     if (!e || e->next != next_hop || ++e->fails < r->cfg.route_failures)
         return 0;
     e->broken = 1; /* kept for the repair's unicast RREQ */
@@ -516,7 +512,6 @@ void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest)
     unblacklist(r, next_hop);
     if (e && e->next == next_hop) {
         e->fails = 0;
-        e->broken = 0;
         /* a route in use stays valid (LOADng's routing set maintenance): routes learned at
          * formation would otherwise all run out at once, route_ttl_s later */
         e->valid_until = now(r) + (uint64_t)r->cfg.route_ttl_s * 1000000u;
@@ -559,7 +554,7 @@ void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_
         return;
     if (status == PLC_OK) {
         unblacklist(r, next_hop); /* it takes our frames after all */
-        route *e = m.type == PLC_LOADNG_RREP ? live(r, m.dest) : NULL;
+        route *e = m.type == PLC_LOADNG_RREP ? find(r, m.dest) : NULL;
         if (e && e->next == next_hop)
             e->bidir = 1; /* the RREP went back over it: both ways work */
         return;
