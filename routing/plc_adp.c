@@ -281,14 +281,14 @@ static int loadng_send(void *user, uint16_t next, const uint8_t *msg, size_t len
 {
     plc_adp *a = user;
     control *c = NULL;
-    for (unsigned k = 0; k < CONTROL && !c && next != PLC_ADP_BROADCAST && len <= sizeof(c->msg);
-         k++)
-        if (!a->ctl[k].used)
-            c = &a->ctl[k];
-    if (!c) {
-        a->cnt.control_unconfirmed += next != PLC_ADP_BROADCAST;
-        return mac_send(a, next, 0, msg, len, UNCONFIRMED);
+    if (next != PLC_ADP_BROADCAST && len <= sizeof(c->msg)) {
+        for (unsigned k = 0; k < CONTROL && !c; k++)
+            if (!a->ctl[k].used)
+                c = &a->ctl[k];
+        a->cnt.control_unconfirmed += !c;
     }
+    if (!c)
+        return mac_send(a, next, 0, msg, len, UNCONFIRMED);
     const int rc = mac_send(a, next, 0, msg, len,
                             (uint8_t)(a->cfg.queue + a->cfg.relays + (unsigned)(c - a->ctl)));
     if (rc == PLC_OK) {
@@ -344,17 +344,17 @@ static void discovered(void *user, uint16_t dest, int status)
 static void on_mac_confirm(void *user, uint8_t handle, int status)
 {
     plc_adp *a = user;
-    const unsigned relays = a->cfg.queue, controls = relays + a->cfg.relays;
-    if (handle >= controls && handle < controls + CONTROL) {
-        control *c = &a->ctl[handle - controls];
+    const unsigned first_relay = a->cfg.queue, first_control = first_relay + a->cfg.relays;
+    if (handle >= first_control && handle < first_control + CONTROL) {
+        control *c = &a->ctl[handle - first_control];
         if (c->used) {
             c->used = 0;
             plc_loadng_sent(a->rt, c->next, c->msg, c->len, status);
         }
         return;
     }
-    if (handle >= relays && handle < controls) {
-        relay *r = &a->rel[handle - relays];
+    if (handle >= first_relay && handle < first_control) {
+        relay *r = &a->rel[handle - first_relay];
         if (r->used && status != PLC_OK) {
             a->cnt.relay_failed++;
             if (plc_loadng_link_failed(a->rt, r->next, r->final)) /* the route is gone */
@@ -365,7 +365,7 @@ static void on_mac_confirm(void *user, uint8_t handle, int status)
         r->used = 0;
         return;
     }
-    if (handle >= a->cfg.queue)
+    if (handle >= first_relay)
         return; /* a frame whose confirm is ignored */
     txd *t = &a->tx[handle];
     if (t->state != TX_SENDING)

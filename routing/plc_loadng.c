@@ -129,7 +129,7 @@ static route *slot(plc_loadng *r, uint16_t dest)
     return memset(oldest, 0, sizeof(route));
 }
 
-static int blacklisted(plc_loadng *r, uint16_t a)
+int plc_loadng_blacklisted(const plc_loadng *r, uint16_t a)
 {
     for (unsigned i = 0; i < r->cfg.blacklist_size; i++)
         if (r->bl[i].until > now(r) && r->bl[i].addr == a)
@@ -370,7 +370,7 @@ static void on_seen_timer(plc_loop *loop, plc_timer *t, void *user)
 
 static void on_rreq(plc_loadng *r, uint16_t from, const plc_loadng_msg *in, unsigned lc)
 {
-    if (in->orig == r->cfg.self || blacklisted(r, from)) {
+    if (in->orig == r->cfg.self || plc_loadng_blacklisted(r, from)) {
         r->cnt.rreq_dropped++;
         return;
     }
@@ -539,11 +539,6 @@ void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)
     for (unsigned i = 0; i < r->cfg.route_table_size; i++)
         if (r->rt[i].used && r->rt[i].next == neighbour && !r->rt[i].bidir)
             r->rt[i].used = 0;
-}
-
-int plc_loadng_blacklisted(const plc_loadng *r, uint16_t neighbour)
-{
-    return blacklisted((plc_loadng *)r, neighbour);
 }
 
 void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_t len,
