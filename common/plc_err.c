@@ -60,6 +60,7 @@ const char *plc_strerror(int err)
     case PLC_ERR_NO_ROUTE: return "no route to the destination";
     case PLC_ERR_HOPS: return "hops left ran out";
     case PLC_ERR_REASSEMBLY: return "datagram reassembly timed out";
+    case PLC_ERR_ADP_PATH: return "path message: over 16 hops one way, or its originator not among them";
     default: return "unknown error";
     }
 }

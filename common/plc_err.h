@@ -55,6 +55,8 @@ typedef enum plc_err {
     PLC_ERR_NO_ROUTE = -66,         /* no route to the destination was found */
     PLC_ERR_HOPS = -67,             /* hops left ran out */
     PLC_ERR_REASSEMBLY = -68,       /* a datagram's fragments did not all arrive in time */
+    PLC_ERR_ADP_PATH = -69,         /* a path message with over 16 hops one way, or a path
+                                     * reply whose originator is not among its hops */
 
     /* admission (LBP, EAP-PSK) */
     PLC_ERR_LBP_FORMAT = -70,       /* an LBP, EAP or parameter field malformed or cut short */

@@ -1,6 +1,6 @@
 /* libFuzzer target: the adaptation layer's receive path, LOADng's and LBP's, everything a
- * neighbour can send: the header, LOADng, LBP, EAP and parameter decoders, then one node's
- * adaptation layer fed the bytes as MAC indications (flag byte: bit 0 from a second
+ * neighbour can send: the header, LOADng (path messages too: what decodes encodes back to
+ * the same bytes), LBP, EAP and parameter decoders, then one node's adaptation layer fed the bytes as MAC indications (flag byte: bit 0 from a second
  * neighbour, bit 1 in clear from an EUI-64, bits 2-7 x 10 ms pass first), with an LBP
  * server and a joined device (an agent) behind it taking every LBP message. No crash, no
  * sanitizer report, nothing longer than the MTU delivered. */
@@ -83,6 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     plc_adp_header_decode(data, size, &h);
     plc_loadng_msg m;
     plc_loadng_decode(data, size, &m);
+    plc_loadng_path pd;
+    if (plc_loadng_path_decode(data, size, &pd) == PLC_OK) { /* what decodes encodes back */
+        uint8_t b[PLC_LOADNG_MAX_LEN];
+        const int n = plc_loadng_path_encode(&pd, b, sizeof(b));
+        if (n != (int)size + 2 || memcmp(b + 2, data, size))
+            abort();
+    }
     plc_lbp_msg l;
     plc_lbp_decode(data, size, &l);
     plc_eap_msg e;

@@ -52,7 +52,7 @@ typedef struct control {
     int used;
     uint16_t next;
     size_t len;
-    uint8_t msg[16];
+    uint8_t msg[PLC_LOADNG_MAX_LEN];
 } control;
 
 typedef struct relay {
@@ -322,6 +322,13 @@ unsigned plc_adp_link_cost(const plc_adp *a, uint16_t neighbour, uint8_t lqi)
 static unsigned link_cost(void *user, uint16_t neighbour, uint8_t lqi)
 {
     return plc_adp_link_cost(user, neighbour, lqi);
+}
+
+static void path_found(void *user, uint16_t dest, int status, const plc_loadng_path *reply)
+{
+    plc_adp *a = user;
+    if (a->cb.path)
+        a->cb.path(a->cb.user, dest, status, reply);
 }
 
 static void discovered(void *user, uint16_t dest, int status)
@@ -794,7 +801,8 @@ plc_adp *plc_adp_create(const plc_adp_config *cfg, plc_loop *loop, uint64_t seed
     a->rx = calloc(cfg->reassembly_slots, sizeof(rxd));
     a->bl = calloc(cfg->broadcast_log, sizeof(bclog));
     a->rel = calloc(cfg->relays, sizeof(relay));
-    const plc_loadng_ops ops = {loadng_send, link_cost, discovered, a};
+    const plc_loadng_ops ops = {.send = loadng_send, .link_cost = link_cost,
+                                .discovered = discovered, .path = path_found, .user = a};
     a->rt = plc_loadng_create(&a->cfg.loadng, loop, seed, &ops);
     if (!a->tx || !a->rx || !a->bl || !a->rel || !a->rt) {
         plc_adp_destroy(a);
@@ -846,6 +854,11 @@ void plc_adp_set_coordinator_route(plc_adp *a, uint16_t agent, unsigned cost)
     const unsigned hops = agent == a->cfg.coordinator ? 1 : 2; /* its neighbour, or beyond */
     plc_loadng_learn_cost(a->rt, a->cfg.coordinator, agent, hops, 0, cost, 0);
     update_rc_coord(a);
+}
+
+int plc_adp_path_request(plc_adp *a, uint16_t dst, uint8_t metric)
+{
+    return plc_loadng_path_discover(a->rt, dst, metric);
 }
 
 plc_loadng *plc_adp_routing(plc_adp *a)

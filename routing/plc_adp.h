@@ -90,6 +90,8 @@ typedef struct plc_adp_callbacks {
     /* a MAC beacon heard (an answer to a beacon request): its sender's route cost to the
      * coordinator */
     void (*beacon)(void *user, uint16_t src, uint16_t rc_coord, uint8_t lqi); /* may be NULL */
+    /* a path discovery ended (plc_adp_path_request; plc_loadng_ops.path) (may be NULL) */
+    void (*path)(void *user, uint16_t dst, int status, const plc_loadng_path *reply);
     void *user;
 } plc_adp_callbacks;
 
@@ -123,6 +125,9 @@ int plc_adp_data_request(plc_adp *a, uint16_t dst, const uint8_t *data, size_t l
  * routed to dst like a datagram (no confirm). */
 int plc_adp_lbp_request(plc_adp *a, uint16_t dst, uint64_t dst_ext, const uint8_t *msg,
                         size_t len);
+/* Asks for the path the routes to dst take, both ways, hop by hop with each link's cost
+ * (G3's ADPM-PATH-DISCOVERY; plc_loadng_path_discover): PLC_OK (cb.path follows). */
+int plc_adp_path_request(plc_adp *a, uint16_t dst, uint8_t metric);
 /* The node's short address (it joined: the address LBP gave it; 0xFFFF: it left). */
 void plc_adp_set_address(plc_adp *a, uint16_t short_addr);
 /* Just joined: the route to the coordinator goes through the agent at first (G3 stacks),

@@ -146,7 +146,7 @@ int plc_loadng_decode(const uint8_t *p, size_t len, plc_loadng_msg *m)
             return PLC_ERR_ADP_RESERVED;
         return PLC_OK;
     default:
-        return PLC_ERR_ADP_TYPE; /* path discovery and RLC are not used here */
+        return PLC_ERR_ADP_TYPE; /* RLC is not used here; PREQ/PREP: plc_loadng_path_decode */
     }
 }
 
@@ -178,4 +178,99 @@ int plc_loadng_encode(const plc_loadng_msg *m, uint8_t *out, size_t cap)
         f[10] = (uint8_t)(m->weak_links << 4);
     }
     return (int)(3 + n);
+}
+
+/* ---- path discovery ---- */
+static int hops_decode(const uint8_t *p, size_t n, plc_loadng_hop *h)
+{
+    for (size_t k = 0; k < n; k++, p += 4) {
+        if (p[2] & 0x03)
+            return PLC_ERR_ADP_RESERVED;
+        h[k] = (plc_loadng_hop){.addr = be16(p), .mns = p[2] >> 7, .phase = (p[2] >> 4) & 7,
+                                .mrx = (p[2] >> 3) & 1, .mtx = (p[2] >> 2) & 1, .cost = p[3]};
+    }
+    return PLC_OK;
+}
+
+int plc_loadng_path_decode(const uint8_t *p, size_t len, plc_loadng_path *m)
+{
+    if (!p || !m)
+        return PLC_ERR_ARG;
+    *m = (plc_loadng_path){0};
+    if (len < 1)
+        return PLC_ERR_ADP_SHORT;
+    m->type = p[0];
+    if (m->type != PLC_LOADNG_PREQ && m->type != PLC_LOADNG_PREP)
+        return PLC_ERR_ADP_TYPE;
+    const size_t head = m->type == PLC_LOADNG_PREQ ? 7 : 9;
+    if (len < head || (len - head) % 4)
+        return PLC_ERR_ADP_LENGTH;
+    m->dest = be16(p + 1);
+    if (m->type == PLC_LOADNG_PREQ)
+        m->orig = be16(p + 3);
+    else
+        m->expected = be16(p + 3);
+    m->metric = p[5] >> 4;
+    if ((p[5] & 0x0F) || p[6])
+        return PLC_ERR_ADP_RESERVED;
+    const size_t hops = (len - head) / 4;
+    const uint8_t *h = p + head;
+    if (m->type == PLC_LOADNG_PREQ) {
+        if (hops > PLC_LOADNG_PATH_HOPS)
+            return PLC_ERR_ADP_PATH;
+        m->n_fwd = (uint8_t)hops;
+        return hops_decode(h, hops, m->fwd);
+    }
+    m->orig = be16(p + 7);
+    size_t fwd = 0;
+    while (fwd < hops && be16(h + 4 * fwd) != m->orig)
+        fwd++;
+    if (fwd == hops || fwd + 1 > PLC_LOADNG_PATH_HOPS || hops - fwd - 1 > PLC_LOADNG_PATH_HOPS)
+        return PLC_ERR_ADP_PATH;
+    m->n_fwd = (uint8_t)(fwd + 1);
+    m->n_rev = (uint8_t)(hops - fwd - 1);
+    const int rc = hops_decode(h, m->n_fwd, m->fwd);
+    return rc != PLC_OK ? rc : hops_decode(h + 4 * m->n_fwd, m->n_rev, m->rev);
+}
+
+static int hops_encode(const plc_loadng_hop *h, unsigned n, uint8_t *p)
+{
+    for (unsigned k = 0; k < n; k++, p += 4) {
+        if (h[k].mns > 1 || h[k].phase > 7 || h[k].mrx > 1 || h[k].mtx > 1)
+            return PLC_ERR_ARG;
+        put16(p, h[k].addr);
+        p[2] = (uint8_t)(h[k].mns << 7 | h[k].phase << 4 | h[k].mrx << 3 | h[k].mtx << 2);
+        p[3] = h[k].cost;
+    }
+    return PLC_OK;
+}
+
+int plc_loadng_path_encode(const plc_loadng_path *m, uint8_t *out, size_t cap)
+{
+    if (!m || !out || m->metric > 15 || m->n_fwd > PLC_LOADNG_PATH_HOPS ||
+        m->n_rev > PLC_LOADNG_PATH_HOPS)
+        return PLC_ERR_ARG;
+    const int preq = m->type == PLC_LOADNG_PREQ;
+    if (!preq && (m->type != PLC_LOADNG_PREP || m->n_fwd == 0 ||
+                  m->fwd[m->n_fwd - 1].addr != m->orig))
+        return PLC_ERR_ARG; /* a PREP's forward hops end with its originator */
+    if (preq && m->n_rev)
+        return PLC_ERR_ARG;
+    const size_t head = preq ? 7 : 9, n = 2 + head + 4u * (m->n_fwd + m->n_rev);
+    if (cap < n)
+        return PLC_ERR_BUFFER;
+    out[0] = PLC_ADP_DISPATCH_ESC;
+    out[1] = PLC_ADP_ESC_LOADNG;
+    uint8_t *f = out + 2;
+    f[0] = m->type;
+    put16(f + 1, m->dest);
+    put16(f + 3, preq ? m->orig : m->expected);
+    f[5] = (uint8_t)(m->metric << 4);
+    f[6] = 0;
+    if (!preq)
+        put16(f + 7, m->orig);
+    if (hops_encode(m->fwd, m->n_fwd, f + head) != PLC_OK ||
+        hops_encode(m->rev, m->n_rev, f + head + 4u * m->n_fwd) != PLC_OK)
+        return PLC_ERR_ARG;
+    return (int)n;
 }

@@ -10,6 +10,16 @@
  *          RREQ/RREP: dest(2) orig(2) seq(2) [R:1 U:1 res:2 metric:4] cost(2) [limit:4 count:4]
  *                     [weak:4 res:4]
  *          RERR:      dest(2) orig(2) error(1) unreachable(2) [limit:4 res:4]
+ *   path discovery after 0x40 0x01 (PREQ 0xFC, PREP 0xFD), big endian:
+ *          PREQ:      dest(2) orig(2) [metric:4 res:12] hop...
+ *          PREP:      dest(2) expected(2) [metric:4 res:12] orig(2) hop... (forward, then
+ *                     reverse)
+ *          hop:       addr(2) [MNS:1 phase:3 MRx:1 MTx:1 res:2] cost(1), at most 16 each way
+ *          [R] the spec's row gives the fields, not their widths past the hops' nor where a
+ *          PREP's forward hops end: the metric field is 16 bits in both (as the vendor's
+ *          path descriptor keeps 16 reserved bits for both), every node on the way appends
+ *          itself (the cost: of the link the message came in over), so the forward hops end
+ *          with the PREP's originator, which is how the decoder splits them.
  * Header order: mesh, BC0, FRAG, then the dispatch. Decoding never reads past the buffer;
  * every malformed case has its own plc_err code. */
 #ifndef PLC_ADP_FRAME_H
@@ -83,5 +93,37 @@ typedef struct plc_loadng_msg {
 int plc_loadng_decode(const uint8_t *p, size_t len, plc_loadng_msg *m);
 /* Writes 0x40 0x01, the type and the fields; returns the length or a negative plc_err. */
 int plc_loadng_encode(const plc_loadng_msg *m, uint8_t *out, size_t cap);
+
+
+#define PLC_LOADNG_PREQ 0xFC
+#define PLC_LOADNG_PREP 0xFD
+#define PLC_LOADNG_PATH_HOPS 16
+#define PLC_LOADNG_MAX_LEN (3 + 8 + 2 * PLC_LOADNG_PATH_HOPS * 4) /* the longest message */
+
+typedef struct plc_loadng_hop {
+    uint16_t addr;
+    uint8_t mns;           /* 1: the hop does not support the path's metric type */
+    uint8_t phase;         /* phase differential, 3 bits ([R] 0: not measured here) */
+    uint8_t mrx, mtx;      /* media received on, sent on (hybrid; 0: PLC) */
+    uint8_t cost;          /* of the link into this hop */
+} plc_loadng_hop;
+
+typedef struct plc_loadng_path {
+    uint8_t type;          /* PLC_LOADNG_PREQ or PLC_LOADNG_PREP */
+    uint16_t dest;         /* PREQ: the node sought; PREP: the PREQ's originator */
+    uint16_t orig;         /* PREQ: who asks; PREP: who answers (the sought node, or the
+                            * last node that could take the PREQ on) */
+    uint16_t expected;     /* PREP: the PREQ's destination */
+    uint8_t metric;        /* 4 bits */
+    uint8_t n_fwd, n_rev;  /* PREQ: forward hops only */
+    plc_loadng_hop fwd[PLC_LOADNG_PATH_HOPS], rev[PLC_LOADNG_PATH_HOPS];
+} plc_loadng_path;
+
+/* A PREQ or PREP after the escape bytes (type first). PLC_OK, PLC_ERR_ADP_LENGTH (cut
+ * short or not whole hops), PLC_ERR_ADP_RESERVED, PLC_ERR_ADP_PATH (more than 16 hops one
+ * way, or a PREP whose originator is not among its hops), PLC_ERR_ADP_TYPE. */
+int plc_loadng_path_decode(const uint8_t *p, size_t len, plc_loadng_path *m);
+/* Writes 0x40 0x01, the type and the fields; the length or a negative plc_err. */
+int plc_loadng_path_encode(const plc_loadng_path *m, uint8_t *out, size_t cap);
 
 #endif

@@ -49,6 +49,12 @@ typedef struct black {
     uint64_t until;
 } black;
 
+typedef struct path_wait {
+    int used;
+    uint16_t dest;
+    plc_timer timer;
+} path_wait;
+
 struct plc_loadng {
     plc_loadng_config cfg;
     plc_loop *loop;
@@ -59,6 +65,7 @@ struct plc_loadng {
     pending pend[PENDING];
     seen seen[SEEN];
     unsigned seen_next;
+    path_wait path;     /* our path discovery: one at a time */
     uint16_t seq;
     plc_loadng_counters cnt;
 };
@@ -79,6 +86,7 @@ void plc_loadng_config_default(plc_loadng_config *c)
     c->rreq_jitter_ms = 250;
     c->route_failures = 3;
     c->unicast_rreq = 1;
+    c->path_discovery_ms = 40000;
 }
 
 static uint64_t now(const plc_loadng *r)
@@ -469,6 +477,112 @@ static void on_rerr(plc_loadng *r, uint16_t from, const plc_loadng_msg *in)
     }
 }
 
+/* ---- path discovery ---- */
+static void path_send(plc_loadng *r, uint16_t to, const plc_loadng_path *m)
+{
+    uint8_t buf[PLC_LOADNG_MAX_LEN];
+    const int n = plc_loadng_path_encode(m, buf, sizeof(buf));
+    if (n > 0 && r->ops.send)
+        r->ops.send(r->ops.user, to, buf, (size_t)n);
+}
+
+/* The PREP of the node the PREQ q (its own hop appended) ends at: back over our route to
+ * its originator, or to the hop before ours without one. */
+static void path_answer(plc_loadng *r, const plc_loadng_path *q)
+{
+    plc_loadng_path a = *q;
+    a.type = PLC_LOADNG_PREP;
+    a.dest = q->orig;
+    a.expected = q->dest;
+    a.orig = r->cfg.self;
+    a.n_rev = 0;
+    uint16_t next = q->n_fwd >= 2 ? q->fwd[q->n_fwd - 2].addr : q->orig;
+    plc_loadng_next_hop(r, q->orig, &next, NULL, NULL);
+    r->cnt.prep_sent++;
+    path_send(r, next, &a);
+}
+
+static void path_end(plc_loadng *r, int status, const plc_loadng_path *reply)
+{
+    plc_timer_stop(r->loop, &r->path.timer);
+    r->path.used = 0;
+    if (r->ops.path)
+        r->ops.path(r->ops.user, r->path.dest, status, reply);
+}
+
+static void on_path_timeout(plc_loop *loop, plc_timer *t, void *user)
+{
+    (void)loop;
+    (void)t;
+    path_end(user, PLC_ERR_TIMEOUT, NULL);
+}
+
+int plc_loadng_path_discover(plc_loadng *r, uint16_t dest, uint8_t metric)
+{
+    if (dest == r->cfg.self || dest == PLC_ADP_BROADCAST || metric > 15)
+        return PLC_ERR_ARG;
+    if (r->path.used)
+        return PLC_ERR_BUSY;
+    uint16_t next;
+    if (plc_loadng_next_hop(r, dest, &next, NULL, NULL) != PLC_OK)
+        return PLC_ERR_NO_ROUTE;
+    const plc_loadng_path q = {.type = PLC_LOADNG_PREQ, .dest = dest, .orig = r->cfg.self,
+                               .metric = metric};
+    r->path.used = 1;
+    r->path.dest = dest;
+    plc_timer_start_in(r->loop, &r->path.timer, (uint64_t)r->cfg.path_discovery_ms * 1000u);
+    r->cnt.preq_sent++;
+    path_send(r, next, &q);
+    return PLC_OK;
+}
+
+static void path_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len)
+{
+    plc_loadng_path m;
+    if (plc_loadng_path_decode(p, len, &m) != PLC_OK) {
+        r->cnt.malformed++;
+        return;
+    }
+    /* our hop: the cost of the link it came in over, in the path's metric when we have it */
+    const int known = m.metric == PLC_LOADNG_METRIC_COMPOSITE || m.metric == PLC_LOADNG_METRIC_HOPS;
+    unsigned lc = m.metric == PLC_LOADNG_METRIC_HOPS ? 1
+                  : r->ops.link_cost                 ? r->ops.link_cost(r->ops.user, from, lqi)
+                                                     : 1;
+    const plc_loadng_hop own = {.addr = r->cfg.self, .mns = !known,
+                                .cost = (uint8_t)(!known ? 0 : lc > 0xFF ? 0xFF : lc)};
+    const int preq = m.type == PLC_LOADNG_PREQ;
+    uint8_t *n = preq ? &m.n_fwd : &m.n_rev;
+    if (m.orig == r->cfg.self || *n == PLC_LOADNG_PATH_HOPS) {
+        r->cnt.path_dropped++; /* a loop back to us, or no room for our hop */
+        return;
+    }
+    (preq ? m.fwd : m.rev)[(*n)++] = own;
+    uint16_t next;
+    const int on = plc_loadng_next_hop(r, m.dest, &next, NULL, NULL) == PLC_OK;
+    if (preq) {
+        if (m.dest == r->cfg.self || !on) {
+            path_answer(r, &m); /* the sought node, or as far as the routes go */
+            return;
+        }
+        r->cnt.preq_relayed++;
+        path_send(r, next, &m);
+        return;
+    }
+    if (m.dest == r->cfg.self) {
+        if (r->path.used && r->path.dest == m.expected)
+            path_end(r, m.orig == m.expected ? PLC_OK : PLC_ERR_NO_ROUTE, &m);
+        else
+            r->cnt.path_dropped++; /* not ours, or late */
+        return;
+    }
+    if (!on) {
+        r->cnt.path_dropped++;
+        return;
+    }
+    r->cnt.prep_relayed++;
+    path_send(r, next, &m);
+}
+
 int plc_loadng_link_weak(const plc_loadng *r, uint16_t neighbour, uint8_t lqi)
 {
     const int coord = neighbour == r->cfg.coordinator || r->cfg.self == r->cfg.coordinator;
@@ -477,6 +591,10 @@ int plc_loadng_link_weak(const plc_loadng *r, uint16_t neighbour, uint8_t lqi)
 
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len)
 {
+    if (len && (p[0] == PLC_LOADNG_PREQ || p[0] == PLC_LOADNG_PREP)) {
+        path_input(r, from, lqi, p, len);
+        return;
+    }
     plc_loadng_msg m;
     if (plc_loadng_decode(p, len, &m) != PLC_OK) {
         r->cnt.malformed++;
@@ -544,11 +662,21 @@ void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour)
 void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_t len,
                      int status)
 {
+    if (status == PLC_OK)
+        unblacklist(r, next_hop); /* it takes our frames after all */
+    plc_loadng_path q;
+    if (status != PLC_OK && len > 2 && msg[2] == PLC_LOADNG_PREQ &&
+        plc_loadng_path_decode(msg + 2, len - 2, &q) == PLC_OK) {
+        if (q.orig != r->cfg.self)
+            path_answer(r, &q); /* the path as far as it got (our hop is its last) */
+        else if (r->path.used && r->path.dest == q.dest)
+            path_end(r, status, NULL); /* ours did not reach the first hop */
+        return;
+    }
     plc_loadng_msg m;
     if (len < 2 || plc_loadng_decode(msg + 2, len - 2, &m) != PLC_OK)
         return;
     if (status == PLC_OK) {
-        unblacklist(r, next_hop); /* it takes our frames after all */
         route *e = m.type == PLC_LOADNG_RREP ? find(r, m.dest) : NULL;
         if (e && e->next == next_hop)
             e->bidir = 1; /* the RREP went back over it: both ways work */
@@ -613,6 +741,7 @@ plc_loadng *plc_loadng_create(const plc_loadng_config *cfg, plc_loop *loop, uint
         r->seen[i].r = r;
         plc_timer_init(&r->seen[i].timer, on_seen_timer, &r->seen[i]);
     }
+    plc_timer_init(&r->path.timer, on_path_timeout, r);
     return r;
 }
 
@@ -624,6 +753,7 @@ void plc_loadng_destroy(plc_loadng *r)
         plc_timer_stop(r->loop, &r->pend[i].timeout);
     for (unsigned i = 0; i < SEEN; i++)
         plc_timer_stop(r->loop, &r->seen[i].timer);
+    plc_timer_stop(r->loop, &r->path.timer);
     free(r->rt);
     free(r->bl);
     free(r);

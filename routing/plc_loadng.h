@@ -42,6 +42,7 @@ typedef struct plc_loadng_config {
      * failed (each relay on along its own bidirectional route); the MAC failing it, or no
      * answer in net_traversal_ms, floods it. */
     int unicast_rreq;
+    unsigned path_discovery_ms; /* adpPathDiscoveryTime: 40000, a PREQ awaits its PREP */
 } plc_loadng_config;
 
 void plc_loadng_config_default(plc_loadng_config *cfg);
@@ -54,6 +55,11 @@ typedef struct plc_loadng_ops {
     unsigned (*link_cost)(void *user, uint16_t neighbour, uint8_t lqi);
     /* A discovery ended: found (status PLC_OK) or not (PLC_ERR_NO_ROUTE). */
     void (*discovered)(void *user, uint16_t dest, int status);
+    /* A path discovery of dest ended (may be NULL): PLC_OK with the reply (the forward hops
+     * end at dest); PLC_ERR_NO_ROUTE with the reply of the node the PREQ could not go on
+     * from (the path up to it); PLC_ERR_TIMEOUT, or the MAC's error when the first hop
+     * did not take the PREQ, with reply NULL. */
+    void (*path)(void *user, uint16_t dest, int status, const plc_loadng_path *reply);
     void *user;
 } plc_loadng_ops;
 
@@ -62,7 +68,9 @@ typedef struct plc_loadng_counters {
         rerr_received, discoveries, discoveries_failed, routes_learned, malformed,
         table_full, routes_failed, /* routes dropped after route_failures */
         rreq_unicast, rreq_unicast_failed, /* repairs' unicast RREQs; those the MAC failed */
-        blacklisted, unblacklisted;
+        blacklisted, unblacklisted,
+        preq_sent, preq_relayed, prep_sent, prep_relayed,
+        path_dropped; /* path messages that could not go on (no route back, 16 hops) */
 } plc_loadng_counters;
 
 typedef struct plc_loadng plc_loadng;
@@ -79,6 +87,14 @@ int plc_loadng_next_hop(plc_loadng *r, uint16_t dest, uint16_t *next, unsigned *
  * when the last one for dest began less than rreq_wait ago (no new flood yet);
  * PLC_ERR_FULL with every discovery slot running. */
 int plc_loadng_discover(plc_loadng *r, uint16_t dest, int repair);
+/* Asks the nodes on the route to dest for the path it takes (G3's path discovery, for the
+ * topology: the routes as the nodes hold them, each hop with its link cost, both ways):
+ * a PREQ goes hop by hop over each node's own route to dest, every node appending itself;
+ * dest (or the first node without a route on) answers with a PREP back over its route to
+ * us, every node appending itself again. PLC_OK (ops.path follows within
+ * path_discovery_ms), PLC_ERR_BUSY while one runs, PLC_ERR_NO_ROUTE without a route to
+ * dest (discover it first), PLC_ERR_ARG (dest ourselves, metric over 15). */
+int plc_loadng_path_discover(plc_loadng *r, uint16_t dest, uint8_t metric);
 /* A LOADng message (after 0x40 0x01) from neighbour `from`, received with this LQI. */
 void plc_loadng_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t *p, size_t len);
 /* Whether the link with this neighbour, heard at this LQI, is weak. */
@@ -112,8 +128,9 @@ void plc_loadng_link_ok(plc_loadng *r, uint16_t next_hop, uint16_t dest);
 void plc_loadng_blacklist(plc_loadng *r, uint16_t neighbour);
 int plc_loadng_blacklisted(const plc_loadng *r, uint16_t neighbour);
 /* The MAC's confirm of a unicast LOADng message ops.send gave (msg as given): a RREP not
- * acknowledged blacklists next_hop; a unicast RREQ not acknowledged floods from here;
- * anything acknowledged takes next_hop off the blacklist. */
+ * acknowledged blacklists next_hop; a unicast RREQ not acknowledged floods from here; a
+ * PREQ not acknowledged is answered from here (the path so far); anything acknowledged
+ * takes next_hop off the blacklist. */
 void plc_loadng_sent(plc_loadng *r, uint16_t next_hop, const uint8_t *msg, size_t len,
                      int status);
 /* Sends a RERR to orig: dest could not be reached from here. */

@@ -48,8 +48,9 @@ printf '\x01\x12\x01\x00\x0d\x43\xc8\x06\x1d\x78\x05\x00\x00\x00\x0a\x02\x3f\x60
 "$out/fuzz_mac" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_mac" 2>&1 | tail -n 12
 
-# the adaptation layer and LOADng (mesh, BC0 and fragment headers, RREQ/RREP/RERR): one node
-# fed neighbours' frames; seeds: a fragment behind a mesh header and a RREQ
+# the adaptation layer and LOADng (mesh, BC0 and fragment headers, RREQ/RREP/RERR, PREQ/PREP):
+# one node fed neighbours' frames; seeds: a fragment behind a mesh header, a RREQ, a PREQ for
+# the node (it answers) and a PREP as the decoders see it
 mkdir -p "$out/corpus_adp"
 clang "${flags[@]}" -Irouting -Imac -Iphy -Icommon -Icrypto fuzz/fuzz_adp.c routing/plc_*.c \
   mac/plc_mac*.c crypto/plc_aes.c crypto/plc_ccm.c crypto/plc_cmac.c crypto/plc_eax.c phy/plc_crc.c \
@@ -57,6 +58,8 @@ clang "${flags[@]}" -Irouting -Imac -Iphy -Icommon -Icrypto fuzz/fuzz_adp.c rout
   common/plc_rng.c -lm -o "$out/fuzz_adp"
 printf '\x00\x0e\xb8\x00\x05\x00\x01\xc1\xf4\x00\x09\x41\x42\x43\x44\x45' > "$out/corpus_adp/frag"
 printf '\x00\x0e\x40\x01\x00\x00\x01\x00\x05\x01\x02\x0f\x00\x10\x82\x10' > "$out/corpus_adp/rreq"
+printf '\x00\x0d\x40\x01\xfc\x00\x01\x00\x00\xf0\x00\x00\x05\x00\x06' > "$out/corpus_adp/preq"
+printf '\xfd\x00\x00\x00\x09\xf0\x00\x00\x09\x00\x09\x00\x01' > "$out/corpus_adp/prep"
 "$out/fuzz_adp" -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
   "$out/corpus_adp" 2>&1 | tail -n 12
 

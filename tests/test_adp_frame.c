@@ -387,7 +387,7 @@ static void test_discoveries_paced(void **st)
 static struct {
     uint16_t next;
     size_t len;
-    uint8_t msg[16];
+    uint8_t msg[PLC_LOADNG_MAX_LEN];
 } g_out[SENT_MAX];
 static unsigned g_outs;
 
@@ -607,6 +607,255 @@ static void test_unacknowledged_rrep_blacklists(void **st)
     plc_loop_destroy(loop);
 }
 
+/* PREQ and PREP as bytes (docs/routing.md: the [R] widths and the forward/reverse split),
+ * both ways, and every malformed case with its own code. */
+static void test_path_bytes(void **st)
+{
+    (void)st;
+    plc_loadng_path q = {.type = PLC_LOADNG_PREQ, .dest = 0x0009, .orig = 0x0000,
+                         .metric = PLC_LOADNG_METRIC_COMPOSITE, .n_fwd = 2};
+    q.fwd[0] = (plc_loadng_hop){.addr = 0x0005, .cost = 6};
+    q.fwd[1] = (plc_loadng_hop){.addr = 0x0106, .mns = 1, .phase = 5, .mrx = 1, .mtx = 1,
+                                .cost = 0xFF};
+    uint8_t b[PLC_LOADNG_MAX_LEN];
+    int n = plc_loadng_path_encode(&q, b, sizeof(b));
+    static const uint8_t want_q[] = {0x40, 0x01, 0xFC, 0x00, 0x09, 0x00, 0x00, 0xF0, 0x00,
+                                     0x00, 0x05, 0x00, 0x06, 0x01, 0x06, 0xDC, 0xFF};
+    assert_int_equal(n, sizeof(want_q));
+    assert_memory_equal(b, want_q, sizeof(want_q));
+    plc_loadng_path d;
+    assert_int_equal(plc_loadng_path_decode(b + 2, (size_t)n - 2, &d), PLC_OK);
+    assert_memory_equal(&d, &q, sizeof(q));
+    /* a PREP: forward hops up to its originator 9, then the reverse ones */
+    plc_loadng_path a = q;
+    a.type = PLC_LOADNG_PREP;
+    a.dest = 0x0000;
+    a.expected = 0x0009;
+    a.orig = 0x0009;
+    a.metric = PLC_LOADNG_METRIC_HOPS;
+    a.fwd[1] = (plc_loadng_hop){.addr = 0x0009, .cost = 1};
+    a.n_rev = 2;
+    a.rev[0] = (plc_loadng_hop){.addr = 0x0007, .cost = 1};
+    a.rev[1] = (plc_loadng_hop){.addr = 0x0000, .cost = 1};
+    n = plc_loadng_path_encode(&a, b, sizeof(b));
+    static const uint8_t want_a[] = {0x40, 0x01, 0xFD, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00,
+                                     0x00, 0x09, 0x00, 0x05, 0x00, 0x06, 0x00, 0x09, 0x00,
+                                     0x01, 0x00, 0x07, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01};
+    assert_int_equal(n, sizeof(want_a));
+    assert_memory_equal(b, want_a, sizeof(want_a));
+    assert_int_equal(plc_loadng_path_decode(b + 2, (size_t)n - 2, &d), PLC_OK);
+    assert_memory_equal(&d, &a, sizeof(a));
+    /* malformed */
+    uint8_t m[PLC_LOADNG_MAX_LEN + 8];
+    memcpy(m, want_a + 2, sizeof(want_a) - 2);
+    const size_t la = sizeof(want_a) - 2;
+    assert_int_equal(plc_loadng_path_decode(m, la - 1, &d), PLC_ERR_ADP_LENGTH); /* part hop */
+    assert_int_equal(plc_loadng_path_decode(m, 8, &d), PLC_ERR_ADP_LENGTH);      /* no origin */
+    assert_int_equal(plc_loadng_path_decode(m, 9, &d), PLC_ERR_ADP_PATH);  /* not among hops */
+    m[6] = 0x01;
+    assert_int_equal(plc_loadng_path_decode(m, la, &d), PLC_ERR_ADP_RESERVED);
+    m[6] = 0;
+    m[5] = 0x01;
+    assert_int_equal(plc_loadng_path_decode(m, la, &d), PLC_ERR_ADP_RESERVED);
+    m[5] = 0;
+    m[11] = 0x02; /* a hop's reserved bits */
+    assert_int_equal(plc_loadng_path_decode(m, la, &d), PLC_ERR_ADP_RESERVED);
+    m[11] = 0;
+    assert_int_equal(plc_loadng_path_decode(m, la, &d), PLC_OK);
+    uint8_t big[1 + 6 + 17 * 4] = {PLC_LOADNG_PREQ};
+    assert_int_equal(plc_loadng_path_decode(big, sizeof(big), &d), PLC_ERR_ADP_PATH);
+    assert_int_equal(plc_loadng_path_decode(big, sizeof(big) - 4, &d), PLC_OK);
+    assert_int_equal(d.n_fwd, 16);
+    big[0] = PLC_LOADNG_RREQ;
+    assert_int_equal(plc_loadng_path_decode(big, 12, &d), PLC_ERR_ADP_TYPE);
+    assert_int_equal(plc_loadng_path_decode(big, 0, &d), PLC_ERR_ADP_SHORT);
+    /* 17 reverse hops after a forward one */
+    uint8_t rev[1 + 8 + 18 * 4] = {PLC_LOADNG_PREP, 0, 0, 0, 9, 0, 0, 0, 9, 0, 9};
+    assert_int_equal(plc_loadng_path_decode(rev, sizeof(rev), &d), PLC_ERR_ADP_PATH);
+    assert_int_equal(plc_loadng_path_decode(rev, sizeof(rev) - 4, &d), PLC_OK);
+    assert_int_equal(d.n_fwd, 1);
+    assert_int_equal(d.n_rev, 16);
+    /* what the encoder refuses */
+    a.fwd[1].addr = 0x0008; /* forward hops not ending with the originator */
+    assert_int_equal(plc_loadng_path_encode(&a, b, sizeof(b)), PLC_ERR_ARG);
+    q.fwd[0].phase = 8;
+    assert_int_equal(plc_loadng_path_encode(&q, b, sizeof(b)), PLC_ERR_ARG);
+    q.fwd[0].phase = 0;
+    assert_int_equal(plc_loadng_path_encode(&q, b, 10), PLC_ERR_BUFFER);
+    /* a PREQ is not a RREQ, nor the other way round */
+    assert_int_equal(plc_loadng_decode(want_q + 2, sizeof(want_q) - 2, &(plc_loadng_msg){0}),
+                     PLC_ERR_ADP_TYPE);
+}
+
+static unsigned g_paths;
+static int g_path_status;
+static plc_loadng_path g_path;
+
+static void on_path(void *u, uint16_t dest, int status, const plc_loadng_path *reply)
+{
+    (void)u;
+    (void)dest;
+    g_paths++;
+    g_path_status = status;
+    if (reply)
+        g_path = *reply;
+    else
+        memset(&g_path, 0, sizeof(g_path));
+}
+
+static unsigned lqi_cost(void *u, uint16_t nb, uint8_t lqi)
+{
+    (void)u;
+    (void)nb;
+    return lqi / 10u;
+}
+
+static plc_loadng *path_node(plc_loop *loop, uint16_t self)
+{
+    plc_loadng_config c;
+    plc_loadng_config_default(&c);
+    c.self = self;
+    assert_int_equal(c.path_discovery_ms, 40000);
+    const plc_loadng_ops ops = {.send = record_send, .link_cost = lqi_cost, .path = on_path};
+    g_outs = g_paths = 0;
+    plc_loadng *r = plc_loadng_create(&c, loop, 1, &ops);
+    assert_non_null(r);
+    return r;
+}
+
+/* The i-th message sent, into r as if from `from` at this LQI. */
+static void pass_on(plc_loadng *r, unsigned i, uint16_t from, uint8_t lqi)
+{
+    plc_loadng_input(r, from, lqi, g_out[i].msg + 2, g_out[i].len - 2);
+}
+
+static plc_loadng_path sent_path(unsigned i)
+{
+    plc_loadng_path m;
+    assert_true(i < g_outs);
+    assert_int_equal(plc_loadng_path_decode(g_out[i].msg + 2, g_out[i].len - 2, &m), PLC_OK);
+    return m;
+}
+
+/* Path discovery 1 -> 9 over 1-5-6-9 (the way back 9-7-5-1): the PREQ goes hop by hop over
+ * each node's own route, each appending itself with the cost of the link it came in on;
+ * 9 answers over its own route to 1, each appending itself again; the originator gets the
+ * hops both ways. A node without a route on answers with the path so far; a relay whose
+ * next hop does not take the PREQ too; unanswered, it times out after 40 s. */
+static void test_path_discovery_hop_by_hop(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(64);
+    plc_loadng *n1 = path_node(loop, 1);
+    plc_loadng *n5 = path_node(loop, 5), *n6 = path_node(loop, 6), *n7 = path_node(loop, 7);
+    plc_loadng *n9 = path_node(loop, 9);
+    plc_loadng_learn(n1, 9, 5, 3, 0);
+    plc_loadng_learn(n5, 9, 6, 2, 0);
+    plc_loadng_learn(n6, 9, 9, 1, 0);
+    plc_loadng_learn(n9, 1, 7, 3, 0); /* the way back differs */
+    plc_loadng_learn(n7, 1, 5, 2, 0);
+    plc_loadng_learn(n5, 1, 1, 1, 0);
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_COMPOSITE), PLC_ERR_BUSY);
+    assert_int_equal(g_outs, 1);
+    assert_int_equal(g_out[0].next, 5);
+    static const uint8_t preq[] = {0x40, 0x01, 0xFC, 0x00, 0x09, 0x00, 0x01, 0xF0, 0x00};
+    assert_int_equal(g_out[0].len, sizeof(preq));
+    assert_memory_equal(g_out[0].msg, preq, sizeof(preq));
+    pass_on(n5, 0, 1, 200); /* cost 20 */
+    assert_int_equal(g_out[1].next, 6);
+    pass_on(n6, 1, 5, 150);
+    assert_int_equal(g_out[2].next, 9);
+    pass_on(n9, 2, 6, 120);
+    assert_int_equal(g_outs, 4);
+    assert_int_equal(g_out[3].next, 7); /* the PREP over 9's own route to 1 */
+    plc_loadng_path p = sent_path(3);
+    assert_int_equal(p.type, PLC_LOADNG_PREP);
+    assert_int_equal(p.dest, 1);
+    assert_int_equal(p.orig, 9);
+    assert_int_equal(p.expected, 9);
+    assert_int_equal(p.n_fwd, 3);
+    assert_int_equal(p.n_rev, 0);
+    pass_on(n7, 3, 9, 100);
+    assert_int_equal(g_out[4].next, 5);
+    pass_on(n5, 4, 7, 90);
+    assert_int_equal(g_out[5].next, 1);
+    pass_on(n1, 5, 5, 250);
+    assert_int_equal(g_paths, 1);
+    assert_int_equal(g_path_status, PLC_OK);
+    const uint16_t fwd[] = {5, 6, 9}, rev[] = {7, 5, 1};
+    const uint8_t fcost[] = {20, 15, 12}, rcost[] = {10, 9, 25};
+    assert_int_equal(g_path.n_fwd, 3);
+    assert_int_equal(g_path.n_rev, 3);
+    for (unsigned k = 0; k < 3; k++) {
+        assert_int_equal(g_path.fwd[k].addr, fwd[k]);
+        assert_int_equal(g_path.fwd[k].cost, fcost[k]);
+        assert_int_equal(g_path.fwd[k].mns, 0);
+        assert_int_equal(g_path.rev[k].addr, rev[k]);
+        assert_int_equal(g_path.rev[k].cost, rcost[k]);
+    }
+    plc_loadng_counters c;
+    plc_loadng_get_counters(n5, &c);
+    assert_int_equal(c.preq_relayed, 1);
+    assert_int_equal(c.prep_relayed, 1);
+    /* 6 without a route on: it answers with the path up to itself */
+    for (int k = 0; k < 3; k++)
+        plc_loadng_link_failed(n6, 9, 9);
+    const unsigned o = g_outs;
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    pass_on(n5, o, 1, 200);
+    pass_on(n6, o + 1, 5, 150);
+    assert_int_equal(g_out[o + 2].next, 5); /* no route to 1 at 6: back to the hop before */
+    p = sent_path(o + 2);
+    assert_int_equal(p.orig, 6);
+    assert_int_equal(p.expected, 9);
+    pass_on(n5, o + 2, 6, 150);
+    pass_on(n1, o + 3, 5, 250);
+    assert_int_equal(g_paths, 2);
+    assert_int_equal(g_path_status, PLC_ERR_NO_ROUTE);
+    assert_int_equal(g_path.n_fwd, 2);
+    assert_int_equal(g_path.fwd[1].addr, 6);
+    assert_int_equal(g_path.n_rev, 2);
+    /* 5's next hop does not take the PREQ: 5 answers */
+    plc_loadng_learn(n6, 9, 9, 1, 0);
+    const unsigned o2 = g_outs;
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_HOPS), PLC_OK);
+    pass_on(n5, o2, 1, 200);
+    plc_loadng_sent(n5, g_out[o2 + 1].next, g_out[o2 + 1].msg, g_out[o2 + 1].len,
+                    PLC_ERR_NO_ACK);
+    assert_int_equal(g_out[o2 + 2].next, 1);
+    pass_on(n1, o2 + 2, 5, 250);
+    assert_int_equal(g_paths, 3);
+    assert_int_equal(g_path_status, PLC_ERR_NO_ROUTE);
+    assert_int_equal(g_path.n_fwd, 1);
+    assert_int_equal(g_path.fwd[0].cost, 1); /* the hop-count metric */
+    assert_int_equal(g_path.rev[0].cost, 1);
+    /* unanswered: 40 s */
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 39000000);
+    assert_int_equal(g_paths, 3);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 2000000);
+    assert_int_equal(g_paths, 4);
+    assert_int_equal(g_path_status, PLC_ERR_TIMEOUT);
+    /* a late PREP is dropped and counted; no route: refused */
+    pass_on(n1, o2 + 2, 5, 250);
+    assert_int_equal(g_paths, 4);
+    plc_loadng_get_counters(n1, &c);
+    assert_int_equal(c.path_dropped, 1);
+    assert_int_equal(c.preq_sent, 4);
+    assert_int_equal(plc_loadng_path_discover(n1, 8, 0), PLC_ERR_NO_ROUTE);
+    assert_int_equal(plc_loadng_path_discover(n1, 1, 0), PLC_ERR_ARG);
+    /* a malformed one is counted */
+    const uint8_t bad[] = {PLC_LOADNG_PREP, 0, 1, 0, 9, 0, 0, 0, 9};
+    plc_loadng_input(n1, 5, 200, bad, sizeof(bad));
+    plc_loadng_get_counters(n1, &c);
+    assert_int_equal(c.malformed, 1);
+    plc_loadng *all[] = {n1, n5, n6, n7, n9};
+    for (unsigned k = 0; k < 5; k++)
+        plc_loadng_destroy(all[k]);
+    plc_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +870,8 @@ int main(void)
         cmocka_unit_test(test_repair_unicast_first_then_flood),
         cmocka_unit_test(test_unicast_rreq_relayed_on_route),
         cmocka_unit_test(test_unacknowledged_rrep_blacklists),
+        cmocka_unit_test(test_path_bytes),
+        cmocka_unit_test(test_path_discovery_hop_by_hop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,9 @@ struct mesh {
     unsigned got_answers, got_requests, bad, confirms_ok, confirms_failed;
     unsigned hops_of[NODES];
     size_t last_len[NODES];
+    unsigned paths;             /* path discoveries ended at the concentrator */
+    int path_status;
+    plc_loadng_path path;
 };
 
 static void fill(uint8_t *b, size_t n, unsigned seed)
@@ -57,6 +60,17 @@ static void on_confirm(void *user, uint8_t handle, int status)
         x->m->confirms_ok++;
     else
         x->m->confirms_failed++;
+}
+
+static void on_path(void *user, uint16_t dst, int status, const plc_loadng_path *reply)
+{
+    (void)dst;
+    mesh *m = ((node *)user)->m;
+    m->paths++;
+    m->path_status = status;
+    memset(&m->path, 0, sizeof(m->path));
+    if (reply)
+        m->path = *reply;
 }
 
 static void on_indication(void *user, const plc_adp_indication *ind)
@@ -126,7 +140,8 @@ static mesh *mesh_create(double link_m)
         ac.loadng.rrep_wait_ms = 500;
         if (coordinator_weak_lqi)
             ac.loadng.coordinator_weak_lqi = coordinator_weak_lqi;
-        const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_indication, .user = x};
+        const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_indication,
+                                      .path = on_path, .user = x};
         x->adp = plc_adp_create(&ac, m->loop, 100 + i, &cb);
         assert_non_null(x->adp);
         plc_mac_pib pib;
@@ -215,6 +230,50 @@ static void ask(mesh *m, unsigned k)
     uint8_t q[60];
     fill(q, sizeof(q), k);
     plc_adp_data_request(m->n[0].adp, (uint16_t)k, q, sizeof(q), 0);
+}
+
+/* The concentrator asks for the path to the last meter of the chain: 8 hops out (meters
+ * 1..8), 8 back (7..1, then itself), each hop with the composite cost of its link as the
+ * receiver sees it, in 16 unicast frames and no broadcast. With meter 4's route on gone,
+ * the answer comes from meter 4: the path up to it, and the status says so. */
+static void test_path_discovery_on_chain(void **st)
+{
+    (void)st;
+    mesh *m = mesh_create(chain_link());
+    ask(m, 8);
+    run(m, 30.0);
+    assert_int_equal(m->got_answers, 1);
+    plc_medium_stats s0, s1;
+    plc_medium_get_stats(m->medium, &s0);
+    assert_int_equal(plc_adp_path_request(m->n[0].adp, 8, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    run(m, 20.0);
+    plc_medium_get_stats(m->medium, &s1);
+    assert_int_equal(m->paths, 1);
+    assert_int_equal(m->path_status, PLC_OK);
+    assert_int_equal(m->path.orig, 8);
+    assert_int_equal(m->path.n_fwd, 8);
+    assert_int_equal(m->path.n_rev, 8);
+    for (unsigned k = 0; k < 8; k++) {
+        assert_int_equal(m->path.fwd[k].addr, k + 1);
+        assert_int_equal(m->path.rev[k].addr, 7 - k);
+        assert_true(m->path.fwd[k].cost >= 4 && m->path.fwd[k].cost <= 14);
+        assert_true(m->path.rev[k].cost >= 4 && m->path.rev[k].cost <= 14);
+    }
+    assert_int_equal(s1.kind_frames[PLC_MEDIUM_KIND_BROADCAST],
+                     s0.kind_frames[PLC_MEDIUM_KIND_BROADCAST]);
+    plc_loadng *r4 = plc_adp_routing(m->n[4].adp);
+    for (int i = 0; i < 3; i++)
+        plc_loadng_link_failed(r4, 5, 8);
+    assert_int_equal(plc_adp_path_request(m->n[0].adp, 8, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    run(m, 20.0);
+    assert_int_equal(m->paths, 2);
+    assert_int_equal(m->path_status, PLC_ERR_NO_ROUTE);
+    assert_int_equal(m->path.orig, 4);
+    assert_int_equal(m->path.expected, 8);
+    assert_int_equal(m->path.n_fwd, 4);
+    assert_int_equal(m->path.n_rev, 4);
+    assert_int_equal(m->path.rev[3].addr, 0);
+    mesh_destroy(m);
 }
 
 /* The concentrator's route to the last meter fails (three datagrams in a row its first relay
@@ -593,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_chain_joins_through_lbp),
         cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
+        cmocka_unit_test(test_path_discovery_on_chain),
         cmocka_unit_test(test_failed_route_repaired_by_unicast_rreq),
         cmocka_unit_test(test_relay_dies_routes_repaired),
         cmocka_unit_test(test_marginal_coordinator_links_avoided),
