@@ -15,6 +15,7 @@ void plc_gw_daemon_config_default(plc_gw_daemon_config *c)
     c->meters = 50;
     c->seed = 1;
     c->power_up_s = 120;
+    c->path_survey_s = 20;
     c->sim_archive = 1;
     c->sdr_rate = 1e6;
     c->eui = 0x70B3D50000000000ull;
@@ -252,6 +253,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     UINT_KEY("plc", "meters", c->meters, 1, 2000)
     UINT_KEY("plc", "seed", c->seed, 0, 4000000000.0)
     UINT_KEY("plc", "power_up_s", c->power_up_s, 0, 86400)
+    UINT_KEY("plc", "path_survey_s", c->path_survey_s, 0, 86400)
     REAL_KEY("plc", "speed", c->speed, 0, 1e6)
     /* mode = port: the SDR and the concentrator modem's identity */
     if (strcmp(section, "plc") == 0 && strcmp(key, "soapy") == 0) {

@@ -12,7 +12,9 @@
  *              concentrator's modem on an SDR in real time: soapy (the device's SoapySDR
  *              arguments, required), sdr_rate (1e6), rf_hz (0), gain_db (0), eui (the
  *              modem's EUI-64, 16 hex digits: 70B3D50000000000), gmk (the area's key, 32
- *              hex digits; none: drawn at the first start and kept in the store)
+ *              hex digits; none: drawn at the first start and kept in the store).
+ *              Both: path_survey_s (20: one meter's path discovery every so often, its
+ *              parent kept for the topology; 0: none)
  *   [reading]  parallel (5), timeout_s (6), per_hop_s (2), retries (3), retry_gap_s (30),
  *              deadline (07:00), catchup_s (900)
  *   [events]   area_threshold (3), area_window_s (30), unreachable_passes (3)
@@ -70,6 +72,7 @@ typedef struct plc_gw_daemon_config {
     uint8_t gmk[16];        /* [plc] gmk: the area's group master key ... */
     int has_gmk;            /* ... when given (else drawn once and kept in the store) */
     char topology[256];     /* [plc] topology: a feeder file (sim/plc_topology.h); "" generated */
+    unsigned path_survey_s; /* [plc] path_survey_s: 20 (gateway/plc_gw_topology.h; 0 off) */
     char per_table[256];    /* [plc] per_table: the abstract PHY's PER table (the source
                              * tree's docs/per/per_sco.dat by default) */
     plc_gw_config gw;       /* [reading], [events], [archive] search_s, the tasks */

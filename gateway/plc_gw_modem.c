@@ -63,6 +63,13 @@ static void g_refused(void *u, uint64_t eui, int err, const char *reason)
         m->app.refused(m->app.user, eui, reason);
 }
 
+static void g_path(void *u, uint16_t dst, int status, const plc_loadng_path *reply)
+{
+    plc_gw_modem *m = u;
+    if (m->app.path)
+        m->app.path(m->app.user, dst, status, reply);
+}
+
 /* ---- the adaptation layer's indications ---- */
 static void on_lbp(void *u, const plc_adp_lbp_indication *ind)
 {
@@ -125,7 +132,7 @@ plc_gw_modem *plc_gw_modem_create(const plc_gw_modem_config *cfg, plc_loop *loop
     ac.relays = 16;
     ac.high_priority = 1;          /* as sim/plc_meshnet's coordinator (docs/routing.md) */
     const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
-                                  .user = m};
+                                  .path = g_path, .user = m};
     m->adp = m->seen ? plc_adp_create(&ac, loop, cfg->seed * 7919u, &cb) : NULL;
     m->sec = plc_mac_sec_create();
     plc_mac_pib pib;

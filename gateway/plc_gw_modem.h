@@ -46,6 +46,8 @@ typedef struct plc_gw_modem_app {
     void (*image)(void *user, uint16_t from, const uint8_t *msg, size_t len);
     /* the coordinator refused a device's join */
     void (*refused)(void *user, uint64_t eui, const char *reason);
+    /* a path discovery ended (plc_adp_path_request on plc_gw_modem_adp) */
+    void (*path)(void *user, uint16_t dst, int status, const plc_loadng_path *reply);
     void *user;
 } plc_gw_modem_app;
 

@@ -250,6 +250,13 @@ static void on_beacon(void *u, uint16_t src, uint16_t rc, uint8_t lqi)
         plc_lbd_beacon(x->lbd, src, rc, lqi);
 }
 
+static void on_path(void *u, uint16_t dst, int status, const plc_loadng_path *reply)
+{
+    mnode *x = u;
+    if (x->net->app.path)
+        x->net->app.path(x->net->app.user, dst, status, reply);
+}
+
 static void on_ind(void *u, const plc_adp_indication *ind)
 {
     mnode *x = u;
@@ -345,7 +352,7 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
         ac.high_priority = 1;
     }
     const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,
-                                  .beacon = on_beacon, .user = x};
+                                  .beacon = on_beacon, .path = on_path, .user = x};
     x->adp = plc_adp_create(&ac, w->loop, w->cfg.seed * 7919u + x->id, &cb);
     x->sec = plc_mac_sec_create();
     plc_mac_pib pib;

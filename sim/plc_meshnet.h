@@ -114,6 +114,8 @@ typedef struct plc_meshnet_app {
     void (*image)(void *user, uint16_t from, const uint8_t *msg, size_t len);
     /* the coordinator refused a device's join (may be NULL) */
     void (*refused)(void *user, uint64_t eui, const char *reason);
+    /* the concentrator's path discovery ended (plc_adp_callbacks.path; may be NULL) */
+    void (*path)(void *user, uint16_t dst, int status, const plc_loadng_path *reply);
     void *user;
 } plc_meshnet_app;
 void plc_meshnet_set_app(plc_meshnet *n, const plc_meshnet_app *app);

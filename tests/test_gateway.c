@@ -20,6 +20,7 @@
 #include "plc_dlt645.h"
 #include "plc_dlt645_profile.h"
 #include "plc_gw.h"
+#include "plc_gw_topology.h"
 #include "plc_gw_serial.h"
 #include "plc_gw_store.h"
 #include "plc_loadng.h"
@@ -196,6 +197,9 @@ typedef struct area {
     int mute_from;              /* short address: nothing from it gets through */
     plc_gw_result results[16];
     unsigned n_results;
+    plc_gw_topology *topo;      /* the path survey, when a test runs one */
+    unsigned paths_ok, paths_as_tables; /* complete paths; ... whose hops both ends' tables
+                                         * confirm when the reply comes */
 } area;
 
 static void on_result(void *user, const plc_gw_result *r)
@@ -218,6 +222,7 @@ static void on_announced(void *user, uint16_t short_addr, const uint8_t addr[6])
 static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, const uint8_t *data,
                      size_t len);
 static void on_refused(void *user, uint64_t eui, const char *reason);
+static void on_path(void *user, uint16_t dst, int status, const plc_loadng_path *reply);
 static int mesh_send(void *user, uint16_t to, const uint8_t *frame, size_t len);
 
 /* A test area: DL/T 645 meters powering up within a minute, the abstract PHY. */
@@ -337,8 +342,30 @@ static void area_gw(area *a, const plc_gw_config *cfg, plc_gw_store *s)
         fail_msg("%s", err);
     plc_gw_set_result_callback(a->gw, on_result, a);
     const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
-                                 .refused = on_refused, .user = a};
+                                 .refused = on_refused, .path = on_path, .user = a};
     plc_meshnet_set_app(a->net, &app);
+}
+
+/* A path discovery's reply, checked against the tables it should come from (the oracle a
+ * simulation has): its first hop out is the concentrator's next hop to the meter, its first
+ * hop back the meter's next hop to the concentrator. */
+static void on_path(void *user, uint16_t dst, int status, const plc_loadng_path *reply)
+{
+    area *a = user;
+    if (status == PLC_OK && reply) {
+        const int node = plc_meshnet_node_of(a->net, dst);
+        uint16_t out = 0xFFFF, back = 0xFFFF;
+        plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(a->net, 0)), dst, &out, NULL, NULL);
+        if (node > 0)
+            plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(a->net, (unsigned)node)), 0,
+                                &back, NULL, NULL);
+        a->paths_ok++;
+        a->paths_as_tables += reply->n_fwd && reply->fwd[0].addr == out && reply->n_rev &&
+                              reply->rev[0].addr == back &&
+                              reply->fwd[reply->n_fwd - 1].addr == dst &&
+                              reply->rev[reply->n_rev - 1].addr == 0;
+    }
+    plc_gw_topology_path(a->topo, dst, status, reply);
 }
 
 static void area_stop(area *a, plc_gw_store *s, const char *path)
@@ -511,6 +538,80 @@ static void test_day_of_50_meters_over_the_mesh(void **st)
     assert_int_equal(count_rows(path, "SELECT count(*) FROM events WHERE kind = 'power-up'"), 10);
     /* every one announced again (the count keeps the dead relay's first announce) */
     assert_int_equal(plc_meshnet_announced(a.net), METERS);
+    area_stop(&a, s, path);
+}
+
+/* The concentrator's topology from path discovery on the 14-hop rural feeder: one meter
+ * every 5 s. Every complete reply's hops are the routes as the tables hold them when it
+ * comes (the simulation's oracle, which a concentrator cannot read: the concentrator's next
+ * hop out, the meter's next hop back), every meter gets a parent, and following the
+ * parents from any meter reaches the concentrator. */
+static void test_topology_from_path_discovery(void **st)
+{
+    (void)st;
+    enum { METERS = 50 };
+    char path[256];
+    temp_db(path, sizeof(path));
+    char err[256];
+    plc_gw_store *s = plc_gw_store_open(path, 1, err, sizeof(err));
+    assert_non_null(s);
+    add_archive(s, METERS);
+    plc_meshnet_config mc;
+    area_config(&mc, METERS);
+    mc.power_up_s = 120;
+    mc.medium.topology_file = PLC_SOURCE_DIR "/sim/topologies/feeder50.txt";
+    area a = {0};
+    area_net(&a, &mc);
+    plc_gw_config cfg;
+    plc_gw_config_default(&cfg);
+    cfg.clock0 = START;
+    area_gw(&a, &cfg, s);
+    assert_null(plc_gw_topology_create(plc_meshnet_loop(a.net), plc_meshnet_adp(a.net, 0), s, 0));
+    a.topo = plc_gw_topology_create(plc_meshnet_loop(a.net), plc_meshnet_adp(a.net, 0), s, 5);
+    assert_non_null(a.topo);
+    double t = 0;
+    while (plc_meshnet_announced(a.net) < METERS && t < 1800)
+        plc_meshnet_run(a.net, t += 10);
+    assert_int_equal(plc_meshnet_announced(a.net), METERS);
+    plc_meshnet_run(a.net, t + 2 * METERS * 5); /* two rounds of the survey */
+    plc_gw_topology_counters c;
+    plc_gw_topology_get_counters(a.topo, &c);
+    plc_gw_meter m[METERS];
+    unsigned n = 0, agree = 0, rooted = 0;
+    assert_int_equal(plc_gw_store_meters(s, 0, m, METERS, &n), PLC_OK);
+    assert_int_equal(n, METERS);
+    int parent_of[0x100];
+    for (unsigned i = 0; i < 0x100; i++)
+        parent_of[i] = -1;
+    for (unsigned i = 0; i < n; i++)
+        if (m[i].short_addr > 0 && m[i].short_addr < 0x100)
+            parent_of[m[i].short_addr] = m[i].parent;
+    for (unsigned i = 0; i < n; i++) {
+        const int node = plc_meshnet_node_of(a.net, (uint16_t)m[i].short_addr);
+        assert_true(node > 0);
+        uint16_t next;
+        if (plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(a.net, (unsigned)node)), 0,
+                                &next, NULL, NULL) == PLC_OK && next == m[i].parent)
+            agree++;
+        int at = m[i].short_addr, steps = 0;
+        while (at > 0 && at < 0x100 && steps++ < 16)
+            at = parent_of[at];
+        rooted += at == 0;
+    }
+    print_message("path survey: %llu asked, %llu complete (%u as the tables held them), %llu "
+                  "incomplete, %llu failed, %llu without a route; at the end %u of %u parents "
+                  "as the meters' tables hold them (routes moved since), %u reach the "
+                  "concentrator\n", (unsigned long long)c.asked, (unsigned long long)c.complete,
+                  a.paths_as_tables, (unsigned long long)c.incomplete,
+                  (unsigned long long)c.failed, (unsigned long long)c.no_route, agree, n, rooted);
+    assert_true(c.complete >= 2 * METERS - 10);
+    assert_int_equal(a.paths_ok, c.complete);
+    assert_int_equal(a.paths_as_tables, a.paths_ok);
+    assert_true(c.asked - (c.complete + c.incomplete + c.failed) <= 1); /* one may run */
+    for (unsigned i = 0; i < n; i++)
+        assert_true(m[i].parent >= 0);
+    assert_int_equal(rooted, METERS);
+    plc_gw_topology_destroy(a.topo);
     area_stop(&a, s, path);
 }
 
@@ -1062,6 +1163,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_replies_counted_never_stored),
         cmocka_unit_test(test_day_of_50_meters_over_the_mesh),
+        cmocka_unit_test(test_topology_from_path_discovery),
         cmocka_unit_test(test_commands_over_the_mesh),
         cmocka_unit_test(test_time_sync_and_clock_check),
         cmocka_unit_test(test_rs485_meters_in_the_same_tasks),

@@ -2,7 +2,7 @@
 # plc-gatewayd and plc-gateway on a simulated 50-meter area (the whole mesh stack):
 #  - bad configuration: one line naming the file, the line, the section and key;
 #  - a simulated night: every meter's daily freeze stored before 07:00, plc-gateway's JSON
-#    says so, its topology renders with graphviz;
+#    says so, its path survey gave every meter a parent, its topology renders with graphviz;
 #  - kill -9 in the middle of the daily round, restart on the same store: every reading
 #    committed before the kill is still there unchanged, none is taken twice, the round
 #    finishes;
@@ -83,6 +83,10 @@ conf "2026-01-01 23:59:00" 0
 [ "$(json 'sum(1 for m in d if m["hops"]>=1 and m["short_addr"]>0)' < "$w/m.json")" = 50 ] ||
     fail "meters: route of every meter"
 [ "$(json 'max(m["hops"] for m in d) >= 8' < "$w/m.json")" = True ] || fail "meters: 8 hops or more"
+[ "$(json 'd["paths"]["complete"] >= 50' < "$w/run.json")" = True ] || fail "path survey: $(cat "$w/run.json")"
+"$GW" -s "$w/gw.db" topology > "$w/topo.json"
+[ "$(json 'sum(1 for m in d if m["parent"] >= 0)' < "$w/topo.json")" = 50 ] ||
+    fail "topology: a parent for every meter"
 "$GW" -s "$w/gw.db" topology --dot > "$w/t.dot"
 command -v dot > /dev/null || fail "graphviz missing: run scripts/setup.sh"
 dot -Tsvg "$w/t.dot" -o "$w/t.svg" || fail "topology does not render"

@@ -38,6 +38,7 @@
 #include "plc_loadng.h"
 #include "plc_loop_posix.h"
 #include "plc_os_random.h"
+#include "plc_gw_topology.h"
 #include "plc_meshnet.h"
 #include "plc_port.h"
 #include "plc_port_phy.h"
@@ -89,6 +90,7 @@ typedef struct daemon {
     plc_port_phy *phy;
     plc_gw *gw;
     plc_gw_upstream *up;
+    plc_gw_topology *topo; /* the path survey, or NULL */
     plc_gw_serial *gnss;   /* [gnss] an NMEA receiver, or NULL */
     plc_gw_nmea nmea;
     line_t lines[PLC_GW_MAX_LINES];
@@ -127,22 +129,11 @@ static void on_frame(void *user, uint16_t from, unsigned hops, uint8_t lqi, cons
     plc_gw_frame_input(d->gw, from, hops, lqi, data, len);
 }
 
-/* Each meter's next hop toward the concentrator, as its node's routing table says (a real
- * concentrator would learn it by LOADng path discovery, not built yet). */
-static void store_routes(daemon_t *d, plc_gw_store *s)
+/* The meters' parents come from the concentrator's path discoveries (plc_gw_topology.h). */
+static void on_path(void *user, uint16_t dst, int status, const plc_loadng_path *reply)
 {
-    for (unsigned k = 1; d->net && k <= plc_meshnet_meters(d->net); k++) {
-        plc_mac *mac = plc_meshnet_mac(d->net, k);
-        if (!mac)
-            continue;
-        plc_mac_pib pib;
-        plc_mac_get_pib(mac, &pib);
-        uint16_t next;
-        if (pib.short_addr < 0x8000 &&
-            plc_loadng_next_hop(plc_adp_routing(plc_meshnet_adp(d->net, k)), 0, &next, NULL,
-                                NULL) == PLC_OK)
-            plc_gw_store_meter_parent(s, pib.short_addr, next);
-    }
+    daemon_t *d = user;
+    plc_gw_topology_path(d->topo, dst, status, reply);
 }
 
 static void on_image(void *user, uint16_t from, const uint8_t *msg, size_t len)
@@ -272,6 +263,9 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
     plc_gw_upstream_stats u = {0};
     if (d->up)
         plc_gw_upstream_get_stats(d->up, &u);
+    plc_gw_topology_counters p = {0};
+    if (d->topo)
+        plc_gw_topology_get_counters(d->topo, &p);
     fprintf(f, "{\"clock\":\"%s\",\"meters\":%u,\"joined\":%u,\"daily_got\":%u,"
                "\"daily_before_deadline\":%u,\"requests\":%llu,\"answers\":%llu,\"timeouts\":%llu,"
                "\"stored\":%llu,\"duplicates\":%llu,\"bad_frames\":%llu,\"wrong_address\":%llu,\"power_downs\":%llu,"
@@ -279,6 +273,8 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
                "\"upstream\":{\"up\":%s,\"logins\":%llu,\"items_sent\":%llu,"
                "\"items_acked\":%llu,\"outbox\":%llu,\"resends\":%llu,\"commands\":%llu,"
                "\"clock_steps\":%llu,\"auth_failures\":%llu},"
+               "\"paths\":{\"asked\":%llu,\"complete\":%llu,\"incomplete\":%llu,"
+               "\"failed\":%llu,\"no_route\":%llu},"
                "\"sim_s\":%.0f,\"wall_s\":%.1f}\n",
             t, meters, announced(d), got, in_time,
             (unsigned long long)c.requests, (unsigned long long)c.answers,
@@ -290,7 +286,10 @@ static void report(daemon_t *d, FILE *f, int json, double wall0)
             (unsigned long long)u.items_sent, (unsigned long long)u.items_acked,
             (unsigned long long)u.outbox, (unsigned long long)u.resends,
             (unsigned long long)u.commands, (unsigned long long)u.clock_steps,
-            (unsigned long long)u.auth_failures, plc_now_s(d), wall_s() - wall0);
+            (unsigned long long)u.auth_failures, (unsigned long long)p.asked,
+            (unsigned long long)p.complete, (unsigned long long)p.incomplete,
+            (unsigned long long)p.failed, (unsigned long long)p.no_route, plc_now_s(d),
+            wall_s() - wall0);
 }
 
 /* The area's key: [plc] gmk, else the one drawn at the first start and kept in the store (a
@@ -391,7 +390,8 @@ static int open_port(daemon_t *d, const plc_gw_daemon_config *dc, plc_gw_store *
         return PLC_ERR_IO;
     }
     const plc_gw_modem_app app = {.announced = on_announced, .frame = on_frame,
-                                  .image = on_image, .refused = on_refused, .user = d};
+                                  .image = on_image, .refused = on_refused, .path = on_path,
+                                  .user = d};
     d->modem = d->phy ? plc_gw_modem_create(&mc, d->loop, plc_port_phy_service(d->phy), &app)
                       : NULL;
     memset(mc.gmk, 0, sizeof(mc.gmk));
@@ -493,8 +493,17 @@ int main(int argc, char **argv)
     }
     if (d.net) {
         const plc_meshnet_app app = {.announced = on_announced, .frame = on_frame,
-                                     .image = on_image, .refused = on_refused, .user = &d};
+                                     .image = on_image, .refused = on_refused,
+                                     .path = on_path, .user = &d};
         plc_meshnet_set_app(d.net, &app);
+    }
+    if (dc.path_survey_s &&
+        !(d.topo = plc_gw_topology_create(d.net ? plc_meshnet_loop(d.net) : d.loop,
+                                          d.net ? plc_meshnet_adp(d.net, 0)
+                                                : plc_gw_modem_adp(d.modem),
+                                          store, dc.path_survey_s))) {
+        fprintf(stderr, "plc-gatewayd: cannot start the path survey\n");
+        return 1;
     }
     if (dc.image[0] && load_image(d.gw, &dc) != PLC_OK) {
         fprintf(stderr, "plc-gatewayd: %s: [firmware] image: %s cannot be read (1 MiB at most)\n",
@@ -575,7 +584,6 @@ int main(int argc, char **argv)
         }
         if (s >= next_log) {
             report(&d, stderr, 0, wall0);
-            store_routes(&d, store);
             next_log += 3600;
         }
     }
@@ -604,7 +612,7 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
     }
-    store_routes(&d, store);
+    plc_gw_topology_destroy(d.topo);
     plc_gw_store_state_set(store, "daemon_clock", plc_gw_now(d.gw));
     plc_gw_store_state_set(store, "daemon_pid", 0);
     plc_gw_upstream_destroy(d.up);
