@@ -37,6 +37,7 @@ void plc_meter_modem_config_default(plc_meter_modem_config *c)
     c->beacon_period_s = 300;
     c->replay_entries = 64;
     c->queue = 8;
+    c->routes = 150;
 }
 
 static uint64_t draw_us(plc_meter_modem *m, uint64_t span_us)
@@ -225,6 +226,7 @@ plc_meter_modem *plc_meter_modem_create(const plc_meter_modem_config *cfg, plc_l
     plc_adp_config_default(&ac);
     ac.loadng.self = 0xFFFF;
     ac.loadng.max_hops = cfg->max_hops;
+    ac.loadng.route_table_size = cfg->routes;
     ac.beacon_period_s = cfg->beacon_period_s;
     ac.queue = cfg->queue;
     const plc_adp_callbacks cb = {.confirm = on_confirm, .indication = on_ind, .lbp = on_lbp,

@@ -39,6 +39,9 @@ typedef struct plc_meter_modem_config {
                                   * is what a meter among many needs) */
     unsigned queue;              /* the adaptation layer's datagrams: 8 (an agent relays its
                                   * neighbours' joins as datagrams of its own) */
+    unsigned routes;             /* LOADng's route table (adpRoutingTableSize): 150; a meter
+                                  * that may relay for the whole area needs one per meter of
+                                  * it (docs/routing.md "Route tables") */
     uint32_t frame_counter;      /* the MAC's, where it stopped (a restart): 0 */
     /* the platform's random source (required) */
     void (*random)(void *user, uint8_t *out, size_t n);

@@ -14,9 +14,9 @@ typedef struct route {
     uint16_t cost;
     uint8_t hops, weak;
     uint8_t fails;      /* datagrams in a row the next hop did not take */
-    int has_seq, bidir, used;
-    int broken;         /* failed (route_failures): gone but for a repair's unicast RREQ */
-    uint64_t valid_until;
+    uint8_t has_seq, bidir, used;
+    uint8_t broken;     /* failed (route_failures): gone but for a repair's unicast RREQ */
+    uint64_t valid_until; /* 24 bytes an entry: a table per node of a 1000-meter area is 24 kB */
 } route;
 
 typedef struct pending {

@@ -345,8 +345,12 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
     ac.loadng.max_hops = w->cfg.max_hops;
     ac.beacon_period_s = w->cfg.beacon_period_s;
     ac.queue = 8; /* an agent relays its neighbours' joins as datagrams of its own */
+    /* [R] a route per node of the area, at every node: a meter next to the concentrator
+     * relays the reads of every meter behind it, and with G3's 150 entries a 1000-meter
+     * area evicted routes and every read of an evicted meter cost a flood (RREQ share 47%
+     * in a slowly formed area, docs/routing.md) */
+    ac.loadng.route_table_size = w->cfg.routes && x->id ? w->cfg.routes : w->n + 8;
     if (x->id == 0) {
-        ac.loadng.route_table_size = w->n + 8;
         ac.queue = w->cfg.parallel + 64; /* and its LBP server's messages (DECLINEs too) */
         ac.relays = 16;
         ac.high_priority = 1;

@@ -32,6 +32,8 @@ typedef struct plc_meshnet_config {
     unsigned parallel;          /* concentrator's datagrams in flight: 5 */
     unsigned beacon_period_s;   /* route beacons: 300 */
     unsigned max_hops;          /* 15 */
+    unsigned routes;            /* every meter's LOADng route table: 0, one per node of the
+                                 * area (+ 8), as the concentrator's always is */
     uint64_t seed;              /* 1 */
     /* 1: every meter is a simulated DL/T 645 meter (sim/plc_meter.h, address = its node
      * number in 12 digits) behind the meter node app on the mesh's data service; its hello

@@ -645,10 +645,55 @@ static void test_no_false_replays_in_a_100_meter_area(void **st)
     plc_meshnet_destroy(w);
 }
 
+/* A relay next to the concentrator carries the reads of every meter behind it, so it
+ * needs a route to each: with tables smaller than that (G3's default is 150 entries, too
+ * few at 1000 meters; here 40 in a 100-meter area) routes are evicted and every read of an
+ * evicted meter costs a RERR and a flood. The simulation sizes every node's table for the
+ * area: no eviction, no flood, every meter answers. */
+static void test_route_tables_hold_the_area(void **st)
+{
+    (void)st;
+    uint64_t full[2] = {0}, rreq[2] = {0};
+    unsigned answered[2] = {0};
+    for (int sized = 0; sized < 2; sized++) {
+        plc_meshnet_config cfg;
+        plc_meshnet_config_default(&cfg);
+        cfg.medium.nodes = 101;
+        cfg.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+        cfg.power_up_s = 300;
+        cfg.routes = sized ? 0 : 40;
+        char err[200];
+        plc_meshnet *w = plc_meshnet_create(&cfg, err, sizeof(err));
+        if (!w)
+            fail_msg("%s", err);
+        assert_true(plc_meshnet_form(w, 2100) > 0);
+        plc_meshnet_round r;
+        plc_meshnet_read_round(w, 40, 120, &r);
+        for (unsigned k = 1; k <= 100; k++) {
+            plc_loadng_counters c;
+            plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &c);
+            full[sized] += c.table_full;
+        }
+        rreq[sized] = r.rreq_frames;
+        answered[sized] = r.answered;
+        plc_meshnet_destroy(w);
+    }
+    print_message("route tables of 40: %llu evictions, %llu RREQ frames in the round, %u "
+                  "answered; of the area: %llu, %llu, %u\n", (unsigned long long)full[0],
+                  (unsigned long long)rreq[0], answered[0], (unsigned long long)full[1],
+                  (unsigned long long)rreq[1], answered[1]);
+    assert_true(full[0] > 0);
+    assert_true(rreq[0] > 0);
+    assert_int_equal(full[1], 0);
+    assert_int_equal(rreq[1], 0);
+    assert_int_equal(answered[1], 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_false_replays_in_a_100_meter_area),
+        cmocka_unit_test(test_route_tables_hold_the_area),
         cmocka_unit_test(test_chain_joins_through_lbp),
         cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
