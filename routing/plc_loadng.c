@@ -486,20 +486,21 @@ static void path_send(plc_loadng *r, uint16_t to, const plc_loadng_path *m)
         r->ops.send(r->ops.user, to, buf, (size_t)n);
 }
 
-/* The PREP of the node the PREQ q (its own hop appended) ends at: back over our route to
- * its originator, or to the hop before ours without one. */
-static void path_answer(plc_loadng *r, const plc_loadng_path *q)
+/* The PREQ q (its own hop appended) ends here: turned into our PREP in place (a path is
+ * a few hundred bytes of stack on a chip), back over our route to its originator, or to the
+ * hop before ours without one. */
+static void path_answer(plc_loadng *r, plc_loadng_path *q)
 {
-    plc_loadng_path a = *q;
-    a.type = PLC_LOADNG_PREP;
-    a.dest = q->orig;
-    a.expected = q->dest;
-    a.orig = r->cfg.self;
-    a.n_rev = 0;
     uint16_t next = q->n_fwd >= 2 ? q->fwd[q->n_fwd - 2].addr : q->orig;
     plc_loadng_next_hop(r, q->orig, &next, NULL, NULL);
+    const uint16_t asker = q->orig;
+    q->type = PLC_LOADNG_PREP;
+    q->orig = r->cfg.self;
+    q->expected = q->dest;
+    q->dest = asker;
+    q->n_rev = 0;
     r->cnt.prep_sent++;
-    path_send(r, next, &a);
+    path_send(r, next, q);
 }
 
 static void path_end(plc_loadng *r, int status, const plc_loadng_path *reply)
