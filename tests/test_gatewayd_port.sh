@@ -5,7 +5,7 @@
 # device stack) on the same line: the test's loopback SoapySDR device with its line in a
 # shared file, so the two processes hear each other. The meter joins (EAP-PSK with the PSK
 # of the archive), announces itself, the energy task reads it and the reading is stored;
-# both exit 0 on SIGTERM. Then a firmware image goes to it through the command log: its
+# the path survey finds its way back straight to the concentrator; both exit 0 on SIGTERM. Then a firmware image goes to it through the command log: its
 # blocks land in the meter's image store, its signature checks under the meter's key, and
 # the meter switches to it. Bad configuration: mode = port without soapy, a device that is
 # not there; plc-meter's bad arguments.
@@ -41,6 +41,7 @@ clock = now
 [plc]
 mode = port
 soapy = $line,node=gw
+path_survey_s = 5
 [archive]
 sim_meters = 0
 [time]
@@ -134,4 +135,8 @@ echo "$v" | python3 -c "import sys; a,v=sys.stdin.read().split(); assert a=='000
     || fail "reading: $v"
 m2=$("$GW" -s "$w/gw.db" meters)
 [ "$(echo "$m2" | json 'd[0]["short_addr"] == 1 and d[0]["hops"] == 1')" = True ] || fail "meters: $m2"
+# the path survey over the real modem: the meter's way back is straight to the concentrator
+[ "$(echo "$g" | json 'd["paths"]["complete"] >= 1')" = True ] || fail "path survey: $g"
+t=$("$GW" -s "$w/gw.db" topology)
+[ "$(echo "$t" | json 'd[0]["parent"]')" = 0 ] || fail "topology: $t"
 echo "ok: a plc-meter process joined the port-mode daemon over the SDR line and was read ($v kWh)"
