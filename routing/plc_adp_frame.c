@@ -222,10 +222,15 @@ int plc_loadng_path_decode(const uint8_t *p, size_t len, plc_loadng_path *m)
         return hops_decode(h, hops, m->fwd);
     }
     m->orig = be16(p + 7);
-    size_t fwd = 0;
-    while (fwd < hops && be16(h + 4 * fwd) != m->orig)
-        fwd++;
-    if (fwd == hops || fwd + 1 > PLC_LOADNG_PATH_HOPS || hops - fwd - 1 > PLC_LOADNG_PATH_HOPS)
+    /* the forward hops end with the originator's last appearance (a loop on the way out
+     * shows it twice; the way back never holds it) */
+    size_t fwd = hops;
+    while (fwd > 0 && be16(h + 4 * (fwd - 1)) != m->orig)
+        fwd--;
+    if (fwd == 0)
+        return PLC_ERR_ADP_PATH;
+    fwd--;
+    if (fwd + 1 > PLC_LOADNG_PATH_HOPS || hops - fwd - 1 > PLC_LOADNG_PATH_HOPS)
         return PLC_ERR_ADP_PATH;
     m->n_fwd = (uint8_t)(fwd + 1);
     m->n_rev = (uint8_t)(hops - fwd - 1);
@@ -254,6 +259,9 @@ int plc_loadng_path_encode(const plc_loadng_path *m, uint8_t *out, size_t cap)
     if (!preq && (m->type != PLC_LOADNG_PREP || m->n_fwd == 0 ||
                   m->fwd[m->n_fwd - 1].addr != m->orig))
         return PLC_ERR_ARG; /* a PREP's forward hops end with its originator */
+    for (unsigned k = 0; k < m->n_rev; k++)
+        if (m->rev[k].addr == m->orig)
+            return PLC_ERR_ARG; /* ... and its way back does not hold it */
     if (preq && m->n_rev)
         return PLC_ERR_ARG;
     const size_t head = preq ? 7 : 9, n = 2 + head + 4u * (m->n_fwd + m->n_rev);

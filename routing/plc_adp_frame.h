@@ -19,7 +19,8 @@
  *          PREP's forward hops end: the metric field is 16 bits in both (as the vendor's
  *          path descriptor keeps 16 reserved bits for both), every node on the way appends
  *          itself (the cost: of the link the message came in over), so the forward hops end
- *          with the PREP's originator, which is how the decoder splits them.
+ *          with the PREP's originator (its last appearance: a loop on the way out shows it
+ *          twice, the way back never holds it), which is how the decoder splits them.
  * Header order: mesh, BC0, FRAG, then the dispatch. Decoding never reads past the buffer;
  * every malformed case has its own plc_err code. */
 #ifndef PLC_ADP_FRAME_H

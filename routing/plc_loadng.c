@@ -553,16 +553,22 @@ static void path_input(plc_loadng *r, uint16_t from, uint8_t lqi, const uint8_t 
                                 .cost = (uint8_t)(!known ? 0 : lc > 0xFF ? 0xFF : lc)};
     const int preq = m.type == PLC_LOADNG_PREQ;
     uint8_t *n = preq ? &m.n_fwd : &m.n_rev;
-    if (m.orig == r->cfg.self || *n == PLC_LOADNG_PATH_HOPS) {
+    plc_loadng_hop *hops = preq ? m.fwd : m.rev;
+    int looped = 0; /* the routes on from here came back to us */
+    for (unsigned k = 0; k < *n; k++)
+        looped |= hops[k].addr == r->cfg.self;
+    if (m.orig == r->cfg.self || *n == PLC_LOADNG_PATH_HOPS || (looped && !preq)) {
         r->cnt.path_dropped++; /* a loop back to us, or no room for our hop */
         return;
     }
-    (preq ? m.fwd : m.rev)[(*n)++] = own;
+    hops[(*n)++] = own;
     uint16_t next;
     const int on = plc_loadng_next_hop(r, m.dest, &next, NULL, NULL) == PLC_OK;
     if (preq) {
-        if (m.dest == r->cfg.self || !on) {
-            path_answer(r, &m); /* the sought node, or as far as the routes go */
+        if (m.dest == r->cfg.self || !on || looped) {
+            /* the sought node, or as far as the routes go: a loop shows as the path up to
+             * our second appearance (the PREP's originator, so the forward hops end there) */
+            path_answer(r, &m);
             return;
         }
         r->cnt.preq_relayed++;

@@ -383,7 +383,7 @@ static void test_discoveries_paced(void **st)
 }
 
 /* What LOADng sent, in order: to whom and the bytes. */
-#define SENT_MAX 16
+#define SENT_MAX 32
 static struct {
     uint16_t next;
     size_t len;
@@ -678,6 +678,9 @@ static void test_path_bytes(void **st)
     /* what the encoder refuses */
     a.fwd[1].addr = 0x0008; /* forward hops not ending with the originator */
     assert_int_equal(plc_loadng_path_encode(&a, b, sizeof(b)), PLC_ERR_ARG);
+    a.fwd[1].addr = 0x0009;
+    a.rev[0].addr = 0x0009; /* the way back holding the originator */
+    assert_int_equal(plc_loadng_path_encode(&a, b, sizeof(b)), PLC_ERR_ARG);
     q.fwd[0].phase = 8;
     assert_int_equal(plc_loadng_path_encode(&q, b, sizeof(b)), PLC_ERR_ARG);
     q.fwd[0].phase = 0;
@@ -845,6 +848,28 @@ static void test_path_discovery_hop_by_hop(void **st)
     assert_int_equal(c.preq_sent, 4);
     assert_int_equal(plc_loadng_path_discover(n1, 8, 0), PLC_ERR_NO_ROUTE);
     assert_int_equal(plc_loadng_path_discover(n1, 1, 0), PLC_ERR_ARG);
+    /* a routing loop (6 sends 9's traffic back to 5): 5 sees itself in the path and answers
+     * with it, the loop in plain sight */
+    for (int k = 0; k < 3; k++)
+        plc_loadng_link_failed(n6, 9, 9);
+    assert_int_equal(plc_loadng_learn(n6, 9, 5, 2, 0), 1);
+    const unsigned o3 = g_outs;
+    assert_int_equal(plc_loadng_path_discover(n1, 9, PLC_LOADNG_METRIC_COMPOSITE), PLC_OK);
+    pass_on(n5, o3, 1, 200);
+    pass_on(n6, o3 + 1, 5, 150);
+    assert_int_equal(g_out[o3 + 2].next, 5);
+    pass_on(n5, o3 + 2, 6, 150);
+    assert_int_equal(g_out[o3 + 3].next, 1);
+    pass_on(n1, o3 + 3, 5, 250);
+    assert_int_equal(g_paths, 5);
+    assert_int_equal(g_path_status, PLC_ERR_NO_ROUTE);
+    assert_int_equal(g_path.orig, 5);
+    assert_int_equal(g_path.n_fwd, 3);
+    const uint16_t loop_fwd[] = {5, 6, 5};
+    for (unsigned k = 0; k < 3; k++)
+        assert_int_equal(g_path.fwd[k].addr, loop_fwd[k]);
+    assert_int_equal(g_path.n_rev, 1);
+    assert_int_equal(g_path.rev[0].addr, 1);
     /* a malformed one is counted */
     const uint8_t bad[] = {PLC_LOADNG_PREP, 0, 1, 0, 9, 0, 0, 0, 9};
     plc_loadng_input(n1, 5, 200, bad, sizeof(bad));
