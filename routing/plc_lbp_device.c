@@ -47,6 +47,7 @@ void plc_lbd_config_default(plc_lbd_config *c)
     memset(c, 0, sizeof(*c));
     c->scan_ms = 12000;
     c->join_wait_ms = 20000;
+    c->join_wait_max_ms = 180000;
     c->retry_ms = 10000;
     c->retry_doublings = 5;
     c->min_lqi = 53;
@@ -95,6 +96,15 @@ static void send_ours(plc_lbd *d, uint8_t type, const uint8_t *data, size_t len)
     send(d, d->last, d->last_len);
 }
 
+/* The join wait: doubled per JOINING unanswered since the last join, up to the maximum. */
+static uint64_t join_wait_us(const plc_lbd *d)
+{
+    const uint64_t cap = d->cfg.join_wait_max_ms > d->cfg.join_wait_ms ? d->cfg.join_wait_max_ms
+                                                                        : d->cfg.join_wait_ms;
+    const uint64_t w = (uint64_t)d->cfg.join_wait_ms << (d->unanswered < 16 ? d->unanswered : 16);
+    return (w < cap ? w : cap) * 1000u;
+}
+
 static void joining(plc_lbd *d)
 {
     d->state = PLC_LBD_JOINING;
@@ -103,7 +113,7 @@ static void joining(plc_lbd *d)
     d->last_psk = 0;
     d->cnt.joinings++;
     send_ours(d, PLC_LBP_JOINING, NULL, 0);
-    plc_timer_start_in(d->loop, &d->timer, (uint64_t)d->cfg.join_wait_ms * 1000u);
+    plc_timer_start_in(d->loop, &d->timer, join_wait_us(d));
 }
 
 /* The best candidate not failed yet: the lowest cost through it, then the higher LQI. */
@@ -419,7 +429,7 @@ static void for_us(plc_lbd *d, const plc_lbp_msg *m)
     }
     if (d->state == PLC_LBD_JOINING) { /* progress: the wait starts again */
         d->retry_wait = 0;
-        plc_timer_start_in(d->loop, &d->timer, (uint64_t)d->cfg.join_wait_ms * 1000u);
+        plc_timer_start_in(d->loop, &d->timer, join_wait_us(d));
     }
     if (in.psk == 1)
         on_message1(d, &in);

@@ -10,8 +10,9 @@
  *   through it: EAP-PSK message 1 -> 2 (RAND_P, MAC_P), 3 (MAC_S checked, the protected
  *   channel opened: short address, GMK and its activation) -> 4 (the parameters' result),
  *   then ACCEPTED (EAP success): the address and key are used only now. No progress for
- *   join_wait_ms: the JOINING again after a random back-off (tries per agent), then a new scan with a longer
- *   back-off. A repeated request gets the earlier answer again.
+ *   the join wait (join_wait_ms, doubled per JOINING unanswered since the last join up to
+ *   join_wait_max_ms): the JOINING again after a random back-off (tries per agent), then a
+ *   new scan with a longer back-off. A repeated request gets the earlier answer again.
  *   Joined: EAP-PSK again with only a GMK (rekey, phase 1: the key is installed, not
  *   used); ACCEPTED with a GMK activation (phase 2: send with it from now; answered with
  *   a parameter result); KICK_TO_LBD: leave after 2 s and join again.
@@ -33,6 +34,10 @@ typedef struct plc_lbd_config {
     uint16_t server;             /* the coordinator (LBS): 0x0000 */
     unsigned scan_ms;            /* listening for beacons: 12000 (G3 stacks) */
     unsigned join_wait_ms;       /* adpMaxJoinWaitTime without progress: 20000 */
+    unsigned join_wait_max_ms;   /* [R] ... doubled for each JOINING unanswered since the
+                                  * last join, up to this: 180000. On a busy line an answer
+                                  * takes longer than 20 s, and every JOINING sent again
+                                  * crosses the whole mesh (docs/routing.md) */
     unsigned min_lqi;            /* an agent's beacon at least: 53 */
     unsigned tries;              /* JOININGs per agent before a new scan: 3 */
     unsigned retry_ms;           /* [R] the n-th JOINING unanswered since the last join:

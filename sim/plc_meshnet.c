@@ -389,6 +389,7 @@ static int node_stack(plc_meshnet *w, mnode *x, uint32_t frame_counter)
         return 1;
     plc_lbd_config dc;
     plc_lbd_config_default(&dc);
+    if (getenv("JW")) dc.join_wait_ms = (unsigned)atoi(getenv("JW"));
     dc.eui = x->eui;
     psk_of(x->eui, dc.psk);
     const plc_lbd_ops o = {g_send,  g_beacon_request, g_link_cost, g_random, g_joined,
