@@ -518,8 +518,15 @@ static void relay_now(plc_adp *a, relay *r)
 {
     const unsigned k = (unsigned)(r - a->rel);
     unsigned cost, weak;
-    if (r->cost_at && plc_loadng_route_cost(a->rt, a->cfg.coordinator, &cost, &weak) == PLC_OK) {
-        r->msdu[r->cost_at] = (uint8_t)(cost >> 8); /* our own route, as of now */
+    if (r->cost_at) {
+        /* our own route, as of now; [R] none (0xFFFF) unless it is of this copy's round: a
+         * route kept from the round before (its copy came over a link below the floor) may
+         * go through the very neighbour that takes ours, a loop (docs/routing.md) */
+        const int ours = a->coord_seq_known && a->coord_seq == r->msdu[r->cost_at - 1] &&
+                         plc_loadng_route_cost(a->rt, a->cfg.coordinator, &cost, &weak) == PLC_OK;
+        if (!ours)
+            cost = 0xFFFF, weak = 0xFF;
+        r->msdu[r->cost_at] = (uint8_t)(cost >> 8);
         r->msdu[r->cost_at + 1] = (uint8_t)cost;
         r->msdu[r->cost_at + 2] = (uint8_t)(weak > 0xFF ? 0xFF : weak);
     }
@@ -630,6 +637,8 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
     if (h->orig != a->cfg.coordinator || !by_beacon(a, h->orig))
         return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
     unsigned cost, w;
+    if (beacon_cost(h, &cost, &w) && cost >= 0xFFFF)
+        return 0; /* a relay without a route of this round: nothing to learn */
     if (beacon_cost(h, &cost, &w)) {
         /* [R] rounds, as DSDV's sequence numbers, with Babel's feasibility condition: a copy
          * of an older round may have been relayed by a node whose route went through us (a

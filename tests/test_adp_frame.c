@@ -249,6 +249,57 @@ static void test_beacon_rounds_are_loop_free(void **st)
     plc_loop_destroy(loop);
 }
 
+/* The cost a node writes into the route beacons it relays (the tap sees the relay going to
+ * the MAC after the jitter). */
+static unsigned g_relayed_cost, g_relays;
+static void relay_tap(void *u, uint16_t peer, const uint8_t *msdu, size_t len, int out)
+{
+    (void)u;
+    plc_adp_header h;
+    if (!out || peer != PLC_ADP_BROADCAST || plc_adp_header_decode(msdu, len, &h) != PLC_OK ||
+        h.len != 6 || h.payload[1] != PLC_ADP_ESC_BEACON)
+        return;
+    g_relays++;
+    g_relayed_cost = (unsigned)(h.payload[3] << 8 | h.payload[4]);
+}
+
+/* A node whose route is still of the round before (the newer round's copy came over a link
+ * below the floor, so it kept its route) relays the newer round with no route (0xFFFF): its
+ * route may go through the neighbour that would take ours, a loop that held a subtree's
+ * answers in a 1000-meter area. A copy advertising no route gives none; with a route of the
+ * round the relay carries its cost. */
+static void test_beacon_relay_only_with_a_route_of_its_round(void **st)
+{
+    (void)st;
+    plc_loop *loop = plc_loop_virtual_create(64);
+    plc_adp *a = beacon_node(loop, 32);
+    plc_adp_set_tap(a, relay_tap, NULL);
+    g_relays = 0;
+    uint16_t nh = 0;
+    unsigned cost = 0;
+    beacon_from(a, 1, 7, 4); /* round 7 through 1 */
+    plc_loop_run(loop, plc_loop_now_us(loop) + 1000000);
+    assert_int_equal(g_relays, 1);
+    assert_int_equal(g_relayed_cost, 8);
+    beacon_heard(a, 2, 8, 4, 28); /* round 8, below the floor: the route of round 7 stays */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 1);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 1000000);
+    assert_int_equal(g_relays, 2);
+    assert_int_equal(g_relayed_cost, 0xFFFF); /* not of round 8: no route to offer */
+    beacon_from(a, 3, 9, 0xFFFF); /* round 9 from a relay without a route of it: nothing */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 1);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 1000000);
+    beacon_from(a, 4, 9, 4); /* round 9 with a route: taken, and relayed with its cost */
+    assert_int_equal(route_via(a, &nh, &cost), PLC_OK);
+    assert_int_equal(nh, 4);
+    plc_loop_run(loop, plc_loop_now_us(loop) + 1000000);
+    assert_int_equal(g_relayed_cost, 8);
+    plc_adp_destroy(a);
+    plc_loop_destroy(loop);
+}
+
 /* A beacon copy heard below beacon_min_lqi (32: SNR -2 dB) gives a route only where there is
  * none: a newer round's first copy over such a link does not replace a route over a good
  * one (in a 1000-meter area 29 meters routed over links at -2.4 to -2.8 dB, route ETX 20
@@ -890,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_route_dropped_after_failures_in_a_row),
         cmocka_unit_test(test_beacon_rounds_are_loop_free),
         cmocka_unit_test(test_beacon_below_min_lqi_only_without_route),
+        cmocka_unit_test(test_beacon_relay_only_with_a_route_of_its_round),
         cmocka_unit_test(test_route_in_use_does_not_expire),
         cmocka_unit_test(test_discoveries_paced),
         cmocka_unit_test(test_repair_unicast_first_then_flood),
