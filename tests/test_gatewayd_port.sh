@@ -113,6 +113,11 @@ if [ "$ECDSA" = 1 ]; then
     cmp -n 3000 "$w/fw.bin" "$w/bank.bin" || fail "firmware: the meter's store differs from the image"
     echo "firmware: 15 blocks to the plc-meter over the SDR line, signature checked, switched"
 fi
+# the path survey (every 5 s here) finds the meter's way back: its parent is the concentrator
+for i in $(seq 1 30); do
+    [ "$("$GW" -s "$w/gw.db" topology 2>/dev/null | json 'd[0]["parent"]' 2>/dev/null)" = 0 ] && break
+    sleep 1
+done
 kill -TERM "$mpid"; wait "$mpid" || fail "plc-meter did not exit 0 (announced) on SIGTERM"
 mpid=
 kill -TERM "$gpid"; wait "$gpid" || fail "plc-gatewayd did not exit 0 on SIGTERM"
