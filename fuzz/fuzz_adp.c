@@ -1,9 +1,10 @@
 /* libFuzzer target: the adaptation layer's receive path, LOADng's and LBP's, everything a
  * neighbour can send: the header, LOADng (path messages too: what decodes encodes back to
- * the same bytes), LBP, EAP and parameter decoders, then one node's adaptation layer fed the bytes as MAC indications (flag byte: bit 0 from a second
- * neighbour, bit 1 in clear from an EUI-64, bits 2-7 x 10 ms pass first), with an LBP
- * server and a joined device (an agent) behind it taking every LBP message. No crash, no
- * sanitizer report, nothing longer than the MTU delivered. */
+ * the same bytes), LBP, EAP and parameter decoders, then one node's adaptation layer fed
+ * the bytes as MAC indications (flag byte: bit 0 from a second neighbour, bit 1 in clear
+ * from an EUI-64, bits 2-7 x 10 ms pass first), with an LBP server and a joined device (an
+ * agent) behind it taking every LBP message. No crash, no sanitizer report, nothing longer
+ * than the MTU delivered. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -637,9 +637,9 @@ static int learn_route(plc_adp *a, const plc_adp_header *h, const plc_mac_data_i
     if (h->orig != a->cfg.coordinator || !by_beacon(a, h->orig))
         return plc_loadng_learn(a->rt, h->orig, ind->src, hops, weak);
     unsigned cost, w;
-    if (beacon_cost(h, &cost, &w) && cost >= 0xFFFF)
-        return 0; /* a relay without a route of this round: nothing to learn */
     if (beacon_cost(h, &cost, &w)) {
+        if (cost >= 0xFFFF)
+            return 0; /* a relay without a route of this round: nothing to learn */
         /* [R] rounds, as DSDV's sequence numbers, with Babel's feasibility condition: a copy
          * of an older round may have been relayed by a node whose route went through us (a
          * loop: count to infinity), so it is ignored while we have a route; in the same

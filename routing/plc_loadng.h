@@ -70,7 +70,8 @@ typedef struct plc_loadng_counters {
         rreq_unicast, rreq_unicast_failed, /* repairs' unicast RREQs; those the MAC failed */
         blacklisted, unblacklisted,
         preq_sent, preq_relayed, prep_sent, prep_relayed,
-        path_dropped; /* path messages that could not go on (no route back, 16 hops) */
+        path_dropped; /* path messages dropped: no route back, 16 hops, a loop back to
+                       * us, or a PREP for no discovery of ours (late) */
 } plc_loadng_counters;
 
 typedef struct plc_loadng plc_loadng;
