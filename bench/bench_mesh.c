@@ -235,9 +235,12 @@ int main(int argc, char **argv)
            (unsigned long long)r.rreq_frames, (unsigned long long)r.frames,
            n ? (double)r.frames / n : 0, r.sim_s);
     printf("route quality (ETX on the true links, %u meters routed): routes %.3f, shortest "
-           "paths %.3f (ratio %.3f), HPLC-style tree %.3f (ratio %.3f)\n",
+           "paths %.3f (ratio %.3f), HPLC-style tree %.3f (ratio %.3f), LOADng's rules knowing "
+           "every link %.3f (ratio %.3f; to the shortest paths %.3f)\n",
            q.routed, q.route_etx, q.oracle_etx, q.oracle_etx ? q.route_etx / q.oracle_etx : 0,
-           q.tree_etx, q.tree_etx ? q.route_etx / q.tree_etx : 0);
+           q.tree_etx, q.tree_etx ? q.route_etx / q.tree_etx : 0, q.policy_etx,
+           q.policy_etx ? q.route_etx / q.policy_etx : 0,
+           q.oracle_etx ? q.policy_etx / q.oracle_etx : 0);
     printf("wall %.1f s\n", wall);
     printf("{\"bench\":\"mesh\",\"meters\":%u,\"parallel\":%u,\"seed\":%llu,\"joined\":%u,"
            "\"all_joined_s\":",
@@ -248,9 +251,11 @@ int main(int argc, char **argv)
         printf("null");
     printf(",\"delivery\":%.4f,\"max_hops\":%u,\"mean_hops\":%.2f,\"rreq_share\":%.4f,"
            "\"frames_per_meter\":%.1f,\"route_etx\":%.3f,\"oracle_etx\":%.3f,\"tree_etx\":%.3f,"
+           "\"policy_etx\":%.3f,"
            "\"etx_ratio\":%.3f,\"settle_s\":%.0f,\"round_sim_s\":%.0f,\"wall_s\":%.1f}\n",
            delivery, r.max_hops, r.mean_hops, share, n ? (double)r.frames / n : 0, q.route_etx,
-           q.oracle_etx, q.tree_etx, q.oracle_etx ? q.route_etx / q.oracle_etx : 0, settle_s, r.sim_s,
+           q.oracle_etx, q.tree_etx, q.policy_etx, q.oracle_etx ? q.route_etx / q.oracle_etx : 0,
+           settle_s, r.sim_s,
            wall);
     plc_meshnet_destroy(w);
     return 0;

@@ -323,6 +323,47 @@ double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to)
     return mean_db + 10.0 * log10(SIGNAL_POWER / medium_inband_noise(&nc));
 }
 
+/* The link's carriers' SNR without interference: their mean in dB, their spread (standard
+ * deviation, dB) and their power mean (dB: what a receiver measures over the band). */
+static int link_carrier_snr(const plc_medium *m, unsigned from, unsigned to, double *mean_db,
+                            double *spread_db, double *power_db)
+{
+    double g[PLC_PHY_CARRIERS], mean = 0, var = 0, lin = 0;
+    plc_medium_link_gain_db(m, from, to, g);
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++) {
+        mean += g[c] / PLC_PHY_CARRIERS;
+        lin += pow(10.0, g[c] / 10.0) / PLC_PHY_CARRIERS;
+    }
+    for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
+        var += (g[c] - mean) * (g[c] - mean) / PLC_PHY_CARRIERS;
+    plc_noise_config nc;
+    if (plc_noise_profile(m->cfg.noise_profile, m->cfg.noise_level, &nc) != PLC_OK)
+        return PLC_ERR_ARG;
+    const double snr0_db = 10.0 * log10(SIGNAL_POWER / medium_inband_noise(&nc));
+    *mean_db = mean + snr0_db;
+    *spread_db = sqrt(var);
+    *power_db = 10.0 * log10(lin) + snr0_db;
+    return PLC_OK;
+}
+
+double plc_medium_link_per(const plc_medium *m, const plc_pertable *per, unsigned from,
+                           unsigned to, plc_modulation mod, size_t len)
+{
+    double mean_db, spread_db, power_db;
+    if (link_carrier_snr(m, from, to, &mean_db, &spread_db, &power_db) != PLC_OK)
+        return 1.0;
+    return plc_pertable_per(per, mod, len,
+                            mean_db - plc_medium_spread_loss_db(&m->cfg, mod, spread_db));
+}
+
+uint8_t plc_medium_link_lqi(const plc_medium *m, unsigned from, unsigned to)
+{
+    double mean_db, spread_db, power_db;
+    if (link_carrier_snr(m, from, to, &mean_db, &spread_db, &power_db) != PLC_OK)
+        return 0;
+    return medium_lqi_of_snr(power_db);
+}
+
 int plc_medium_set_noise_level(plc_medium *m, double level)
 {
     if (!m->cfg.abstract_phy)

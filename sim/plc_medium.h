@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "plc_loop.h"
+#include "plc_pertable.h"
 #include "plc_phy_service.h"
 
 #define PLC_MEDIUM_CS_SNR_DB (-4.0)   /* abstract PHY: weakest preamble the receiver detects */
@@ -99,5 +100,12 @@ typedef struct plc_medium_stats {
 void plc_medium_get_stats(const plc_medium *m, plc_medium_stats *s);
 /* In-band SNR (dB) a frame from `from` has at `to` without interference. */
 double plc_medium_link_snr_db(const plc_medium *m, unsigned from, unsigned to);
+/* The PER of a frame (modulation, PSDU length, all carriers) from `from` at `to` with
+ * nothing else on the line, as the abstract PHY draws it: the carriers' mean SNR in dB less
+ * the receiver's loss on their spread, looked up in `per` (the link's true PER). */
+double plc_medium_link_per(const plc_medium *m, const plc_pertable *per, unsigned from,
+                           unsigned to, plc_modulation mod, size_t len);
+/* The LQI the abstract PHY reports for a frame on the link with nothing else on the line. */
+uint8_t plc_medium_link_lqi(const plc_medium *m, unsigned from, unsigned to);
 
 #endif

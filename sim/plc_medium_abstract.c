@@ -184,7 +184,7 @@ static void abstract_done(plc_loop *loop, plc_timer *t, void *user)
             .end_us = plc_medium_us_of(f->end),
             .snr_db = (float)snr_db,
             .carrier_snr_db = csnr,
-            .lqi = (uint8_t)fmin(255.0, fmax(0.0, (snr_db + 10.0) * 4.0)),
+            .lqi = medium_lqi_of_snr(snr_db),
         };
         medium_deliver(&m->node[r], &ind);
     }

@@ -15,6 +15,12 @@
 
 #define BLOCK 256          /* waveform: line samples per receive step (0.64 ms, under a slot) */
 #define SIGNAL_POWER 0.045 /* in-band power of a frame at the transmitter (plc_tx default) */
+/* The LQI a receiver reports for a frame at this SNR (dB): 0 at -10 dB, 4 a dB, 255 at most */
+static inline uint8_t medium_lqi_of_snr(double snr_db)
+{
+    const double q = (snr_db + 10.0) * 4.0;
+    return (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+}
 #define MAX_FRAMES 256     /* abstract: frames on the line at once */
 
 typedef struct mnode {

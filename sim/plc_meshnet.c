@@ -703,10 +703,9 @@ void plc_meshnet_read_round(plc_meshnet *w, size_t req, size_t ans, plc_meshnet_
 /* ---- quality against the true links ---- */
 static double link_etx(plc_meshnet *w, unsigned a, unsigned b)
 {
-    const double pd = plc_pertable_per(&w->per, PLC_MOD_ROBO, ETX_LEN,
-                                       plc_medium_link_snr_db(w->medium, a, b));
-    const double pa = plc_pertable_per(&w->per, PLC_MOD_ROBO, 1,
-                                       plc_medium_link_snr_db(w->medium, b, a));
+    /* the medium's own PER (spread loss included): the true link, not an estimate */
+    const double pd = plc_medium_link_per(w->medium, &w->per, a, b, PLC_MOD_ROBO, ETX_LEN);
+    const double pa = plc_medium_link_per(w->medium, &w->per, b, a, PLC_MOD_ROBO, 1);
     const double ok = (1 - pd) * (1 - pa);
     return ok > 1e-3 ? 1.0 / ok : INFINITY;
 }
@@ -720,6 +719,52 @@ static int next_of(plc_meshnet *w, unsigned from)
     if (nh == 0)
         return 0;
     return nh < 0x8000 && w->by_short[nh] ? w->by_short[nh] - 1 : -1;
+}
+
+/* The routes LOADng's own order would give with every link known (fewer weak links, then
+ * the composite cost, over links a route beacon can give a route on, LQIs as a clean frame
+ * has them): each meter's ETX along it in pe. Dijkstra from the concentrator outwards. */
+static void policy_paths(plc_meshnet *w, const double *etx, double *pe)
+{
+    const unsigned n = w->n;
+    plc_adp_config ac;
+    plc_adp_config_default(&ac);
+    unsigned *weak = malloc(sizeof(unsigned) * n), *cost = malloc(sizeof(unsigned) * n);
+    int *done = calloc(n, sizeof(int));
+    for (unsigned i = 0; i < n; i++) {
+        weak[i] = cost[i] = ~0u;
+        pe[i] = INFINITY;
+    }
+    weak[0] = cost[0] = 0;
+    pe[0] = 0;
+    for (;;) {
+        int u = -1;
+        for (unsigned i = 0; i < n; i++)
+            if (!done[i] && weak[i] != ~0u &&
+                (u < 0 || weak[i] < weak[u] || (weak[i] == weak[u] && cost[i] < cost[u])))
+                u = (int)i;
+        if (u < 0)
+            break;
+        done[u] = 1;
+        /* v hears u's beacon copy: the link's weakness and cost as v's own tables judge it */
+        const uint16_t from = u == 0 ? ac.coordinator : 0x7FFE;
+        for (unsigned v = 1; v < n; v++) {
+            const uint8_t lqi = plc_medium_link_lqi(w->medium, (unsigned)u, v);
+            if (done[v] || isinf(etx[v * n + (unsigned)u]) || lqi < ac.beacon_min_lqi)
+                continue;
+            plc_adp *a = w->node[v].adp;
+            const unsigned wk = weak[u] + (unsigned)plc_loadng_link_weak(plc_adp_routing(a), from, lqi);
+            const unsigned c = cost[u] + plc_adp_link_cost(a, from, lqi);
+            if (wk < weak[v] || (wk == weak[v] && c < cost[v])) {
+                weak[v] = wk;
+                cost[v] = c;
+                pe[v] = pe[u] + etx[v * n + (unsigned)u];
+            }
+        }
+    }
+    free(weak);
+    free(cost);
+    free(done);
 }
 
 void plc_meshnet_quality_get(plc_meshnet *w, plc_meshnet_quality *q)
@@ -782,7 +827,9 @@ void plc_meshnet_quality_get(plc_meshnet *w, plc_meshnet_quality *q)
         if (!any)
             break;
     }
-    double sr = 0, so = 0, st = 0;
+    double *policy = malloc(sizeof(double) * n);
+    policy_paths(w, etx, policy);
+    double sr = 0, so = 0, st = 0, sp = 0;
     for (unsigned m = 1; m < n; m++) {
         if (isinf(dist[m])) {
             q->unreachable++;
@@ -805,12 +852,15 @@ void plc_meshnet_quality_get(plc_meshnet *w, plc_meshnet_quality *q)
         sr += e;
         so += dist[m];
         st += hops[m] == ~0u ? dist[m] : tree[m];
+        sp += isinf(policy[m]) ? e : policy[m];
     }
     if (q->routed) {
         q->route_etx = sr / q->routed;
         q->oracle_etx = so / q->routed;
         q->tree_etx = st / q->routed;
+        q->policy_etx = sp / q->routed;
     }
+    free(policy);
     free(etx);
     free(dist);
     free(hops);

@@ -66,6 +66,10 @@ typedef struct plc_meshnet_quality {
     double route_etx;           /* mean ETX of their routes (as the next hops go) */
     double oracle_etx;          /* mean ETX of the shortest paths on the true links */
     double tree_etx;            /* mean ETX in the HPLC-style tree */
+    /* mean ETX of the routes LOADng's rules would pick knowing every link (fewer weak links,
+     * then the composite cost): what our routing could reach; the rest of the gap to
+     * oracle_etx is the rules' price (they avoid marginal links) */
+    double policy_etx;
     unsigned unreachable;       /* meters without any path on the true links */
 } plc_meshnet_quality;
 

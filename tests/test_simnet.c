@@ -175,6 +175,8 @@ static void test_spread_loss_table(void **st)
 typedef struct spread_run {
     plc_phy_service tx;
     unsigned sent, received;
+    unsigned lqi_seen, lqi_other; /* frames whose header decoded; of them, LQI not as expected */
+    uint8_t lqi;                  /* plc_medium_link_lqi's */
     uint8_t psdu[64];
 } spread_run;
 
@@ -198,11 +200,15 @@ static void spread_on_rx(void *user, const plc_phy_rx_ind *ind)
     spread_run *r = user;
     if (ind->psdu_len >= 64 && !memcmp(ind->psdu, r->psdu, 64))
         r->received++;
+    r->lqi_seen++;
+    r->lqi_other += ind->lqi != r->lqi;
 }
 
-/* 200 DBPSK frames over a 400 m link at 4 dB mean SNR (the table's PER about 0) with the
- * given DBPSK row of spread losses; returns how many arrived. */
-static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *spread_db)
+/* 200 DBPSK frames over a 400 m link at snr_db mean SNR with the given DBPSK row of spread
+ * losses; returns how many arrived, and the PER plc_medium_link_per gives the link. Every
+ * frame heard reports the LQI plc_medium_link_lqi gives it. */
+static unsigned spread_deliveries_at(const float row[PLC_MEDIUM_SPREADS], double snr_db,
+                                     double *spread_db, double *per)
 {
     FILE *f = fopen("spread.topo", "w");
     fputs("segment 1 0 400\nsegment 2 1 10\nnode 0 0\nnode 1 2\n", f);
@@ -220,8 +226,11 @@ static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *s
         fail_msg("%s", err);
     remove("spread.topo");
     const double snr = plc_medium_link_snr_db(m, 0, 1);
-    assert_int_equal(plc_medium_set_noise_level(m, mc.noise_level * pow(10.0, (snr - 4.0) / 20.0)),
+    assert_int_equal(plc_medium_set_noise_level(m, mc.noise_level * pow(10.0, (snr - snr_db) / 20.0)),
                      PLC_OK);
+    plc_pertable table;
+    assert_int_equal(plc_pertable_load(&table, mc.per_table, err, sizeof(err)), PLC_OK);
+    *per = plc_medium_link_per(m, &table, 0, 1, PLC_MOD_DBPSK, 64);
     double g[PLC_PHY_CARRIERS], mean = 0, var = 0;
     plc_medium_link_gain_db(m, 0, 1, g);
     for (unsigned c = 0; c < PLC_PHY_CARRIERS; c++)
@@ -233,6 +242,7 @@ static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *s
     memset(&r, 0, sizeof(r));
     for (unsigned i = 0; i < sizeof(r.psdu); i++)
         r.psdu[i] = (uint8_t)(i * 13 + 1);
+    r.lqi = plc_medium_link_lqi(m, 0, 1);
     r.tx = plc_medium_phy(m, 0);
     const plc_phy_service rx = plc_medium_phy(m, 1);
     const plc_phy_user tx_user = {.tx_confirm = spread_on_tx, .user = &r};
@@ -242,9 +252,20 @@ static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *s
     spread_send(&r);
     plc_loop_run(loop, 60000000);
     assert_int_equal(r.sent, 200);
+    assert_true(r.lqi_seen >= r.received);
+    assert_int_equal(r.lqi_other, 0);
     plc_medium_destroy(m);
     plc_loop_destroy(loop);
     return r.received;
+}
+
+/* At 4 dB: the table's PER about 0. */
+static unsigned spread_deliveries(const float row[PLC_MEDIUM_SPREADS], double *spread_db)
+{
+    double per;
+    const unsigned got = spread_deliveries_at(row, 4.0, spread_db, &per);
+    assert_true(got == 200 ? per < 0.01 : got == 0 ? per > 0.99 : 1);
+    return got;
 }
 
 static void test_spread_loss_applied(void **st)
@@ -260,6 +281,25 @@ static void test_spread_loss_applied(void **st)
     assert_int_equal(spread_deliveries(above, &spread), 0);
 }
 
+/* The link PER the route oracle counts is the one the abstract PHY draws: 200 frames at an
+ * SNR on the slope of the curve (spread loss included) arrive as often as it says, within
+ * four standard deviations. */
+static void test_link_per_is_the_drawn_one(void **st)
+{
+    (void)st;
+    const float loss[PLC_MEDIUM_SPREADS] = {0, 0.5f, 1, 1.5f, 2, 2.5f};
+    double spread, per = 0, snr = -1.0;
+    for (; snr < 6.0; snr += 0.1) {
+        spread_deliveries_at(loss, snr, &spread, &per);
+        if (per > 0.3 && per < 0.7)
+            break;
+    }
+    assert_true(per > 0.3 && per < 0.7);
+    const unsigned got = spread_deliveries_at(loss, snr, &spread, &per);
+    const double expect = 200 * (1 - per), sd = sqrt(200 * per * (1 - per));
+    assert_true(fabs(got - expect) < 4 * sd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_bad_pertables),
         cmocka_unit_test(test_spread_loss_table),
         cmocka_unit_test(test_spread_loss_applied),
+        cmocka_unit_test(test_link_per_is_the_drawn_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
