@@ -5,8 +5,8 @@
  * unanswered within 60 s is asked once more). Prints formation (joined, when all were),
  * the round (delivery, hops, RREQ share: RREQ frames sent or relayed / all MAC frames on
  * the line during the round, frames per meter), route quality against the true links (mean
- * ETX of the routes, of the shortest paths and of an HPLC-style tree), wall time, and one
- * JSON line.
+ * ETX of the routes, of the shortest paths, of an HPLC-style tree and of the routes LOADng's
+ * rules would pick knowing every link), wall time, and one JSON line.
  *   bench_mesh [meters] [parallel] [seed] [topology] [power_up_s] [settle_s]
  *     (default 1000 5 1, a generated feeder, 600 s, 0 s between formation and the round;
  *     run from the source tree; with a
