@@ -529,6 +529,28 @@ static void test_chain_joins_through_lbp(void **st)
     assert_true(ms.kind_frames[PLC_MEDIUM_KIND_BEACON] >= NODES - 1);
     assert_true(ms.kind_frames[PLC_MEDIUM_KIND_UNICAST] > 0);
     assert_true(ms.kind_frames[PLC_MEDIUM_KIND_BROADCAST] > 0); /* route beacons */
+    /* route quality: each meter hears only its neighbours, so the chain is the one path and
+     * every reference is its ETX, summed here from the medium's PER of each link (a 60-byte
+     * ROBO frame one way, its ACK back) */
+    plc_pertable per;
+    assert_int_equal(plc_pertable_load(&per, cfg.medium.per_table, err, sizeof(err)), PLC_OK);
+    const plc_medium *md = plc_meshnet_medium(w);
+    double along = 0, sum = 0;
+    for (unsigned k = 1; k < NODES; k++) {
+        along += 1.0 / ((1 - plc_medium_link_per(md, &per, k, k - 1, PLC_MOD_ROBO, 60)) *
+                        (1 - plc_medium_link_per(md, &per, k - 1, k, PLC_MOD_ROBO, 1)));
+        sum += along;
+    }
+    plc_meshnet_quality q;
+    plc_meshnet_quality_get(w, &q);
+    assert_int_equal(q.routed, NODES - 1);
+    assert_int_equal(q.unreachable, 0);
+    const double expect = sum / (NODES - 1);
+    assert_true(expect >= 1.0);
+    assert_true(fabs(q.route_etx - expect) < 1e-9);
+    assert_true(fabs(q.oracle_etx - expect) < 1e-9);
+    assert_true(fabs(q.tree_etx - expect) < 1e-9);
+    assert_true(fabs(q.policy_etx - expect) < 1e-9);
     plc_meshnet_round r;
     plc_meshnet_read_round(w, 40, 700, &r);
     assert_int_equal(r.answered, NODES - 1);
@@ -538,6 +560,60 @@ static void test_chain_joins_through_lbp(void **st)
         plc_loadng_get_counters(plc_adp_routing(plc_meshnet_adp(w, k)), &c);
         assert_int_equal(c.discoveries, 0);
     }
+    plc_meshnet_destroy(w);
+}
+
+/* The route quality's reference for LOADng's rules applies them: on a 3-node line whose
+ * concentrator hears meter 2 at 4-7 dB (a weak link with the coordinator, fine for ROBO)
+ * the shortest paths take meter 2 straight in, the rules through meter 1, and so do the
+ * area's routes once route beacons have come (meter 2 joined straight to the concentrator). */
+static void test_quality_reference_follows_the_rules(void **st)
+{
+    (void)st;
+    char err[200];
+    plc_meshnet_config cfg;
+    plc_meshnet_config_default(&cfg);
+    cfg.medium.topology_file = topo;
+    cfg.medium.per_table = PLC_SOURCE_DIR "/docs/per/per_sco.dat";
+    cfg.power_up_s = 10;
+    plc_meshnet *w = NULL;
+    for (double l = 100; l <= 2000 && !w; l += 10) {
+        FILE *f = fopen(topo, "w");
+        assert_non_null(f);
+        fprintf(f, "segment 1 0 %.0f\nsegment 2 1 %.0f\nnode 0 0\nnode 1 1\nnode 2 2\n", l, l);
+        fclose(f);
+        w = plc_meshnet_create(&cfg, err, sizeof(err));
+        if (!w)
+            fail_msg("%s", err);
+        const plc_medium *md = plc_meshnet_medium(w);
+        const unsigned two = plc_medium_link_lqi(md, 0, 2), one = plc_medium_link_lqi(md, 0, 1);
+        if (!(two > 56 && two < 68 && one >= 80)) { /* 4-7 dB; 10 dB and more */
+            plc_meshnet_destroy(w);
+            w = NULL;
+        }
+    }
+    remove(topo);
+    assert_non_null(w);
+    assert_true(plc_meshnet_form(w, 600) > 0);
+    plc_meshnet_run(w, plc_meshnet_now_s(w) + 700); /* route beacon rounds after the joins */
+    plc_pertable per;
+    assert_int_equal(plc_pertable_load(&per, cfg.medium.per_table, err, sizeof(err)), PLC_OK);
+    const plc_medium *md = plc_meshnet_medium(w);
+    double e[3][3];
+    for (unsigned a = 0; a < 3; a++)
+        for (unsigned b = 0; b < 3; b++)
+            e[a][b] = a == b ? 0
+                             : 1.0 / ((1 - plc_medium_link_per(md, &per, a, b, PLC_MOD_ROBO, 60)) *
+                                      (1 - plc_medium_link_per(md, &per, b, a, PLC_MOD_ROBO, 1)));
+    plc_meshnet_quality q;
+    plc_meshnet_quality_get(w, &q);
+    assert_int_equal(q.routed, 2);
+    const double shortest = (e[1][0] + fmin(e[2][0], e[2][1] + e[1][0])) / 2;
+    const double rules = (e[1][0] + e[2][1] + e[1][0]) / 2;
+    assert_true(fabs(q.oracle_etx - shortest) < 1e-9);
+    assert_true(fabs(q.policy_etx - rules) < 1e-9);
+    assert_true(q.policy_etx > q.oracle_etx + 0.4);
+    assert_true(fabs(q.route_etx - rules) < 1e-9);
     plc_meshnet_destroy(w);
 }
 
@@ -689,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_no_false_replays_in_a_100_meter_area),
         cmocka_unit_test(test_route_tables_hold_the_area),
         cmocka_unit_test(test_chain_joins_through_lbp),
+        cmocka_unit_test(test_quality_reference_follows_the_rules),
         cmocka_unit_test(test_rekey_with_traffic_loses_nothing),
         cmocka_unit_test(test_chain_8_hops),
         cmocka_unit_test(test_path_discovery_on_chain),
